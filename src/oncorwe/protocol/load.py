@@ -1,0 +1,124 @@
+"""Reading a protocol from TOML (a built-in name or a file), with errors that say what to fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, get_args
+
+from oncorwe.errors import ProtocolError
+from oncorwe.protocol.model import (
+    CRITERIA,
+    Eligibility,
+    Protocol,
+    Response,
+    Safety,
+    Study,
+    Subgroups,
+    Survival,
+    TimeOrigin,
+    TimeOriginRule,
+    Treatment,
+)
+
+SECTIONS = {
+    "study": Study,
+    "eligibility": Eligibility,
+    "treatment": Treatment,
+    "time_origin": TimeOrigin,
+    "response": Response,
+    "survival": Survival,
+    "safety": Safety,
+    "subgroups": Subgroups,
+}
+REQUIRED_SECTIONS = ("study", "eligibility")
+
+
+def builtin_protocols() -> list[str]:
+    folder = resources.files("oncorwe.protocol") / "builtin"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_protocol(name_or_path: str | Path) -> Protocol:
+    """Load a built-in protocol by name (``hcc-rt-ici``) or a TOML file by path."""
+    text, source = _read(str(name_or_path))
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"Protocol {source} is not valid TOML: {exc}.") from None
+    return protocol_from_dict(data, source)
+
+
+def _read(name: str) -> tuple[str, str]:
+    if name in builtin_protocols():
+        folder = resources.files("oncorwe.protocol") / "builtin"
+        return (folder / f"{name}.toml").read_text(encoding="utf-8"), f"built-in '{name}'"
+    path = Path(name)
+    if not path.is_file():
+        raise ProtocolError(
+            f"Protocol '{name}' is neither a built-in protocol ({', '.join(builtin_protocols())}) "
+            "nor a TOML file that exists. Give a built-in name or the path of a .toml file."
+        )
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except UnicodeDecodeError:
+        raise ProtocolError(f"Protocol file {path} is not UTF-8 text.") from None
+
+
+def protocol_from_dict(data: dict[str, Any], source: str = "") -> Protocol:
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ProtocolError(
+            f"Protocol {source}: unknown section(s) {unknown}; known: {sorted(SECTIONS)}."
+        )
+    for name in REQUIRED_SECTIONS:
+        if name not in data:
+            raise ProtocolError(f"Protocol {source}: the [{name}] section is required.")
+    parts = {name: _section(cls, name, data.get(name, {}), source) for name, cls in SECTIONS.items()}
+    protocol = Protocol(**parts, source=source)
+    _check(protocol, source)
+    return protocol
+
+
+def _section(cls, name: str, values: Any, source: str):
+    if not isinstance(values, dict):
+        raise ProtocolError(f"Protocol {source}: [{name}] must be a table of settings.")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ProtocolError(
+            f"Protocol {source}: unknown setting(s) {unknown} in [{name}]; known: {sorted(known)}."
+        )
+    converted = {}
+    for key, value in values.items():
+        if isinstance(value, list):
+            value = tuple(value)
+        converted[key] = value
+    try:
+        return cls(**converted)
+    except TypeError as exc:
+        raise ProtocolError(f"Protocol {source}: [{name}] {exc}.") from None
+
+
+def _check(p: Protocol, source: str) -> None:
+    problems = []
+    e = p.eligibility
+    if not isinstance(e.enrolment_start, dt.date) or not isinstance(e.enrolment_end, dt.date):
+        problems.append("eligibility.enrolment_start/end must be TOML dates (YYYY-MM-DD)")
+    elif e.enrolment_end < e.enrolment_start:
+        problems.append("eligibility.enrolment_end is before enrolment_start")
+    if p.time_origin.rule not in get_args(TimeOriginRule):
+        problems.append(f"time_origin.rule must be one of {get_args(TimeOriginRule)}")
+    if p.response.criteria not in CRITERIA:
+        problems.append(f"response.criteria must be one of {CRITERIA}")
+    if p.survival.conf_type not in ("log-log", "log", "plain"):
+        problems.append("survival.conf_type must be log-log, log or plain")
+    if not 0 < p.survival.conf_level < 1:
+        problems.append("survival.conf_level must be between 0 and 1")
+    if p.survival.days_per_month <= 0:
+        problems.append("survival.days_per_month must be positive")
+    if problems:
+        raise ProtocolError(f"Protocol {source}: " + "; ".join(problems) + ".")

@@ -1,0 +1,137 @@
+"""A study protocol: every analysis choice, in one immutable object read from TOML."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+TimeOriginRule = Literal["first_of_rt_or_ici", "rt_start", "ici_start"]
+ConfType = Literal["log-log", "log", "plain"]
+CRITERIA = ("RECIST1.1", "mRECIST", "iRECIST")
+ICI_CLASSES = ("pd1", "pdl1", "ctla4")
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    title: str
+    reference: str = ""
+    disease: str = ""
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    enrolment_start: dt.date
+    enrolment_end: dt.date
+    disease_settings: tuple[str, ...] = ("de_novo_metastatic", "recurrent")
+    require_radiotherapy: bool = True
+    ici_classes: tuple[str, ...] = ICI_CLASSES
+
+
+@dataclass(frozen=True)
+class Treatment:
+    concurrency_days_before_rt: int = 30
+    concurrency_days_after_rt: int = 30
+    alpha_beta_tumor: float = 10.0
+
+
+@dataclass(frozen=True)
+class TimeOrigin:
+    rule: TimeOriginRule = "first_of_rt_or_ici"
+
+
+@dataclass(frozen=True)
+class Response:
+    criteria: str = "mRECIST"
+    secondary_criteria: tuple[str, ...] = ("RECIST1.1",)
+    confirmation: bool = False
+    confirmation_min_days: int = 28
+    stable_disease_min_days: int = 42
+    denominator: str = "all_treated"
+
+
+@dataclass(frozen=True)
+class Survival:
+    conf_type: ConfType = "log-log"
+    conf_level: float = 0.95
+    landmark_months: tuple[float, ...] = (6, 12, 24)
+    days_per_month: float = 30.4375
+
+
+@dataclass(frozen=True)
+class Safety:
+    ctcae_version: str = "5.0"
+    treatment_emergent_from: str = "time_origin"
+
+
+@dataclass(frozen=True)
+class Subgroups:
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The whole study configuration; ``source`` says where it was read from."""
+
+    study: Study
+    eligibility: Eligibility
+    treatment: Treatment
+    time_origin: TimeOrigin
+    response: Response
+    survival: Survival
+    safety: Safety
+    subgroups: Subgroups
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "source":
+                out["source"] = value
+                continue
+            out[f.name] = {g.name: _plain(getattr(value, g.name)) for g in fields(value)}
+        return out
+
+    def methods_rows(self) -> list[tuple[str, str, str]]:
+        """(setting, value, note) rows for the report's methods section: every setting."""
+        rows = []
+        for section, values in self.to_dict().items():
+            if section in ("source", "study"):
+                continue
+            for key, value in values.items():
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                rows.append((f"{section}.{key}", shown, SETTING_NOTES.get(f"{section}.{key}", "")))
+        return rows
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+SETTING_NOTES = {
+    "eligibility.enrolment_start": "time origin on or after this date",
+    "eligibility.enrolment_end": "time origin on or before this date",
+    "eligibility.ici_classes": "drug classes that count as an immune checkpoint inhibitor",
+    "treatment.concurrency_days_before_rt": "ICI exposure this many days before RT start "
+    "still counts as concurrent",
+    "treatment.concurrency_days_after_rt": "ICI exposure this many days after RT end "
+    "still counts as concurrent",
+    "treatment.alpha_beta_tumor": "alpha/beta (Gy) for tumour BED/EQD2 (linear-quadratic model)",
+    "time_origin.rule": "day 0 of OS, PFS and follow-up",
+    "response.criteria": "primary response criteria for BOR, ORR and DCR",
+    "response.confirmation": "false = unconfirmed best overall response (confirmed shown beside)",
+    "response.confirmation_min_days": "confirmation scan at least this many days later "
+    "(RECIST 1.1; admiralonco ref_confirm)",
+    "response.stable_disease_min_days": "SD counts only this many days after the origin "
+    "(admiralonco ref_start_window)",
+    "response.denominator": "ORR and DCR are over all treated patients in the cohort",
+    "survival.conf_type": "pointwise CI transform for Kaplan-Meier (R survfit conf.type)",
+    "survival.days_per_month": "months = days / 30.4375",
+    "safety.treatment_emergent_from": "adverse events counted from the time origin on",
+}
