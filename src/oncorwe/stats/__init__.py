@@ -1,1 +1,14 @@
-"""oncorwe.stats"""
+"""oncorwe.stats: survival and proportion statistics on arrays, validated against R."""
+
+from oncorwe.stats.binomial import BinomialCI, binomial_ci
+from oncorwe.stats.kaplan_meier import KaplanMeier, follow_up, kaplan_meier
+from oncorwe.stats.quantiles import QuantileEstimate
+
+__all__ = [
+    "BinomialCI",
+    "KaplanMeier",
+    "QuantileEstimate",
+    "binomial_ci",
+    "follow_up",
+    "kaplan_meier",
+]

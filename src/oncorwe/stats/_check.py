@@ -1,0 +1,119 @@
+"""The one input gate of ``oncorwe.stats``: every statistic checks its arrays here.
+
+Each check raises :class:`oncorwe.errors.StatsInputError` with a message that names the argument,
+the first offending row (0-based position in the array handed in), its value and the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from oncorwe.errors import StatsInputError
+
+CONF_TYPES = ("log-log", "log", "plain")
+
+
+@dataclass(frozen=True, eq=False)
+class SurvivalData:
+    """Checked right-censored (optionally left-truncated, weighted) survival data.
+
+    Attributes
+    ----------
+    time : float array, >= 0.
+    event : float array of 0.0 / 1.0.
+    entry : float array of entry (left-truncation) times, ``entry < time``; or None.
+    weights : float array of positive case weights; or None.
+    """
+
+    time: np.ndarray
+    event: np.ndarray
+    entry: np.ndarray | None = None
+    weights: np.ndarray | None = None
+
+
+def _first_bad(name: str, values: np.ndarray, bad: np.ndarray, rule: str) -> None:
+    """Raise naming the count and the first offending row when any ``bad`` is True."""
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise StatsInputError(
+            f"{name}: {int(bad.sum())} value(s) break the rule '{rule}' "
+            f"(first at row {row}: {values[row]!r})"
+        )
+
+
+def as_float_array(name: str, values: Any) -> np.ndarray:
+    """Return ``values`` as a 1-d float array; reject non-numeric, empty, NaN and infinite."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise StatsInputError(f"{name}: values must be numeric ({error})") from None
+    if array.ndim != 1:
+        raise StatsInputError(f"{name}: expected a 1-d array, got shape {array.shape}")
+    if array.size == 0:
+        raise StatsInputError(f"{name}: empty input; at least one observation is needed")
+    _first_bad(name, array, np.isnan(array), "no missing values (NaN)")
+    _first_bad(name, array, np.isinf(array), "finite values")
+    return array
+
+
+def check_same_length(**arrays: np.ndarray) -> None:
+    """Raise when the named arrays do not all have the same length."""
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name}={length}" for name, length in lengths.items())
+        raise StatsInputError(f"length mismatch: {detail}; all arrays must have one row each")
+
+
+def check_event(name: str, values: Any) -> np.ndarray:
+    """Return event indicators as a float array of 0/1 (bool accepted)."""
+    event = as_float_array(name, values)
+    _first_bad(name, event, (event != 0) & (event != 1), "event indicator is 0 or 1")
+    return event
+
+
+def check_survival_data(
+    time: Any, event: Any, entry: Any = None, weights: Any = None
+) -> SurvivalData:
+    """Check time/event (and optional entry times and case weights) for a survival statistic.
+
+    Rules: same length, non-empty, no NaN or infinity, ``time >= 0``, ``event`` in {0, 1},
+    ``0 <= entry < time`` (R's ``Surv(start, stop)`` needs start < stop), ``weights > 0``.
+    """
+    time_array = as_float_array("time", time)
+    event_array = check_event("event", event)
+    check_same_length(time=time_array, event=event_array)
+    _first_bad("time", time_array, time_array < 0, "time >= 0")
+    entry_array = None
+    if entry is not None:
+        entry_array = as_float_array("entry", entry)
+        check_same_length(time=time_array, entry=entry_array)
+        _first_bad("entry", entry_array, entry_array < 0, "entry >= 0")
+        _first_bad("entry", entry_array, entry_array >= time_array, "entry < time")
+    weight_array = None
+    if weights is not None:
+        weight_array = as_float_array("weights", weights)
+        check_same_length(time=time_array, weights=weight_array)
+        _first_bad("weights", weight_array, weight_array <= 0, "weights > 0")
+    return SurvivalData(time_array, event_array, entry_array, weight_array)
+
+
+def check_conf(conf_type: str, conf_level: float) -> None:
+    """Check a confidence-interval type (``log-log``, ``log``, ``plain``) and level in (0, 1)."""
+    if conf_type not in CONF_TYPES:
+        raise StatsInputError(f"conf_type: {conf_type!r} is not one of {', '.join(CONF_TYPES)}")
+    if not (isinstance(conf_level, int | float) and 0 < float(conf_level) < 1):
+        raise StatsInputError(f"conf_level: {conf_level!r} must be a number strictly in (0, 1)")
+
+
+def check_probability(name: str, value: Any) -> float:
+    """Return ``value`` as a float in [0, 1]."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise StatsInputError(f"{name}: {value!r} is not a number") from None
+    if not 0 <= number <= 1:
+        raise StatsInputError(f"{name}: {value!r} must lie in [0, 1]")
+    return number
