@@ -1,0 +1,158 @@
+"""One study analysis: accepted tables + protocol -> analysis datasets, results and tables.
+
+Steps: analysis database over the accepted rows -> cohort with attrition -> derivations
+(time-to-event, response, treatment, toxicity, failure pattern) -> ADSL -> statistics ->
+``StudyOutputs`` for the report. Nothing here formats; nothing in the report computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
+from oncorwe.analysis.summarize import (
+    cohort_results,
+    landmark_table,
+    median_table,
+    response_results,
+    response_table,
+    safety_results,
+    survival_curves,
+    survival_results,
+    treatment_results,
+)
+from oncorwe.cohort import Cohort, analysis_connection, build_cohort
+from oncorwe.derive import sources
+from oncorwe.derive.adsl import assemble_adsl, derive_baseline
+from oncorwe.derive.local_control import derive_failure_sites
+from oncorwe.derive.response import derive_best_response
+from oncorwe.derive.time_to_event import derive_time_to_event
+from oncorwe.derive.toxicity import derive_worst_grade, summarize_adverse_events
+from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
+from oncorwe.protocol import Protocol
+from oncorwe.results import StudyOutputs
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnalysisDatasets:
+    """ADaM-shaped per-patient datasets (written as Parquet for reuse in R or SAS)."""
+
+    adsl: pd.DataFrame
+    adtte: pd.DataFrame
+    adrs: pd.DataFrame
+    adae: pd.DataFrame
+
+
+def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets:
+    """Run every derivation for the cohort (registered as table ``cohort`` in ``con``)."""
+    days = protocol.survival.days_per_month
+    os_ = derive_time_to_event(
+        con, "OS", "Overall Survival", sources.OS_EVENTS, sources.OS_CENSORS, days
+    )
+    pfs = derive_time_to_event(
+        con, "PFS", "Progression-Free Survival", sources.PFS_EVENTS, sources.PFS_CENSORS, days
+    )
+    adtte = pd.concat([os_, pfs], ignore_index=True)
+    criteria = [protocol.response.criteria] + [
+        c for c in protocol.response.secondary_criteria if c != protocol.response.criteria
+    ]
+    adrs = pd.concat(
+        [
+            derive_best_response(con, protocol, c, confirm)
+            for c in criteria
+            for confirm in (False, True)
+        ],
+        ignore_index=True,
+    )
+    primary = adrs[
+        (adrs["criteria"] == protocol.response.criteria)
+        & (adrs["confirmed"] == protocol.response.confirmation)
+    ]
+    adae = derive_worst_grade(con)
+    adsl = assemble_adsl(
+        derive_baseline(con),
+        derive_rt_summary(con, protocol),
+        derive_sequence(con, protocol),
+        adtte,
+        primary,
+        derive_failure_sites(con),
+        adae,
+    )
+    return AnalysisDatasets(adsl=adsl, adtte=adtte, adrs=adrs, adae=adae)
+
+
+def analyse_study(
+    accepted: dict[str, pd.DataFrame],
+    protocol: Protocol,
+    progress: Progress = lambda stage: None,
+    synthetic: bool = False,
+    provenance: dict[str, Any] | None = None,
+) -> tuple[StudyOutputs, AnalysisDatasets, Cohort]:
+    """Cohort, derivations and statistics for one study; returns what the report needs."""
+    con = analysis_connection(accepted)
+    progress("cohort")
+    cohort = build_cohort(con, protocol)
+    con.register("_cohort_frame", cohort.patients)
+    con.execute('CREATE TABLE cohort AS SELECT * FROM "_cohort_frame"')
+    con.unregister("_cohort_frame")
+    progress("derivations")
+    data = derive_datasets(con, cohort, protocol)
+    con.close()
+    progress("statistics")
+    n = cohort.n
+    response = pd.concat(
+        [
+            response_table(rows, n, str(c), bool(k))
+            for (c, k), rows in data.adrs.groupby(["criteria", "confirmed"], sort=False)
+        ],
+        ignore_index=True,
+    )
+    ae_table = summarize_adverse_events(data.adae, n)
+    curves = survival_curves(data.adsl, protocol)
+    survival = survival_results(curves, protocol)
+    results = {
+        "meta": {
+            "protocol": protocol.study.name,
+            "synthetic": synthetic,
+            "conf_type": protocol.survival.conf_type,
+            "conf_level": protocol.survival.conf_level,
+            "time_unit": f"months (days / {protocol.survival.days_per_month})",
+        },
+        "cohort": cohort_results(data.adsl),
+        "treatment": treatment_results(data.adsl),
+        "response": response_results(response, protocol),
+        "survival": survival,
+        "local_control": {
+            "in_field_recurrence": {
+                "n": int(data.adsl["in_field_recurrence"].fillna(False).sum()),
+                "pct": 100.0 * data.adsl["in_field_recurrence"].fillna(False).sum() / n,
+            }
+        },
+        "safety": safety_results(data.adae, ae_table, n),
+        "attrition": cohort.attrition.to_dict(orient="records"),
+    }
+    tables = {
+        "attrition": cohort.attrition,
+        "baseline": describe(data.adsl, BASELINE_VARIABLES),
+        "treatment": describe(data.adsl, TREATMENT_VARIABLES),
+        "response": response,
+        "survival": median_table(survival),
+        "landmarks": landmark_table(survival),
+        "adverse_events": ae_table,
+    }
+    outputs = StudyOutputs(
+        results=results,
+        tables=tables,
+        curves={"os": curves["os"], "pfs": curves["pfs"]},
+        methods=protocol.methods_rows(),
+        provenance=provenance or {},
+        synthetic=synthetic,
+        title=protocol.study.title,
+    )
+    return outputs, data, cohort

@@ -1,0 +1,3 @@
+from oncorwe.cli import run
+
+run()

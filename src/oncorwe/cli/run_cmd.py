@@ -1,0 +1,103 @@
+"""``oncorwe run``, ``oncorwe demo``, ``oncorwe protocols``: a study end to end, with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from oncorwe.pipeline import STAGES, RunSummary, run_study
+from oncorwe.protocol import builtin_protocols, load_protocol
+from oncorwe.synth import seed_twin_path
+
+console = Console()
+
+STAGE_LABELS = {
+    "read": "Reading the study tables",
+    "validate": "Validating every row",
+    "store": "Writing the study store",
+    "cohort": "Selecting the cohort",
+    "derivations": "Deriving endpoints",
+    "statistics": "Computing statistics",
+    "report": "Writing the report",
+}
+
+
+def _run_with_progress(
+    data: Path, protocol_name: str, out: Path, synthetic: bool, encoding: str | None
+) -> RunSummary:
+    protocol = load_protocol(protocol_name)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("Starting", total=len(STAGES))
+        seen: list[str] = []
+
+        def advance(stage: str) -> None:
+            if seen:
+                bar.advance(task)
+            seen.append(stage)
+            bar.update(task, description=STAGE_LABELS.get(stage, stage))
+
+        summary = run_study(data, protocol, out, advance, synthetic=synthetic, encoding=encoding)
+        bar.update(task, completed=len(STAGES), description="Done")
+    _print_summary(summary)
+    return summary
+
+
+def _print_summary(summary: RunSummary) -> None:
+    table = Table(title="Rows read = accepted + quarantined", show_lines=False)
+    for col in ("table", "read", "accepted", "quarantined"):
+        table.add_column(col, justify="left" if col == "table" else "right")
+    for row in summary.reconciliation.itertuples():
+        table.add_row(row.table, str(row.read), str(row.accepted), str(row.quarantined))
+    console.print(table)
+    if summary.n_findings:
+        console.print(f"{summary.n_findings} validation finding(s): see validation.csv")
+    r = summary.results
+    console.print(
+        f"Cohort: {r['cohort']['n']} patients. Report: [bold]{summary.report}[/]", highlight=False
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        data: Path = typer.Option(..., "--data", help="Folder of CSV/Parquet files or .xlsx"),
+        out: Path = typer.Option(..., "--out", help="Folder for the report and outputs"),
+        protocol: str = typer.Option(
+            "hcc-rt-ici", "--protocol", help="Built-in protocol name or a TOML file"
+        ),
+        encoding: str = typer.Option(None, "--encoding", help="Text encoding of CSV files"),
+    ) -> None:
+        """Run a study end to end: validate, select, derive, analyse, report."""
+        _run_with_progress(data, protocol, out, synthetic=False, encoding=encoding)
+
+    @app.command()
+    def demo(
+        out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the report"),
+    ) -> None:
+        """Run the reference study (hcc-rt-ici) on its synthetic twin cohort."""
+        console.print(
+            "[bold yellow]SYNTHETIC DATA[/]: the demo cohort is generated, not real patients."
+        )
+        _run_with_progress(seed_twin_path(), "hcc-rt-ici", out, synthetic=True, encoding=None)
+
+    @app.command()
+    def protocols(
+        show: str = typer.Argument(None, help="Show the settings of this protocol"),
+    ) -> None:
+        """List the built-in protocols, or show one protocol's settings."""
+        if show is None:
+            for name in builtin_protocols():
+                console.print(name)
+            return
+        p = load_protocol(show)
+        table = Table(title=f"{p.study.name}: {p.study.title}")
+        for col in ("setting", "value", "note"):
+            table.add_column(col)
+        for setting, value, note in p.methods_rows():
+            table.add_row(setting, value, note)
+        console.print(table)

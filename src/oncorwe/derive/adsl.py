@@ -1,0 +1,94 @@
+"""The subject-level analysis dataset (ADSL-shaped): one row per cohort patient.
+
+Baseline characteristics as collected, plus the derived treatment summary, time-to-event values,
+best overall response and safety flags, so that every statistic downstream reads one table.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# Dates carried from the patient record are not analysis variables; they stay in the store.
+AFP_HIGH_NG_ML = 400.0  # AFP > 400 ng/mL: the usual prognostic cut-off in HCC (domain.md 4.5)
+PVTT_ABSENT = ("none",)
+
+
+def derive_baseline(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Baseline characteristics of cohort patients, with age at the time origin.
+
+    ``age`` is ``age_at_index`` when given, else whole years from ``birth_date`` to the origin.
+    ``pvtt_present`` is True for any PVTT grade (Vp1-Vp4 or Cheng I-IV), False for ``none``, and
+    missing when not recorded. ``hbv`` flags HBV among the listed etiologies.
+    """
+    sql = """
+        SELECT p.*, c.index_date, c.first_rt_date, c.first_ici_date
+        FROM patients p JOIN cohort c USING (patient_id) ORDER BY p.patient_id
+    """
+    p = con.execute(sql).df()
+    index = pd.to_datetime(p["index_date"])
+    birth = pd.to_datetime(p["birth_date"])
+    from_birth = (index.dt.year - birth.dt.year) - (
+        (index.dt.month < birth.dt.month)
+        | ((index.dt.month == birth.dt.month) & (index.dt.day < birth.dt.day))
+    ).astype(int)
+    age = p["age_at_index"].astype("Float64").fillna(from_birth.astype("Float64"))
+    pvtt = p["pvtt"].astype("string")
+    out = pd.DataFrame(
+        {
+            "patient_id": p["patient_id"],
+            "index_date": index,
+            "age": age,
+            "sex": p["sex"].astype("string"),
+            "disease_setting": p["disease_setting"].astype("string"),
+            "hbv": p["etiology"].astype("string").str.split(";").map(_has_hbv, na_action="ignore"),
+            "ecog": p["ecog"].astype("Int64"),
+            "child_pugh_score": p["child_pugh_score"].astype("Int64"),
+            "bclc_stage": p["bclc_stage"].astype("string"),
+            "pvtt": pvtt,
+            "pvtt_present": pvtt.map(lambda v: v not in PVTT_ABSENT, na_action="ignore"),
+            "extrahepatic_metastasis": p["extrahepatic_metastasis"].astype("boolean"),
+            "afp_ng_ml": p["afp_ng_ml"].astype("Float64"),
+            "afp_over_400": p["afp_ng_ml"].astype("Float64") > AFP_HIGH_NG_ML,
+            "tumor_count": p["tumor_count"].astype("Int64"),
+            "largest_tumor_cm": p["largest_tumor_cm"].astype("Float64"),
+        }
+    )
+    out["hbv"] = out["hbv"].astype("boolean")
+    out["pvtt_present"] = out["pvtt_present"].astype("boolean")
+    return out
+
+
+def _has_hbv(items: list[str]) -> bool:
+    return any(item.strip() == "HBV" for item in items)
+
+
+def assemble_adsl(
+    baseline: pd.DataFrame,
+    rt: pd.DataFrame,
+    sequence: pd.DataFrame,
+    tte: pd.DataFrame,
+    bor: pd.DataFrame,
+    failure: pd.DataFrame,
+    worst_grade: pd.DataFrame,
+) -> pd.DataFrame:
+    """Join the per-patient pieces on ``patient_id`` (left joins on the cohort's baseline)."""
+    adsl = baseline.merge(rt, on="patient_id", how="left").merge(
+        sequence, on="patient_id", how="left"
+    )
+    for paramcd, rows in tte.groupby("paramcd", sort=True):
+        key = str(paramcd).lower()
+        part = rows[["patient_id", "aval_months", "cnsr"]].rename(
+            columns={"aval_months": f"{key}_months", "cnsr": f"{key}_cnsr"}
+        )
+        part[f"{key}_event"] = (part[f"{key}_cnsr"] == 0).astype(int)
+        adsl = adsl.merge(part.drop(columns=f"{key}_cnsr"), on="patient_id", how="left")
+    adsl = adsl.merge(bor[["patient_id", "bor"]], on="patient_id", how="left")
+    adsl = adsl.merge(
+        failure[["patient_id", "in_field_recurrence", "first_failure_site"]],
+        on="patient_id",
+        how="left",
+    )
+    worst_any = worst_grade.groupby("patient_id")["worst_grade"].max()
+    adsl["worst_ae_grade"] = adsl["patient_id"].map(worst_any).astype("Int64")
+    return adsl

@@ -1,0 +1,55 @@
+"""Predefined event and censoring sources (after admiralonco's ``death_event``, ``pd_event``,
+``lastalive_censor``, ``lasta_censor``, ``rand_censor``), and the OS / PFS definitions.
+
+OS: event = death; censored at the last date known alive (SEED_STUDY.md: "censored at last
+contact"). PFS: event = first progression (a progression record, or a tumour assessment with a
+time-point response of PD, after day 0) or death; censored at the last tumour assessment after
+day 0, or at day 0 when there is none (admiralonco ``rand_censor``).
+"""
+
+from __future__ import annotations
+
+from oncorwe.derive.time_to_event import DateSource
+
+CNSR_ALIVE = 1
+CNSR_LAST_ASSESSMENT = 2
+CNSR_ORIGIN = 3
+
+death = DateSource(
+    "Death", "patients", "death_date", condition="s.vital_status = 'dead'", precedence=2
+)
+progression_record = DateSource(
+    "Disease progression (progression record)",
+    "progression_events",
+    "progression_date",
+    strictly_after_origin=True,
+    precedence=0,
+)
+progression_assessment = DateSource(
+    "Disease progression (tumour assessment PD)",
+    "tumor_assessments",
+    "assessment_date",
+    condition="s.overall_response = 'PD'",
+    strictly_after_origin=True,
+    precedence=1,
+)
+last_alive = DateSource("Alive at last contact", "patients", "last_contact_date", censor=CNSR_ALIVE)
+last_assessment = DateSource(
+    "Last tumour assessment",
+    "tumor_assessments",
+    "assessment_date",
+    censor=CNSR_LAST_ASSESSMENT,
+    strictly_after_origin=True,
+)
+origin_censor = DateSource(
+    "Time origin (no tumour assessment after day 0)",
+    "cohort",
+    "index_date",
+    censor=CNSR_ORIGIN,
+    precedence=9,
+)
+
+OS_EVENTS = (death,)
+OS_CENSORS = (last_alive, origin_censor)
+PFS_EVENTS = (progression_record, progression_assessment, death)
+PFS_CENSORS = (last_assessment, origin_censor)

@@ -1,0 +1,116 @@
+"""A whole study run: read -> validate -> store -> cohort -> derive -> statistics -> report.
+
+``run_study`` is what ``oncorwe run`` and ``oncorwe demo`` call. It writes into ``out_dir``:
+``report.html`` (+ ``figures/``, ``tables/``), ``results.json`` (the single source of the report's
+numbers), ``validation.csv``, ``adam/*.parquet`` (ADSL, ADTTE, ADRS, ADAE) and ``study.duckdb``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import oncorwe
+from oncorwe.analysis.study import AnalysisDatasets, analyse_study
+from oncorwe.errors import AnalysisError
+from oncorwe.io.sources import read_source
+from oncorwe.io.store import StudyStore
+from oncorwe.protocol import Protocol
+from oncorwe.report import write_report
+from oncorwe.validate import validate_tables
+
+Progress = Callable[[str], None]
+STAGES = ("read", "validate", "store", "cohort", "derivations", "statistics", "report")
+DEPENDENCIES = ("numpy", "scipy", "pandas", "duckdb", "matplotlib", "jinja2")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did: where the report is, the reconciliation, and the headline numbers."""
+
+    report: Path
+    results: dict[str, Any]
+    reconciliation: pd.DataFrame
+    n_findings: int
+
+
+def dependency_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "oncorwe": oncorwe.__version__}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def write_results_json(results: dict[str, Any], path: Path) -> None:
+    """Deterministic JSON (sorted keys, no NaN) so two runs give identical bytes."""
+    text = json.dumps(results, indent=2, sort_keys=True, allow_nan=False, default=_json_default)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def write_adam(data: AnalysisDatasets, folder: Path) -> None:
+    """ADaM-shaped Parquet files (USUBJID = the study pseudonym) for reuse in R or SAS."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("adsl", "adtte", "adrs", "adae"):
+        frame = getattr(data, name).rename(columns={"patient_id": "USUBJID"})
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+
+
+def run_study(
+    data_path: str | Path,
+    protocol: Protocol,
+    out_dir: str | Path,
+    progress: Progress = lambda stage: None,
+    synthetic: bool = False,
+    encoding: str | None = None,
+) -> RunSummary:
+    """Run one study end to end; see the module docstring for what is written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    progress("read")
+    raw = read_source(data_path, encoding=encoding)
+    progress("validate")
+    checked = validate_tables(raw)
+    checked.findings.to_csv(out / "validation.csv", index=False)
+    progress("store")
+    store_path = out / "study.duckdb"
+    store_path.unlink(missing_ok=True)
+    with StudyStore(store_path) as store:
+        store.import_validated(raw, checked)
+    provenance = {
+        "inputs": [{"file": f.name, "sha256": f.sha256} for f in raw.files],
+        "protocol": protocol.study.name,
+        "protocol_source": protocol.source,
+        "versions": dependency_versions(),
+    }
+    if checked.accepted.get("patients") is None or checked.accepted["patients"].empty:
+        raise AnalysisError("No patient record was accepted; see validation.csv for why.")
+    outputs, datasets, _ = analyse_study(
+        checked.accepted, protocol, progress, synthetic=synthetic, provenance=provenance
+    )
+    outputs.results["data_quality"] = {
+        "reconciliation": checked.reconciliation.to_dict(orient="records"),
+        "findings": int(len(checked.findings)),
+    }
+    write_results_json(outputs.results, out / "results.json")
+    write_adam(datasets, out / "adam")
+    progress("report")
+    report = write_report(outputs, out)
+    return RunSummary(report, outputs.results, checked.reconciliation, int(len(checked.findings)))
