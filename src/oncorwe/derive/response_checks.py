@@ -1,0 +1,264 @@
+"""Input gate and validation findings for time-point response records (tumor_assessments).
+
+``prepare_assessments`` is the one place where :func:`best_overall_response` checks its input;
+``check_assessments`` reports the same problems as findings (one row each: ``table, row, column,
+value, rule, severity, message``) so that a bad record is reported, never a crash.
+
+References
+----------
+pharmaverse admiralonco vignettes/adrs_basic.Rmd (ANL01FL: one worst assessment per date,
+``ADT >= RANDDT``, optionally ``ADT < NACTDT``); admiralonco R/check_crpr.R (``signal_crpr``:
+CR followed by PR is a data issue, reported, not fatal).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oncorwe.errors import InputError
+
+TABLE = "tumor_assessments"
+# Time-point responses of DATA_MODEL.md (tumor_assessments.overall_response).
+RESPONSE_VALUES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+# Worst first, to keep one response per date (admiralonco vignette worst_resp(): PD is worst and
+# NE the least bad, so an evaluable response wins over NE on the same day).
+WORST_FIRST = ("PD", "NON-CR/NON-PD", "SD", "PR", "CR", "NE")
+FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "message")
+ON_ORIGIN = ("include", "exclude")
+REQUIRED = ("patient_id", "assessment_date", "overall_response")
+
+
+def findings_frame(rows: list[dict]) -> pd.DataFrame:
+    """Findings as a DataFrame with the standard columns (empty frame when there are none)."""
+    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+
+
+def _dates_by_patient(
+    frame: pd.DataFrame | pd.Series | None, column: str, name: str
+) -> pd.Series | None:
+    """A Series of dates indexed by patient_id, from a Series or a two-column DataFrame."""
+    if frame is None:
+        return None
+    if isinstance(frame, pd.Series):
+        series = frame
+    else:
+        if "patient_id" not in frame.columns or column not in frame.columns:
+            raise InputError(f"{name}: needs columns patient_id and {column}")
+        series = frame.set_index("patient_id")[column]
+    if series.index.duplicated().any():
+        dup = series.index[series.index.duplicated()][0]
+        raise InputError(f"{name}: patient_id {dup!r} appears more than once; one date each")
+    return pd.to_datetime(series, errors="raise")
+
+
+def _source_rows(assessments: pd.DataFrame) -> pd.Series:
+    return assessments["_row"] if "_row" in assessments.columns else assessments.index.to_series()
+
+
+def _check_options(on_origin: str, **non_negative: int) -> None:
+    if on_origin not in ON_ORIGIN:
+        raise InputError(f"on_origin must be one of {ON_ORIGIN}, got {on_origin!r}")
+    for name, value in non_negative.items():
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            raise InputError(
+                f"{name} must be a non-negative integer number of days/records, got {value!r}"
+            )
+
+
+def prepare_assessments(
+    assessments: pd.DataFrame,
+    origin: pd.DataFrame | pd.Series,
+    new_therapy: pd.DataFrame | pd.Series | None,
+    on_origin: str,
+    origin_column: str,
+    **non_negative: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Checked, restricted and sorted assessments plus the patient list (one row each).
+
+    Returns ``(rows, patients)``. ``rows`` has one response per patient and date (the worst),
+    only dates on/after the origin (or after it, ``on_origin="exclude"``) and before a new
+    therapy, sorted by patient and date, with helper columns ``_patient_code``, ``_day`` and
+    ``_origin_day`` (days since 1970-01-01). Raises InputError for a missing column, an
+    unparseable date, an unknown response value or an assessment of a patient not in ``origin``.
+    """
+    _check_options(on_origin, **non_negative)
+    missing = [c for c in REQUIRED if c not in assessments.columns]
+    if missing:
+        raise InputError(f"table {TABLE}: missing column(s) {', '.join(missing)}")
+    origin_dates = _dates_by_patient(origin, origin_column, "origin")
+    nact = _dates_by_patient(new_therapy, "new_therapy_date", "new_therapy")
+    data = assessments.loc[:, list(REQUIRED)].copy()
+    data["_src"] = _source_rows(assessments).to_numpy()
+    dates = pd.to_datetime(data["assessment_date"], errors="coerce")
+    bad_date = dates.isna()
+    if bad_date.any():
+        i = bad_date.idxmax()
+        raise InputError(
+            f"table {TABLE}, row {data.at[i, '_src']}, column assessment_date: "
+            f"value {assessments.at[i, 'assessment_date']!r} is not a date"
+        )
+    data["assessment_date"] = dates
+    data = data[data["overall_response"].notna()]
+    unknown = ~data["overall_response"].isin(RESPONSE_VALUES)
+    if unknown.any():
+        i = unknown.idxmax()
+        raise InputError(
+            f"table {TABLE}, row {data.at[i, '_src']}, column overall_response: "
+            f"value {data.at[i, 'overall_response']!r} is not one of "
+            f"{', '.join(RESPONSE_VALUES)}"
+        )
+    stray = ~data["patient_id"].isin(origin_dates.index)
+    if stray.any():
+        i = stray.idxmax()
+        raise InputError(
+            f"table {TABLE}, row {data.at[i, '_src']}, column patient_id: value "
+            f"{data.at[i, 'patient_id']!r} has no time origin"
+        )
+    origin_of_row = data["patient_id"].map(origin_dates)
+    keep = data["assessment_date"] >= origin_of_row
+    if on_origin == "exclude":
+        keep = data["assessment_date"] > origin_of_row
+    if nact is not None:
+        before_nact = data["assessment_date"] < data["patient_id"].map(nact)
+        keep &= before_nact | data["patient_id"].map(nact).isna()
+    data = data[keep.to_numpy()]
+    data["_worst"] = data["overall_response"].map({v: i for i, v in enumerate(WORST_FIRST)})
+    data = (
+        data.sort_values(["patient_id", "assessment_date", "_worst"], kind="mergesort")
+        .drop_duplicates(["patient_id", "assessment_date"])
+        .reset_index(drop=True)
+    )
+    epoch = pd.Timestamp("1970-01-01")
+    data["_patient_code"] = pd.factorize(data["patient_id"], sort=True)[0]
+    data["_day"] = (data["assessment_date"] - epoch).dt.days.astype(np.int64)
+    origin_days = (data["patient_id"].map(origin_dates) - epoch).dt.days
+    data["_origin_day"] = origin_days.astype(np.int64)
+    patients = pd.DataFrame({"patient_id": origin_dates.index.to_numpy()})
+    return data.drop(columns=["_worst"]), patients
+
+
+def _rule_findings(src, mask, column, values, rule, severity, message) -> pd.DataFrame:
+    """Findings of one rule for every row where ``mask`` holds (vectorised)."""
+    mask = pd.Series(mask, index=src.index).fillna(False).astype(bool)
+    values = pd.Series(values, index=src.index)
+    return pd.DataFrame(
+        {
+            "table": TABLE,
+            "row": src[mask].to_numpy(),
+            "column": column,
+            "value": values[mask].astype(object).to_numpy(),
+            "rule": rule,
+            "severity": severity,
+            "message": message,
+        },
+        columns=list(FINDING_COLUMNS),
+    )
+
+
+def check_assessments(
+    assessments: pd.DataFrame,
+    origin: pd.DataFrame | pd.Series | None = None,
+    origin_column: str = "index_date",
+) -> pd.DataFrame:
+    """Validation findings for time-point responses, one row per problem (never raises).
+
+    Rules (``rule`` column): ``response.date_invalid`` (error), ``response.value_unknown``
+    (error), ``response.value_missing`` (warning: ignored), ``response.duplicate_date``
+    (warning: more than one response on one date, e.g. a confirmation scan on the same day;
+    the worst is kept, admiralonco ANL01FL), ``response.no_origin`` (error),
+    ``response.before_origin`` (warning: ignored for BOR), ``response.cr_then_pr`` (warning:
+    CR followed by PR, admiralonco ``signal_crpr``).
+
+    References
+    ----------
+    admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
+    """
+    src = _source_rows(assessments)
+    blank = pd.Series(pd.NA, index=assessments.index, dtype=object)
+    raw_dates = assessments.get("assessment_date", blank)
+    dates = pd.to_datetime(raw_dates, errors="coerce")
+    values = assessments.get("overall_response", blank)
+    patient = assessments.get("patient_id", blank)
+    valid = values.isin(RESPONSE_VALUES)
+    ok = dates.notna() & valid
+    parts = [
+        _rule_findings(
+            src,
+            dates.isna(),
+            "assessment_date",
+            raw_dates,
+            "response.date_invalid",
+            "error",
+            "not a date (YYYY-MM-DD)",
+        ),
+        _rule_findings(
+            src,
+            values.isna(),
+            "overall_response",
+            values,
+            "response.value_missing",
+            "warning",
+            "empty time-point response: ignored",
+        ),
+        _rule_findings(
+            src,
+            values.notna() & ~valid,
+            "overall_response",
+            values,
+            "response.value_unknown",
+            "error",
+            f"expected one of {', '.join(RESPONSE_VALUES)}",
+        ),
+        _rule_findings(
+            src,
+            ok & pd.DataFrame({"p": patient, "d": dates}).duplicated(),
+            "assessment_date",
+            dates.dt.strftime("%Y-%m-%d"),
+            "response.duplicate_date",
+            "warning",
+            "more than one response on this date: the worst is kept",
+        ),
+    ]
+    if origin is not None:
+        start = patient.map(_dates_by_patient(origin, origin_column, "origin"))
+        parts.append(
+            _rule_findings(
+                src,
+                ok & start.isna(),
+                "patient_id",
+                patient,
+                "response.no_origin",
+                "error",
+                "patient has no time origin",
+            )
+        )
+        parts.append(
+            _rule_findings(
+                src,
+                ok & (dates < start),
+                "assessment_date",
+                dates.dt.strftime("%Y-%m-%d"),
+                "response.before_origin",
+                "warning",
+                "assessment before the time origin: ignored",
+            )
+        )
+    order = pd.DataFrame({"p": patient, "d": dates, "v": values})[ok].sort_values(
+        ["p", "d"], kind="mergesort"
+    )
+    seen_cr = (order["v"] == "CR").astype(int).groupby(order["p"]).cummax()
+    cr_before = seen_cr.groupby(order["p"]).shift(1, fill_value=0).astype(bool)
+    cr_then_pr = ((order["v"] == "PR") & cr_before).reindex(assessments.index, fill_value=False)
+    parts.append(
+        _rule_findings(
+            src,
+            cr_then_pr,
+            "overall_response",
+            values,
+            "response.cr_then_pr",
+            "warning",
+            "PR after an earlier CR: check the assessments",
+        )
+    )
+    return pd.concat(parts, ignore_index=True)
