@@ -2,13 +2,16 @@
 
 from oncorwe.stats.binomial import BinomialCI, binomial_ci
 from oncorwe.stats.kaplan_meier import KaplanMeier, follow_up, kaplan_meier
+from oncorwe.stats.logrank import LogRankTest, logrank
 from oncorwe.stats.quantiles import QuantileEstimate
 
 __all__ = [
     "BinomialCI",
     "KaplanMeier",
+    "LogRankTest",
     "QuantileEstimate",
     "binomial_ci",
     "follow_up",
     "kaplan_meier",
+    "logrank",
 ]

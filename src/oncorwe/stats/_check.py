@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from oncorwe.errors import StatsInputError
 
@@ -117,3 +118,16 @@ def check_probability(name: str, value: Any) -> float:
     if not 0 <= number <= 1:
         raise StatsInputError(f"{name}: {value!r} must lie in [0, 1]")
     return number
+
+
+def check_labels(name: str, values: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 and sorted levels of a grouping variable of length ``n`` (no missing)."""
+    array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if array.ndim != 1:
+        raise StatsInputError(f"{name}: expected a 1-d array, got shape {array.shape}")
+    if len(array) != n:
+        raise StatsInputError(f"length mismatch: time={n}, {name}={len(array)}")
+    missing = pd.isna(pd.Series(array)).to_numpy()
+    _first_bad(name, array, missing, "no missing values")
+    codes, levels = pd.factorize(pd.Series(array), sort=True)
+    return codes.astype(np.int64), np.asarray(levels)
