@@ -20,16 +20,25 @@ def accepted_tables() -> dict[str, pd.DataFrame]:
             "sex": ["M", "F", "M", "M", "F", "M"],
             "age_at_index": pd.array([61, 55, 70, None, 48, 66], dtype="Int64"),
             "birth_date": _d([None, None, None, "1950-06-15", None, None]),
-            "diagnosis_date": _d(["2018-06-01", "2017-01-01", "2018-01-01", "2018-01-01",
-                                  "2016-01-01", "2019-10-01"]),
-            "disease_setting": ["de_novo_metastatic", "recurrent", "locally_advanced",
-                                "de_novo_metastatic", "recurrent", "de_novo_metastatic"],
+            "diagnosis_date": _d(
+                ["2018-06-01", "2017-01-01", "2018-01-01", "2018-01-01", "2016-01-01", "2019-10-01"]
+            ),
+            "disease_setting": [
+                "de_novo_metastatic",
+                "recurrent",
+                "locally_advanced",
+                "de_novo_metastatic",
+                "recurrent",
+                "de_novo_metastatic",
+            ],
             "etiology": ["HBV", "HBV;alcohol", "HCV", None, "HBV", "none"],
             "pvtt": ["Vp3", "none", "Vp2", None, "I", None],
-            "extrahepatic_metastasis": pd.array([True, False, False, True, True, True],
-                                                dtype="boolean"),
-            "last_contact_date": _d(["2020-01-10", "2020-05-01", "2019-01-01", "2019-01-01",
-                                     "2018-01-01", "2020-06-01"]),
+            "extrahepatic_metastasis": pd.array(
+                [True, False, False, True, True, True], dtype="boolean"
+            ),
+            "last_contact_date": _d(
+                ["2020-01-10", "2020-05-01", "2019-01-01", "2019-01-01", "2018-01-01", "2020-06-01"]
+            ),
             "vital_status": ["dead", "alive", "alive", "alive", "alive", "alive"],
             "death_date": _d(["2020-01-10", None, None, None, None, None]),
         }
@@ -38,10 +47,10 @@ def accepted_tables() -> dict[str, pd.DataFrame]:
         {
             "patient_id": ["P1", "P2", "P4", "P5", "P6"],
             "course_id": ["1", "1", "1", "1", "1"],
-            "start_date": _d(["2019-01-10", "2019-12-01", "2018-05-01", "2017-05-01",
-                              "2020-03-01"]),
-            "end_date": _d(["2019-02-10", "2019-12-05", "2018-06-01", "2017-05-20",
-                            "2020-03-20"]),
+            "start_date": _d(
+                ["2019-01-10", "2019-12-01", "2018-05-01", "2017-05-01", "2020-03-01"]
+            ),
+            "end_date": _d(["2019-02-10", "2019-12-05", "2018-06-01", "2017-05-20", "2020-03-20"]),
             "target": ["liver", "lung", "bone", "liver", "pvtt"],
             "technique": ["IMRT", "SBRT", "3DCRT", "IMRT", "IMRT"],
             "total_dose_gy": [50.0, 40.0, 30.0, 45.0, 60.0],
@@ -51,11 +60,18 @@ def accepted_tables() -> dict[str, pd.DataFrame]:
     systemic = pd.DataFrame(
         {
             "patient_id": ["P1", "P2", "P2", "P4", "P5", "P6"],
-            "agent": ["camrelizumab", "sintilimab", "lenvatinib", "lenvatinib", "nivolumab",
-                      "tislelizumab"],
+            "agent": [
+                "camrelizumab",
+                "sintilimab",
+                "lenvatinib",
+                "lenvatinib",
+                "nivolumab",
+                "tislelizumab",
+            ],
             "drug_class": ["pd1", "pd1", "tki", "tki", "pd1", "pd1"],
-            "start_date": _d(["2019-02-01", "2019-05-01", "2019-05-01", "2018-04-01",
-                              "2017-06-01", "2020-01-01"]),
+            "start_date": _d(
+                ["2019-02-01", "2019-05-01", "2019-05-01", "2018-04-01", "2017-06-01", "2020-01-01"]
+            ),
             "end_date": _d(["2019-08-01", "2019-09-01", "2019-09-01", None, "2017-09-01", None]),
             "cycles": pd.array([8, 6, None, None, 4, 7], dtype="Int64"),
         }
@@ -63,8 +79,9 @@ def accepted_tables() -> dict[str, pd.DataFrame]:
     assessments = pd.DataFrame(
         {
             "patient_id": ["P1", "P1", "P2", "P2", "P1"],
-            "assessment_date": _d(["2019-03-15", "2019-06-10", "2019-07-01", "2019-10-01",
-                                   "2019-01-05"]),
+            "assessment_date": _d(
+                ["2019-03-15", "2019-06-10", "2019-07-01", "2019-10-01", "2019-01-05"]
+            ),
             "criteria": ["mRECIST"] * 5,
             "overall_response": ["PR", "PD", "SD", "SD", "SD"],
         }
@@ -79,12 +96,18 @@ def accepted_tables() -> dict[str, pd.DataFrame]:
     adverse = pd.DataFrame(
         {
             "patient_id": ["P1", "P1", "P1", "P6", "P6", "P2"],
-            "term": ["Dermatitis radiation", "Platelet count decreased",
-                     "Platelet count decreased", "Fatigue", "Dermatitis radiation",
-                     "Dermatitis radiation"],
+            "term": [
+                "Dermatitis radiation",
+                "Platelet count decreased",
+                "Platelet count decreased",
+                "Fatigue",
+                "Dermatitis radiation",
+                "Dermatitis radiation",
+            ],
             "grade": pd.array([2, 3, 1, 2, 1, 1], dtype="Int64"),
-            "onset_date": _d(["2019-01-25", "2019-03-01", "2019-02-01", "2019-12-15",
-                              "2020-03-10", "2019-12-20"]),
+            "onset_date": _d(
+                ["2019-01-25", "2019-03-01", "2019-02-01", "2019-12-15", "2020-03-10", "2019-12-20"]
+            ),
         }
     )
     return {

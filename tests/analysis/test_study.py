@@ -1,0 +1,51 @@
+"""The analysis of the six-patient study: results.json numbers against hand-worked values."""
+
+import pytest
+
+from oncorwe.analysis.study import analyse_study
+from oncorwe.protocol import load_protocol
+from tests.small_study import accepted_tables
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    return analyse_study(accepted_tables(), load_protocol("hcc-rt-ici"), synthetic=True)
+
+
+def test_headline_numbers(analysed):
+    outputs, data, cohort = analysed
+    r = outputs.results
+    assert r["cohort"]["n"] == 3
+    assert r["cohort"]["extrahepatic_metastasis"] == {"n": 2, "pct": pytest.approx(200 / 3)}
+    # PVTT: P1 Vp3 yes, P2 none, P6 not recorded -> counted as not present in the headline
+    assert r["cohort"]["pvtt"]["n"] == 1
+    assert r["treatment"]["rt_total_dose_gy"]["median"] == 50.0
+    assert r["treatment"]["sequence"]["concurrent"]["n"] == 2
+    # BOR: P1 PR (then PD), P2 SD at day 61 (>= 42), P6 no assessment
+    assert r["response"]["orr"]["n"] == 1
+    assert r["response"]["dcr"]["n"] == 2
+    # exact CI of 1/3: R binom.test(1, 3)$conf.int = 0.008403759 0.905700676
+    assert r["response"]["orr"]["ci_lower"] == pytest.approx(0.8403759, rel=1e-6)
+    assert r["response"]["orr"]["ci_upper"] == pytest.approx(90.5700676, rel=1e-6)
+    assert r["local_control"]["in_field_recurrence"]["n"] == 1
+    assert r["safety"]["grade3plus_any"]["n"] == 1
+    assert r["safety"]["most_common_any_grade"]["term"] == "Dermatitis radiation"
+    assert r["safety"]["most_common_grade3plus"]["term"] == "Platelet count decreased"
+    assert r["meta"]["synthetic"] is True
+
+
+def test_survival_medians_follow_r_flat_rule(analysed):
+    r = analysed[0].results["survival"]
+    # OS: event at 365 d (n at risk 2, S = 0.5 exactly), curve flat to the last time 366 d;
+    # R's quantile.survfit takes the midpoint of the flat stretch: (365 + 366) / 2 days.
+    assert r["os"]["median_months"] == pytest.approx(365.5 / 30.4375, rel=1e-12)
+    assert r["os"]["events"] == 1
+    assert r["pfs"]["median_months"] == pytest.approx(152 / 30.4375, rel=1e-12)
+
+
+def test_adam_datasets(analysed):
+    _, data, _ = analysed
+    assert set(data.adtte["paramcd"]) == {"OS", "PFS"}
+    assert len(data.adsl) == 3
+    assert set(data.adrs["criteria"]) == {"mRECIST", "RECIST1.1"}
+    assert data.adsl.set_index("patient_id").loc["P1", "bor"] == "PR"

@@ -1,0 +1,61 @@
+"""OS and PFS on the six-patient study; every value worked out by hand from the dates."""
+
+import pandas as pd
+import pytest
+
+from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.derive import sources
+from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
+from oncorwe.protocol import load_protocol
+from tests.small_study import accepted_tables
+
+
+@pytest.fixture()
+def con():
+    con = analysis_connection(accepted_tables())
+    cohort = build_cohort(con, load_protocol("hcc-rt-ici"))
+    con.register("_c", cohort.patients)
+    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
+    return con
+
+
+def test_overall_survival(con):
+    os_ = derive_time_to_event(con, "OS", "Overall Survival", sources.OS_EVENTS, sources.OS_CENSORS)
+    os_ = os_.set_index("patient_id")
+    # P1 2019-01-10 -> death 2020-01-10; P2 2019-05-01 -> alive 2020-05-01 (leap year);
+    # P6 2020-01-01 -> alive 2020-06-01
+    assert os_["aval"].tolist() == [365, 366, 152]
+    assert os_["cnsr"].tolist() == [0, 1, 1]
+    assert os_.loc["P1", "evntdesc"] == "Death"
+    assert os_.loc["P2", "evntdesc"] == "Alive at last contact"
+    assert os_.loc["P1", "aval_months"] == pytest.approx(365 / 30.4375, rel=1e-12)
+
+
+def test_progression_free_survival(con):
+    pfs = derive_time_to_event(
+        con, "PFS", "PFS", sources.PFS_EVENTS, sources.PFS_CENSORS
+    ).set_index("patient_id")
+    # P1: progression record and PD scan both 2019-06-10 -> the record wins by precedence
+    assert pfs.loc["P1", "aval"] == 151
+    assert pfs.loc["P1", "cnsr"] == 0
+    assert pfs.loc["P1", "evntdesc"] == "Disease progression (progression record)"
+    # P2: no progression -> censored at the last assessment 2019-10-01
+    assert pfs.loc["P2", "aval"] == 153
+    assert pfs.loc["P2", "cnsr"] == sources.CNSR_LAST_ASSESSMENT
+    # P6: no assessment after day 0 -> censored at the origin
+    assert pfs.loc["P6", "aval"] == 0
+    assert pfs.loc["P6", "cnsr"] == sources.CNSR_ORIGIN
+    assert pfs.loc["P6", "adt"] == pd.Timestamp("2020-01-01")
+
+
+def test_event_before_origin_is_ignored(con):
+    # P1 has an SD scan on 2019-01-05, before day 0: as a censoring source it must not count
+    early = DateSource("scan", "tumor_assessments", "assessment_date", censor=1)
+    out = derive_time_to_event(con, "X", "x", sources.OS_EVENTS, (early,)).set_index("patient_id")
+    assert out.loc["P1", "cnsr"] == 0  # death is still the event
+    assert pd.isna(out.loc["P6", "adt"])  # no censoring date at all: missing, not invented
+
+
+def test_needs_both_kinds_of_source(con):
+    with pytest.raises(ValueError):
+        derive_time_to_event(con, "OS", "OS", sources.OS_EVENTS, ())

@@ -1,0 +1,61 @@
+import pytest
+
+from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.derive.local_control import derive_failure_sites
+from oncorwe.derive.toxicity import (
+    derive_worst_grade,
+    patients_with_grade_at_least,
+    summarize_adverse_events,
+)
+from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
+from oncorwe.protocol import load_protocol
+from tests.small_study import accepted_tables
+
+PROTOCOL = load_protocol("hcc-rt-ici")
+
+
+@pytest.fixture()
+def con():
+    con = analysis_connection(accepted_tables())
+    cohort = build_cohort(con, PROTOCOL)
+    con.register("_c", cohort.patients)
+    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
+    return con
+
+
+def test_rt_dose_bed_eqd2(con):
+    rt = derive_rt_summary(con, PROTOCOL).set_index("patient_id")
+    assert rt["rt_total_dose_gy"].tolist() == [50.0, 40.0, 60.0]
+    # 50 Gy/25: BED10 = 50 (1 + 2/10) = 60, EQD2 = 50; 40 Gy/5: BED10 = 72, EQD2 = 60
+    assert rt["rt_bed_gy"].tolist() == pytest.approx([60.0, 72.0, 72.0])
+    assert rt["rt_eqd2_gy"].tolist() == pytest.approx([50.0, 60.0, 60.0])
+    assert rt["rt_sbrt"].tolist() == [False, True, False]
+
+
+def test_sequence(con):
+    seq = derive_sequence(con, PROTOCOL).set_index("patient_id")
+    # P1: ICI starts during RT; P2: ICI ended 2019-09-01, RT from 2019-12-01 (window opens
+    # 2019-11-01); P6: ICI ongoing at last contact overlaps RT
+    assert seq["sequence"].tolist() == ["concurrent", "ici_first", "concurrent"]
+    assert seq.loc["P2", "ici_agent"] == "sintilimab"
+    assert seq["targeted_therapy"].tolist() == [False, True, False]
+
+
+def test_worst_grade_and_summary(con):
+    worst = derive_worst_grade(con)
+    # P6's fatigue started before day 0: not treatment-emergent
+    assert "Fatigue" not in set(worst["term"])
+    p1 = worst[worst["patient_id"] == "P1"].set_index("term")["worst_grade"]
+    assert p1["Platelet count decreased"] == 3
+    table = summarize_adverse_events(worst, 3).set_index("term")
+    assert table.loc["Dermatitis radiation", "any_n"] == 3
+    assert table.loc["Dermatitis radiation", "any_pct"] == pytest.approx(100.0)
+    assert table.loc["Platelet count decreased", "grade3plus_n"] == 1
+    assert table.loc["Platelet count decreased", "grade3_4_n"] == 1
+    assert patients_with_grade_at_least(worst, 3) == 1
+
+
+def test_failure_sites(con):
+    f = derive_failure_sites(con).set_index("patient_id")
+    assert f["in_field_recurrence"].tolist() == [True, False, False]
+    assert f.loc["P1", "first_failure_site"] == "in_field"
