@@ -1,10 +1,10 @@
 """The analysis of the six-patient study: results.json numbers against hand-worked values."""
 
 import pytest
+from tests.small_study import accepted_tables
 
 from oncorwe.analysis.study import analyse_study
 from oncorwe.protocol import load_protocol
-from tests.small_study import accepted_tables
 
 
 @pytest.fixture(scope="module")

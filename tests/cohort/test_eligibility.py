@@ -1,10 +1,10 @@
 import pandas as pd
 import pytest
+from tests.small_study import accepted_tables
 
 from oncorwe.cohort import analysis_connection, build_cohort
 from oncorwe.errors import AnalysisError
 from oncorwe.protocol import load_protocol
-from tests.small_study import accepted_tables
 
 
 @pytest.fixture()

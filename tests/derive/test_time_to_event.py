@@ -2,12 +2,12 @@
 
 import pandas as pd
 import pytest
+from tests.small_study import accepted_tables
 
 from oncorwe.cohort import analysis_connection, build_cohort
 from oncorwe.derive import sources
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
 from oncorwe.protocol import load_protocol
-from tests.small_study import accepted_tables
 
 
 @pytest.fixture()

@@ -1,4 +1,5 @@
 import pytest
+from tests.small_study import accepted_tables
 
 from oncorwe.cohort import analysis_connection, build_cohort
 from oncorwe.derive.local_control import derive_failure_sites
@@ -9,7 +10,6 @@ from oncorwe.derive.toxicity import (
 )
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.protocol import load_protocol
-from tests.small_study import accepted_tables
 
 PROTOCOL = load_protocol("hcc-rt-ici")
 
