@@ -39,7 +39,9 @@ REQUIRED_SECTIONS = ("study", "eligibility")
 
 def builtin_protocols() -> list[str]:
     folder = resources.files("oncorwe.protocol") / "builtin"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def load_protocol(name_or_path: str | Path) -> Protocol:
@@ -77,7 +79,9 @@ def protocol_from_dict(data: dict[str, Any], source: str = "") -> Protocol:
     for name in REQUIRED_SECTIONS:
         if name not in data:
             raise ProtocolError(f"Protocol {source}: the [{name}] section is required.")
-    parts = {name: _section(cls, name, data.get(name, {}), source) for name, cls in SECTIONS.items()}
+    parts = {
+        name: _section(cls, name, data.get(name, {}), source) for name, cls in SECTIONS.items()
+    }
     protocol = Protocol(**parts, source=source)
     _check(protocol, source)
     return protocol
