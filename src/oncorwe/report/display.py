@@ -1,0 +1,269 @@
+"""Display tables: the tidy analysis tables turned into rows of formatted text.
+
+A ``DisplayTable`` is the one immutable object every renderer draws (HTML now, Word and XLSX
+later), in the spirit of great_tables: the tidy DataFrame holds the numbers, the display table
+holds their text, its row indentation and its footnotes. Nothing here computes a statistic.
+
+References
+----------
+.. [1] Iannone R, et al. great_tables (Python): one table object, several renderers.
+.. [2] Sjoberg DD, et al. gtsummary: "n (%)" and "median (Q1\u2013Q3)" Table 1 conventions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from oncorwe.report.format import (
+    GEQ,
+    conf_label,
+    format_compact,
+    format_count,
+    format_estimate_ci,
+    format_median_iqr,
+    format_n_pct,
+    format_proportion_ci,
+    format_range,
+    is_missing,
+)
+
+RESPONSE_LABELS = {
+    "CR": "Complete response (CR)",
+    "PR": "Partial response (PR)",
+    "SD": "Stable disease (SD)",
+    "NON-CR/NON-PD": "Non-CR/non-PD",
+    "PD": "Progressive disease (PD)",
+    "NE": "Not evaluable (NE)",
+    "MISSING": "No assessment",
+    "ORR": "Objective response rate (CR + PR)",
+    "DCR": "Disease control rate (CR + PR + SD + non-CR/non-PD)",
+}
+ENDPOINT_LABELS = {"os": "Overall survival", "pfs": "Progression-free survival"}
+
+
+def endpoint_label(endpoint: Any) -> str:
+    """``"OS"`` or ``"os"`` -> ``"Overall survival"``; other names as given."""
+    return ENDPOINT_LABELS.get(str(endpoint).lower(), str(endpoint))
+
+
+@dataclass(frozen=True)
+class DisplayTable:
+    """Formatted rows ready to draw.
+
+    Attributes
+    ----------
+    name : file stem (``tables/<name>.csv``) and HTML anchor.
+    title : caption.
+    columns : header labels.
+    rows : one tuple of cell texts per row, as long as ``columns``.
+    indent : per row, 0 for a top-level row, 1 for a level under a characteristic.
+    footnotes : notes printed under the table, in order.
+    label_columns : how many leading columns hold text (left-aligned); the rest are numbers.
+    """
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    indent: tuple[int, ...] = ()
+    footnotes: tuple[str, ...] = field(default_factory=tuple)
+    label_columns: int = 1
+
+    def body(self) -> list[tuple[int, tuple[str, ...]]]:
+        """``(indent, cells)`` pairs, convenient for templates."""
+        indent = self.indent or (0,) * len(self.rows)
+        return list(zip(indent, self.rows, strict=True))
+
+
+def _footnotes(df: pd.DataFrame, *notes: str | None) -> tuple[str, ...]:
+    """Notes attached to the tidy table (``df.attrs["footnotes"]``) then the report's own."""
+    attached = [str(n) for n in df.attrs.get("footnotes", ())]
+    return tuple(attached + [n for n in notes if n])
+
+
+def _characteristic_rows(group: pd.DataFrame) -> list[tuple[int, tuple[str, str]]]:
+    """Rows for one characteristic: continuous -> one line; categorical -> header + levels."""
+    name = str(group["characteristic"].iloc[0])
+    first = group.iloc[0]
+    continuous = len(group) == 1 and is_missing(first["level"]) and not is_missing(first["median"])
+    if continuous:
+        rows = [(0, (name, format_median_iqr(first["median"], first["q1"], first["q3"])))]
+    else:
+        rows = [(0, (name, ""))]
+        rows += [(1, (str(r.level), format_n_pct(r.n, r.pct))) for r in group.itertuples()]
+    missing = first["missing"]
+    if not is_missing(missing) and int(missing) > 0:
+        rows.append((1, ("Missing", format_count(missing))))
+    return rows
+
+
+def characteristics_table(
+    df: pd.DataFrame, name: str, title: str, n_total: Any = None
+) -> DisplayTable:
+    """Table 1 style: categorical ``n (%)``, continuous ``median (Q1\u2013Q3)``, missing shown.
+
+    Parameters
+    ----------
+    df : tidy table with ``characteristic, level, n, pct, median, q1, q3, missing``.
+    name, title : file stem and caption.
+    n_total : cohort size for the column header (``All patients (N = 108)``).
+    """
+    pairs: list[tuple[int, tuple[str, str]]] = []
+    for _, group in df.groupby("characteristic", sort=False):
+        pairs += _characteristic_rows(group)
+    header = "All patients" + ("" if is_missing(n_total) else f" (N = {format_count(n_total)})")
+    note = "Values are n (%) or median (Q1\u2013Q3); percentages of patients with a known value."
+    return DisplayTable(
+        name=name,
+        title=title,
+        columns=("Characteristic", header),
+        rows=tuple(cells for _, cells in pairs),
+        indent=tuple(level for level, _ in pairs),
+        footnotes=_footnotes(df, note),
+    )
+
+
+def attrition_table(df: pd.DataFrame) -> DisplayTable:
+    """Eligibility steps with the patients remaining and excluded (never patient ids)."""
+    rows = tuple(
+        (
+            format_count(r.step),
+            str(r.description),
+            format_count(r.n_remaining),
+            format_count(r.n_excluded),
+        )
+        for r in df.itertuples()
+    )
+    return DisplayTable(
+        name="attrition",
+        title="Cohort selection",
+        columns=("Step", "Criterion", "Patients remaining", "Excluded"),
+        rows=rows,
+        footnotes=_footnotes(df),
+        label_columns=2,
+    )
+
+
+def _response_groups(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Rows per criteria (and per confirmation, when the table has a ``confirmed`` column)."""
+    keys = ["criteria"] + (["confirmed"] if "confirmed" in df.columns else [])
+    groups = []
+    for key, rows in df.groupby(keys, sort=False):
+        values = key if isinstance(key, tuple) else (key,)
+        label = str(values[0])
+        if len(values) > 1:
+            label += " (confirmed)" if bool(values[1]) else " (unconfirmed)"
+        groups.append((label, rows))
+    return groups
+
+
+def response_table(
+    df: pd.DataFrame, denominator: str | None = None, conf_level: Any = 0.95
+) -> DisplayTable:
+    """Best overall response categories, then ORR and DCR with their exact CI, per criteria."""
+    groups = _response_groups(df)
+    nested = len(groups) > 1
+    rows: list[tuple[str, ...]] = []
+    indent: list[int] = []
+    for label, group in groups:
+        if nested:
+            rows.append((label, "", ""))
+            indent.append(0)
+        for r in group.itertuples():
+            ci = "" if is_missing(r.ci_lower) else format_range(r.ci_lower, r.ci_upper) + "%"
+            name = RESPONSE_LABELS.get(str(r.category), str(r.category))
+            rows.append((name, format_n_pct(r.n, r.pct), ci))
+            indent.append(int(nested))
+    title = "Best overall response" + ("" if nested else f" ({groups[0][0]})")
+    return DisplayTable(
+        name="response",
+        title=title,
+        columns=("Response", "n (%)", conf_label(conf_level)),
+        rows=tuple(rows),
+        indent=tuple(indent),
+        footnotes=_footnotes(
+            df,
+            f"Denominator: {denominator}." if denominator else None,
+            "Confidence intervals for ORR and DCR are exact (Clopper\u2013Pearson).",
+        ),
+    )
+
+
+def survival_table(df: pd.DataFrame, conf_level: Any = 0.95) -> DisplayTable:
+    """Patients, events and median time with CI for each endpoint (NR: not reached)."""
+    rows = tuple(
+        (
+            endpoint_label(r.endpoint),
+            format_count(r.n),
+            format_count(r.events),
+            format_estimate_ci(r.median_months, r.ci_lower, r.ci_upper, conf_level=conf_level),
+        )
+        for r in df.itertuples()
+    )
+    return DisplayTable(
+        name="survival",
+        title="Median survival",
+        columns=("Endpoint", "Patients", "Events", f"Median, months ({conf_label(conf_level)})"),
+        rows=rows,
+        footnotes=_footnotes(df, "Kaplan\u2013Meier estimates; NR, not reached."),
+    )
+
+
+def landmarks_table(df: pd.DataFrame, conf_level: Any = 0.95) -> DisplayTable:
+    """Survival probability at each landmark time with CI and the number still at risk."""
+    rows = tuple(
+        (
+            endpoint_label(r.endpoint),
+            format_compact(r.months),
+            format_proportion_ci(r.surv, r.lower, r.upper, conf_level=conf_level),
+            format_count(r.n_risk),
+        )
+        for r in df.itertuples()
+    )
+    return DisplayTable(
+        name="landmarks",
+        title="Landmark survival",
+        columns=("Endpoint", "Months", f"Survival ({conf_label(conf_level)})", "At risk"),
+        rows=rows,
+        footnotes=_footnotes(df, "Kaplan\u2013Meier estimates at each landmark time."),
+    )
+
+
+def adverse_events_table(df: pd.DataFrame, n_total: Any = None) -> DisplayTable:
+    """Adverse events by term: any grade and grade >= 3, n (%) of patients (worst grade)."""
+    rows = tuple(
+        (
+            str(r.term),
+            format_n_pct(r.any_n, r.any_pct),
+            format_n_pct(r.grade3plus_n, r.grade3plus_pct),
+        )
+        for r in df.itertuples()
+    )
+    size = "" if is_missing(n_total) else f" N = {format_count(n_total)}."
+    return DisplayTable(
+        name="adverse_events",
+        title="Adverse events by term",
+        columns=("Adverse event (term)", "Any grade, n (%)", f"Grade {GEQ} 3, n (%)"),
+        rows=rows,
+        footnotes=_footnotes(df, f"Patients counted once per term at their worst grade.{size}"),
+    )
+
+
+def methods_table(methods: Sequence[tuple[str, str, str]]) -> DisplayTable:
+    """Every protocol default and statistical option, as (setting, value, note) rows."""
+    rows = tuple((str(s), str(v), str(n)) for s, v, n in methods)
+    return DisplayTable(
+        name="methods",
+        title="Methods and settings",
+        columns=("Setting", "Value", "Note"),
+        rows=rows,
+    )
+
+
+def methods_frame(methods: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """The methods rows as a tidy DataFrame (``setting, value, note``) for CSV export."""
+    return pd.DataFrame(list(methods), columns=["setting", "value", "note"])

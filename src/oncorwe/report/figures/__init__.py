@@ -1,0 +1,1 @@
+"""Report figures (matplotlib, Agg canvas, byte-reproducible PNG and SVG)."""

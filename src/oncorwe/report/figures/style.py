@@ -1,0 +1,83 @@
+"""One figure style and one save function, so every figure is byte-reproducible.
+
+Figures are built on ``matplotlib.figure.Figure`` with an explicit Agg canvas (no pyplot, no
+global backend switch). The style is applied with ``rc_context`` only while a figure is drawn and
+saved, so importing oncorwe never changes a user's matplotlib settings.
+
+References
+----------
+.. [1] Matplotlib docs, "Embedding in a web application server (Flask)": use ``Figure`` directly.
+.. [2] Matplotlib ``rcParams["svg.hashsalt"]`` and ``savefig(metadata=...)``: fixed ids and no
+   date stamp make SVG and PDF output identical from run to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from oncorwe.report.format import SYNTHETIC_BANNER
+
+PNG_DPI = 300
+BANNER_COLOR = "#b00020"
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "svg.hashsalt": "oncorwe",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+    "path.simplify": False,
+}
+METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+"""No timestamps and no version strings: the bytes depend on the data only."""
+
+
+@contextmanager
+def figure_style() -> Iterator[None]:
+    """Apply the report style for the duration of a ``with`` block."""
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` x ``height`` inches on an Agg canvas (call inside ``figure_style``)."""
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def add_synthetic_banner(fig: Figure) -> None:
+    """Write the synthetic-data banner across the top of the figure."""
+    fig.text(
+        0.5,
+        0.995,
+        SYNTHETIC_BANNER,
+        ha="center",
+        va="top",
+        color=BANNER_COLOR,
+        fontsize=9,
+        fontweight="bold",
+    )
+
+
+def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``stem.<fmt>`` for each format; PNG at 300 dpi. Returns the paths."""
+    paths = []
+    with figure_style():
+        for fmt in formats:
+            path = stem.with_suffix(f".{fmt}")
+            fig.savefig(path, format=fmt, dpi=PNG_DPI, metadata=METADATA[fmt])
+            paths.append(path)
+    return paths

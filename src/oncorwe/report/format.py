@@ -1,0 +1,129 @@
+"""Number formatting for the report: the only place where a number becomes text.
+
+Every renderer (HTML, narrative, figures, Word) formats through these functions, so the same
+number reads the same everywhere. Missing values (None, NaN) are shown as ``NOT_AVAILABLE``;
+a median or confidence limit that was not reached is shown as ``NOT_REACHED``.
+
+References
+----------
+.. [1] ICMJE, "Recommendations ... Statistics" and the AMA Manual of Style 10th ed., 19.4:
+   percentages to one decimal; ranges written with an en dash.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+EN_DASH = "\u2013"
+GEQ = "\u2265"
+NOT_AVAILABLE = "\u2013"
+NOT_REACHED = "NR"
+SYNTHETIC_BANNER = "SYNTHETIC DATA \u2014 not real patients"
+PCT_DIGITS = 1
+MONTH_DIGITS = 1
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA/NaT (anything that is not a usable number)."""
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value: Any, digits: int = 1, missing: str = NOT_AVAILABLE) -> str:
+    """A float with a fixed number of decimals (``17.04 -> "17.0"``); ``missing`` if absent."""
+    if is_missing(value):
+        return missing
+    return f"{float(value):.{digits}f}"
+
+
+def format_count(value: Any) -> str:
+    """An integer count (``58.0 -> "58"``)."""
+    if is_missing(value):
+        return NOT_AVAILABLE
+    return f"{int(round(float(value)))}"
+
+
+def format_compact(value: Any, digits: int = 1) -> str:
+    """A number without a trailing ``.0`` (``55.0 -> "55"``, ``52.5 -> "52.5"``): doses, times."""
+    if is_missing(value):
+        return NOT_AVAILABLE
+    text = f"{float(value):.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_pct(value: Any, digits: int = PCT_DIGITS) -> str:
+    """A 0-100 percentage with its sign (``53.7037 -> "53.7%"``)."""
+    if is_missing(value):
+        return NOT_AVAILABLE
+    return f"{float(value):.{digits}f}%"
+
+
+def format_n_pct(n: Any, pct: Any, digits: int = PCT_DIGITS) -> str:
+    """``"58 (53.7%)"``: a count with its percentage."""
+    return f"{format_count(n)} ({format_pct(pct, digits)})"
+
+
+def format_range(lower: Any, upper: Any, digits: int = 1, missing: str = NOT_REACHED) -> str:
+    """``"14.2\u201320.1"``: an interval; an absent limit reads ``missing`` (not reached)."""
+    return (
+        f"{format_number(lower, digits, missing)}{EN_DASH}{format_number(upper, digits, missing)}"
+    )
+
+
+def format_median_iqr(median: Any, q1: Any, q3: Any, digits: int = 1) -> str:
+    """``"55.0 (50.0\u201360.0)"``: a median with its interquartile range."""
+    return f"{format_number(median, digits)} ({format_range(q1, q3, digits, NOT_AVAILABLE)})"
+
+
+def conf_label(conf_level: Any) -> str:
+    """``0.95 -> "95% CI"``."""
+    level = 0.95 if is_missing(conf_level) else float(conf_level)
+    return f"{format_compact(level * 100, 1)}% CI"
+
+
+def format_estimate_ci(
+    estimate: Any,
+    lower: Any,
+    upper: Any,
+    *,
+    digits: int = 1,
+    unit: str = "",
+    conf_level: Any = 0.95,
+    missing: str = NOT_REACHED,
+    estimate_missing: str = NOT_REACHED,
+) -> str:
+    """``"17.0 months (95% CI 14.2\u201320.1)"``; NR for a limit or estimate not reached."""
+    head = estimate_missing if is_missing(estimate) else format_number(estimate, digits) + unit
+    return f"{head} ({conf_label(conf_level)} {format_range(lower, upper, digits, missing)})"
+
+
+def format_pct_ci(pct: Any, lower: Any, upper: Any, *, conf_level: Any = 0.95) -> str:
+    """``"75.0% (95% CI 65.8\u201382.5)"`` for a proportion whose limits are 0-100."""
+    estimate = format_pct(pct)
+    limits = format_range(lower, upper, PCT_DIGITS, NOT_AVAILABLE)
+    return f"{estimate} ({conf_label(conf_level)} {limits}%)"
+
+
+def format_proportion_ci(surv: Any, lower: Any, upper: Any, *, conf_level: Any = 0.95) -> str:
+    """A survival probability (0-1) as a percentage with CI: ``0.62 -> "62.0% (95% CI ...)"``."""
+
+    def scale(x: Any) -> Any:
+        return None if is_missing(x) else float(x) * 100
+
+    return format_pct_ci(scale(surv), scale(lower), scale(upper), conf_level=conf_level)
+
+
+def count_phrase(n: int, noun: str = "patient") -> str:
+    """``1 -> "one patient"``, ``0 -> "no patient"``, ``5 -> "5 patients"`` (prose style)."""
+    words = {0: "no", 1: "one"}
+    return f"{words.get(n, str(n))} {noun}" + ("" if n in words else "s")
+
+
+def sentence_case(text: str) -> str:
+    """Capitalise the first letter only (``"dermatitis radiation"`` stays lower case inside)."""
+    return text[:1].upper() + text[1:] if text else text
