@@ -1,0 +1,38 @@
+"""``oncorwe template DIR``: empty CSV templates plus the data dictionary (CSV and Markdown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from oncorwe.validate.dictionary import write_templates
+
+
+def template(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the templates into.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write header-only CSV templates for every table and the data dictionary."""
+    console = Console()
+    try:
+        written = write_templates(directory, overwrite=force)
+    except FileExistsError as exc:
+        Console(stderr=True).print(
+            f"[bold red]Error:[/bold red] {exc} already exists; templates never overwrite "
+            "data. Choose an empty folder or pass --force.",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        Console(stderr=True).print(f"[bold red]Error:[/bold red] cannot write templates: {exc}")
+        raise typer.Exit(2) from None
+    for path in written:
+        console.print(str(path), highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``template`` command to ``app``."""
+    app.command("template")(template)

@@ -1,0 +1,231 @@
+"""The study store: one embedded DuckDB file (``study.duckdb``) holding a study's current data.
+
+Layout
+------
+- ``raw.<table>``: every row as read (text, ``_row``).
+- ``accepted.<table>``: rows without errors, typed.
+- ``quarantine.<table>``: rows with errors, as read, with ``_rules``.
+- ``main.findings``: every finding of the import (``table, row, column, value, rule, severity,
+  message``), so each quarantined row can be joined to its findings on (table, row).
+- ``main.import_log``: one row per input file and import: ``import_id, imported_at, file,
+  sha256, tables, fingerprint, rows_read, rows_accepted, rows_quarantined, oncorwe_version``.
+
+An import replaces the study's tables and appends to the log, in one transaction: when anything
+fails, the store is left as it was. Importing the same files again (same names and SHA-256) is a
+no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pandas as pd
+
+from oncorwe import __version__
+from oncorwe.errors import InputError
+from oncorwe.io.schema import TABLES
+from oncorwe.io.sources import RawSource
+
+SCHEMAS = ("raw", "accepted", "quarantine")
+_DTYPES = {"date": "datetime64[ns]", "int": "Int64", "num": "float64", "bool": "boolean"}
+
+
+class ValidatedTables(Protocol):
+    """What the store needs from a validation result (``oncorwe.validate.ValidationResult``)."""
+
+    accepted: dict[str, pd.DataFrame]
+    quarantined: dict[str, pd.DataFrame]
+    findings: pd.DataFrame
+    reconciliation: pd.DataFrame
+
+
+def fingerprint(source: RawSource) -> str:
+    """SHA-256 over the sorted (file name, file SHA-256) pairs: the identity of an import."""
+    text = "\n".join(sorted(f"{f.name}\t{f.sha256}" for f in source.files))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def contract_dtypes(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a frame read back from DuckDB the accepted-table dtypes of the contract."""
+    known = {c.name: c.type for c in TABLES[table].columns} if table in TABLES else {}
+    out = frame.copy()
+    for column in out.columns:
+        if column == "_row":
+            out[column] = out[column].astype("Int64")
+        elif column.endswith("_imputed"):
+            out[column] = out[column].astype("boolean")
+        else:
+            out[column] = out[column].astype(_DTYPES.get(known.get(column, "text"), "string"))
+    return out
+
+
+def _findings_frame(findings: pd.DataFrame) -> pd.DataFrame:
+    text = {c: "string" for c in findings.columns if c != "row"}
+    return findings.astype({**text, "row": "Int64"})
+
+
+class StudyStore:
+    """A study store in a DuckDB file; use as a context manager.
+
+    Parameters
+    ----------
+    path : the DuckDB file (created if missing), usually ``<out>/study.duckdb``.
+    read_only : open without write access (e.g. to read while another process imports).
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            self.connection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise InputError(
+                f"{self.path} cannot be opened as a study store ({exc}). Give a new file name "
+                "or an existing study.duckdb that no other program has open."
+            ) from None
+        if not read_only:
+            self._create_log()
+
+    def __enter__(self) -> StudyStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (also done by the context manager)."""
+        self.connection.close()
+
+    def _create_log(self) -> None:
+        self.connection.execute(
+            """CREATE TABLE IF NOT EXISTS import_log (
+                import_id INTEGER, imported_at TIMESTAMP, file VARCHAR, sha256 VARCHAR,
+                tables VARCHAR, fingerprint VARCHAR, rows_read BIGINT, rows_accepted BIGINT,
+                rows_quarantined BIGINT, oncorwe_version VARCHAR)"""
+        )
+
+    def _write(self, schema: str, table: str, frame: pd.DataFrame) -> None:
+        self.connection.register("_frame", frame)
+        try:
+            self.connection.execute(f'CREATE TABLE {schema}."{table}" AS SELECT * FROM _frame')
+        finally:
+            self.connection.unregister("_frame")
+
+    def _log_rows(self, source: RawSource, result: ValidatedTables, import_id: int):
+        counts = result.reconciliation.set_index("table")
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        rows = []
+        for f in source.files:
+            mine = counts.reindex(list(f.tables)).fillna(0)
+            rows.append(
+                (
+                    import_id,
+                    now,
+                    f.name,
+                    f.sha256,
+                    ";".join(f.tables),
+                    fingerprint(source),
+                    int(mine["read"].sum()),
+                    int(mine["accepted"].sum()),
+                    int(mine["quarantined"].sum()),
+                    __version__,
+                )
+            )
+        return rows
+
+    def last_fingerprint(self) -> str | None:
+        """Fingerprint of the latest import, or None for an empty store."""
+        row = self.connection.execute(
+            "SELECT fingerprint FROM import_log ORDER BY import_id DESC LIMIT 1"
+        ).fetchone()
+        return row[0] if row else None
+
+    def write_import(self, source: RawSource, result: ValidatedTables) -> int | None:
+        """Store one import in one transaction; return its ``import_id``.
+
+        Returns None, and changes nothing, when the same files were the latest import.
+
+        Notes
+        -----
+        Steps: 1. skip a repeated import; 2. in one transaction, replace the raw, accepted and
+        quarantine tables and the findings, and append to the import log; 3. on any error roll
+        back, so that the store is as it was.
+        """
+        # step 1
+        if self.last_fingerprint() == fingerprint(source):
+            return None
+        con = self.connection
+        (import_id,) = con.execute(
+            "SELECT coalesce(max(import_id), 0) + 1 FROM import_log"
+        ).fetchone()
+        # step 2
+        con.begin()
+        try:
+            for schema in SCHEMAS:
+                con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                con.execute(f"CREATE SCHEMA {schema}")
+            for name, frame in source.tables.items():
+                self._write("raw", name, frame)
+            for name, frame in result.accepted.items():
+                self._write("accepted", name, frame)
+            for name, frame in result.quarantined.items():
+                self._write("quarantine", name, frame)
+            con.execute("DROP TABLE IF EXISTS main.findings")
+            self._write("main", "findings", _findings_frame(result.findings))
+            con.executemany(
+                "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._log_rows(source, result, import_id),
+            )
+            con.commit()
+        except BaseException:
+            # step 3
+            con.rollback()
+            raise
+        return import_id
+
+    def table_names(self, schema: str = "accepted") -> list[str]:
+        """Tables stored in ``schema`` (``raw``, ``accepted`` or ``quarantine``)."""
+        rows = self.connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+            "ORDER BY table_name",
+            [schema],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _read(self, schema: str, table: str) -> pd.DataFrame:
+        if table not in self.table_names(schema):
+            raise InputError(
+                f"{self.path}: no table '{table}' in {schema}; stored tables are "
+                f"{', '.join(self.table_names(schema)) or 'none (nothing imported yet)'}."
+            )
+        return self.connection.execute(f'SELECT * FROM {schema}."{table}" ORDER BY _row').df()
+
+    def accepted(self, table: str) -> pd.DataFrame:
+        """The accepted rows of ``table`` with contract dtypes, in source row order."""
+        return contract_dtypes(table, self._read("accepted", table))
+
+    def quarantined(self, table: str) -> pd.DataFrame:
+        """The quarantined rows of ``table`` (text as read, ``_row``, ``_rules``)."""
+        frame = self._read("quarantine", table)
+        return frame.astype({c: "string" for c in frame.columns if c != "_row"}).astype(
+            {"_row": "Int64"}
+        )
+
+    def raw(self, table: str) -> pd.DataFrame:
+        """Every row of ``table`` as read."""
+        return self._read("raw", table)
+
+    def findings(self) -> pd.DataFrame:
+        """The findings of the latest import (empty before the first import)."""
+        if "findings" not in self.table_names("main"):
+            return pd.DataFrame(
+                columns=["table", "row", "column", "value", "rule", "severity", "message"]
+            )
+        return self.connection.execute("SELECT * FROM main.findings").df()
+
+    def import_log(self) -> pd.DataFrame:
+        """The import log, oldest first."""
+        return self.connection.execute("SELECT * FROM import_log ORDER BY import_id, file").df()

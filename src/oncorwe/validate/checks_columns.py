@@ -1,0 +1,315 @@
+"""Column rules that apply to every table: types, partial dates, required, allowed, range, keys.
+
+Each ``check_*`` is registered (in this order) with its rule id; see ``oncorwe.validate.rules``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from oncorwe.io.schema import LIST_SEPARATOR, TABLES
+from oncorwe.validate.coerce import parse_column
+from oncorwe.validate.rules import Work, make_findings, rule
+
+STAGE = 1
+
+# Ranges with their own, named rule (checked in checks_tables); the generic range check skips them.
+NAMED_RANGES = {
+    ("radiotherapy", "total_dose_gy"),
+    ("radiotherapy", "fractions"),
+    ("adverse_events", "grade"),
+}
+
+
+def _present_columns(work: Work, type_=None):
+    """Yield (table name, Column) for every contract column present in the input."""
+    for name, text in work.text.items():
+        for col in TABLES[name].columns:
+            if col.name in text.columns and (type_ is None or col.type in type_):
+                yield name, col
+
+
+def _collect(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+@rule(
+    "column.type",
+    "error",
+    "A value cannot be read as the column's type (date, int, num, bool).",
+    stage=STAGE,
+)
+def check_types(work: Work) -> pd.DataFrame | None:
+    """Parse every contract column into ``work.typed``; unparseable values are findings."""
+    parts = []
+    for name, col in _present_columns(work):
+        text = work.text[name][col.name]
+        parsed = parse_column(col, text)
+        work.typed[name][col.name] = parsed["value"]
+        if col.type == "date":
+            work.dates[(name, col.name)] = parsed
+        hint = {
+            "date": "use YYYY-MM-DD",
+            "int": "use a whole number",
+            "num": "use a number with a '.' decimal point and no unit",
+            "bool": "use true/false, yes/no or 1/0",
+        }.get(col.type, "")
+        parts.append(
+            make_findings(
+                "column.type",
+                name,
+                work.text[name],
+                parsed["bad"],
+                col.name,
+                f"{{table}} row {{row}}, column {{column}}: '{{value}}' is not a valid {col.type}"
+                f"; {hint}",
+            )
+        )
+    return _collect(parts)
+
+
+@rule(
+    "column.partial_date_not_allowed",
+    "error",
+    "A partial date (YYYY-MM or YYYY) in a date column that needs a full date.",
+    stage=STAGE,
+)
+def check_partial_date_not_allowed(work: Work) -> pd.DataFrame | None:
+    """Partial dates where the contract needs the day."""
+    parts = []
+    for (name, column), parsed in work.dates.items():
+        if TABLES[name].column(column).partial_date:
+            continue
+        parts.append(
+            make_findings(
+                "column.partial_date_not_allowed",
+                name,
+                work.text[name],
+                parsed["partial"].notna(),
+                column,
+                "{table} row {row}, column {column}: partial date '{value}' is not allowed "
+                "here; give the full date YYYY-MM-DD",
+            )
+        )
+    return _collect(parts)
+
+
+@rule(
+    "column.partial_date_imputed",
+    "warning",
+    "A partial date was imputed: YYYY-MM -> first day of the month, YYYY -> 1 January; "
+    "flag column <column>_imputed.",
+    stage=STAGE,
+)
+def check_partial_date_imputed(work: Work) -> pd.DataFrame | None:
+    """Impute allowed partial dates (already done by the parser) and add the flag column."""
+    parts = []
+    for (name, column), parsed in work.dates.items():
+        if not TABLES[name].column(column).partial_date:
+            continue
+        imputed = parsed["partial"].notna()
+        work.typed[name][f"{column}_imputed"] = imputed.astype("boolean")
+        parts.append(
+            make_findings(
+                "column.partial_date_imputed",
+                name,
+                work.text[name],
+                imputed,
+                column,
+                "{table} row {row}, column {column}: partial date '{value}' imputed to the "
+                "first day of the period",
+            )
+        )
+    return _collect(parts)
+
+
+@rule(
+    "column.excel_serial",
+    "warning",
+    "A date given as an Excel serial day number (1950-2099) was converted to a date.",
+    stage=STAGE,
+)
+def check_excel_serial(work: Work) -> pd.DataFrame | None:
+    """Report dates that were Excel serial numbers."""
+    parts = []
+    for (name, column), parsed in work.dates.items():
+        parts.append(
+            make_findings(
+                "column.excel_serial",
+                name,
+                work.text[name],
+                parsed["serial"],
+                column,
+                "{table} row {row}, column {column}: Excel serial day number '{value}' read as "
+                "{extra}",
+                extra=parsed["value"].dt.strftime("%Y-%m-%d"),
+            )
+        )
+    return _collect(parts)
+
+
+@rule(
+    "column.required",
+    "error",
+    "A required value is missing (contract column req = yes).",
+    stage=STAGE,
+)
+def check_required(work: Work) -> pd.DataFrame | None:
+    """Empty values in required columns."""
+    parts = []
+    for name, col in _present_columns(work):
+        if col.required != "yes":
+            continue
+        parts.append(
+            make_findings(
+                "column.required",
+                name,
+                work.text[name],
+                work.text[name][col.name].isna(),
+                col.name,
+                "{table} row {row}, column {column}: required value is missing",
+            )
+        )
+    return _collect(parts)
+
+
+def _not_allowed_items(text: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """For list columns: the items not allowed, joined (NA when all are allowed)."""
+    items = text.str.split(LIST_SEPARATOR).explode().str.strip()
+    bad = items[items.notna() & (items != "") & ~items.isin(allowed)]
+    joined = bad.groupby(level=0).agg(LIST_SEPARATOR.join)
+    return joined.reindex(text.index).astype("string")
+
+
+@rule(
+    "column.allowed",
+    "error",
+    "A value (or list item) is not one of the allowed values.",
+    stage=STAGE,
+)
+def check_allowed(work: Work) -> pd.DataFrame | None:
+    """Values outside the contract's allowed values (exact, case-sensitive)."""
+    parts = []
+    for name, col in _present_columns(work, ("text", "list")):
+        if not col.allowed:
+            continue
+        text = work.text[name][col.name]
+        if col.type == "list":
+            bad_items = _not_allowed_items(text, col.allowed)
+            mask = bad_items.notna()
+        else:
+            bad_items, mask = None, text.notna() & ~text.isin(col.allowed)
+        parts.append(
+            make_findings(
+                "column.allowed",
+                name,
+                work.text[name],
+                mask,
+                col.name,
+                "{table} row {row}, column {column}: '{value}' is not one of "
+                + ", ".join(col.allowed).replace("{", "{{").replace("}", "}}"),
+                values=bad_items,
+            )
+        )
+    return _collect(parts)
+
+
+@rule(
+    "column.range",
+    "error",
+    "A number is outside the column's plausible range (min..max).",
+    stage=STAGE,
+)
+def check_range(work: Work) -> pd.DataFrame | None:
+    """Numbers below ``Column.minimum`` or above ``Column.maximum`` (inclusive bounds)."""
+    parts = []
+    for name, col in _present_columns(work, ("int", "num")):
+        if (name, col.name) in NAMED_RANGES or (col.minimum is None and col.maximum is None):
+            continue
+        value = work.typed[name][col.name].astype("float64")
+        low = -float("inf") if col.minimum is None else col.minimum
+        high = float("inf") if col.maximum is None else col.maximum
+        parts.append(
+            make_findings(
+                "column.range",
+                name,
+                work.text[name],
+                value.notna() & ~value.between(low, high),
+                col.name,
+                f"{{table}} row {{row}}, column {{column}}: {{value}} is outside {low:g}..{high:g}",
+            )
+        )
+    return _collect(parts)
+
+
+def _contract_columns(work: Work, name: str) -> list[str]:
+    return [c for c in TABLES[name].column_names if c in work.typed[name].columns]
+
+
+@rule(
+    "table.duplicate_row",
+    "error",
+    "A row repeats an earlier row exactly (all contract columns); copies after the first are "
+    "quarantined.",
+    stage=STAGE,
+)
+def check_duplicate_rows(work: Work) -> pd.DataFrame | None:
+    """Exact duplicates of an earlier row (compared on typed contract values)."""
+    parts = []
+    for name, typed in work.typed.items():
+        columns = _contract_columns(work, name)
+        repeat = typed.duplicated(subset=columns, keep="first")
+        if not repeat.any():
+            continue
+        first = typed.groupby(columns, dropna=False, sort=False)["_row"].transform("first")
+        parts.append(
+            make_findings(
+                "table.duplicate_row",
+                name,
+                work.text[name],
+                repeat,
+                None,
+                "{table} row {row}: exact duplicate of row {extra}",
+                extra=first,
+            )
+        )
+    return _collect(parts)
+
+
+@rule(
+    "table.unique_key",
+    "error",
+    "Two rows share the table's key (e.g. patient_id) but differ elsewhere (conflicting "
+    "duplicate); rows after the first are quarantined.",
+    stage=STAGE,
+)
+def check_unique_key(work: Work) -> pd.DataFrame | None:
+    """Conflicting duplicates of the key ``Table.key`` (exact duplicates are reported above)."""
+    parts = []
+    for name, typed in work.typed.items():
+        key = list(TABLES[name].key)
+        if not key or not set(key) <= set(typed.columns):
+            continue
+        complete = typed[key].notna().all(axis=1)
+        repeat = typed.duplicated(subset=key, keep="first") & complete
+        exact = typed.duplicated(subset=_contract_columns(work, name), keep="first")
+        mask = repeat & ~exact
+        if not mask.any():
+            continue
+        first = typed.groupby(key, dropna=False, sort=False)["_row"].transform("first")
+        label = "+".join(key)
+        parts.append(
+            make_findings(
+                "table.unique_key",
+                name,
+                work.text[name],
+                mask,
+                key[-1],
+                f"{{table}} row {{row}}: key {label} '{{value}}' is already used by row "
+                "{extra}, with different values (conflicting duplicate)",
+                values=work.text[name][key].fillna("").agg("|".join, axis=1),
+                extra=first,
+            )
+        )
+    return _collect(parts)

@@ -1,0 +1,302 @@
+"""Rules of one table: dose and grade ranges, conditional requirements, date order within a row.
+
+Each ``check_*`` is registered with its rule id (``<table>.<rule>``); see DATA_MODEL.md.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from oncorwe.io.schema import TABLES
+from oncorwe.validate.rules import Work, make_findings, rule
+
+STAGE = 2
+
+# Physical dose plausibility (DATA_MODEL.md, radiotherapy): 0 < total dose <= 150 Gy.
+MAX_TOTAL_DOSE_GY = 150.0
+MIN_FRACTIONS = 1
+CTCAE_GRADES = (1, 5)  # CTCAE v5.0: grade 1 (mild) .. grade 5 (death)
+
+
+def _has(work: Work, table: str, *columns: str) -> bool:
+    return table in work.typed and all(c in work.typed[table].columns for c in columns)
+
+
+@rule(
+    "radiotherapy.dose_range",
+    "error",
+    f"Total dose must be > 0 and <= {MAX_TOTAL_DOSE_GY:g} Gy.",
+    ("radiotherapy",),
+    stage=STAGE,
+)
+def check_dose_range(work: Work) -> pd.DataFrame | None:
+    """0 < total_dose_gy <= 150."""
+    if not _has(work, "radiotherapy", "total_dose_gy"):
+        return None
+    dose = work.typed["radiotherapy"]["total_dose_gy"]
+    return make_findings(
+        "radiotherapy.dose_range",
+        "radiotherapy",
+        work.text["radiotherapy"],
+        dose.notna() & ~((dose > 0) & (dose <= MAX_TOTAL_DOSE_GY)),
+        "total_dose_gy",
+        "{table} row {row}, column {column}: total dose {value} Gy is outside 0 < dose <= "
+        f"{MAX_TOTAL_DOSE_GY:g}",
+    )
+
+
+@rule(
+    "radiotherapy.fractions_min",
+    "error",
+    f"Number of fractions must be >= {MIN_FRACTIONS}.",
+    ("radiotherapy",),
+    stage=STAGE,
+)
+def check_fractions_min(work: Work) -> pd.DataFrame | None:
+    """fractions >= 1."""
+    if not _has(work, "radiotherapy", "fractions"):
+        return None
+    fractions = work.typed["radiotherapy"]["fractions"]
+    return make_findings(
+        "radiotherapy.fractions_min",
+        "radiotherapy",
+        work.text["radiotherapy"],
+        fractions.notna() & (fractions < MIN_FRACTIONS),
+        "fractions",
+        "{table} row {row}, column {column}: {value} fractions; at least 1 is needed",
+    )
+
+
+@rule(
+    "adverse_events.grade_range",
+    "error",
+    "CTCAE grade must be 1, 2, 3, 4 or 5.",
+    ("adverse_events",),
+    stage=STAGE,
+)
+def check_grade_range(work: Work) -> pd.DataFrame | None:
+    """Grades 1-5 (CTCAE v5.0)."""
+    if not _has(work, "adverse_events", "grade"):
+        return None
+    grade = work.typed["adverse_events"]["grade"]
+    return make_findings(
+        "adverse_events.grade_range",
+        "adverse_events",
+        work.text["adverse_events"],
+        grade.notna() & ~grade.between(*CTCAE_GRADES),
+        "grade",
+        "{table} row {row}, column {column}: grade {value} is not a CTCAE grade 1-5",
+    )
+
+
+@rule(
+    "patients.age_or_birth_date",
+    "error",
+    "A patient needs age_at_index or birth_date (one of).",
+    ("patients",),
+    stage=STAGE,
+)
+def check_age_or_birth_date(work: Work) -> pd.DataFrame | None:
+    """One of age_at_index, birth_date."""
+    text = work.text["patients"]
+    present = [c for c in ("age_at_index", "birth_date") if c in text.columns]
+    missing = text[present].isna().all(axis=1)
+    return make_findings(
+        "patients.age_or_birth_date",
+        "patients",
+        text,
+        missing,
+        "age_at_index",
+        "{table} row {row}: neither age_at_index nor birth_date is given; give one of them",
+    )
+
+
+@rule(
+    "patients.death_date_if_dead",
+    "error",
+    "vital_status 'dead' needs a death_date.",
+    ("patients",),
+    stage=STAGE,
+)
+def check_death_date_if_dead(work: Work) -> pd.DataFrame | None:
+    """death_date is required when vital_status is dead."""
+    text = work.text["patients"]
+    death = text["death_date"] if "death_date" in text.columns else pd.Series(pd.NA, text.index)
+    return make_findings(
+        "patients.death_date_if_dead",
+        "patients",
+        text,
+        (text["vital_status"] == "dead") & death.isna(),
+        "death_date",
+        "{table} row {row}, column {column}: patient is dead but death_date is missing",
+    )
+
+
+@rule(
+    "patients.death_date_if_alive",
+    "error",
+    "A death_date with vital_status 'alive' contradicts itself.",
+    ("patients",),
+    stage=STAGE,
+)
+def check_death_date_if_alive(work: Work) -> pd.DataFrame | None:
+    """No death date for a patient recorded alive."""
+    text = work.text["patients"]
+    if "death_date" not in text.columns:
+        return None
+    return make_findings(
+        "patients.death_date_if_alive",
+        "patients",
+        text,
+        (text["vital_status"] == "alive") & text["death_date"].notna(),
+        "death_date",
+        "{table} row {row}, column {column}: death_date '{value}' given but vital_status is alive",
+    )
+
+
+@rule(
+    "patients.death_last_date",
+    "error",
+    "No date of the patient row (last contact, diagnosis, birth) may be after death_date.",
+    ("patients",),
+    stage=STAGE,
+)
+def check_patient_death_last_date(work: Work) -> pd.DataFrame | None:
+    """Dates of the patient row after death_date (e.g. last_contact_date after death)."""
+    typed = work.typed["patients"]
+    if "death_date" not in typed.columns:
+        return None
+    parts = []
+    for col in TABLES["patients"].columns:
+        if col.type != "date" or col.name == "death_date" or col.name not in typed.columns:
+            continue
+        parts.append(
+            make_findings(
+                "patients.death_last_date",
+                "patients",
+                work.text["patients"],
+                typed[col.name] > typed["death_date"],
+                col.name,
+                "{table} row {row}, column {column}: {value} is after the death_date {extra}",
+                extra=work.text["patients"]["death_date"],
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _end_after_start(work: Work, table: str, rule_id: str) -> pd.DataFrame | None:
+    if not _has(work, table, "start_date", "end_date"):
+        return None
+    typed = work.typed[table]
+    return make_findings(
+        rule_id,
+        table,
+        work.text[table],
+        typed["end_date"] < typed["start_date"],
+        "end_date",
+        "{table} row {row}, column {column}: end {value} is before start_date {extra}",
+        extra=work.text[table]["start_date"],
+    )
+
+
+@rule(
+    "radiotherapy.end_after_start",
+    "error",
+    "Radiotherapy end_date must be on or after start_date.",
+    ("radiotherapy",),
+    stage=STAGE,
+)
+def check_rt_end_after_start(work: Work) -> pd.DataFrame | None:
+    """RT end >= start."""
+    return _end_after_start(work, "radiotherapy", "radiotherapy.end_after_start")
+
+
+@rule(
+    "systemic_therapy.end_after_start",
+    "error",
+    "Systemic therapy end_date, when given, must be on or after start_date.",
+    ("systemic_therapy",),
+    stage=STAGE,
+)
+def check_systemic_end_after_start(work: Work) -> pd.DataFrame | None:
+    """Systemic end >= start."""
+    return _end_after_start(work, "systemic_therapy", "systemic_therapy.end_after_start")
+
+
+@rule(
+    "tumor_assessments.response_or_lesions",
+    "error",
+    "An assessment needs overall_response, or lesion rows for the same patient and date.",
+    ("tumor_assessments",),
+    stage=STAGE,
+)
+def check_response_or_lesions(work: Work) -> pd.DataFrame | None:
+    """One of overall_response, lesions."""
+    if "tumor_assessments" not in work.typed:
+        return None
+    typed = work.typed["tumor_assessments"]
+    missing = (
+        typed["overall_response"].isna()
+        if "overall_response" in typed.columns
+        else pd.Series(True, index=typed.index)
+    )
+    if _has(work, "lesions", "patient_id", "assessment_date"):
+        lesions = work.typed["lesions"][["patient_id", "assessment_date"]].drop_duplicates()
+        keys = pd.MultiIndex.from_frame(lesions)
+        here = pd.MultiIndex.from_frame(typed[["patient_id", "assessment_date"]])
+        missing &= ~pd.Series(here.isin(keys), index=typed.index)
+    return make_findings(
+        "tumor_assessments.response_or_lesions",
+        "tumor_assessments",
+        work.text["tumor_assessments"],
+        missing,
+        "overall_response",
+        "{table} row {row}, column {column}: no overall_response and no lesions for this "
+        "patient and date",
+    )
+
+
+@rule(
+    "lesions.diameter_if_target",
+    "error",
+    "A target lesion needs diameter_mm.",
+    ("lesions",),
+    stage=STAGE,
+)
+def check_diameter_if_target(work: Work) -> pd.DataFrame | None:
+    """diameter_mm required for target lesions."""
+    if not _has(work, "lesions", "lesion_class"):
+        return None
+    text = work.text["lesions"]
+    diameter = text.get("diameter_mm", pd.Series(pd.NA, index=text.index, dtype="string"))
+    return make_findings(
+        "lesions.diameter_if_target",
+        "lesions",
+        text,
+        (text["lesion_class"] == "target") & diameter.isna(),
+        "diameter_mm",
+        "{table} row {row}, column {column}: target lesion without a diameter",
+    )
+
+
+@rule(
+    "lesions.status_if_non_target",
+    "error",
+    "A non-target or new lesion needs status.",
+    ("lesions",),
+    stage=STAGE,
+)
+def check_status_if_non_target(work: Work) -> pd.DataFrame | None:
+    """status required for non-target and new lesions."""
+    if not _has(work, "lesions", "lesion_class"):
+        return None
+    text = work.text["lesions"]
+    status = text.get("status", pd.Series(pd.NA, index=text.index, dtype="string"))
+    return make_findings(
+        "lesions.status_if_non_target",
+        "lesions",
+        text,
+        text["lesion_class"].isin(["non_target", "new"]) & status.isna(),
+        "status",
+        "{table} row {row}, column {column}: non-target/new lesion without a status",
+    )

@@ -1,0 +1,160 @@
+"""The rule registry: every validation rule as described data, and how findings are made.
+
+A rule has an id (``<scope>.<name>``, e.g. ``patients.death_last_date``), a severity and a
+one-line description. ``RULES`` lists them in the order the checks run; the data dictionary and
+the docs print it. A check is a small ``check_*`` function registered with ``@rule``; it reads the
+``Work`` (text and typed tables) and returns the findings of its rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from oncorwe.io.sources import FINDING_COLUMNS, READ_RULES
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validation rule: ``id``, ``severity`` (error -> row quarantined), ``description``,
+    ``tables`` it applies to (empty = every table) and ``stage``: 0 reading, 1 columns,
+    2 one table, 3 across tables. Checks run by stage, then in registration order."""
+
+    id: str
+    severity: Severity
+    description: str
+    tables: tuple[str, ...] = ()
+    stage: int = 0
+
+
+@dataclass
+class Work:
+    """Tables under validation, shared by the checks.
+
+    ``text`` holds the stripped text (missing tokens -> NA) and ``typed`` the parsed values; both
+    have a 0..n-1 index (the row's position) and ``_row``. ``findings`` grows as checks run;
+    ``dates`` keeps the date parser's details (``partial``, ``serial``) per (table, column).
+    """
+
+    text: dict[str, pd.DataFrame]
+    typed: dict[str, pd.DataFrame]
+    findings: list[pd.DataFrame] = field(default_factory=list)
+    dates: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+
+    def error_positions(self, table: str) -> pd.Index:
+        """Positions of rows of ``table`` that have at least one error finding so far."""
+        frames = [f for f in self.findings if len(f)]
+        if not frames:
+            return pd.Index([], dtype="int64")
+        allf = pd.concat(frames)
+        hit = allf[(allf["table"] == table) & (allf["severity"] == "error")]
+        return pd.Index(hit["_pos"].dropna().astype("int64").unique())
+
+
+RULES: dict[str, Rule] = {}
+CHECKS: list[tuple[Rule, Callable[[Work], pd.DataFrame | None]]] = []
+
+
+def define_rule(id: str, severity: Severity, description: str, tables=(), stage=0) -> Rule:
+    """Add a rule to the registry (for rules emitted by a step rather than a check)."""
+    RULES[id] = Rule(id, severity, description, tuple(tables), stage)
+    return RULES[id]
+
+
+def rule(id: str, severity: Severity, description: str, tables=(), *, stage: int):
+    """Decorator: register ``check_*`` as the check of rule ``id`` at ``stage``."""
+
+    def register(check):
+        CHECKS.append((define_rule(id, severity, description, tables, stage), check))
+        check.rule = RULES[id]
+        return check
+
+    return register
+
+
+def ordered_rules() -> list[Rule]:
+    """Every rule in the order its check runs (by stage, then registration)."""
+    return sorted(RULES.values(), key=lambda r: r.stage)
+
+
+def ordered_checks() -> list[tuple[Rule, Callable[[Work], pd.DataFrame | None]]]:
+    """Every check in run order."""
+    return sorted(CHECKS, key=lambda pair: pair[0].stage)
+
+
+for _id, (_severity, _description) in READ_RULES.items():
+    define_rule(_id, _severity, _description)
+
+
+def make_findings(
+    rule_id: str,
+    table: str,
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    column: str | None,
+    message: str,
+    values: pd.Series | None = None,
+    extra: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Findings of ``rule_id`` for the rows of ``frame`` where ``mask`` is True.
+
+    ``message`` is a template filled per row with ``{table}``, ``{row}``, ``{column}``,
+    ``{value}`` (the text value, or ``values`` when given), ``{extra}`` (from ``extra``, e.g.
+    the row a duplicate repeats) and ``{rule}``.
+    """
+    mask = mask.fillna(False).astype(bool)
+    hit = frame.loc[mask]
+    source = values if values is not None else (hit[column] if column in hit else None)
+    shown = (
+        source.loc[hit.index].astype("string")
+        if source is not None
+        else pd.Series(pd.NA, index=hit.index, dtype="string")
+    )
+    rows = hit["_row"].astype("Int64")
+    extras = extra.loc[hit.index] if extra is not None else [""] * len(hit)
+    severity = RULES[rule_id].severity
+    messages = [
+        message.format(
+            table=table, row=r, column=column, value="" if pd.isna(v) else v, extra=x, rule=rule_id
+        )
+        + f" (rule {rule_id})"
+        for r, v, x in zip(rows, shown, extras, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "table": table,
+            "row": rows.to_numpy(),
+            "column": column,
+            "value": shown.to_numpy(dtype=object),
+            "rule": rule_id,
+            "severity": severity,
+            "message": messages,
+            "_pos": hit.index.to_numpy(),
+        }
+    )
+
+
+def rules_table() -> pd.DataFrame:
+    """The registry as a table: ``rule, severity, tables, description`` in check order."""
+    return pd.DataFrame(
+        [(r.id, r.severity, ", ".join(r.tables) or "all", r.description) for r in ordered_rules()],
+        columns=["rule", "severity", "tables", "description"],
+    )
+
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "RULES",
+    "Rule",
+    "Work",
+    "define_rule",
+    "make_findings",
+    "ordered_checks",
+    "ordered_rules",
+    "rule",
+]

@@ -1,0 +1,81 @@
+"""StudyStore: one transaction per import, read-back dtypes, import log, idempotent re-import."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from oncorwe import __version__
+from oncorwe.io.export import write_tables
+from oncorwe.io.sample import minimal_tables
+from oncorwe.io.sources import read_source
+from oncorwe.io.store import StudyStore
+from oncorwe.validate import validate_tables
+
+
+@pytest.fixture
+def imported(tmp_path):
+    tables = minimal_tables()
+    tables["patients"].loc[0, "sex"] = "X"  # P001 quarantined, with its rows
+    source = read_source(write_tables(tables, tmp_path / "study"))
+    return source, validate_tables(source), tmp_path / "study.duckdb"
+
+
+def test_import_writes_every_part(imported):
+    source, result, path = imported
+    with StudyStore(path) as store:
+        assert store.write_import(source, result) == 1
+        accepted = store.accepted("patients")
+        pd.testing.assert_frame_equal(accepted, result.accepted["patients"])
+        assert store.quarantined("patients")["_rules"].tolist() == ["column.allowed"]
+        assert len(store.raw("tumor_assessments")) == 4
+        assert len(store.findings()) == len(result.findings)
+        log = store.import_log()
+    assert sorted(log["file"]) == sorted(f.name for f in source.files)
+    patients = log.set_index("file").loc["patients.csv"]
+    assert (patients.rows_read, patients.rows_accepted, patients.rows_quarantined) == (3, 2, 1)
+    assert patients.oncorwe_version == __version__
+    assert patients.sha256 == next(f.sha256 for f in source.files if f.name == "patients.csv")
+
+
+def test_reimport_of_same_files_is_a_no_op(imported):
+    source, result, path = imported
+    with StudyStore(path) as store:
+        assert store.write_import(source, result) == 1
+        assert store.write_import(source, result) is None
+        assert store.import_log()["import_id"].unique().tolist() == [1]
+
+
+def test_failed_import_leaves_store_unchanged(imported, tmp_path):
+    source, result, path = imported
+    with StudyStore(path) as store:
+        store.write_import(source, result)
+    tables = minimal_tables()
+    other = read_source(write_tables(tables, tmp_path / "other"))
+    broken = validate_tables(other)
+    broken.accepted["patients"] = object()  # not a frame: fails inside the transaction
+    with StudyStore(path) as store:
+        with pytest.raises(Exception):  # noqa: B017 - any failure must roll back
+            store.write_import(other, broken)
+        assert store.import_log()["import_id"].unique().tolist() == [1]
+        assert len(store.accepted("patients")) == 2
+        assert len(store.quarantined("patients")) == 1
+
+
+def test_second_import_replaces_tables(imported, tmp_path):
+    source, result, path = imported
+    clean = read_source(write_tables(minimal_tables(), tmp_path / "fixed"))
+    with StudyStore(path) as store:
+        store.write_import(source, result)
+        assert store.write_import(clean, validate_tables(clean)) == 2
+        assert len(store.accepted("patients")) == 3
+        assert store.quarantined("patients").empty
+
+
+def test_unknown_table_and_empty_store(tmp_path):
+    from oncorwe.errors import InputError
+
+    with StudyStore(tmp_path / "s.duckdb") as store:
+        assert store.findings().empty
+        with pytest.raises(InputError, match="nothing imported yet"):
+            store.accepted("patients")
