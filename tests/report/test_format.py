@@ -44,3 +44,8 @@ def test_median_iqr_and_prose_counts():
     assert count_phrase(1) == "one patient"
     assert count_phrase(0) == "no patient"
     assert count_phrase(33) == "33 patients"
+
+
+def test_absent_values_read_as_a_dash_not_as_empty_brackets():
+    assert format_median_iqr(math.nan, None, None) == "\u2013"
+    assert format_proportion_ci(1.0, math.nan, math.nan) == "100.0%"

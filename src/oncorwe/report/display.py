@@ -89,7 +89,7 @@ def _characteristic_rows(group: pd.DataFrame) -> list[tuple[int, tuple[str, str]
     """Rows for one characteristic: continuous -> one line; categorical -> header + levels."""
     name = str(group["characteristic"].iloc[0])
     first = group.iloc[0]
-    continuous = len(group) == 1 and is_missing(first["level"]) and not is_missing(first["median"])
+    continuous = len(group) == 1 and is_missing(first["level"])
     if continuous:
         rows = [(0, (name, format_median_iqr(first["median"], first["q1"], first["q3"])))]
     else:
@@ -131,7 +131,7 @@ def attrition_table(df: pd.DataFrame) -> DisplayTable:
     """Eligibility steps with the patients remaining and excluded (never patient ids)."""
     rows = tuple(
         (
-            format_count(r.step),
+            str(r.step) if isinstance(r.step, str) else format_count(r.step),
             str(r.description),
             format_count(r.n_remaining),
             format_count(r.n_excluded),
@@ -233,21 +233,39 @@ def landmarks_table(df: pd.DataFrame, conf_level: Any = 0.95) -> DisplayTable:
     )
 
 
+AE_GRADE_COLUMNS = (
+    ("any", "Any grade"),
+    ("grade1_2", "Grade 1\u20132"),
+    ("grade3_4", "Grade 3\u20134"),
+    ("grade5", "Grade 5"),
+    ("grade3plus", f"Grade {GEQ} 3"),
+)
+"""Grade bands shown when the table has their ``<band>_n`` column (any and >= 3 always)."""
+
+
 def adverse_events_table(df: pd.DataFrame, n_total: Any = None) -> DisplayTable:
-    """Adverse events by term: any grade and grade >= 3, n (%) of patients (worst grade)."""
-    rows = tuple(
-        (
-            str(r.term),
-            format_n_pct(r.any_n, r.any_pct),
-            format_n_pct(r.grade3plus_n, r.grade3plus_pct),
-        )
-        for r in df.itertuples()
-    )
+    """Adverse events by term: patients by worst grade, any grade to grade >= 3.
+
+    A band shows ``n (%)`` when the table has its ``<band>_pct`` column and ``n`` otherwise (the
+    report does not derive percentages).
+    """
+    bands = [(b, label) for b, label in AE_GRADE_COLUMNS if f"{b}_n" in df.columns]
+
+    def cell(row: Any, band: str) -> str:
+        n = getattr(row, f"{band}_n")
+        if f"{band}_pct" not in df.columns:
+            return format_count(n)
+        return format_n_pct(n, getattr(row, f"{band}_pct"))
+
+    def header(band: str, label: str) -> str:
+        return f"{label}, n (%)" if f"{band}_pct" in df.columns else f"{label}, n"
+
+    rows = tuple((str(r.term), *(cell(r, band) for band, _ in bands)) for r in df.itertuples())
     size = "" if is_missing(n_total) else f" N = {format_count(n_total)}."
     return DisplayTable(
         name="adverse_events",
-        title="Adverse events by term",
-        columns=("Adverse event (term)", "Any grade, n (%)", f"Grade {GEQ} 3, n (%)"),
+        title="Adverse events by term (CTCAE)",
+        columns=("Adverse event (term)", *(header(b, label) for b, label in bands)),
         rows=rows,
         footnotes=_footnotes(df, f"Patients counted once per term at their worst grade.{size}"),
     )

@@ -70,6 +70,8 @@ def format_n_pct(n: Any, pct: Any, digits: int = PCT_DIGITS) -> str:
 
 def format_range(lower: Any, upper: Any, digits: int = 1, missing: str = NOT_REACHED) -> str:
     """``"14.2\u201320.1"``: an interval; an absent limit reads ``missing`` (not reached)."""
+    if is_missing(lower) and is_missing(upper) and missing == NOT_AVAILABLE:
+        return NOT_AVAILABLE
     return (
         f"{format_number(lower, digits, missing)}{EN_DASH}{format_number(upper, digits, missing)}"
     )
@@ -77,6 +79,8 @@ def format_range(lower: Any, upper: Any, digits: int = 1, missing: str = NOT_REA
 
 def format_median_iqr(median: Any, q1: Any, q3: Any, digits: int = 1) -> str:
     """``"55.0 (50.0\u201360.0)"``: a median with its interquartile range."""
+    if is_missing(median):
+        return NOT_AVAILABLE
     return f"{format_number(median, digits)} ({format_range(q1, q3, digits, NOT_AVAILABLE)})"
 
 
@@ -105,6 +109,8 @@ def format_estimate_ci(
 def format_pct_ci(pct: Any, lower: Any, upper: Any, *, conf_level: Any = 0.95) -> str:
     """``"75.0% (95% CI 65.8\u201382.5)"`` for a proportion whose limits are 0-100."""
     estimate = format_pct(pct)
+    if is_missing(lower) and is_missing(upper):
+        return estimate
     limits = format_range(lower, upper, PCT_DIGITS, NOT_AVAILABLE)
     return f"{estimate} ({conf_label(conf_level)} {limits}%)"
 

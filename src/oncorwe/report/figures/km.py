@@ -161,7 +161,7 @@ def plot_km(
     km : a fit from ``oncorwe.stats.kaplan_meier`` (``.table``, ``.at(times)``); times in months.
     label : row label of the at-risk table (e.g. ``"OS"``).
     ticks : x-axis grid; by default ``time_grid`` of the longest follow-up.
-    annotation : text for the upper-right corner (e.g. the median with CI, from ``results``).
+    annotation : text above the plot, right-aligned (e.g. the median with CI, from ``results``).
     show_ci : shade the pointwise confidence band.
     synthetic : add the synthetic-data banner.
 
@@ -195,7 +195,7 @@ def plot_km(
         ax.set_ylabel(ylabel)
         ax.legend(loc="lower left", frameon=False)
         if annotation:
-            ax.text(0.98, 0.97, annotation, ha="right", va="top", transform=ax.transAxes)
+            ax.set_title(annotation, loc="right", fontsize=8.5)
         # step 4: the counts, at the same ticks
         _draw_at_risk(risk_ax, at_risk, label)
         if synthetic:
