@@ -18,7 +18,7 @@ from oncorwe.results import StudyOutputs
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    path = write_report(make_outputs(), out)
+    path = write_report(make_outputs(), out, pdf=False)
     return out, path.read_text(encoding="utf-8")
 
 
@@ -73,6 +73,17 @@ def test_figure_and_table_files(written):
     assert list(at_risk["n_risk"]) == [12, 11, 10, 6, 6, 3, 2, 1, 1, 0]  # every 3 months to 27
 
 
+def test_xlsx_beside_every_csv_with_numbers_as_numbers(written):
+    out, _ = written
+    for csv in (out / "tables").glob("*.csv"):
+        assert csv.with_suffix(".xlsx").exists(), csv.name
+    table = pd.read_excel(out / "tables" / "adverse_events.xlsx", skiprows=1)
+    from_csv = pd.read_csv(out / "tables" / "adverse_events.csv", comment="#")
+    pd.testing.assert_frame_equal(table, from_csv)
+    banner = pd.read_excel(out / "tables" / "adverse_events.xlsx", header=None, nrows=1)
+    assert banner.iloc[0, 0] == SYNTHETIC_BANNER
+
+
 def test_png_is_300_dpi(written):
     out, _ = written
     from PIL import Image
@@ -99,14 +110,16 @@ def test_no_patient_ids_anywhere(written):
 
 
 def test_real_patients_have_no_banner(tmp_path):
-    page = write_report(make_outputs(synthetic=False), tmp_path).read_text(encoding="utf-8")
+    page = write_report(make_outputs(synthetic=False), tmp_path, pdf=False).read_text(
+        encoding="utf-8"
+    )
     assert SYNTHETIC_BANNER not in page
     assert not (tmp_path / "tables" / "baseline.csv").read_text().startswith("#")
 
 
 def test_report_is_reproducible(tmp_path):
-    first = write_report(make_outputs(), tmp_path / "a").read_bytes()
-    second = write_report(make_outputs(), tmp_path / "b").read_bytes()
+    first = write_report(make_outputs(), tmp_path / "a", pdf=False).read_bytes()
+    second = write_report(make_outputs(), tmp_path / "b", pdf=False).read_bytes()
     assert first == second
 
 
@@ -115,4 +128,4 @@ def test_missing_table_names_the_table(tmp_path):
     tables = {k: v for k, v in outputs.tables.items() if k != "adverse_events"}
     broken = StudyOutputs(outputs.results, tables, outputs.curves)
     with pytest.raises(InputError, match="'adverse_events'"):
-        write_report(broken, tmp_path)
+        write_report(broken, tmp_path, pdf=False)

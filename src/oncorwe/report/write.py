@@ -3,8 +3,9 @@
 Layout of ``out_dir``::
 
     report.html              self-contained page (inline CSS, embedded figures)
+    report.pdf               the page printed by headless Chromium (when one is installed)
     figures/<endpoint>_km.png, .svg
-    tables/<name>.csv        every tidy table, numbers at full precision
+    tables/<name>.csv, .xlsx every tidy table, numbers at full precision
 
 The report formats numbers and computes nothing: headline numbers come from
 ``outputs.results``, tables from ``outputs.tables``, curves and at-risk counts from the fits.
@@ -12,6 +13,7 @@ The report formats numbers and computes nothing: headline numbers come from
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from oncorwe.report.figures.style import save_figure
 from oncorwe.report.format import SYNTHETIC_BANNER, conf_label, format_estimate_ci
 from oncorwe.report.html import HtmlFigure, render_html
 from oncorwe.report.narrative import lookup, write_summary
+from oncorwe.report.pdf import find_browser, write_pdf
+from oncorwe.report.xlsx import write_xlsx
 from oncorwe.results import StudyOutputs
 
 REQUIRED_COLUMNS = {
@@ -69,14 +73,19 @@ def landmarks_frame(outputs: StudyOutputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(LANDMARK_COLUMNS))
 
 
-def write_csv(df: pd.DataFrame, path: Path, synthetic: bool) -> Path:
-    """Write a tidy table; a synthetic table starts with a ``# SYNTHETIC DATA`` comment line
-    (read it back with ``pd.read_csv(path, comment="#")``)."""
+def write_table(df: pd.DataFrame, stem: Path, synthetic: bool) -> Path:
+    """Write a tidy table as ``stem.csv`` and ``stem.xlsx``; returns the CSV path.
+
+    A synthetic CSV starts with a ``# SYNTHETIC DATA`` comment line (read it back with
+    ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1.
+    """
     public = df.drop(columns=[c for c in PRIVATE_COLUMNS if c in df.columns])
+    path = stem.with_suffix(".csv")
     with path.open("w", encoding="utf-8", newline="") as handle:
         if synthetic:
             handle.write(f"# {SYNTHETIC_BANNER}\n")
         public.to_csv(handle, index=False, lineterminator="\n")
+    write_xlsx(public, stem.with_suffix(".xlsx"), synthetic=synthetic)
     return path
 
 
@@ -106,11 +115,8 @@ def write_figures(outputs: StudyOutputs, figures_dir: Path, tables_dir: Path) ->
             synthetic=outputs.synthetic,
         )
         paths = save_figure(drawn.figure, figures_dir / f"{endpoint}_km")
-        write_csv(
-            drawn.at_risk.assign(endpoint=endpoint),
-            tables_dir / f"{endpoint}_at_risk.csv",
-            outputs.synthetic,
-        )
+        at_risk = drawn.at_risk.assign(endpoint=endpoint)
+        write_table(at_risk, tables_dir / f"{endpoint}_at_risk", outputs.synthetic)
         caption = (
             f"Kaplan\u2013Meier estimate with pointwise {conf} ({conf_type}); + marks censored "
             "patients; the number at risk is given at each tick of the time axis."
@@ -151,7 +157,7 @@ def display_tables(
     }
 
 
-def write_report(outputs: StudyOutputs, out_dir: Path) -> Path:
+def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = None) -> Path:
     """Write the HTML report, its figures and its tables into ``out_dir``.
 
     Steps
@@ -161,11 +167,14 @@ def write_report(outputs: StudyOutputs, out_dir: Path) -> Path:
     3. Draw the Kaplan-Meier figures (PNG 300 dpi + SVG) with their at-risk tables.
     4. Format the display tables and the summary paragraph.
     5. Render ``report.html`` with the figures embedded.
+    6. Print it to ``report.pdf`` with headless Chromium.
 
     Parameters
     ----------
     outputs : the analysis bundle (``oncorwe.results.StudyOutputs``).
     out_dir : folder to write into (created if needed).
+    pdf : write ``report.pdf``; None (default) = when a Chromium browser is installed, with a
+        warning when it is not; True = always (``PdfError`` without a browser); False = never.
 
     Returns
     -------
@@ -186,7 +195,7 @@ def write_report(outputs: StudyOutputs, out_dir: Path) -> Path:
         "methods": display.methods_frame(outputs.methods),
     }
     for name, frame in frames.items():
-        write_csv(frame, tables_dir / f"{name}.csv", outputs.synthetic)
+        write_table(frame, tables_dir / name, outputs.synthetic)
     # step 3
     figures = write_figures(outputs, figures_dir, tables_dir)
     # step 4
@@ -213,4 +222,9 @@ def write_report(outputs: StudyOutputs, out_dir: Path) -> Path:
     )
     path = out_dir / "report.html"
     path.write_text(page, encoding="utf-8")
+    # step 6
+    if pdf or (pdf is None and find_browser()):
+        write_pdf(path, out_dir / "report.pdf")
+    elif pdf is None:
+        warnings.warn("No Chromium browser found: report.pdf not written", stacklevel=2)
     return path

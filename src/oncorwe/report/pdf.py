@@ -1,0 +1,72 @@
+"""The PDF report: the HTML page printed by a headless Chromium (Debian's ``chromium``).
+
+The HTML is self-contained, so printing it needs no network; the print stylesheet repeats the
+synthetic-data banner on every page (``position: fixed`` in ``@media print``).
+
+References
+----------
+.. [1] Chromium command-line switches: ``--headless``, ``--print-to-pdf``,
+   ``--no-pdf-header-footer`` (https://peter.sh/experiments/chromium-command-line-switches/).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from oncorwe.errors import OncorweError
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-pdf-header-footer",
+)
+TIMEOUT_SECONDS = 120
+
+
+class PdfError(OncorweError):
+    """The browser could not print the report."""
+
+
+def find_browser() -> str | None:
+    """Path of the first Chromium-family browser on PATH, or None."""
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def write_pdf(html_path: Path, pdf_path: Path, browser: str | None = None) -> Path:
+    """Print ``html_path`` to ``pdf_path`` with headless Chromium; raise PdfError on failure."""
+    browser = browser or find_browser()
+    if browser is None:
+        raise PdfError(
+            "No Chromium browser found for the PDF report; install Debian's 'chromium' package."
+        )
+    with tempfile.TemporaryDirectory(prefix="oncorwe-chromium-") as profile:
+        command = [
+            browser,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={Path(pdf_path).resolve()}",
+            Path(html_path).resolve().as_uri(),
+        ]
+        try:
+            run = subprocess.run(
+                command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise PdfError(f"Chromium could not print {html_path} to PDF: {error}") from error
+    if run.returncode != 0 or not Path(pdf_path).exists():
+        tail = run.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise PdfError(f"Chromium could not print {html_path} to PDF: {tail[0]}")
+    return Path(pdf_path)

@@ -1,0 +1,39 @@
+"""The PDF report, printed by headless Chromium, renders to non-blank pages (pdftoppm)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+from report_fixtures import make_outputs
+
+from conftest import require_tool
+from oncorwe.report import write_report
+from oncorwe.report.pdf import PdfError, write_pdf
+
+
+def test_pdf_pages_are_not_blank(tmp_path):
+    require_tool("chromium")
+    pdftoppm = require_tool("pdftoppm")
+    write_report(make_outputs(), tmp_path, pdf=True)
+    pdf = tmp_path / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    subprocess.run([pdftoppm, "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 3
+    for page in pages:
+        pixels = np.asarray(Image.open(page).convert("L"), dtype=float)
+        assert (pixels < 200).mean() > 0.005, page.name  # at least the banner and some text
+        # the synthetic banner (dark red strip) tops every page
+        top = np.asarray(Image.open(page).convert("RGB"), dtype=int)[: pixels.shape[0] // 12]
+        red = (top[..., 0] > 150) & (top[..., 1] < 60) & (top[..., 2] < 60)
+        assert red.mean() > 0.02, page.name
+
+
+def test_missing_browser_is_a_clear_error(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<p>x</p>")
+    with pytest.raises(PdfError, match="Chromium"):
+        write_pdf(page, tmp_path / "page.pdf", browser=str(tmp_path / "no-such-browser"))
