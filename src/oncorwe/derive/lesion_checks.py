@@ -1,0 +1,233 @@
+"""Input gate for lesion-level records: usable rows plus findings for every bad record.
+
+A bad lesion record never stops the derivation: it is reported as a finding (``table, row,
+column, value, rule, severity, message``) and left out, so that rows read = rows used + rows
+reported. Rules (``rule`` column):
+
+- ``lesion.column_missing`` (error): a required column is absent (no row can be used).
+- ``lesion.date_invalid``, ``lesion.class_unknown``, ``lesion.diameter_negative``,
+  ``lesion.status_unknown`` (error, row left out).
+- ``lesion.duplicate`` (warning): same patient, date and lesion_id twice; the first is kept.
+- ``lesion.no_baseline`` (error): a target / non-target lesion measured at follow-up that was
+  not recorded at the patient's baseline (RECIST 1.1 section 4.3: targets and non-targets are
+  fixed at baseline); left out.
+- ``lesion.new_at_baseline`` (warning): a "new" lesion on the baseline scan; left out.
+- ``lesion.diameter_missing`` (warning): a target without diameter (the lesion is "not
+  evaluated" at that time point); ``lesion.status_missing`` likewise for non-target / new.
+- ``lesion.too_many_targets`` (warning): more than 5 targets or more than 2 per organ at
+  baseline (RECIST 1.1 section 3.3.1); all are used.
+
+References
+----------
+Eisenhauer EA et al., Eur J Cancer 2009;45:228-247 (RECIST 1.1), sections 3.3 and 4.3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oncorwe.derive.response_checks import FINDING_COLUMNS
+
+TABLE = "lesions"
+REQUIRED = ("patient_id", "assessment_date", "lesion_id", "lesion_class", "organ")
+OPTIONAL = {"is_lymph_node": False, "in_rt_field": pd.NA, "diameter_mm": np.nan, "status": pd.NA}
+CLASSES = ("target", "non_target", "new")
+STATUSES = ("present", "absent", "unequivocal_progression", "equivocal")
+# RECIST 1.1 section 3.3.1: at most 5 target lesions in total and 2 per organ.
+MAX_TARGETS_TOTAL = 5
+MAX_TARGETS_PER_ORGAN = 2
+
+
+def _findings(src, mask, column, values, rule, severity, message) -> pd.DataFrame:
+    mask = pd.Series(mask, index=src.index).fillna(False).astype(bool)
+    values = pd.Series(values, index=src.index).astype(object)
+    return pd.DataFrame(
+        {
+            "table": TABLE,
+            "row": src[mask].to_numpy(),
+            "column": column,
+            "value": values[mask].to_numpy(),
+            "rule": rule,
+            "severity": severity,
+            "message": message,
+        },
+        columns=list(FINDING_COLUMNS),
+    )
+
+
+def prepare_lesions(
+    lesions: pd.DataFrame, baseline_dates: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Usable lesion rows (with ``baseline_date`` and ``is_baseline``) and the findings.
+
+    The baseline of a patient is ``baseline_dates[patient_id]`` when given, else the patient's
+    first assessment date in ``lesions``. Rows dated before the baseline are left out
+    (``lesion.before_baseline``).
+    """
+    missing = [c for c in REQUIRED if c not in lesions.columns]
+    if missing:
+        row = {
+            "table": TABLE,
+            "row": None,
+            "column": ", ".join(missing),
+            "value": None,
+            "rule": "lesion.column_missing",
+            "severity": "error",
+            "message": "required column(s) missing: no lesion can be scored",
+        }
+        empty = pd.DataFrame(columns=[*REQUIRED, *OPTIONAL, "baseline_date", "is_baseline"])
+        return empty.astype({"is_baseline": bool}), pd.DataFrame([row])
+    data = lesions.copy()
+    for col, default in OPTIONAL.items():
+        if col not in data.columns:
+            data[col] = default
+    src = data["_row"] if "_row" in data.columns else data.index.to_series()
+    data["_src"] = src.to_numpy()
+    raw_dates = data["assessment_date"]
+    data["assessment_date"] = pd.to_datetime(raw_dates, errors="coerce")
+    diam = pd.to_numeric(data["diameter_mm"], errors="coerce")
+    status = data["status"]
+    parts = [
+        _findings(
+            src,
+            data["assessment_date"].isna(),
+            "assessment_date",
+            raw_dates,
+            "lesion.date_invalid",
+            "error",
+            "not a date: row left out",
+        ),
+        _findings(
+            src,
+            ~data["lesion_class"].isin(CLASSES),
+            "lesion_class",
+            data["lesion_class"],
+            "lesion.class_unknown",
+            "error",
+            f"expected one of {', '.join(CLASSES)}",
+        ),
+        _findings(
+            src,
+            diam < 0,
+            "diameter_mm",
+            diam,
+            "lesion.diameter_negative",
+            "error",
+            "negative diameter: row left out",
+        ),
+        _findings(
+            src,
+            status.notna() & ~status.isin(STATUSES),
+            "status",
+            status,
+            "lesion.status_unknown",
+            "error",
+            f"expected one of {', '.join(STATUSES)}",
+        ),
+    ]
+    bad = (
+        data["assessment_date"].isna()
+        | ~data["lesion_class"].isin(CLASSES)
+        | (diam < 0)
+        | (status.notna() & ~status.isin(STATUSES))
+    )
+    dup = ~bad & data.duplicated(["patient_id", "assessment_date", "lesion_id"])
+    parts.append(
+        _findings(
+            src,
+            dup,
+            "lesion_id",
+            data["lesion_id"],
+            "lesion.duplicate",
+            "warning",
+            "lesion recorded twice on one date: first kept",
+        )
+    )
+    data["diameter_mm"] = diam
+    data = data[~bad & ~dup]
+    first = data.groupby("patient_id")["assessment_date"].transform("min")
+    if baseline_dates is not None:
+        first = data["patient_id"].map(pd.to_datetime(baseline_dates)).fillna(first)
+    data["baseline_date"] = first
+    before = data["assessment_date"] < data["baseline_date"]
+    data["is_baseline"] = data["assessment_date"] == data["baseline_date"]
+    base_keys = data.loc[
+        data["is_baseline"] & (data["lesion_class"] != "new"),
+        ["patient_id", "lesion_id", "lesion_class"],
+    ]
+    known = pd.MultiIndex.from_frame(data[["patient_id", "lesion_id", "lesion_class"]]).isin(
+        pd.MultiIndex.from_frame(base_keys)
+    )
+    followed = ~data["is_baseline"] & (data["lesion_class"] != "new")
+    no_base = followed & ~known & ~before
+    new_at_base = data["is_baseline"] & (data["lesion_class"] == "new")
+    s = data["_src"]
+    parts += [
+        _findings(
+            s,
+            before,
+            "assessment_date",
+            data["assessment_date"],
+            "lesion.before_baseline",
+            "warning",
+            "assessment before the baseline: row left out",
+        ),
+        _findings(
+            s,
+            no_base,
+            "lesion_id",
+            data["lesion_id"],
+            "lesion.no_baseline",
+            "error",
+            "lesion measured at follow-up without a baseline record: row left out",
+        ),
+        _findings(
+            s,
+            new_at_base,
+            "lesion_class",
+            data["lesion_class"],
+            "lesion.new_at_baseline",
+            "warning",
+            "new lesion on the baseline scan: row left out",
+        ),
+        _findings(
+            s,
+            (data["lesion_class"] == "target") & data["diameter_mm"].isna() & ~before,
+            "diameter_mm",
+            data["diameter_mm"],
+            "lesion.diameter_missing",
+            "warning",
+            "target lesion without diameter: not evaluated at this time point",
+        ),
+        _findings(
+            s,
+            (data["lesion_class"] != "target") & data["status"].isna() & ~before,
+            "status",
+            data["status"],
+            "lesion.status_missing",
+            "warning",
+            "lesion without status: not evaluated at this time point",
+        ),
+    ]
+    data = data[~before & ~no_base & ~new_at_base]
+    parts.append(_too_many_targets(data))
+    return data.reset_index(drop=True), pd.concat(parts, ignore_index=True)
+
+
+def _too_many_targets(data: pd.DataFrame) -> pd.DataFrame:
+    targets = data[data["is_baseline"] & (data["lesion_class"] == "target")]
+    total = targets.groupby("patient_id")["lesion_id"].transform("size")
+    per_organ = targets.groupby(["patient_id", "organ"])["lesion_id"].transform("size")
+    over = (total > MAX_TARGETS_TOTAL) | (per_organ > MAX_TARGETS_PER_ORGAN)
+    over = over.groupby(targets["patient_id"]).transform("any")
+    over &= ~targets["patient_id"].duplicated()  # one finding per patient
+    return _findings(
+        targets["_src"],
+        over,
+        "lesion_class",
+        targets["patient_id"],
+        "lesion.too_many_targets",
+        "warning",
+        "more than 5 targets or more than 2 per organ at baseline (RECIST 1.1)",
+    )
