@@ -1,0 +1,196 @@
+"""Time oncorwe's survival statistics against lifelines, scikit-survival, statsmodels and R.
+
+Usage::
+
+    python benchmarks/survival.py --quick          # N = 1e3, 1e4; well under a minute
+    python benchmarks/survival.py --out docs/benchmarks.md   # N = 1e3 .. 1e6
+
+Same generated data for every tool (seeded): 4 normal covariates, exponential event times with
+log hazard ratios (0.5, -0.3, 0.2, 0), about 30 % censoring; "continuous" times and times rounded
+up to whole days (many ties). Peers that are not installed are skipped and reported as such.
+Install the peers with ``pip install -e ".[bench]"``. Timings are wall-clock seconds, one run each
+(the best of ``--repeat`` runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from oncorwe.stats import cox_ph, kaplan_meier, logrank
+
+COVARIATES = ["x1", "x2", "x3", "x4"]
+R_SCRIPT = """
+suppressPackageStartupMessages(library(survival))
+d <- read.csv(commandArgs(TRUE)[1])
+t_km <- system.time(survfit(Surv(time, event) ~ 1, data = d))[["elapsed"]]
+t_lr <- system.time(survdiff(Surv(time, event) ~ group, data = d))[["elapsed"]]
+t_cox <- system.time(coxph(Surv(time, event) ~ x1 + x2 + x3 + x4, data = d))[["elapsed"]]
+cat(t_km, t_lr, t_cox, "\\n")
+"""
+
+
+def make_data(n: int, rounded: bool, seed: int = 2025) -> pd.DataFrame:
+    """Exponential event times with ~30 % uniform censoring; times in days (>= 1 when rounded)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 4))
+    hazard = np.exp(x @ np.array([0.5, -0.3, 0.2, 0.0])) / 365.0
+    event_time = rng.exponential(1 / hazard)
+    censor_time = rng.uniform(0, np.quantile(event_time, 0.95) * 1.6, n)
+    time_ = np.minimum(event_time, censor_time)
+    data = pd.DataFrame(x, columns=COVARIATES)
+    data["time"] = np.ceil(time_) if rounded else time_
+    data["event"] = (event_time <= censor_time).astype(int)
+    data["group"] = (data["x1"] > 0).astype(int)
+    return data
+
+
+def timed(function: Callable[[], object], repeat: int) -> float:
+    """Best wall-clock time of ``repeat`` calls."""
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def oncorwe_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
+    return {
+        "kaplan_meier": lambda: kaplan_meier(d["time"], d["event"]).table,
+        "logrank": lambda: logrank(d["time"], d["event"], d["group"]),
+        "cox_efron": lambda: cox_ph(d, "time", "event", COVARIATES),
+    }
+
+
+def lifelines_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
+    from lifelines import CoxPHFitter, KaplanMeierFitter
+    from lifelines.statistics import logrank_test
+
+    g = d["group"] == 1
+    frame = d[["time", "event", *COVARIATES]]
+    return {
+        "kaplan_meier": lambda: KaplanMeierFitter().fit(d["time"], d["event"]),
+        "logrank": lambda: logrank_test(d["time"][g], d["time"][~g], d["event"][g], d["event"][~g]),
+        "cox_efron": lambda: CoxPHFitter().fit(frame, "time", "event"),
+    }
+
+
+def sksurv_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
+    from sksurv.compare import compare_survival
+    from sksurv.linear_model import CoxPHSurvivalAnalysis
+    from sksurv.nonparametric import kaplan_meier_estimator
+
+    y = np.empty(len(d), dtype=[("event", bool), ("time", float)])
+    y["event"], y["time"] = d["event"].astype(bool), d["time"]
+    x = d[COVARIATES].to_numpy()
+    return {
+        "kaplan_meier": lambda: kaplan_meier_estimator(y["event"], y["time"], conf_type="log-log"),
+        "logrank": lambda: compare_survival(y, d["group"].to_numpy()),
+        # scikit-survival has Efron ties too (ties="efron"); no standard errors
+        "cox_efron": lambda: CoxPHSurvivalAnalysis(ties="efron").fit(x, y),
+    }
+
+
+def statsmodels_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+
+    x = d[COVARIATES].to_numpy()
+    return {
+        "kaplan_meier": lambda: SurvfuncRight(d["time"], d["event"]),
+        "logrank": lambda: survdiff(d["time"], d["event"], d["group"]),
+        "cox_efron": lambda: PHReg(d["time"], x, d["event"], ties="efron").fit().bse,
+    }
+
+
+def r_times(d: pd.DataFrame) -> dict[str, float]:
+    """Times measured inside R (system.time), excluding reading the CSV."""
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return {}
+    with tempfile.TemporaryDirectory() as folder:
+        data_path, script_path = Path(folder) / "d.csv", Path(folder) / "b.R"
+        d.to_csv(data_path, index=False)
+        script_path.write_text(R_SCRIPT)
+        out = subprocess.run(
+            [rscript, str(script_path), str(data_path)], capture_output=True, text=True, check=True
+        )
+    km, lr, cox = (float(v) for v in out.stdout.split())
+    return {"kaplan_meier": km, "logrank": lr, "cox_efron": cox}
+
+
+PEERS = {
+    "lifelines": ("lifelines", lifelines_tasks),
+    "scikit-survival": ("sksurv", sksurv_tasks),
+    "statsmodels": ("statsmodels", statsmodels_tasks),
+}
+
+
+def run(sizes: list[int], repeat: int, peer_limit: int) -> pd.DataFrame:
+    rows = []
+    for rounded in (False, True):
+        for n in sizes:
+            d = make_data(n, rounded)
+            label = "days" if rounded else "continuous"
+            for task, function in oncorwe_tasks(d).items():
+                rows.append(("oncorwe", task, n, label, timed(function, repeat)))
+            for tool, (module, tasks) in PEERS.items():
+                if importlib.util.find_spec(module) is None or n > peer_limit:
+                    continue
+                for task, function in tasks(d).items():
+                    rows.append((tool, task, n, label, timed(function, repeat)))
+            for task, seconds in r_times(d).items():
+                rows.append(("R survival", task, n, label, seconds))
+            print(f"done n={n} {label}", file=sys.stderr)
+    return pd.DataFrame(rows, columns=["tool", "task", "n", "times", "seconds"])
+
+
+def to_markdown(results: pd.DataFrame) -> str:
+    """One table per task: seconds by tool, and each tool's time relative to oncorwe."""
+    lines = ["# Survival benchmarks", "", "Generated by `python benchmarks/survival.py`.", ""]
+    for task, block in results.groupby("task", sort=False):
+        table = block.pivot_table(index=["times", "n"], columns="tool", values="seconds")
+        lines += [f"## {task}", "", "| times | n | " + " | ".join(table.columns) + " |"]
+        lines.append("|" + "---|" * (len(table.columns) + 2))
+        for (times, n), row in table.iterrows():
+            base = row.get("oncorwe", np.nan)
+            cells = [
+                f"{v:.3g} s ({v / base:.2g}x)" if np.isfinite(v) else "-" for v in row.to_numpy()
+            ]
+            lines.append(f"| {times} | {n:,} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append("Ratios are each tool's time divided by oncorwe's (> 1: oncorwe is faster).")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="N = 1e3, 1e4 (peers at 1e3 only), < 1 min"
+    )
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--peer-limit", type=int, default=100_000, help="largest N for peers")
+    parser.add_argument("--out", type=Path, help="write the Markdown tables here")
+    args = parser.parse_args()
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    peer_limit = min(args.peer_limit, 1_000) if args.quick else args.peer_limit
+    results = run(sizes, args.repeat, peer_limit)
+    text = to_markdown(results)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
