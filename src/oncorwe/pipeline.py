@@ -93,7 +93,7 @@ def run_study(
     store_path = out / "study.duckdb"
     store_path.unlink(missing_ok=True)
     with StudyStore(store_path) as store:
-        store.import_validated(raw, checked)
+        store.write_import(raw, checked)
     provenance = {
         "inputs": [{"file": f.name, "sha256": f.sha256} for f in raw.files],
         "protocol": protocol.study.name,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 from rich.console import Console
 
@@ -46,15 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     except OncorweError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         return _exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        return _exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return _exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("Aborted.")
         return _exit(130)
     except Exception as exc:  # the CLI never shows a traceback to a user
+        if _is_usage_exit(exc):
+            if hasattr(exc, "show"):  # a usage error: the command line itself is wrong
+                exc.show()
+            return _exit(exc.exit_code)
         if os.environ.get("ONCORWE_DEBUG"):
             raise
         err.print(
@@ -65,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return _exit(3)
     return _exit(0)
+
+
+def _is_usage_exit(exc: Exception) -> bool:
+    """Typer's (and click's) exit and usage-error exceptions carry an ``exit_code``."""
+    return isinstance(exc, typer.Exit) or (
+        hasattr(exc, "exit_code") and type(exc).__module__.split(".")[0] in ("typer", "click")
+    )
 
 
 def _exit(code: int | None) -> int:
