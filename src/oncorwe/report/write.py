@@ -4,8 +4,10 @@ Layout of ``out_dir``::
 
     report.html              self-contained page (inline CSS, embedded figures)
     report.pdf               the page printed by headless Chromium (when one is installed)
+    report.docx              Word report with real footnotes (when python-docx is installed)
     figures/<endpoint>_km.png, .svg
     tables/<name>.csv, .xlsx every tidy table, numbers at full precision
+    tables/<name>.docx       every displayed table as its own Word file
 
 The report formats numbers and computes nothing: headline numbers come from
 ``outputs.results``, tables from ``outputs.tables``, curves and at-risk counts from the fits.
@@ -25,7 +27,7 @@ from oncorwe.report.display import endpoint_label
 from oncorwe.report.figures.km import plot_km
 from oncorwe.report.figures.style import save_figure
 from oncorwe.report.format import SYNTHETIC_BANNER, conf_label, format_estimate_ci
-from oncorwe.report.html import HtmlFigure, render_html
+from oncorwe.report.html import HtmlFigure, provenance_blocks, render_html
 from oncorwe.report.narrative import lookup, write_summary
 from oncorwe.report.pdf import find_browser, write_pdf
 from oncorwe.report.xlsx import write_xlsx
@@ -168,6 +170,7 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     4. Format the display tables and the summary paragraph.
     5. Render ``report.html`` with the figures embedded.
     6. Print it to ``report.pdf`` with headless Chromium.
+    7. Write ``report.docx`` and one ``tables/<name>.docx`` per displayed table.
 
     Parameters
     ----------
@@ -227,4 +230,33 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
         write_pdf(path, out_dir / "report.pdf")
     elif pdf is None:
         warnings.warn("No Chromium browser found: report.pdf not written", stacklevel=2)
+    # step 7
+    write_word(outputs, out_dir, tables, follow_up_text, figures)
     return path
+
+
+def write_word(
+    outputs: StudyOutputs,
+    out_dir: Path,
+    tables: dict[str, display.DisplayTable],
+    follow_up: str,
+    figures: list[HtmlFigure],
+) -> None:
+    """``report.docx`` and ``tables/<name>.docx``; skipped with a warning without python-docx."""
+    try:
+        from oncorwe.report import word
+    except ImportError:
+        warnings.warn("python-docx is not installed: Word files not written", stacklevel=3)
+        return
+    for table in tables.values():
+        word.write_table_docx(table, out_dir / "tables" / f"{table.name}.docx", outputs.synthetic)
+    word.write_report_docx(
+        out_dir / "report.docx",
+        title=outputs.title,
+        summary=write_summary(outputs.results),
+        follow_up=follow_up,
+        tables=tables,
+        figures=[(f.path.with_suffix(".png"), f"{f.title}. {f.caption}") for f in figures],
+        provenance=provenance_blocks(outputs.provenance),
+        synthetic=outputs.synthetic,
+    )

@@ -1,0 +1,171 @@
+"""The Word report (``report.docx``) and one Word file per table (``tables/<name>.docx``).
+
+The same ``DisplayTable`` objects as the HTML page are drawn as three-line tables (rule above
+and below the header, rule at the end); their notes become real Word footnotes
+(``word_footnotes``) on the caption, so they survive editing. The synthetic-data banner is in
+the page header, hence on every page.
+
+References
+----------
+.. [1] python-docx documentation, "Working with Tables", "Working with Headers and Footers".
+.. [2] ECMA-376 Part 1, 17.4.38 ``w:tblBorders`` and 17.4.66 ``w:tcBorders``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from docx.shared import Inches, Pt, RGBColor
+
+from oncorwe.report.display import DisplayTable
+from oncorwe.report.format import SYNTHETIC_BANNER
+from oncorwe.report.word_footnotes import add_footnote
+
+BANNER_RGB = RGBColor(0xB0, 0x00, 0x20)
+FIGURE_WIDTH_INCHES = 6.0
+RULE = '<w:{side} w:val="single" w:sz="{size}" w:space="0" w:color="000000"/>'
+
+
+def new_document(synthetic: bool):
+    """A document with the report's base font and, when synthetic, the banner in the header."""
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "DejaVu Sans"
+    style.font.size = Pt(9.5)
+    if synthetic:
+        header = document.sections[0].header.paragraphs[0]
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = header.add_run(SYNTHETIC_BANNER)
+        run.bold = True
+        run.font.color.rgb = BANNER_RGB
+    return document
+
+
+def _three_line_borders(table) -> None:
+    """Rules above and below the table (thick) and under the header row (thin)."""
+    borders = "".join(
+        RULE.format(side=side, size=size) for side, size in (("top", 12), ("bottom", 12))
+    )
+    table._tbl.tblPr.append(parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>"))
+    for cell in table.rows[0].cells:
+        rule = RULE.format(side="bottom", size=6)
+        cell._tc.get_or_add_tcPr().append(
+            parse_xml(f"<w:tcBorders {nsdecls('w')}>{rule}</w:tcBorders>")
+        )
+
+
+def _fill_row(cells, texts: Sequence[str], label_columns: int, indent: int, bold: bool) -> None:
+    for index, (cell, text) in enumerate(zip(cells, texts, strict=True)):
+        paragraph = cell.paragraphs[0]
+        run = paragraph.add_run(text)
+        run.bold = bold
+        if index >= label_columns:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        elif index == 0 and indent:
+            paragraph.paragraph_format.left_indent = Pt(10 * indent)
+
+
+def add_table(document, table: DisplayTable) -> None:
+    """Caption (with a real footnote per note), then the three-line table."""
+    caption = document.add_paragraph()
+    caption.add_run(table.title).bold = True
+    for note in table.footnotes:
+        add_footnote(document, caption, note)
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    _fill_row(grid.rows[0].cells, table.columns, table.label_columns, 0, bold=True)
+    for indent, cells in table.body():
+        _fill_row(grid.add_row().cells, cells, table.label_columns, indent, bold=False)
+    _three_line_borders(grid)
+    document.add_paragraph()
+
+
+def add_figure(document, path: Path, caption: str) -> None:
+    """A PNG figure at the text width with its caption below."""
+    document.add_picture(str(path), width=Inches(FIGURE_WIDTH_INCHES))
+    document.add_paragraph().add_run(caption).italic = True
+
+
+def add_provenance(document, blocks: Sequence[dict]) -> None:
+    """Provenance blocks (from ``html.provenance_blocks``) as labelled paragraphs."""
+    document.add_heading("Provenance", level=1)
+    for block in blocks:
+        if block["title"]:
+            document.add_heading(block["title"], level=2)
+        rows = block["rows"]
+        if block["kind"] == "table":
+            rows = [
+                ("; ".join(f"{c}: {v}" for c, v in zip(block["columns"], r, strict=True)), "")
+                for r in rows
+            ]
+        for key, value in rows:
+            paragraph = document.add_paragraph()
+            paragraph.add_run(f"{key}: " if value else key).bold = bool(value)
+            paragraph.add_run(value)
+
+
+def write_table_docx(table: DisplayTable, path: Path, synthetic: bool) -> Path:
+    """One table alone in a Word file (for journal submission), footnotes included."""
+    document = new_document(synthetic)
+    add_table(document, table)
+    document.save(str(path))
+    return path
+
+
+def write_report_docx(
+    path: Path,
+    *,
+    title: str,
+    summary: str,
+    follow_up: str,
+    tables: dict[str, DisplayTable],
+    figures: Sequence[tuple[Path, str]],
+    provenance: Sequence[dict],
+    synthetic: bool,
+) -> Path:
+    """The whole report as one Word document, sections in the HTML page's order.
+
+    Parameters
+    ----------
+    path : where to save ``report.docx``.
+    title, summary, follow_up : heading, results paragraph and formatted median follow-up.
+    tables : display tables by name (as for the HTML page).
+    figures : (PNG path, caption) pairs, in order.
+    provenance : blocks from ``html.provenance_blocks`` (pairs or small tables).
+    synthetic : banner in the page header and under the title.
+    """
+    document = new_document(synthetic)
+    document.add_heading(title, level=0)
+    if synthetic:
+        run = document.add_paragraph().add_run(SYNTHETIC_BANNER)
+        run.bold = True
+        run.font.color.rgb = BANNER_RGB
+    sections = (
+        ("Summary", ()),
+        ("Cohort selection", ("attrition",)),
+        ("Baseline characteristics", ("baseline",)),
+        ("Treatment", ("treatment",)),
+        ("Tumour response", ("response",)),
+        ("Survival", ("survival", "landmarks")),
+        ("Adverse events", ("adverse_events",)),
+        ("Methods", ("methods",)),
+    )
+    for heading, names in sections:
+        document.add_heading(heading, level=1)
+        if heading == "Summary":
+            document.add_paragraph(summary)
+        if heading == "Survival":
+            document.add_paragraph(f"Median follow-up (reverse Kaplan\u2013Meier): {follow_up}.")
+        for name in names:
+            if name in tables:
+                add_table(document, tables[name])
+        if heading == "Survival":
+            for figure, caption in figures:
+                add_figure(document, figure, caption)
+    add_provenance(document, provenance)
+    document.save(str(path))
+    return path
