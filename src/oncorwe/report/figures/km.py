@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from oncorwe.errors import InputError
 from oncorwe.report.figures.style import add_synthetic_banner, figure_style, new_figure
-from oncorwe.report.format import format_compact, format_count
+from oncorwe.report.format import conf_label, format_compact, format_count
 
 TICK_STEPS = (1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0)
 MAX_TICKS = 10
@@ -97,7 +97,7 @@ def _draw_curve(ax: Any, km: Any, show_ci: bool) -> None:
             color=CURVE_COLOR,
             alpha=0.15,
             linewidth=0,
-            label="95% CI",
+            label=conf_label(getattr(km, "conf_level", 0.95)),
         )
     ax.step(time, surv, where="post", color=CURVE_COLOR, linewidth=1.4)
     censored = table[table["n_censor"] > 0]
