@@ -45,7 +45,7 @@ def test_report_docx_holds_every_table_and_both_figures(out):
     for text in ("66.7% (95% CI 34.9\u201390.1%)", "9 (81.8%)", "Platelet count decreased"):
         assert any(text in c for c in cells) or text in "".join(p.text for p in document.paragraphs)
     assert len(document.tables) == 8
-    assert len(document.inline_shapes) == 2
+    assert len(document.inline_shapes) == 3  # flow diagram, OS, PFS
     assert SYNTHETIC_BANNER in document.sections[0].header.paragraphs[0].text
 
 

@@ -66,6 +66,7 @@ def test_figure_and_table_files(written):
     for endpoint in ("os", "pfs"):
         for suffix in ("png", "svg"):
             assert (out / "figures" / f"{endpoint}_km.{suffix}").stat().st_size > 10_000
+    assert (out / "figures" / "flow.png").exists() and (out / "figures" / "flow.svg").exists()
     names = {p.stem for p in (out / "tables").glob("*.csv")}
     assert {"attrition", "baseline", "treatment", "response", "survival", "landmarks"} <= names
     assert {"adverse_events", "methods", "os_at_risk", "pfs_at_risk"} <= names

@@ -126,6 +126,7 @@ def write_report_docx(
     figures: Sequence[tuple[Path, str]],
     provenance: Sequence[dict],
     synthetic: bool,
+    flow: Path | None = None,
 ) -> Path:
     """The whole report as one Word document, sections in the HTML page's order.
 
@@ -137,6 +138,7 @@ def write_report_docx(
     figures : (PNG path, caption) pairs, in order.
     provenance : blocks from ``html.provenance_blocks`` (pairs or small tables).
     synthetic : banner in the page header and under the title.
+    flow : PNG of the flow diagram, placed under the cohort-selection heading.
     """
     document = new_document(synthetic)
     document.add_heading(title, level=0)
@@ -158,6 +160,8 @@ def write_report_docx(
         document.add_heading(heading, level=1)
         if heading == "Summary":
             document.add_paragraph(summary)
+        if heading == "Cohort selection" and flow is not None:
+            add_figure(document, flow, "Flow of patients through the eligibility steps.")
         if heading == "Survival":
             document.add_paragraph(f"Median follow-up (reverse Kaplan\u2013Meier): {follow_up}.")
         for name in names:

@@ -6,6 +6,7 @@ Layout of ``out_dir``::
     report.pdf               the page printed by headless Chromium (when one is installed)
     report.docx              Word report with real footnotes (when python-docx is installed)
     figures/<endpoint>_km.png, .svg
+    figures/flow.png, .svg   flow diagram of the eligibility steps
     tables/<name>.csv, .xlsx every tidy table, numbers at full precision
     tables/<name>.docx       every displayed table as its own Word file
 
@@ -24,6 +25,7 @@ import pandas as pd
 from oncorwe.errors import InputError
 from oncorwe.report import display
 from oncorwe.report.display import endpoint_label
+from oncorwe.report.figures.flow import plot_flow
 from oncorwe.report.figures.km import plot_km
 from oncorwe.report.figures.style import save_figure
 from oncorwe.report.format import SYNTHETIC_BANNER, conf_label, format_estimate_ci
@@ -166,7 +168,8 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     -----
     1. Check the outputs carry every table and column the report draws.
     2. Write every tidy table (and the methods rows) as ``tables/<name>.csv``.
-    3. Draw the Kaplan-Meier figures (PNG 300 dpi + SVG) with their at-risk tables.
+    3. Draw the Kaplan-Meier figures (PNG 300 dpi + SVG) with their at-risk tables, and the
+       flow diagram.
     4. Format the display tables and the summary paragraph.
     5. Render ``report.html`` with the figures embedded.
     6. Print it to ``report.pdf`` with headless Chromium.
@@ -201,6 +204,8 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
         write_table(frame, tables_dir / name, outputs.synthetic)
     # step 3
     figures = write_figures(outputs, figures_dir, tables_dir)
+    flow = plot_flow(outputs.tables["attrition"], synthetic=outputs.synthetic)
+    save_figure(flow, figures_dir / "flow")
     # step 4
     tables = display_tables(outputs, landmarks)
     follow_up = lookup(outputs.results, "survival.follow_up") or {}
@@ -259,4 +264,5 @@ def write_word(
         figures=[(f.path.with_suffix(".png"), f"{f.title}. {f.caption}") for f in figures],
         provenance=provenance_blocks(outputs.provenance),
         synthetic=outputs.synthetic,
+        flow=out_dir / "figures" / "flow.png",
     )
