@@ -49,7 +49,7 @@ def test_sample_is_clean_and_typed():
 CASES = [
     ("patients", 0, "age_at_index", "sixty", "column.type", ("patients", 1)),
     ("patients", 0, "ecog", "1.5", "column.type", ("patients", 1)),
-    ("patients", 0, "albumin_g_l", "40 g/L", "column.type", ("patients", 1)),
+    ("patients", 0, "albumin_g_l", "40 mmol/L", "column.type", ("patients", 1)),
     ("patients", 0, "extrahepatic_metastasis", "maybe", "column.type", ("patients", 1)),
     ("patients", 0, "diagnosis_date", "2020-02-30", "column.type", ("patients", 1)),
     ("patients", 0, "diagnosis_date", "15/01/2020", "column.type", ("patients", 1)),
@@ -64,7 +64,7 @@ CASES = [
     ("patients", 0, "last_contact_date", "44377", "column.excel_serial", ("patients", 1)),
     ("patients", 0, "sex", "", "column.required", ("patients", 1)),
     ("radiotherapy", 1, "course_id", "  ", "column.required", ("radiotherapy", 2)),
-    ("patients", 0, "sex", "male", "column.allowed", ("patients", 1)),
+    ("patients", 0, "sex", "X", "column.allowed", ("patients", 1)),
     ("patients", 1, "etiology", "HBV;HDV", "column.allowed", ("patients", 2)),
     ("patients", 0, "ecog", "5", "column.range", ("patients", 1)),
     ("patients", 0, "albumin_g_l", "400", "column.range", ("patients", 1)),

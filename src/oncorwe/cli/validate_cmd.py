@@ -62,12 +62,18 @@ def validate(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding (default: detect).")
     ] = None,
+    synonyms: Annotated[
+        Path | None,
+        typer.Option(
+            "--synonyms", help="Extra category synonyms CSV (table,column,synonym,value)."
+        ),
+    ] = None,
     show: Annotated[int, typer.Option("--show", help="Findings to print.")] = 20,
 ) -> None:
     """Validate a study's tables and write the findings to validation.csv; nothing else."""
     console, errors = Console(), Console(stderr=True)
     try:
-        result = validate_tables(read_source(data, encoding=encoding))
+        result = validate_tables(read_source(data, encoding=encoding), synonyms=synonyms)
         findings = first_error_class(result.findings) if strict else result.findings
         path = write_findings(findings, out)
     except OncorweError as exc:

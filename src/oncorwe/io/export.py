@@ -52,6 +52,21 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _write_workbook(tables: dict[str, pd.DataFrame], destination: Path) -> None:
+    """One sheet per table; missing values are empty cells, everything else is written as is."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in tables.items():
+        sheet = book.create_sheet(name[:31])
+        sheet.append([str(c) for c in frame.columns])
+        for row in frame.astype(object).itertuples(index=False):
+            sheet.append([None if pd.isna(v) or v == "" else v for v in row])
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    book.save(destination)
+
+
 def write_tables(
     tables: dict[str, pd.DataFrame],
     destination: str | Path,
@@ -70,10 +85,7 @@ def write_tables(
         n: (safe_frame(t) if neutralise and format != "parquet" else t) for n, t in tables.items()
     }
     if format == "xlsx":
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(destination, engine="openpyxl") as writer:
-            for name, frame in prepared.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
+        _write_workbook(prepared, destination)
         return destination
     destination.mkdir(parents=True, exist_ok=True)
     for name, frame in prepared.items():

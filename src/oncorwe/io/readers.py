@@ -21,6 +21,7 @@ from oncorwe.io.text import cell_to_text, decode_bytes, looks_binary, series_to_
 
 MAX_FIELD_CHARS = 10_000_000  # a single cell larger than this is not patient data
 DELIMITERS = (",", ";", "\t")
+RESERVED_COLUMNS = ("_row", "_extra", "_rules")
 
 
 def finding(table, row, column, value, rule, severity, message) -> dict:
@@ -44,9 +45,12 @@ def _choose_delimiter(first_line: str) -> str:
 
 
 def _header_names(cells: list[str | None]) -> list[str]:
+    """Clean header names; blank -> ``unnamed_<k>``; a name oncorwe reserves (``_row``,
+    ``_extra``, ``_rules``) gets the prefix ``source`` so that the input's own column is kept."""
     names = []
     for k, cell in enumerate(cells, start=1):
-        name = (cell or "").replace("\ufeff", "").strip()
+        name = str(cell or "").replace("\ufeff", "").strip()
+        name = f"source{name}" if name in RESERVED_COLUMNS else name
         names.append(name if name else f"unnamed_{k}")
     return names
 

@@ -12,7 +12,7 @@ import pandas as pd
 from oncorwe.io.schema import TABLES
 from oncorwe.validate.rules import Work, make_findings, rule
 
-STAGE = 3
+STAGE = 4
 
 CHILD_TABLES = tuple(name for name in TABLES if name != "patients")
 ASSESSMENT_DATES = {"tumor_assessments": "assessment_date", "lesions": "assessment_date"}
@@ -88,7 +88,8 @@ def _patient_value(work: Work, table: str, column: str) -> pd.Series:
     if column not in patients.columns:
         return pd.Series(pd.NaT, index=work.typed[table].index, dtype="datetime64[ns]")
     ids = work.typed[table]["patient_id"]
-    return ids.map(patients[column]).astype(patients[column].dtype)
+    values = patients[column].reindex(pd.Index(ids.to_numpy(dtype=object)))
+    return pd.Series(values.to_numpy(), index=ids.index, dtype=patients[column].dtype)
 
 
 @rule(

@@ -10,7 +10,7 @@ import pandas as pd
 from oncorwe.io.schema import TABLES
 from oncorwe.validate.rules import Work, make_findings, rule
 
-STAGE = 2
+STAGE = 3
 
 # Physical dose plausibility (DATA_MODEL.md, radiotherapy): 0 < total dose <= 150 Gy.
 MAX_TOTAL_DOSE_GY = 150.0

@@ -22,8 +22,9 @@ Severity = Literal["error", "warning"]
 @dataclass(frozen=True)
 class Rule:
     """A validation rule: ``id``, ``severity`` (error -> row quarantined), ``description``,
-    ``tables`` it applies to (empty = every table) and ``stage``: 0 reading, 1 columns,
-    2 one table, 3 across tables. Checks run by stage, then in registration order."""
+    ``tables`` it applies to (empty = every table) and ``stage``: 0 reading, 1 normalising
+    (units, synonyms), 2 columns, 3 one table, 4 across tables. Checks run by stage, then in
+    registration order."""
 
     id: str
     severity: Severity
@@ -45,6 +46,7 @@ class Work:
     typed: dict[str, pd.DataFrame]
     findings: list[pd.DataFrame] = field(default_factory=list)
     dates: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    synonyms: pd.DataFrame | None = None
 
     def error_positions(self, table: str) -> pd.Index:
         """Positions of rows of ``table`` that have at least one error finding so far."""
@@ -91,6 +93,9 @@ for _id, (_severity, _description) in READ_RULES.items():
     define_rule(_id, _severity, _description)
 
 
+_EMPTY = pd.DataFrame({c: pd.Series(dtype="object") for c in (*FINDING_COLUMNS, "_pos")})
+
+
 def make_findings(
     rule_id: str,
     table: str,
@@ -108,15 +113,17 @@ def make_findings(
     the row a duplicate repeats) and ``{rule}``.
     """
     mask = mask.fillna(False).astype(bool)
-    hit = frame.loc[mask]
-    source = values if values is not None else (hit[column] if column in hit else None)
+    if not mask.any():
+        return _EMPTY.copy()
+    index = mask.index[mask.to_numpy()]
+    source = values if values is not None else (frame[column] if column in frame else None)
     shown = (
-        source.loc[hit.index].astype("string")
+        source.loc[index].astype("string")
         if source is not None
-        else pd.Series(pd.NA, index=hit.index, dtype="string")
+        else pd.Series(pd.NA, index=index, dtype="string")
     )
-    rows = hit["_row"].astype("Int64")
-    extras = extra.loc[hit.index] if extra is not None else [""] * len(hit)
+    rows = frame.loc[index, "_row"].astype("Int64")
+    extras = extra.loc[index] if extra is not None else [""] * len(index)
     severity = RULES[rule_id].severity
     messages = [
         message.format(
@@ -134,7 +141,7 @@ def make_findings(
             "rule": rule_id,
             "severity": severity,
             "message": messages,
-            "_pos": hit.index.to_numpy(),
+            "_pos": index.to_numpy(),
         }
     )
 

@@ -7,6 +7,7 @@ reconciliation table proves it per table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,7 +15,8 @@ from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS, RawSource, check_structure, empty_findings
 
 # importing the check modules registers their rules (each rule has its stage)
-from oncorwe.validate import checks_columns, checks_cross, checks_tables  # noqa: F401
+from oncorwe.validate import checks_columns, checks_cross, checks_tables, checks_values  # noqa: F401
+from oncorwe.validate.checks_values import load_synonyms
 from oncorwe.validate.coerce import clean_text
 from oncorwe.validate.rules import Work, ordered_checks, ordered_rules
 
@@ -106,13 +108,19 @@ def _split(work: Work, findings: pd.DataFrame):
     return accepted, quarantined, reconciliation
 
 
-def validate_tables(raw: RawSource | dict[str, pd.DataFrame]) -> ValidationResult:
+def validate_tables(
+    raw: RawSource | dict[str, pd.DataFrame],
+    *,
+    synonyms: str | Path | pd.DataFrame | None = None,
+) -> ValidationResult:
     """Validate a study's tables against the data contract and every registered rule.
 
     Parameters
     ----------
     raw : a ``RawSource`` (from ``oncorwe.io.sources.read_source``) or a dict of text
         DataFrames by table name. Without a ``_row`` column, ``_row`` is the 1-based position.
+    synonyms : a category mapping file (CSV ``table,column,synonym,value``) or frame, added to
+        oncorwe's default synonyms (``oncorwe/validate/synonyms.csv``).
 
     Returns
     -------
@@ -121,7 +129,8 @@ def validate_tables(raw: RawSource | dict[str, pd.DataFrame]) -> ValidationResul
     Notes
     -----
     Steps: 1. strip text, map missing tokens to NA, give every table a typed copy;
-    2. run the checks in registry order (``oncorwe.validate.rules.RULES``): types, partial dates,
+    2. run the checks in registry order (``oncorwe.validate.rules.RULES``): lab units and
+    category synonyms, types, partial dates,
     required, allowed, ranges, duplicates and keys, table rules, then cross-table rules (which
     see earlier patient errors, so quarantined patients cascade); 3. quarantine every row with
     an error; 4. reconcile counts per table.
@@ -133,7 +142,7 @@ def validate_tables(raw: RawSource | dict[str, pd.DataFrame]) -> ValidationResul
     # step 1
     text, read_findings = _prepare(raw)
     typed = {name: frame.copy() for name, frame in text.items()}
-    work = Work(text=text, typed=typed)
+    work = Work(text=text, typed=typed, synonyms=load_synonyms(synonyms))
     work.findings.append(_read_finding_positions(read_findings, text))
     # step 2
     for _rule, check in ordered_checks():

@@ -1,0 +1,195 @@
+"""Normalising rules that run before typing: lab units and category synonyms.
+
+Units. The contract states the unit in the column (``bilirubin_umol_l``, ``albumin_g_l``) and,
+for ``labs``, in the test name. Values written with a unit (``1.2 mg/dL``) are converted; a
+whole column (or all ``labs`` rows of one test) whose median only makes sense in the
+conventional unit is converted too. Every conversion is a warning naming the factor.
+
+Synonyms. Category values are matched to the allowed values without regard to case, and through
+a mapping file (``table,column,synonym,value``; blank ``table`` = any table). The default file
+``oncorwe/validate/synonyms.csv`` ships with oncorwe; a study's own file is added on top (its
+rows win). Every mapped value is a warning.
+
+References
+----------
+Bilirubin: 1 mg/dL = 17.1 umol/L (molar mass 584.7 g/mol); albumin: 1 g/dL = 10 g/L.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from oncorwe.errors import InputError
+from oncorwe.io.schema import LIST_SEPARATOR, TABLES
+from oncorwe.validate.rules import Work, make_findings, rule
+
+STAGE = 1
+
+
+# (contract column / labs test, contract unit, conventional unit, factor, median threshold):
+# a median below the threshold is impossible in the contract unit for an adult (bilirubin below
+# 3 umol/L, albumin below 10 g/L) and ordinary in the conventional one.
+UNIT_RULES = (
+    ("bilirubin_umol_l", "umol/L", "mg/dL", 17.1, 3.0),
+    ("albumin_g_l", "g/L", "g/dL", 10.0, 10.0),
+)
+MIN_VALUES_FOR_DETECTION = 3  # too few values say nothing about the unit of a column
+_UNIT_TEXT = {
+    "umol/l": "umol/L",
+    "µmol/l": "umol/L",
+    "μmol/l": "umol/L",
+    "mg/dl": "mg/dL",
+    "g/l": "g/L",
+    "g/dl": "g/dL",
+}
+_VALUE_WITH_UNIT = r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))\s*(?P<unit>[A-Za-zµμ].*)$"
+DEFAULT_SYNONYMS = "synonyms.csv"
+
+
+def _unit_targets(work: Work):
+    """Yield (table, column, row mask, unit rule) for every place a lab unit applies."""
+    for name, column, contract, conventional, factor, threshold in (
+        (t, c[0], *c[1:]) for t in work.text for c in UNIT_RULES
+    ):
+        text = work.text[name]
+        spec = (column, contract, conventional, factor, threshold)
+        if column in text.columns:
+            yield name, column, pd.Series(True, index=text.index), spec
+        if name == "labs" and {"test", "value"} <= set(text.columns):
+            yield name, "value", text["test"] == column, spec
+
+
+def _convert(text: pd.Series, mask: pd.Series, spec) -> tuple[pd.Series, pd.Series]:
+    """Converted text and the mask of converted rows, for one column or test."""
+    column, contract, conventional, factor, threshold = spec
+    parts = text.where(mask).str.extract(_VALUE_WITH_UNIT)
+    unit = parts["unit"].str.strip().str.lower().map(_UNIT_TEXT)
+    number = pd.to_numeric(parts["number"], errors="coerce")
+    explicit = unit.isin([contract, conventional])
+    plain = pd.to_numeric(text.where(mask & parts["unit"].isna()), errors="coerce")
+    as_conventional = (unit == conventional) & number.notna()
+    if plain.notna().sum() >= MIN_VALUES_FOR_DETECTION and plain.median() < threshold:
+        as_conventional |= plain.notna()
+        number = number.fillna(plain)
+    converted = number.where(~as_conventional, number * factor).round(4)
+    changed = (explicit | as_conventional) & number.notna()
+    new = text.mask(changed, converted.map(lambda v: f"{v:g}").astype("string"))
+    return new, changed
+
+
+@rule(
+    "units.converted",
+    "warning",
+    "A bilirubin or albumin value in mg/dL or g/dL (written with its unit, or a whole column "
+    "whose median is only plausible in that unit) was converted to umol/L or g/L.",
+    ("patients", "labs"),
+    stage=STAGE,
+)
+def check_lab_units(work: Work) -> pd.DataFrame | None:
+    """Convert bilirubin/albumin given in conventional units to the contract's SI units."""
+    parts = []
+    for name, column, mask, spec in _unit_targets(work):
+        before = work.text[name][column]
+        after, changed = _convert(before, mask, spec)
+        if not changed.any():
+            continue
+        work.text[name][column] = after
+        work.typed[name][column] = after
+        parts.append(
+            make_findings(
+                "units.converted",
+                name,
+                work.text[name],
+                changed,
+                column,
+                f"{{table}} row {{row}}, column {{column}}: '{{value}}' read as {{extra}} "
+                f"{spec[1]} (1 {spec[2]} = {spec[3]:g} {spec[1]})",
+                values=before,
+                extra=after,
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def load_synonyms(path: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
+    """The default synonyms plus those of ``path`` (a CSV ``table,column,synonym,value``)."""
+    source = resources.files("oncorwe.validate").joinpath(DEFAULT_SYNONYMS)
+    with source.open("r", encoding="utf-8") as handle:
+        frames = [pd.read_csv(handle, dtype="string", keep_default_na=False)]
+    if isinstance(path, pd.DataFrame):
+        frames.append(path.astype("string"))
+    elif path is not None:
+        try:
+            frames.append(pd.read_csv(path, dtype="string", keep_default_na=False))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"Synonyms file {path} cannot be read ({exc}).") from None
+    missing = {"column", "synonym", "value"} - set(frames[-1].columns)
+    if missing:
+        raise InputError(
+            f"Synonyms file {path} lacks column(s) {', '.join(sorted(missing))}; it needs "
+            "table,column,synonym,value (table may be blank)."
+        )
+    table = pd.concat(frames, ignore_index=True).fillna("")
+    if "table" not in table.columns:
+        table["table"] = ""
+    table["key"] = table["synonym"].str.strip().str.casefold()
+    return table.drop_duplicates(["table", "column", "key"], keep="last")
+
+
+def _mapping(synonyms: pd.DataFrame, table: str, column) -> dict[str, str]:
+    mine = synonyms[(synonyms["column"] == column.name) & synonyms["table"].isin(["", table])]
+    mine = mine.sort_values("table", kind="stable")  # table-specific rows win over blank
+    mapping = {v.casefold(): v for v in column.allowed}
+    mapping.update(dict(zip(mine["key"], mine["value"], strict=True)))
+    return mapping
+
+
+def _map_values(text: pd.Series, mapping: dict[str, str], is_list: bool) -> pd.Series:
+    def one(value: str) -> str:
+        return mapping.get(" ".join(value.split()).casefold(), value)
+
+    if is_list:
+        return text.map(
+            lambda v: LIST_SEPARATOR.join(one(i.strip()) for i in v.split(LIST_SEPARATOR)),
+            na_action="ignore",
+        ).astype("string")
+    return text.map(one, na_action="ignore").astype("string")
+
+
+@rule(
+    "column.synonym_mapped",
+    "warning",
+    "A category value was mapped to its contract spelling (case, or the synonyms file).",
+    stage=STAGE,
+)
+def check_synonyms(work: Work) -> pd.DataFrame | None:
+    """Map category synonyms (``male`` -> ``M``) before the allowed-values rule."""
+    synonyms = work.synonyms if work.synonyms is not None else load_synonyms()
+    parts = []
+    for name, text in work.text.items():
+        for column in TABLES[name].columns:
+            if not column.allowed or column.name not in text.columns:
+                continue
+            before = text[column.name]
+            after = _map_values(before, _mapping(synonyms, name, column), column.type == "list")
+            changed = before.notna() & (after != before)
+            if not changed.any():
+                continue
+            text[column.name] = after
+            work.typed[name][column.name] = after
+            parts.append(
+                make_findings(
+                    "column.synonym_mapped",
+                    name,
+                    text,
+                    changed,
+                    column.name,
+                    "{table} row {row}, column {column}: '{value}' read as '{extra}'",
+                    values=before,
+                    extra=after,
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else None
