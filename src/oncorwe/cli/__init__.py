@@ -41,7 +41,8 @@ _register_commands()
 def main(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; turn every failure into a message and return the exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode, a typer.Exit raised by a command comes back as its code
+        code = app(args=argv, standalone_mode=False)
     except OncorweError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         return _exit(exc.exit_code)
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             highlight=False,
         )
         return _exit(3)
-    return _exit(0)
+    return _exit(code if isinstance(code, int) else 0)
 
 
 def _is_usage_exit(exc: Exception) -> bool:

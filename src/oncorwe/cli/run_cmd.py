@@ -95,9 +95,7 @@ def register(app: typer.Typer) -> None:
                 console.print(name)
             return
         p = load_protocol(show)
-        table = Table(title=f"{p.study.name}: {p.study.title}")
-        for col in ("setting", "value", "note"):
-            table.add_column(col)
+        console.print(f"[bold]{p.study.name}[/]: {p.study.title}", highlight=False)
         for setting, value, note in p.methods_rows():
-            table.add_row(setting, value, note)
-        console.print(table)
+            comment = f"  [dim]# {note}[/]" if note else ""
+            console.print(f"{setting} = {value}{comment}", highlight=False, soft_wrap=True)

@@ -1,0 +1,83 @@
+"""Exit codes and messages of the CLI: 0 clean, 1 quarantined rows, 2 unreadable; no traceback."""
+
+import shutil
+
+import pytest
+
+from oncorwe.cli import main
+from oncorwe.synth import seed_twin_path
+
+
+@pytest.fixture()
+def twin_copy(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(seed_twin_path(), folder)
+    return folder
+
+
+def _run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    text = " ".join((captured.out + captured.err).split())  # undo the terminal's wrapping
+    assert "Traceback" not in text
+    return code, text
+
+
+def test_validate_clean_data_exits_0(capsys, twin_copy, tmp_path):
+    code, text = _run(capsys, "validate", str(twin_copy), "--out", str(tmp_path))
+    assert code == 0
+    assert "patients: read 122 = accepted 122 + quarantined 0" in text
+
+
+def test_validate_quarantine_exits_1_and_names_the_problem(capsys, twin_copy, tmp_path):
+    rt = twin_copy / "radiotherapy.csv"
+    lines = rt.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("fractions")] = "0"  # rule: fractions >= 1
+    lines[1] = ",".join(cells)
+    rt.write_text("\n".join(lines) + "\n")
+    code, text = _run(capsys, "validate", str(twin_copy), "--out", str(tmp_path))
+    assert code == 1
+    assert "radiotherapy: read 159 = accepted 158 + quarantined 1" in text
+    findings = (tmp_path / "validation.csv").read_text()
+    assert "radiotherapy" in findings and "fractions" in findings
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_missing_input_exits_2(capsys, tmp_path, command):
+    args = (
+        [command, str(tmp_path / "nope")]
+        if command == "validate"
+        else [command, "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
+    )
+    code, text = _run(capsys, *args)
+    assert code == 2
+    assert "does not exist" in text
+
+
+def test_missing_required_column_exits_2(capsys, twin_copy, tmp_path):
+    (twin_copy / "patients.csv").write_text("patient_id,sex\nA,M\n")
+    code, text = _run(capsys, "run", "--data", str(twin_copy), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "patients" in text
+
+
+def test_bad_protocol_exits_2(capsys, twin_copy, tmp_path):
+    code, text = _run(
+        capsys, "run", "--data", str(twin_copy), "--out", str(tmp_path), "--protocol", "nope"
+    )
+    assert code == 2
+    assert "neither a built-in protocol" in text
+
+
+def test_unknown_command_exits_2(capsys):
+    code, _ = _run(capsys, "bogus")
+    assert code == 2
+
+
+def test_protocols_lists_builtin(capsys):
+    code, text = _run(capsys, "protocols")
+    assert code == 0 and "hcc-rt-ici" in text
+    code, text = _run(capsys, "protocols", "hcc-rt-ici")
+    assert code == 0 and "concurrency_days_before_rt" in text
