@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
+from oncorwe.analysis.subgroups import cox_tables, subgroup_survival
 from oncorwe.analysis.summarize import (
     cohort_results,
     landmark_table,
@@ -145,6 +146,8 @@ def analyse_study(
         "survival": median_table(survival),
         "landmarks": landmark_table(survival),
         "adverse_events": ae_table,
+        "subgroups": subgroup_survival(data.adsl, protocol),
+        "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates)),
     }
     outputs = StudyOutputs(
         results=results,

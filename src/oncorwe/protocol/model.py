@@ -68,6 +68,7 @@ class Safety:
 @dataclass(frozen=True)
 class Subgroups:
     variables: tuple[str, ...] = ()
+    cox_covariates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,4 +135,7 @@ SETTING_NOTES = {
     "survival.conf_type": "pointwise CI transform for Kaplan-Meier (R survfit conf.type)",
     "survival.days_per_month": "months = days / 30.4375",
     "safety.treatment_emergent_from": "adverse events counted from the time origin on",
+    "subgroups.variables": "survival by level: KM median, log-rank test, univariable Cox HR",
+    "subgroups.cox_covariates": "covariates of the univariable and multivariable Cox models "
+    "(complete cases, Efron ties)",
 }
