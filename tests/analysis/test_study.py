@@ -49,3 +49,15 @@ def test_adam_datasets(analysed):
     assert len(data.adsl) == 3
     assert set(data.adrs["criteria"]) == {"mRECIST", "RECIST1.1"}
     assert data.adsl.set_index("patient_id").loc["P1", "bor"] == "PR"
+
+
+def test_swimmer_numbers_patients_and_hides_ids(analysed):
+    swimmer = analysed[0].tables["swimmer"]
+    assert "patient_id" not in swimmer.columns
+    # subjects by decreasing OS: P2 (366 d) = 1, P1 (365 d) = 2, P6 (152 d) = 3
+    p1 = swimmer[swimmer["subject"] == 2]
+    assert p1.loc[p1["kind"] == "death", "start_months"].iloc[0] == pytest.approx(365 / 30.4375)
+    assert p1.loc[p1["kind"] == "progression", "label"].iloc[0] == "in_field"
+    ici = swimmer[(swimmer["subject"] == 3) & (swimmer["kind"] == "ici")]
+    # P6's ICI is ongoing: it ends at the last contact, 152 days after day 0
+    assert ici["end_months"].iloc[0] == pytest.approx(152 / 30.4375)

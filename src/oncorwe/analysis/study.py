@@ -26,12 +26,14 @@ from oncorwe.analysis.summarize import (
     survival_results,
     treatment_results,
 )
+from oncorwe.analysis.swimmer import swimmer_table
 from oncorwe.cohort import Cohort, analysis_connection, build_cohort
 from oncorwe.derive import sources
 from oncorwe.derive.adsl import assemble_adsl, derive_baseline
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.time_to_event import derive_time_to_event
+from oncorwe.derive.timeline import derive_timeline
 from oncorwe.derive.toxicity import derive_worst_grade, summarize_adverse_events
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.protocol import Protocol
@@ -48,6 +50,7 @@ class AnalysisDatasets:
     adtte: pd.DataFrame
     adrs: pd.DataFrame
     adae: pd.DataFrame
+    timeline: pd.DataFrame
 
 
 def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets:
@@ -85,7 +88,8 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
         derive_failure_sites(con),
         adae,
     )
-    return AnalysisDatasets(adsl=adsl, adtte=adtte, adrs=adrs, adae=adae)
+    timeline = derive_timeline(con, protocol)
+    return AnalysisDatasets(adsl=adsl, adtte=adtte, adrs=adrs, adae=adae, timeline=timeline)
 
 
 def analyse_study(
@@ -147,6 +151,7 @@ def analyse_study(
         "landmarks": landmark_table(survival),
         "adverse_events": ae_table,
         "subgroups": subgroup_survival(data.adsl, protocol),
+        "swimmer": swimmer_table(data.timeline, data.adsl),
         "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates)),
     }
     outputs = StudyOutputs(
