@@ -79,3 +79,66 @@ def test_unknown_table_and_empty_store(tmp_path):
         assert store.findings().empty
         with pytest.raises(InputError, match="nothing imported yet"):
             store.accepted("patients")
+
+
+KILL_MID_IMPORT = """
+import os, signal, sys
+from oncorwe.io.sources import read_source
+from oncorwe.io.store import StudyStore
+from oncorwe.validate import validate_tables
+
+source = read_source(sys.argv[2])
+result = validate_tables(source)
+store = StudyStore(sys.argv[1])
+original = StudyStore._write
+def write_then_die(self, schema, table, frame):
+    original(self, schema, table, frame)
+    if schema == "accepted":  # raw tables written, accepted started: die without cleanup
+        os.kill(os.getpid(), signal.SIGKILL)
+StudyStore._write = write_then_die
+store.write_import(source, result)
+"""
+
+
+def _digest(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_killed_import_leaves_store_byte_for_byte_unchanged(imported, tmp_path):
+    import subprocess
+    import sys
+
+    source, result, path = imported
+    with StudyStore(path) as store:
+        store.write_import(source, result)
+    before = _digest(path)
+    other = write_tables(minimal_tables(), tmp_path / "other")
+    run = subprocess.run(
+        [sys.executable, "-c", KILL_MID_IMPORT, str(path), str(other)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == -9, run.stderr
+    assert _digest(path) == before
+    with StudyStore(path) as store:
+        assert store.import_log()["import_id"].unique().tolist() == [1]
+        assert len(store.quarantined("patients")) == 1
+    assert _digest(path) == before
+
+
+def test_failed_import_is_byte_for_byte(imported, tmp_path):
+    source, result, path = imported
+    with StudyStore(path) as store:
+        store.write_import(source, result)
+    before = _digest(path)
+    other = read_source(write_tables(minimal_tables(), tmp_path / "other"))
+    broken = validate_tables(other)
+    broken.quarantined["patients"] = object()
+    with StudyStore(path) as store:
+        with pytest.raises(Exception):  # noqa: B017 - any failure must roll back
+            store.write_import(other, broken)
+        assert store.write_import(source, result) is None  # same files again: no-op
+    assert _digest(path) == before
