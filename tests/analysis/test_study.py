@@ -61,3 +61,24 @@ def test_swimmer_numbers_patients_and_hides_ids(analysed):
     ici = swimmer[(swimmer["subject"] == 3) & (swimmer["kind"] == "ici")]
     # P6's ICI is ongoing: it ends at the last contact, 152 days after day 0
     assert ici["end_months"].iloc[0] == pytest.approx(152 / 30.4375)
+
+
+def test_failure_patterns_and_eqd2(analysed):
+    outputs = analysed[0]
+    failure = outputs.tables["failure_patterns"].set_index("pattern")["n"]
+    # P1 progressed in field; P2 and P6 are censored without failure
+    assert failure.to_dict() == {
+        "in_field": 1,
+        "intrahepatic_out_of_field": 0,
+        "extrahepatic": 0,
+        "death": 0,
+        "none": 2,
+    }
+    eqd2 = outputs.tables["eqd2"].set_index("group")
+    # EQD2 (alpha/beta 10): P1 50 Gy/25 -> 50; P2 40 Gy/5 -> 60; P6 60 Gy/30 -> 60
+    assert eqd2.loc["All patients", "eqd2_median"] == pytest.approx(60.0)
+    assert eqd2.loc["SBRT (>= 5 Gy per fraction)", "n"] == 1
+    # liver RT (P1 liver, P6 PVTT) without labs: assessed, nothing flagged
+    liver = outputs.tables["liver_toxicity"].set_index("measure")
+    assert liver.loc["Classic RILD", "denominator"] == 2
+    assert liver.loc["Classic RILD", "n"] == 0

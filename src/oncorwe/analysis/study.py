@@ -14,6 +14,12 @@ from typing import Any
 import pandas as pd
 
 from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
+from oncorwe.analysis.radiotherapy_outcomes import (
+    derive_liver_toxicity,
+    eqd2_table,
+    failure_pattern_table,
+    liver_toxicity_table,
+)
 from oncorwe.analysis.subgroups import cox_tables, subgroup_survival
 from oncorwe.analysis.summarize import (
     cohort_results,
@@ -51,6 +57,7 @@ class AnalysisDatasets:
     adrs: pd.DataFrame
     adae: pd.DataFrame
     timeline: pd.DataFrame
+    liver_toxicity: pd.DataFrame
 
 
 def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets:
@@ -88,8 +95,14 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
         derive_failure_sites(con),
         adae,
     )
-    timeline = derive_timeline(con, protocol)
-    return AnalysisDatasets(adsl=adsl, adtte=adtte, adrs=adrs, adae=adae, timeline=timeline)
+    return AnalysisDatasets(
+        adsl=adsl,
+        adtte=adtte,
+        adrs=adrs,
+        adae=adae,
+        timeline=derive_timeline(con, protocol),
+        liver_toxicity=derive_liver_toxicity(con),
+    )
 
 
 def analyse_study(
@@ -142,6 +155,16 @@ def analyse_study(
         "safety": safety_results(data.adae, ae_table, n),
         "attrition": cohort.attrition.to_dict(orient="records"),
     }
+    failure = failure_pattern_table(data.adsl)
+    liver = liver_toxicity_table(data.liver_toxicity)
+    results["local_control"]["first_failure"] = {
+        row.pattern: {"n": int(row.n), "pct": float(row.pct)} for row in failure.itertuples()
+    }
+    results["safety"]["liver"] = {
+        row.measure: {"n": int(row.n), "denominator": int(row.denominator)}
+        for row in liver.itertuples()
+        if row.measure.endswith("RILD")
+    }
     tables = {
         "attrition": cohort.attrition,
         "baseline": describe(data.adsl, BASELINE_VARIABLES),
@@ -152,6 +175,9 @@ def analyse_study(
         "adverse_events": ae_table,
         "subgroups": subgroup_survival(data.adsl, protocol),
         "swimmer": swimmer_table(data.timeline, data.adsl),
+        "eqd2": eqd2_table(data.adsl),
+        "failure_patterns": failure,
+        "liver_toxicity": liver,
         "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates)),
     }
     outputs = StudyOutputs(

@@ -1,0 +1,129 @@
+"""RT-specific outcome tables: EQD2 distribution, patterns of first failure, liver toxicity (RILD,
+Child-Pugh and ALBI change at 3 months after liver RT).
+
+All inputs are derived datasets; the rules live in ``oncorwe.derive`` (``rild``, ``treatment``,
+``local_control``). Counts are patients; percentages are of the patients the row describes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from oncorwe.derive.local_control import FAILURE_SITES
+from oncorwe.derive.rild import derive_rild
+
+LIVER_TARGETS = ("liver", "pvtt")  # courses whose field includes liver parenchyma
+FAILURE_LABELS = {
+    "in_field": "In-field",
+    "intrahepatic_out_of_field": "Intrahepatic, out of field",
+    "extrahepatic": "Extrahepatic",
+    "death": "Death without progression",
+    "none": "No failure (censored)",
+}
+
+
+def derive_liver_toxicity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """RILD flags and 3-month liver-function change for cohort patients with liver or PVTT RT."""
+    labs = con.execute(
+        "SELECT l.* FROM labs l JOIN cohort USING (patient_id) ORDER BY patient_id, lab_date"
+    ).df()
+    patients = con.execute("SELECT p.* FROM patients p JOIN cohort USING (patient_id)").df()
+    targets = ", ".join(f"'{t}'" for t in LIVER_TARGETS)
+    ends = con.execute(
+        f"""SELECT patient_id, MAX(CAST(end_date AS TIMESTAMP)) AS rt_end
+            FROM radiotherapy JOIN cohort USING (patient_id)
+            WHERE target IN ({targets}) GROUP BY 1 ORDER BY 1"""
+    ).df()
+    progression = con.execute(
+        """SELECT patient_id, MIN(CAST(progression_date AS TIMESTAMP)) AS d
+           FROM progression_events JOIN cohort USING (patient_id) GROUP BY 1"""
+    ).df()
+    if ends.empty:
+        return pd.DataFrame(columns=["patient_id", "classic_rild", "non_classic_rild"])
+    rt_end = pd.Series(pd.to_datetime(ends["rt_end"]).to_numpy(), index=ends["patient_id"])
+    prog = pd.Series(pd.to_datetime(progression["d"]).to_numpy(), index=progression["patient_id"])
+    return derive_rild(labs, patients, rt_end, progression_date=prog)
+
+
+def liver_toxicity_table(rild: pd.DataFrame) -> pd.DataFrame:
+    """Counts of RILD and of liver-function decline among patients with liver RT.
+
+    Columns ``measure, n, denominator, pct, median, q1, q3``.
+    """
+    rows = []
+    n = len(rild)
+    for column, label in (
+        ("classic_rild", "Classic RILD"),
+        ("non_classic_rild", "Non-classic RILD"),
+    ):
+        k = int(rild[column].fillna(False).astype(bool).sum()) if column in rild else 0
+        rows.append(dict(measure=label, n=k, denominator=n, pct=100.0 * k / n if n else np.nan))
+    if "child_pugh_change" in rild:
+        change = rild["child_pugh_change"].dropna()
+        k = int((change >= 2).sum())
+        rows.append(
+            dict(measure="Child-Pugh score rise >= 2 at 3 months", n=k,
+                 denominator=len(change), pct=100.0 * k / len(change) if len(change) else np.nan)
+        )  # fmt: skip
+        rows.append(_continuous("Child-Pugh score change at 3 months", change))
+    if "albi_change" in rild:
+        rows.append(_continuous("ALBI score change at 3 months", rild["albi_change"].dropna()))
+    if {"albi_grade_baseline", "albi_grade_3m"} <= set(rild.columns):
+        both = rild[["albi_grade_baseline", "albi_grade_3m"]].dropna()
+        worse = both["albi_grade_3m"].astype(str) > both["albi_grade_baseline"].astype(str)
+        rows.append(
+            dict(measure="ALBI grade worse at 3 months", n=int(worse.sum()),
+                 denominator=len(both), pct=100.0 * worse.mean() if len(both) else np.nan)
+        )  # fmt: skip
+    columns = ["measure", "n", "denominator", "pct", "median", "q1", "q3"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _continuous(label: str, values: pd.Series) -> dict:
+    x = values.astype(float).to_numpy()
+    q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75]) if len(x) else (np.nan,) * 3
+    return dict(measure=label, n=len(x), denominator=len(x), median=med, q1=q1, q3=q3)
+
+
+def failure_pattern_table(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Patterns of first failure: site of the first progression, death without progression, or
+    no failure. Columns ``pattern, label, n, pct`` over all cohort patients."""
+    pattern = adsl["first_failure_site"].astype("object")
+    died = (adsl["pfs_event"] == 1) & pattern.isna()
+    pattern = pattern.where(pattern.notna(), np.where(died, "death", "none"))
+    counts = pattern.value_counts()
+    n = len(adsl)
+    rows = [
+        dict(pattern=p, label=FAILURE_LABELS[p], n=int(counts.get(p, 0)),
+             pct=100.0 * counts.get(p, 0) / n)
+        for p in (*FAILURE_SITES, "death", "none")
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["pattern", "label", "n", "pct"])
+
+
+def eqd2_table(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Per-patient physical dose, BED and EQD2 (alpha/beta 10) by technique group.
+
+    Columns ``group, n, dose_median, dose_q1, dose_q3, eqd2_median, eqd2_q1, eqd2_q3,
+    eqd2_min, eqd2_max, bed_median, bed_ge_100_n`` (BED10 >= 100 Gy: the usual ablative mark).
+    """
+    groups = [("All patients", adsl)]
+    for flag, label in ((True, "SBRT (>= 5 Gy per fraction)"), (False, "Conventional")):
+        groups.append((label, adsl[adsl["rt_sbrt"].fillna(False).astype(bool) == flag]))
+    rows = []
+    for label, part in groups:
+        dose, eq, bed = (part[c].dropna().to_numpy(float) for c in
+                         ("rt_total_dose_gy", "rt_eqd2_gy", "rt_bed_gy"))  # fmt: skip
+        if len(eq) == 0:
+            continue
+        d = np.quantile(dose, [0.25, 0.5, 0.75])
+        e = np.quantile(eq, [0.25, 0.5, 0.75])
+        rows.append(
+            dict(group=label, n=len(eq), dose_median=d[1], dose_q1=d[0], dose_q3=d[2],
+                 eqd2_median=e[1], eqd2_q1=e[0], eqd2_q3=e[2], eqd2_min=eq.min(),
+                 eqd2_max=eq.max(), bed_median=float(np.median(bed)),
+                 bed_ge_100_n=int((bed >= 100).sum()))
+        )  # fmt: skip
+    return pd.DataFrame(rows)
