@@ -37,7 +37,7 @@ DEATH_WITHOUT_PROGRESSION = 0.06
 MIN_DAYS_AFTER_LAST_START = 30  # nobody dies within a month of their last treatment start
 PD_SCAN_GAP = 21  # a scheduled scan closer than this to progression is not done
 BISECTION_STEPS = 40
-LAG_GRID = np.round(np.geomspace(0.05, 6.0, 41), 4)
+LAG_GRID = [float(x) for x in np.round(np.geomspace(0.05, 6.0, 41), 4)]
 CONTACT_LAG_DAYS = 30  # maximum gap between last contact and cut-off at lag scale 1
 CUTOFF_SEARCH_DAYS = 240
 
@@ -63,6 +63,8 @@ class Parameters:
     progression_scale_days: float
     cutoff_day: int  # day number of the data cut-off
     contact_lag_scale: float = 1.0  # multiplies each patient's last-contact lag
+    pinned_progression: tuple[int, int] | None = None  # (record, day) set by hand, if needed
+    pinned_contact: tuple[int, int] | None = None  # (record, day): an earlier last contact
 
 
 def km_median(time: np.ndarray, event: np.ndarray) -> tuple[float, float]:
@@ -137,9 +139,15 @@ def realise(latent: Latent, index_day: np.ndarray, params: Parameters) -> pd.Dat
     # alive: last contact some days before the cut-off (a death after it is not yet known)
     contact = potential - np.round(params.contact_lag_scale * CONTACT_LAG_DAYS * latent.lag)
     os_days = np.where(dead, death, np.maximum(contact, latent.min_days)).astype(int)
+    if params.pinned_contact is not None:
+        record, day = params.pinned_contact
+        os_days[record] = day
     progression = np.maximum(
         np.round(params.progression_scale_days * latent.progression), latent.min_progression
     )
+    if params.pinned_progression is not None:
+        record, day = params.pinned_progression
+        progression[record] = day
     progressed = progression <= os_days - np.where(dead, 14, 7)
     progression_off = np.where(progressed, progression, np.nan)
     # scans strictly before death (5 days) or on/before last contact, and not too close to PD
@@ -180,8 +188,9 @@ def _exact_half(value: tuple[float, float]) -> bool:
 def _bisect(median_at, low: float, high: float, aim: int, band: tuple[int, int]) -> float | None:
     """Bisect (geometrically) for a parameter whose KM median is ``aim``, else inside ``band``.
 
-    ``median_at(x)`` returns ``(median, surv)`` and grows (in steps) from ``low`` to ``high``;
-    pass ``low > high`` for a median that falls as the parameter grows.
+    ``median_at(x)`` returns ``(median, surv)`` and grows (in steps) from ``low`` to ``high``.
+    Returns None when the median jumps over the band; the parameter is then close to ``high``'s
+    final value, where the median is just above the band.
     """
     best = None
     for _ in range(BISECTION_STEPS):
@@ -199,14 +208,83 @@ def _bisect(median_at, low: float, high: float, aim: int, band: tuple[int, int])
     return best
 
 
-def _closest(values: list[tuple[float, tuple[float, float]]], aim: int, band) -> float | None:
-    """The parameter whose median is ``aim`` (else inside ``band``), nearest the grid's middle."""
-    middle = len(values) // 2
-    ranked = sorted(range(len(values)), key=lambda j: (values[j][1][0] != aim, abs(j - middle)))
-    for j in ranked:
-        x, value = values[j]
-        if band[0] <= value[0] <= band[1] and not _exact_half(value):
-            return x
+def _closest(grid: list[tuple[float, dict]], aims: dict, bands: dict) -> float | None:
+    """The grid parameter whose medians are all at their aims (else inside their bands), taking
+    the one nearest the grid's middle."""
+    middle = len(grid) // 2
+
+    def fits(m: dict, exact: bool) -> bool:
+        return all(
+            (m[k][0] == aims[k] if exact else bands[k][0] <= m[k][0] <= bands[k][1])
+            and not _exact_half(m[k])
+            for k in aims
+        )
+
+    for exact in (True, False):
+        ranked = sorted(range(len(grid)), key=lambda j: abs(j - middle))
+        for j in ranked:
+            if fits(grid[j][1], exact):
+                return grid[j][0]
+    return None
+
+
+def _pin_contact(latent, index_day, eligible, params, grid, bands) -> Parameters | None:
+    """When the follow-up median jumps over its band, move one later last contact into it.
+
+    Takes the lag scale whose follow-up median is nearest above the band (OS on target there),
+    and gives one alive patient followed beyond the band an earlier last contact inside it (an
+    extra reverse-KM "event" there). The OS median, below the band, does not change.
+    """
+    band = bands["follow_up"]
+    above = [
+        (m["follow_up"][0], x)
+        for x, m in grid
+        if m["follow_up"][0] > band[1] and bands["os"][0] <= m["os"][0] <= bands["os"][1]
+    ]
+    for _, lag in sorted(above)[:3]:
+        base = replace(params, contact_lag_scale=lag)
+        outcome = realise(latent, index_day, base)
+        os_days = outcome["os_days"].to_numpy()
+        later = eligible & ~outcome["dead"].to_numpy() & (os_days > band[1])
+        candidates = np.flatnonzero(later & (latent.min_days <= band[0]))
+        for record in candidates[np.argsort(os_days[candidates], kind="stable")]:
+            for day in range(band[0], band[1] + 1):
+                trial = replace(base, pinned_contact=(int(record), day))
+                m = medians(realise(latent, index_day, trial), eligible)
+                if all(
+                    bands[k][0] <= m[k][0] <= bands[k][1] and not _exact_half(m[k])
+                    for k in ("os", "follow_up")
+                ):
+                    return trial
+    return None
+
+
+def _pin_progression(latent, index_day, eligible, params: Parameters, band) -> Parameters | None:
+    """When the PFS median jumps over its band, move one later progression into the band.
+
+    At the smallest progression scale whose median lies above the band, S(t) is still above 0.5
+    inside the band; one more event there (a patient who progressed later progresses earlier
+    instead) takes S(t) to 0.5 or below. OS and follow-up do not change. The patient moved is
+    the eligible one whose progression is nearest above the band and who is still followed.
+    """
+    low, high = params.progression_scale_days / 4, params.progression_scale_days * 4
+    for _ in range(BISECTION_STEPS):  # smallest scale with the median above the band
+        middle = float(np.sqrt(low * high))
+        trial = replace(params, progression_scale_days=middle)
+        median = medians(realise(latent, index_day, trial), eligible)["pfs"][0]
+        low, high = (middle, high) if median < band[0] else (low, middle)
+    params = replace(params, progression_scale_days=high)
+    outcome = realise(latent, index_day, params)
+    later = outcome["progression_off"].to_numpy() > band[1]
+    followed = outcome["os_days"].to_numpy() - 14 > band[1]
+    candidates = np.flatnonzero(eligible & later & followed & (latent.min_progression <= band[0]))
+    order = candidates[np.argsort(outcome["progression_off"].to_numpy()[candidates], kind="stable")]
+    for record in order:
+        for day in range(band[0], band[1] + 1):
+            trial = replace(params, pinned_progression=(int(record), day))
+            value = medians(realise(latent, index_day, trial), eligible)["pfs"]
+            if band[0] <= value[0] <= band[1] and not _exact_half(value):
+                return trial
     return None
 
 
@@ -216,7 +294,7 @@ def _solve(latent, index_day, eligible, targets, cutoff: int, strict: bool) -> P
     bands = {
         "os": (targets.os_aim,) * 2 if strict else targets.os_days,
         "follow_up": (targets.follow_up_aim,) * 2 if strict else targets.follow_up_days,
-        "pfs": targets.pfs_days,
+        "pfs": targets.pfs_days if strict else targets.pfs_days_wide,
     }
 
     def median_of(key: str, **change) -> tuple[float, float]:
@@ -232,19 +310,32 @@ def _solve(latent, index_day, eligible, targets, cutoff: int, strict: bool) -> P
         return None
     params = replace(params, death_scale_days=death)
     # step 3 (a grid: the follow-up median is not monotone in the lag scale)
-    grid = [(float(x), median_of("follow_up", contact_lag_scale=float(x))) for x in LAG_GRID]
-    lag = _closest(grid, targets.follow_up_aim, bands["follow_up"])
+    grid = [
+        (
+            float(x),
+            medians(realise(latent, index_day, replace(params, contact_lag_scale=x)), eligible),
+        )
+        for x in LAG_GRID
+    ]
+    aims = {"os": targets.os_aim, "follow_up": targets.follow_up_aim}
+    lag = _closest(grid, aims, {k: bands[k] for k in aims})
     if lag is None:
-        return None
-    params = replace(params, contact_lag_scale=lag)
+        params = _pin_contact(latent, index_day, eligible, params, grid, bands)
+        if params is None:
+            return None
+    else:
+        params = replace(params, contact_lag_scale=lag)
     # step 4
     aim = targets.pfs_aim
     progression = _bisect(
         lambda x: median_of("pfs", progression_scale_days=x), aim / 4, aim * 4, aim, bands["pfs"]
     )
     if progression is None:
-        return None
-    params = replace(params, progression_scale_days=progression)
+        params = _pin_progression(latent, index_day, eligible, params, bands["pfs"])
+        if params is None:
+            return None
+    else:
+        params = replace(params, progression_scale_days=progression)
     # step 5
     m = medians(realise(latent, index_day, params), eligible)
     ok = all(bands[k][0] <= m[k][0] <= bands[k][1] and not _exact_half(m[k]) for k in bands)
@@ -261,7 +352,8 @@ def calibrate(
     1. Try data cut-off dates in order of distance from ``first_cutoff_day``: first asking for
        OS and follow-up medians exactly at their aims, then anywhere inside their bands.
     2. Bisect the death-time scale until the median OS is at its aim.
-    3. Search a grid of last-contact lag scales for the reverse-KM follow-up median.
+    3. Search a grid of last-contact lag scales for the reverse-KM follow-up median (the OS
+       median, whose censoring times move with it, must stay on target).
     4. Bisect the progression-time scale until the median PFS is in its band.
     5. Keep the first solution where every median is in its band and none sits on an exact
        S(t) = 0.5 (a fragile midpoint).

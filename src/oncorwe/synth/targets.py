@@ -32,8 +32,9 @@ class CalibrationTargets:
         rest are above); enough patients sit exactly on the median that it cannot move.
     n_responders : CR + PR (mRECIST, unconfirmed) over all eligible patients.
     os_days, pfs_days, follow_up_days : acceptable Kaplan-Meier medians in days, inclusive
-        ranges whose months round (1 decimal) to 17.0, 12.6 and 18.8; the generator aims at the
-        first element (``*_aim``).
+        ranges whose months round (1 decimal) to 17.0, 12.6 and 18.8 (PFS: the inner two days of
+        382..385, ``pfs_days_wide``, which another seed may need); the generator aims at
+        ``*_aim`` first.
     n_in_field : patients with an in-field progression.
     n_grade3plus : patients with any grade >= 3 adverse event.
     n_platelet_grade3plus : patients with grade >= 3 "Platelet count decreased".
@@ -49,6 +50,7 @@ class CalibrationTargets:
     os_days: tuple[int, int] = (516, 518)
     os_aim: int = 517
     pfs_days: tuple[int, int] = (383, 384)
+    pfs_days_wide: tuple[int, int] = (382, 385)
     pfs_aim: int = 383
     follow_up_days: tuple[int, int] = (571, 573)
     follow_up_aim: int = 572
