@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from oncorwe.analysis.compare import baseline_by_group
 from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
 from oncorwe.analysis.radiotherapy_outcomes import (
     derive_liver_toxicity,
@@ -168,6 +169,7 @@ def analyse_study(
     tables = {
         "attrition": cohort.attrition,
         "baseline": describe(data.adsl, BASELINE_VARIABLES),
+        "baseline_by_group": baseline_by_group(data.adsl, protocol.subgroups.table1_by),
         "treatment": describe(data.adsl, TREATMENT_VARIABLES),
         "response": response,
         "survival": median_table(survival),

@@ -69,6 +69,7 @@ class Safety:
 class Subgroups:
     variables: tuple[str, ...] = ()
     cox_covariates: tuple[str, ...] = ()
+    table1_by: str = "sequence"
 
 
 @dataclass(frozen=True)
@@ -138,4 +139,6 @@ SETTING_NOTES = {
     "subgroups.variables": "survival by level: KM median, log-rank test, univariable Cox HR",
     "subgroups.cox_covariates": "covariates of the univariable and multivariable Cox models "
     "(complete cases, Efron ties)",
+    "subgroups.table1_by": "Table 1 by this subgroup (sequence: concurrent vs sequential), with "
+    "chi-square / Fisher / Wilcoxon tests and SMDs",
 }
