@@ -19,6 +19,7 @@ from scipy.stats import chi2, norm
 
 from oncorwe.errors import ConvergenceError, StatsInputError
 from oncorwe.stats._check import check_labels, check_survival_data
+from oncorwe.stats._cox_fit import CoxFitData, term_columns
 from oncorwe.stats._cox_likelihood import build_risk_sets, partial_likelihood
 from oncorwe.stats._cox_robust import robust_score_test, robust_variance
 from oncorwe.stats._design import build_design
@@ -30,6 +31,7 @@ Ties = Literal["efron", "breslow"]
 CONVERGENCE_EPS = 1e-9
 MAX_ITERATIONS = 20
 INFINITE_TOLERANCE = float(np.sqrt(CONVERGENCE_EPS))
+NOT_CENTRED = (-1.0, 0.0, 1.0)  # R coxph(nocenter = c(-1, 0, 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +48,7 @@ class CoxModel:
     variance : covariance matrix of the coefficients (robust when ``robust``).
     n, n_events (unweighted counts, as R), iterations, ties, robust, conf_level, strata,
     references (categorical column -> reference level), means (covariate means, as R centres).
+    fit_data : the arrays that concordance, survival curves and ``ph_test`` need after the fit.
     """
 
     summary: pd.DataFrame
@@ -61,6 +64,7 @@ class CoxModel:
     strata: tuple = ()
     references: dict = field(default_factory=dict)
     means: np.ndarray = field(default=None, repr=False)
+    fit_data: CoxFitData | None = field(default=None, repr=False)
 
     @property
     def coef(self) -> pd.Series:
@@ -195,7 +199,10 @@ def cox_ph(
         stratum_code, levels = check_labels("strata", data[strata].to_numpy(), n)
         stratum_levels = tuple(levels.tolist())
     case_weights = surv.weights if surv.weights is not None else np.ones(n)
-    means = design.matrix.mean(axis=0)  # R centres covariates; the likelihood does not change
+    # R centres covariates at their weighted means (the likelihood does not change) except columns
+    # whose values all lie in {-1, 0, 1} (coxph's nocenter); survfit's default curve uses these
+    uncentred = np.all(np.isin(design.matrix, NOT_CENTRED), axis=0)
+    means = np.where(uncentred, 0.0, case_weights @ design.matrix / case_weights.sum())
     x = design.matrix - means
     # step 2
     rs = build_risk_sets(x, surv.time, surv.event, stratum_code, case_weights, surv.entry, ties)
@@ -206,7 +213,7 @@ def cox_ph(
     _check_infinite(beta, score, naive, design.terms)
     if robust is None:  # R's default
         robust = bool(cluster) or not np.all(case_weights == np.round(case_weights))
-    variance, robust_score = naive, None
+    variance, robust_score, groups = naive, None, None
     if robust or cluster:
         robust = True
         groups = check_labels("cluster", data[cluster].to_numpy(), n)[0] if cluster else None
@@ -229,6 +236,21 @@ def cox_ph(
         strata=stratum_levels,
         references=design.references,
         means=means,
+        fit_data=CoxFitData(
+            risk_sets=rs,
+            beta=beta,
+            means=means,
+            time=surv.time,
+            event=surv.event,
+            entry=surv.entry,
+            weights=case_weights,
+            stratum=stratum_code,
+            cluster=groups,
+            strata_levels=stratum_levels,
+            strata_column=strata,
+            term_columns=term_columns(data, list(covariates), design.terms, design.references),
+            references=design.references,
+        ),
     )
 
 

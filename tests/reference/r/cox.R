@@ -65,3 +65,35 @@ for (case in names(cox_cases)) {
 }
 write_fixture(do.call(rbind, coefs), "cox_coefficients.csv")
 write_fixture(do.call(rbind, fits), "cox_fits.csv")
+
+# Survival curves: survfit.coxph at fit$means (R's default: weighted means, columns with values
+# in {-1, 0, 1} not centred) and for new covariate rows, with R's default log confidence limits.
+surv_cases <- c("lung", "lung_strata", "veteran", "veteran_entry", "ovarian_weighted", "aml",
+                "tied")
+new_rows <- c(2, 5, 9)  # covariate rows (1-based) used as new data
+tidy_curve <- function(sf, case, ties, profile, stratum = NULL) {
+  # R names a newdata curve by the row name; the fixture names it by its stratum instead
+  strata <- if (is.null(sf$strata)) rep("", length(sf$time)) else if (!is.null(stratum))
+    rep(as.character(stratum), length(sf$time)) else
+    rep(sub("^inst=", "", names(sf$strata)), sf$strata)
+  data.frame(case = case, ties = ties, profile = profile, stratum = strata, time = sf$time,
+             n_risk = sf$n.risk, n_event = sf$n.event, n_censor = sf$n.censor,
+             surv = sf$surv, cumhaz = sf$cumhaz, std_err = sf$std.err,
+             lower = sf$lower, upper = sf$upper)
+}
+curves <- list()
+for (case in surv_cases) {
+  spec <- cox_cases[[case]]
+  for (ties in c("efron", "breslow")) {
+    args <- list(formula = spec$formula, data = spec$data, ties = ties)
+    if (isTRUE(spec$weights)) args$weights <- spec$data$weight
+    fit <- do.call(coxph, args)
+    curves[[length(curves) + 1]] <- tidy_curve(survfit(fit), case, ties, 0L)
+    for (k in seq_along(new_rows)) {
+      row <- spec$data[new_rows[k], , drop = FALSE]
+      sf <- survfit(fit, newdata = row)
+      curves[[length(curves) + 1]] <- tidy_curve(sf, case, ties, k, row$inst)
+    }
+  }
+}
+write_fixture(do.call(rbind, curves), "cox_survival.csv")
