@@ -101,7 +101,8 @@ def _target(data: pd.DataFrame, criteria: str) -> pd.DataFrame:
         .reset_index()
     )
     t = t.sort_values(keys, kind="mergesort").reset_index(drop=True)
-    t["baseline_sum_mm"] = t["patient_id"].map(base_sum)
+    # float even when no patient has a target lesion (an empty map would infer another dtype)
+    t["baseline_sum_mm"] = t["patient_id"].map(base_sum).astype("float64")
     evaluable = np.where(t["n_missing"] == 0, t["sum_mm"], np.inf)
     prior = (
         pd.Series(evaluable)
