@@ -80,7 +80,9 @@ def test_estimate_and_variance_equal_cmprsk_cuminc(case, group, cause):
 def test_gray_test_equals_cmprsk(case, rho, cause):
     data = read_fixture(f"data_cr_{case}.csv")
     expected = select(GRAY, case=case, rho=rho, cause=cause).iloc[0]
-    test = gray_test(data["time"], data["status"], cause, data["group"], rho=rho)
+    strata = data["stratum"] if "stratum" in data else None
+    test = gray_test(data["time"], data["status"], cause, data["group"], rho=rho, strata=strata)
+    assert test.strata == (() if strata is None else tuple(sorted(set(strata))))
     assert_close(test.chisq, expected["chisq"], f"{case} {rho} {cause} chisq")
     assert test.df == expected["df"]
     # R's 1 - pchisq underflows to 0 where the survival function does not

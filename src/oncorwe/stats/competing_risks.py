@@ -202,8 +202,11 @@ def pstate_confint(p, std_err, conf_type: str, conf_level: float):
 
 
 def _one_curve(time, status, cause, conf_type, conf_level) -> pd.DataFrame:
-    """Aalen-Johansen table of one group: one sort (np.unique), bincounts, cumulative sums."""
-    times, position = np.unique(time, return_inverse=True)
+    """Aalen-Johansen table of one group: one sort, bincounts, cumulative sums."""
+    order = np.argsort(time)  # the one sort; counts do not need a stable order
+    time, status = time[order], status[order]
+    new_time = np.concatenate(([True], time[1:] != time[:-1]))
+    times, position = time[new_time], np.cumsum(new_time) - 1
     size = times.size
     leaving = np.bincount(position, minlength=size).astype(float)
     counts = {

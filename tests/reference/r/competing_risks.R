@@ -77,6 +77,16 @@ for (case in names(cr_cases)) {
       df = tests[, "df"], p_value = tests[, "pv"])
   }
 }
+# Gray's test stratified (cmprsk sums scores and variances over strata)
+by_age <- data.frame(time = mg$etime, status = mg$status, group = mg$sex, stratum = mg$agegroup)
+write_fixture(by_age, "data_cr_mgus2_sex_by_age.csv")
+for (rho in c(0, 1)) {
+  tests <- cuminc(by_age$time, by_age$status, group = by_age$group, strata = by_age$stratum,
+                  cencode = 0, rho = rho)$Tests
+  gray[[length(gray) + 1]] <- data.frame(
+    case = "mgus2_sex_by_age", rho = rho, cause = as.numeric(rownames(tests)),
+    chisq = tests[, "stat"], df = tests[, "df"], p_value = tests[, "pv"])
+}
 write_fixture(do.call(rbind, tables), "cr_tables.csv")
 write_fixture(do.call(rbind, at), "cr_at.csv")
 write_fixture(do.call(rbind, at_times), "cr_at_times.csv")
