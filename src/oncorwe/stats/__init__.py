@@ -9,11 +9,22 @@ from oncorwe.stats.fine_gray import FineGrayModel, fine_gray
 from oncorwe.stats.gray_test import GrayTest, gray_test
 from oncorwe.stats.kaplan_meier import KaplanMeier, follow_up, kaplan_meier
 from oncorwe.stats.logrank import LogRankTest, logrank
+from oncorwe.stats.one_sample import (
+    BinomialTest,
+    LandmarkTest,
+    OneSampleLogRank,
+    ReferenceCurve,
+    binomial_test,
+    landmark_test,
+    one_sample_logrank,
+    reference_curve,
+)
 from oncorwe.stats.ph_test import PHTest, ph_test
 from oncorwe.stats.quantiles import QuantileEstimate
 
 __all__ = [
     "BinomialCI",
+    "BinomialTest",
     "Concordance",
     "CoxModel",
     "CoxSurvival",
@@ -21,10 +32,14 @@ __all__ = [
     "FineGrayModel",
     "GrayTest",
     "KaplanMeier",
+    "LandmarkTest",
     "LogRankTest",
+    "OneSampleLogRank",
     "PHTest",
     "QuantileEstimate",
+    "ReferenceCurve",
     "binomial_ci",
+    "binomial_test",
     "concordance",
     "cox_ph",
     "cox_survival",
@@ -33,6 +48,9 @@ __all__ = [
     "follow_up",
     "gray_test",
     "kaplan_meier",
+    "landmark_test",
     "logrank",
+    "one_sample_logrank",
     "ph_test",
+    "reference_curve",
 ]

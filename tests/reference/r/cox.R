@@ -97,3 +97,29 @@ for (case in surv_cases) {
   }
 }
 write_fixture(do.call(rbind, curves), "cox_survival.csv")
+
+# Proportional-hazards test: cox.zph(fit, transform, terms = FALSE): chisq, df, p per coefficient
+# and GLOBAL, and the scaled Schoenfeld residuals (y) with their transformed times (x).
+zph_cases <- c("lung", "lung_strata", "veteran", "veteran_entry", "ovarian_weighted", "tied")
+zph_tests <- list(); zph_resid <- list()
+for (case in zph_cases) {
+  spec <- cox_cases[[case]]
+  for (ties in c("efron", "breslow")) {
+    args <- list(formula = spec$formula, data = spec$data, ties = ties)
+    if (isTRUE(spec$weights)) args$weights <- spec$data$weight
+    fit <- do.call(coxph, args)
+    for (transform in c("km", "rank", "identity")) {
+      z <- cox.zph(fit, transform = transform, terms = FALSE)
+      zph_tests[[length(zph_tests) + 1]] <- data.frame(
+        case = case, ties = ties, transform = transform, term = rownames(z$table),
+        chisq = z$table[, "chisq"], df = z$table[, "df"], p = z$table[, "p"])
+      if (transform != "km") next  # residuals do not depend on the transform; x is checked by km
+      zph_resid[[length(zph_resid) + 1]] <- data.frame(
+        case = case, ties = ties, transform = transform,
+        term = rep(colnames(z$y), each = nrow(z$y)), event = rep(seq_len(nrow(z$y)), ncol(z$y)),
+        time = rep(z$time, ncol(z$y)), x = rep(z$x, ncol(z$y)), residual = c(z$y))
+    }
+  }
+}
+write_fixture(do.call(rbind, zph_tests), "cox_zph_tests.csv")
+write_fixture(do.call(rbind, zph_resid), "cox_zph_residuals.csv")
