@@ -18,6 +18,11 @@ CHILD_TABLES = tuple(name for name in TABLES if name != "patients")
 ASSESSMENT_DATES = {"tumor_assessments": "assessment_date", "lesions": "assessment_date"}
 
 
+def is_member(series: pd.Series, values) -> pd.Series:
+    """``series.isin(values)`` for large value sets (Arrow strings check them one by one)."""
+    return series.astype(object).isin(pd.Index(values).astype(object))
+
+
 def _children(work: Work):
     for name in CHILD_TABLES:
         if name in work.text and "patient_id" in work.text[name].columns:
@@ -47,7 +52,7 @@ def check_patient_exists(work: Work) -> pd.DataFrame | None:
             "cross.patient_exists",
             name,
             text,
-            text["patient_id"].notna() & ~text["patient_id"].isin(known),
+            text["patient_id"].notna() & ~is_member(text["patient_id"], known),
             "patient_id",
             "{table} row {row}, column {column}: patient '{value}' is not in the patients table",
         )
@@ -72,7 +77,7 @@ def check_patient_quarantined(work: Work) -> pd.DataFrame | None:
             "cross.patient_quarantined",
             name,
             text,
-            text["patient_id"].isin(known) & ~text["patient_id"].isin(accepted),
+            is_member(text["patient_id"], known) & ~is_member(text["patient_id"], accepted),
             "patient_id",
             "{table} row {row}, column {column}: patient '{value}' is quarantined, so this row "
             "is too; fix the patient row first",

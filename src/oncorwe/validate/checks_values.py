@@ -151,12 +151,12 @@ def _map_values(text: pd.Series, mapping: dict[str, str], is_list: bool) -> pd.S
     def one(value: str) -> str:
         return mapping.get(" ".join(value.split()).casefold(), value)
 
-    if is_list:
-        return text.map(
-            lambda v: LIST_SEPARATOR.join(one(i.strip()) for i in v.split(LIST_SEPARATOR)),
-            na_action="ignore",
-        ).astype("string")
-    return text.map(one, na_action="ignore").astype("string")
+    def one_list(value: str) -> str:
+        return LIST_SEPARATOR.join(one(i.strip()) for i in value.split(LIST_SEPARATOR))
+
+    distinct = text.dropna().unique()
+    mapped = {v: (one_list(v) if is_list else one(v)) for v in distinct}
+    return text.astype(object).map(mapped).astype("string")
 
 
 @rule(

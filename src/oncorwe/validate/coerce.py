@@ -118,8 +118,7 @@ def normalise_list(text: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def parse_column(column: Column, text: pd.Series) -> pd.DataFrame:
-    """Parse one column. Returns ``value``, ``bad`` and, for dates, ``partial`` and ``serial``."""
+def _parse_values(column: Column, text: pd.Series) -> pd.DataFrame:
     if column.type == "date":
         return parse_date(text)
     if column.type == "int":
@@ -133,3 +132,16 @@ def parse_column(column: Column, text: pd.Series) -> pd.DataFrame:
     else:
         value, bad = text.astype("string"), pd.Series(False, index=text.index)
     return pd.DataFrame({"value": value, "bad": bad})
+
+
+def parse_column(column: Column, text: pd.Series) -> pd.DataFrame:
+    """Parse one column. Returns ``value``, ``bad`` and, for dates, ``partial`` and ``serial``.
+
+    Each distinct text is parsed once (registries repeat dates and codes a lot), then the
+    results are spread back over the rows.
+    """
+    codes, uniques = pd.factorize(text)
+    distinct = pd.Series(pd.array(list(uniques) + [pd.NA], dtype="string"))
+    parsed = _parse_values(column, distinct)
+    codes[codes < 0] = len(uniques)  # missing values point at the trailing NA
+    return parsed.iloc[codes].set_axis(text.index)
