@@ -21,6 +21,7 @@ from oncorwe.stats.one_sample import (
 )
 from oncorwe.stats.ph_test import PHTest, ph_test
 from oncorwe.stats.quantiles import QuantileEstimate
+from oncorwe.stats.rmst import RMST, RMSTComparison, rmst, rmst_difference
 
 __all__ = [
     "BinomialCI",
@@ -37,6 +38,8 @@ __all__ = [
     "OneSampleLogRank",
     "PHTest",
     "QuantileEstimate",
+    "RMST",
+    "RMSTComparison",
     "ReferenceCurve",
     "binomial_ci",
     "binomial_test",
@@ -53,4 +56,6 @@ __all__ = [
     "one_sample_logrank",
     "ph_test",
     "reference_curve",
+    "rmst",
+    "rmst_difference",
 ]
