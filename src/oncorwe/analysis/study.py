@@ -15,6 +15,7 @@ import pandas as pd
 
 from oncorwe.analysis.compare import baseline_by_group
 from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
+from oncorwe.analysis.published import published_comparison
 from oncorwe.analysis.radiotherapy_outcomes import (
     derive_liver_toxicity,
     eqd2_table,
@@ -181,6 +182,7 @@ def analyse_study(
         "failure_patterns": failure,
         "liver_toxicity": liver,
         "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates)),
+        "published_comparison": published_comparison(data.adsl, curves),
     }
     outputs = StudyOutputs(
         results=results,
