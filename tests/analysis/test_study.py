@@ -82,3 +82,11 @@ def test_failure_patterns_and_eqd2(analysed):
     liver = outputs.tables["liver_toxicity"].set_index("measure")
     assert liver.loc["Classic RILD", "denominator"] == 2
     assert liver.loc["Classic RILD", "n"] == 0
+
+
+def test_failure_cumulative_incidence_complements_pfs(analysed):
+    cif = analysed[0].tables["failure_cif"]
+    # one failure type (P1 in field, 151 d; P2 censored at 153 d, P6 at 0): CIF = 1 - KM(PFS)
+    assert set(cif["pattern"]) == {"in_field"}
+    assert cif["estimate"].iloc[-1] == pytest.approx(0.5)
+    assert cif.loc[cif["time"] < 151 / 30.4375, "estimate"].max() == 0.0

@@ -13,6 +13,7 @@ import pandas as pd
 
 from oncorwe.derive.local_control import FAILURE_SITES
 from oncorwe.derive.rild import derive_rild
+from oncorwe.stats import cumulative_incidence
 
 LIVER_TARGETS = ("liver", "pvtt")  # courses whose field includes liver parenchyma
 FAILURE_LABELS = {
@@ -127,3 +128,39 @@ def eqd2_table(adsl: pd.DataFrame) -> pd.DataFrame:
                  bed_ge_100_n=int((bed >= 100).sum()))
         )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+FAILURE_CODES = {site: i + 1 for i, site in enumerate((*FAILURE_SITES, "death"))}
+
+
+def failure_status(adsl: pd.DataFrame) -> np.ndarray:
+    """Competing-risk status per patient: 0 censored, else the code of the first failure
+    (``FAILURE_CODES``: in-field, intrahepatic out-of-field, extrahepatic, death without
+    progression), at the PFS time."""
+    pattern = adsl["first_failure_site"].astype("object")
+    event = adsl["pfs_event"].to_numpy(int) == 1
+    codes = pattern.map(FAILURE_CODES).to_numpy(dtype=float)
+    codes = np.where(np.isnan(codes) & event, FAILURE_CODES["death"], codes)
+    return np.where(event, np.nan_to_num(codes), 0).astype(int)
+
+
+def failure_cumulative_incidence(
+    adsl: pd.DataFrame, conf_type: str, conf_level: float
+) -> pd.DataFrame:
+    """Aalen-Johansen cumulative incidence of each first-failure type, the others competing.
+
+    Columns ``pattern, label, time, n_risk, estimate, std_err, lower, upper`` (months).
+    """
+    time = adsl["pfs_months"].to_numpy(float)
+    status = failure_status(adsl)
+    parts = []
+    for pattern, code in FAILURE_CODES.items():
+        if not (status == code).any():
+            continue
+        fit = cumulative_incidence(time, status, code, conf_type=conf_type, conf_level=conf_level)
+        table = fit.table[["time", "n_risk", "estimate", "std_err", "lower", "upper"]].copy()
+        table.insert(0, "label", FAILURE_LABELS[pattern])
+        table.insert(0, "pattern", pattern)
+        parts.append(table)
+    columns = ["pattern", "label", "time", "n_risk", "estimate", "std_err", "lower", "upper"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

@@ -19,6 +19,7 @@ from oncorwe.analysis.published import published_comparison
 from oncorwe.analysis.radiotherapy_outcomes import (
     derive_liver_toxicity,
     eqd2_table,
+    failure_cumulative_incidence,
     failure_pattern_table,
     liver_toxicity_table,
 )
@@ -180,6 +181,9 @@ def analyse_study(
         "swimmer": swimmer_table(data.timeline, data.adsl),
         "eqd2": eqd2_table(data.adsl),
         "failure_patterns": failure,
+        "failure_cif": failure_cumulative_incidence(
+            data.adsl, protocol.survival.conf_type, protocol.survival.conf_level
+        ),
         "liver_toxicity": liver,
         "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates)),
         "published_comparison": published_comparison(data.adsl, curves),
