@@ -22,6 +22,7 @@ from oncorwe.stats.one_sample import (
 from oncorwe.stats.ph_test import PHTest, ph_test
 from oncorwe.stats.quantiles import QuantileEstimate
 from oncorwe.stats.rmst import RMST, RMSTComparison, rmst, rmst_difference
+from oncorwe.stats.weighting import IPTW, iptw, standardized_mean_differences
 
 __all__ = [
     "BinomialCI",
@@ -32,6 +33,7 @@ __all__ = [
     "CumulativeIncidence",
     "FineGrayModel",
     "GrayTest",
+    "IPTW",
     "KaplanMeier",
     "LandmarkTest",
     "LogRankTest",
@@ -50,6 +52,7 @@ __all__ = [
     "fine_gray",
     "follow_up",
     "gray_test",
+    "iptw",
     "kaplan_meier",
     "landmark_test",
     "logrank",
@@ -58,4 +61,5 @@ __all__ = [
     "reference_curve",
     "rmst",
     "rmst_difference",
+    "standardized_mean_differences",
 ]
