@@ -23,6 +23,11 @@ from oncorwe.analysis.radiotherapy_outcomes import (
     failure_pattern_table,
     liver_toxicity_table,
 )
+from oncorwe.analysis.safety import (
+    adverse_events_by_soc,
+    adverse_events_by_term,
+    unmapped_term_findings,
+)
 from oncorwe.analysis.subgroups import cox_tables, subgroup_survival
 from oncorwe.analysis.summarize import (
     cohort_results,
@@ -43,7 +48,7 @@ from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.time_to_event import derive_time_to_event
 from oncorwe.derive.timeline import derive_timeline
-from oncorwe.derive.toxicity import derive_worst_grade, summarize_adverse_events
+from oncorwe.derive.toxicity import derive_worst_grade
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.protocol import Protocol
 from oncorwe.results import StudyOutputs
@@ -134,7 +139,7 @@ def analyse_study(
         ],
         ignore_index=True,
     )
-    ae_table = summarize_adverse_events(data.adae, n)
+    ae_table = adverse_events_by_term(data.adae, n)  # summarize_adverse_events + _pct columns
     curves = survival_curves(data.adsl, protocol)
     survival = survival_results(curves, protocol)
     results = {
@@ -156,6 +161,7 @@ def analyse_study(
             }
         },
         "safety": safety_results(data.adae, ae_table, n),
+        "ae_term_findings": unmapped_term_findings(data.adae).to_dict(orient="records"),
         "attrition": cohort.attrition.to_dict(orient="records"),
     }
     failure = failure_pattern_table(data.adsl)
@@ -177,6 +183,7 @@ def analyse_study(
         "survival": median_table(survival),
         "landmarks": landmark_table(survival),
         "adverse_events": ae_table,
+        "adverse_events_by_soc": adverse_events_by_soc(data.adae, n),
         "subgroups": subgroup_survival(data.adsl, protocol),
         "swimmer": swimmer_table(data.timeline, data.adsl),
         "eqd2": eqd2_table(data.adsl),
