@@ -98,9 +98,12 @@ def _with_levels(frame: pd.DataFrame, variables: list[Variable]) -> list[Variabl
 
 def _categorical_test(values: pd.Series, group: pd.Series, var: Variable) -> GroupTest | None:
     """Chi-square, or Fisher's exact test when an expected count is < 5 (gtsummary's rule)."""
-    codes = values.map({v: i for i, (v, _) in enumerate(var.levels)})
-    keep = codes.notna() & group.notna()
-    table = pd.crosstab(codes[keep], group[keep]).to_numpy()
+    codes = values.map({v: i for i, (v, _) in enumerate(var.levels)}).to_numpy(float)
+    group_codes, _ = pd.factorize(group)  # -1 for a missing group
+    keep = ~np.isnan(codes) & (group_codes >= 0)
+    n_groups = max(int(group_codes.max()) + 1, 1)
+    cell = codes[keep].astype(int) * n_groups + group_codes[keep]
+    table = np.bincount(cell, minlength=len(var.levels) * n_groups).reshape(-1, n_groups)
     try:
         if (expected_counts(table) < FISHER_BELOW_EXPECTED).any():
             try:

@@ -105,25 +105,28 @@ def check_reference_results(library: pd.DataFrame) -> pd.DataFrame:
     return library.reset_index(drop=True)
 
 
-def reference_os_curve(rows: pd.DataFrame, quantity: str = "median_os"):
-    """Reference curve of one arm from its median (``quantity``) and, for OS, landmark rates."""
-    median = rows[rows["quantity"] == quantity]
-    points = [(float(median["value"].iloc[0]), 0.5)]
+def reference_os_curve(rows, quantity: str = "median_os"):
+    """Reference curve of one arm (its library rows, a DataFrame or records) from its median
+    (``quantity``) and, for OS, its landmark rates."""
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+    median = next(r for r in records if r["quantity"] == quantity)
+    points = [(float(median["value"]), 0.5)]
     if quantity == "median_os":
-        rates = rows[rows["quantity"] == "os_rate"]
-        points += list(
-            zip(rates["landmark_months"].astype(float), rates["value"] / 100.0, strict=True)
-        )
+        points += [
+            (float(r["landmark_months"]), r["value"] / 100.0)
+            for r in records
+            if r["quantity"] == "os_rate"
+        ]
     times, surv = zip(*points, strict=True)
     return reference_curve(list(times), list(surv))
 
 
-def _orr_rows(adsl: pd.DataFrame, library: pd.DataFrame) -> list[dict]:
+def _orr_rows(adsl: pd.DataFrame, records: list[dict]) -> list[dict]:
     n = len(adsl)
     k = int(adsl["bor"].isin(OBJECTIVE).sum())
     ci = binomial_ci(k, n, method="exact")
     rows = []
-    for ref in library[library["quantity"] == "orr"].to_dict("records"):
+    for ref in (r for r in records if r["quantity"] == "orr"):
         result = binomial_test(k, n, ref["value"] / 100.0)
         rows.append(
             _row("ORR, %", 100 * ci.estimate, 100 * ci.lower, 100 * ci.upper, ref, result.p_value)
@@ -131,16 +134,19 @@ def _orr_rows(adsl: pd.DataFrame, library: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _median_rows(adsl, library, km, endpoint: str) -> list[dict]:
+def _median_rows(adsl, records: list[dict], km, endpoint: str) -> list[dict]:
     quantity = f"median_{endpoint}"
     median = km.median
     time = adsl[f"{endpoint}_months"].to_numpy(float)
     event = adsl[f"{endpoint}_event"].to_numpy(int)
+    arms: dict[tuple, list[dict]] = {}
+    for r in records:
+        arms.setdefault((r["study"], r["arm"]), []).append(r)
     rows = []
-    for _, arm_rows in library.groupby(["study", "arm"], sort=False):
-        if not (arm_rows["quantity"] == quantity).any():
+    for arm_rows in arms.values():
+        ref = next((r for r in arm_rows if r["quantity"] == quantity), None)
+        if ref is None:
             continue
-        ref = arm_rows[arm_rows["quantity"] == quantity].iloc[0].to_dict()
         curve = reference_os_curve(arm_rows, quantity)
         p_value = one_sample_logrank(time, event, curve).p_value
         label = f"Median {endpoint.upper()}, months"
@@ -148,22 +154,27 @@ def _median_rows(adsl, library, km, endpoint: str) -> list[dict]:
     return rows
 
 
-def _landmark_rows(library: pd.DataFrame, km) -> list[dict]:
-    table = km.table
-    last_time = float(table["time"].max())
+def _landmark_rows(records: list[dict], km) -> list[dict]:
+    refs = [r for r in records if r["quantity"] == "os_rate"]
+    if not refs:
+        return []
+    times = km.table["time"].to_numpy(float)
+    std_errs = km.table["std_err"].to_numpy(float)
+    months = np.array([float(r["landmark_months"]) for r in refs])
+    # within follow-up only: beyond the last time there is no estimate to compare
+    at = km.at(np.unique(months[months <= times.max()])).set_index("time")
     rows = []
-    for ref in library[library["quantity"] == "os_rate"].to_dict("records"):
-        months = float(ref["landmark_months"])
-        if months > last_time:
-            continue  # beyond the cohort's follow-up: no estimate to compare
-        at = km.at([months]).iloc[0]
-        position = np.searchsorted(table["time"].to_numpy(float), months, side="right") - 1
-        std_err = float(table["std_err"].iloc[position]) if position >= 0 else np.nan
+    for ref, t in zip(refs, months, strict=True):
+        if t > times.max():
+            continue
+        surv, lower, upper = at.loc[t, ["surv", "lower", "upper"]].to_numpy(float)
+        position = np.searchsorted(times, t, side="right") - 1
+        std_err = std_errs[position] if position >= 0 else np.nan
         p_value = np.nan
-        if 0 < at.surv < 1 and np.isfinite(std_err) and std_err > 0:
-            p_value = landmark_test(at.surv, std_err, ref["value"] / 100.0).p_value
-        label = f"OS at {months:g} months, %"
-        rows.append(_row(label, 100 * at.surv, 100 * at.lower, 100 * at.upper, ref, p_value))
+        if 0 < surv < 1 and np.isfinite(std_err) and std_err > 0:
+            p_value = landmark_test(surv, std_err, ref["value"] / 100.0).p_value
+        label = f"OS at {t:g} months, %"
+        rows.append(_row(label, 100 * surv, 100 * lower, 100 * upper, ref, p_value))
     return rows
 
 
@@ -200,8 +211,9 @@ def published_comparison(
     (ORR) or those of the Kaplan-Meier fit (protocol ``conf_type``); one row per reference value.
     """
     library = reference_results() if library is None else check_reference_results(library)
-    rows = _orr_rows(adsl, library)
-    rows += _median_rows(adsl, library, curves["os"], "os")
-    rows += _median_rows(adsl, library, curves["pfs"], "pfs")
-    rows += _landmark_rows(library, curves["os"])
+    records = library.to_dict("records")
+    rows = _orr_rows(adsl, records)
+    rows += _median_rows(adsl, records, curves["os"], "os")
+    rows += _median_rows(adsl, records, curves["pfs"], "pfs")
+    rows += _landmark_rows(records, curves["os"])
     return pd.DataFrame(rows, columns=COLUMNS)
