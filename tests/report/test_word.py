@@ -44,7 +44,7 @@ def test_report_docx_holds_every_table_and_both_figures(out):
     cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
     for text in ("66.7% (95% CI 34.9\u201390.1%)", "9 (81.8%)", "Platelet count decreased"):
         assert any(text in c for c in cells) or text in "".join(p.text for p in document.paragraphs)
-    assert len(document.tables) == 8
+    assert len(document.tables) == 9  # 8 core tables + the STROBE/RECORD checklist
     assert len(document.inline_shapes) == 3  # flow diagram, OS, PFS
     assert SYNTHETIC_BANNER in document.sections[0].header.paragraphs[0].text
 

@@ -133,3 +133,36 @@ def count_phrase(n: int, noun: str = "patient") -> str:
 def sentence_case(text: str) -> str:
     """Capitalise the first letter only (``"dermatitis radiation"`` stays lower case inside)."""
     return text[:1].upper() + text[1:] if text else text
+
+
+P_FLOOR = 0.001
+
+
+def format_p_value(p: Any) -> str:
+    """``0.0412 -> "0.041"``, ``0.00002 -> "<0.001"``: three decimals, floored (ICMJE/AMA 19.4)."""
+    if is_missing(p):
+        return NOT_AVAILABLE
+    value = float(p)
+    return f"<{P_FLOOR:.3f}" if value < P_FLOOR else f"{value:.3f}"
+
+
+def format_ratio_ci(estimate: Any, lower: Any, upper: Any, digits: int = 2) -> str:
+    """A hazard or odds ratio with its interval: ``"1.35 (0.78\u20132.34)"``.
+
+    A ratio without limits is shown alone (``"1.00"``); a value that would round to zero reads
+    ``<0.01`` (never ``0.00``); the reference level of a factor is marked by the caller.
+    """
+    if is_missing(estimate):
+        return NOT_AVAILABLE
+    head = _ratio(estimate, digits)
+    if is_missing(lower) and is_missing(upper):
+        return head
+    return f"{head} ({_ratio(lower, digits)}{EN_DASH}{_ratio(upper, digits)})"
+
+
+def _ratio(value: Any, digits: int) -> str:
+    """A ratio to ``digits`` decimals; one that would round to zero reads ``<0.01``."""
+    if is_missing(value):
+        return NOT_AVAILABLE
+    floor = 10.0**-digits
+    return f"<{floor:.{digits}f}" if float(value) < floor else f"{float(value):.{digits}f}"

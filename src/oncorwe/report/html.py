@@ -12,47 +12,17 @@ References
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
 import pandas as pd
 
 from oncorwe import __version__
-from oncorwe.report.display import DisplayTable
+from oncorwe.report.figure_ref import HtmlFigure
 from oncorwe.report.format import SYNTHETIC_BANNER, count_phrase, format_count
+from oncorwe.report.sections import SECTIONS, Section
 
-SECTIONS = (
-    ("summary", "Summary"),
-    ("attrition", "Cohort selection"),
-    ("baseline", "Baseline characteristics"),
-    ("treatment", "Treatment"),
-    ("response", "Tumour response"),
-    ("survival", "Survival"),
-    ("adverse-events", "Adverse events"),
-    ("methods", "Methods"),
-    ("provenance", "Provenance"),
-)
-MIME = {".svg": "image/svg+xml", ".png": "image/png"}
-
-
-@dataclass(frozen=True)
-class HtmlFigure:
-    """A figure as the page shows it: anchor name, title, caption and its file (embedded)."""
-
-    name: str
-    title: str
-    caption: str
-    alt: str
-    path: Path
-
-    @property
-    def src(self) -> str:
-        """The file as a ``data:`` URI (base64), so the page needs no other file."""
-        payload = base64.b64encode(self.path.read_bytes()).decode("ascii")
-        return f"data:{MIME[self.path.suffix]};base64,{payload}"
+__all__ = ["SECTIONS", "HtmlFigure", "environment", "provenance_blocks", "render_html"]
 
 
 def environment() -> jinja2.Environment:
@@ -115,9 +85,8 @@ def render_html(
     protocol: str | None,
     summary: str,
     follow_up: str,
-    tables: dict[str, DisplayTable],
+    sections: list[Section],
     attrition: pd.DataFrame,
-    figures: list[HtmlFigure],
     provenance: dict[str, Any],
     synthetic: bool,
 ) -> str:
@@ -128,10 +97,9 @@ def render_html(
     title, protocol : heading and protocol name.
     summary : the results paragraph (``narrative.write_summary``).
     follow_up : formatted median follow-up with CI.
-    tables : display tables by name (attrition, baseline, treatment, response, survival,
-        landmarks, adverse_events, methods).
+    sections : the sections to show, in order, with their tables and figures
+        (``sections.assemble_sections``); the table of contents lists exactly these.
     attrition : the tidy attrition table, for the flow diagram.
-    figures : figures to embed, in order.
     provenance : ``StudyOutputs.provenance``.
     synthetic : show the synthetic-data banner.
 
@@ -147,11 +115,9 @@ def render_html(
         version=__version__,
         synthetic=synthetic,
         banner=SYNTHETIC_BANNER,
-        sections=[{"id": i, "title": t} for i, t in SECTIONS],
+        sections=sections,
         summary=summary,
         follow_up=follow_up,
-        tables=tables,
         flow=flow_steps(attrition),
-        figures=figures,
         provenance=provenance_blocks(provenance),
     )

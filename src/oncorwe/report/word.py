@@ -22,8 +22,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Inches, Pt, RGBColor
 
+from oncorwe import __version__
 from oncorwe.report.display import DisplayTable
 from oncorwe.report.format import SYNTHETIC_BANNER
+from oncorwe.report.reproducible import document_time, normalize_ooxml
+from oncorwe.report.sections import Section
 from oncorwe.report.word_footnotes import add_footnote
 
 BANNER_RGB = RGBColor(0xB0, 0x00, 0x20)
@@ -31,9 +34,21 @@ FIGURE_WIDTH_INCHES = 6.0
 RULE = '<w:{side} w:val="single" w:sz="{size}" w:space="0" w:color="000000"/>'
 
 
-def new_document(synthetic: bool):
-    """A document with the report's base font and, when synthetic, the banner in the header."""
+def new_document(synthetic: bool, title: str = ""):
+    """A document with the report's base font and, when synthetic, the banner in the header.
+
+    Its core properties name oncorwe (not python-docx's template) and carry
+    ``reproducible.document_time()`` as created and modified date.
+    """
     document = Document()
+    props = document.core_properties
+    props.author = props.last_modified_by = "oncorwe"
+    props.comments = f"Written by oncorwe {__version__}" + (
+        f"; {SYNTHETIC_BANNER}" if synthetic else ""
+    )
+    props.title = title
+    props.created = props.modified = document_time().replace(tzinfo=None)
+    props.revision = 1
     style = document.styles["Normal"]
     style.font.name = "DejaVu Sans"
     style.font.size = Pt(9.5)
@@ -108,12 +123,17 @@ def add_provenance(document, blocks: Sequence[dict]) -> None:
             paragraph.add_run(value)
 
 
+def save(document, path: Path) -> Path:
+    """Save, then fix the package's entry times and dates (``reproducible.normalize_ooxml``)."""
+    document.save(str(path))
+    return normalize_ooxml(path)
+
+
 def write_table_docx(table: DisplayTable, path: Path, synthetic: bool) -> Path:
     """One table alone in a Word file (for journal submission), footnotes included."""
-    document = new_document(synthetic)
+    document = new_document(synthetic, table.title)
     add_table(document, table)
-    document.save(str(path))
-    return path
+    return save(document, path)
 
 
 def write_report_docx(
@@ -122,54 +142,38 @@ def write_report_docx(
     title: str,
     summary: str,
     follow_up: str,
-    tables: dict[str, DisplayTable],
-    figures: Sequence[tuple[Path, str]],
+    sections: Sequence[Section],
     provenance: Sequence[dict],
     synthetic: bool,
-    flow: Path | None = None,
 ) -> Path:
-    """The whole report as one Word document, sections in the HTML page's order.
+    """The whole report as one Word document, in the HTML page's sections and order.
 
     Parameters
     ----------
     path : where to save ``report.docx``.
     title, summary, follow_up : heading, results paragraph and formatted median follow-up.
-    tables : display tables by name (as for the HTML page).
-    figures : (PNG path, caption) pairs, in order.
+    sections : from ``sections.assemble_sections``: tables (real footnotes) and figures (PNG)
+        of each section; the provenance section is written from ``provenance``.
     provenance : blocks from ``html.provenance_blocks`` (pairs or small tables).
     synthetic : banner in the page header and under the title.
-    flow : PNG of the flow diagram, placed under the cohort-selection heading.
     """
-    document = new_document(synthetic)
+    document = new_document(synthetic, title)
     document.add_heading(title, level=0)
     if synthetic:
         run = document.add_paragraph().add_run(SYNTHETIC_BANNER)
         run.bold = True
         run.font.color.rgb = BANNER_RGB
-    sections = (
-        ("Summary", ()),
-        ("Cohort selection", ("attrition",)),
-        ("Baseline characteristics", ("baseline",)),
-        ("Treatment", ("treatment",)),
-        ("Tumour response", ("response",)),
-        ("Survival", ("survival", "landmarks")),
-        ("Adverse events", ("adverse_events",)),
-        ("Methods", ("methods",)),
-    )
-    for heading, names in sections:
-        document.add_heading(heading, level=1)
-        if heading == "Summary":
+    for section in sections:
+        if section.id == "provenance":
+            continue
+        document.add_heading(section.title, level=1)
+        if section.id == "summary":
             document.add_paragraph(summary)
-        if heading == "Cohort selection" and flow is not None:
-            add_figure(document, flow, "Flow of patients through the eligibility steps.")
-        if heading == "Survival":
+        if section.id == "survival":
             document.add_paragraph(f"Median follow-up (reverse Kaplan\u2013Meier): {follow_up}.")
-        for name in names:
-            if name in tables:
-                add_table(document, tables[name])
-        if heading == "Survival":
-            for figure, caption in figures:
-                add_figure(document, figure, caption)
+        for table in section.tables:
+            add_table(document, table)
+        for figure in section.figures:
+            add_figure(document, figure.png, f"{figure.title}. {figure.caption}")
     add_provenance(document, provenance)
-    document.save(str(path))
-    return path
+    return save(document, path)

@@ -5,10 +5,13 @@ Layout of ``out_dir``::
     report.html              self-contained page (inline CSS, embedded figures)
     report.pdf               the page printed by headless Chromium (when one is installed)
     report.docx              Word report with real footnotes (when python-docx is installed)
-    figures/<endpoint>_km.png, .svg
-    figures/flow.png, .svg   flow diagram of the eligibility steps
-    tables/<name>.csv, .xlsx every tidy table, numbers at full precision
+    figures/<name>.png, .svg, .pdf  every figure: Kaplan-Meier curves, flow diagram, forest
+                             plots, swimmer and waterfall plots (when their tables exist)
+    tables/<name>.csv, .xlsx every tidy table, numbers at full precision (and the checklist)
     tables/<name>.docx       every displayed table as its own Word file
+
+With ``SOURCE_DATE_EPOCH`` set, every file is byte-identical from run to run
+(``report.reproducible`` explains the dates each format carries).
 
 The report formats numbers and computes nothing: headline numbers come from
 ``outputs.results``, tables from ``outputs.tables``, curves and at-risk counts from the fits.
@@ -18,22 +21,29 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from oncorwe.errors import InputError
 from oncorwe.report import display
-from oncorwe.report.display import endpoint_label
-from oncorwe.report.figures.flow import plot_flow
-from oncorwe.report.figures.km import plot_km
-from oncorwe.report.figures.style import save_figure
-from oncorwe.report.format import SYNTHETIC_BANNER, conf_label, format_estimate_ci
-from oncorwe.report.html import HtmlFigure, provenance_blocks, render_html
+from oncorwe.report.figure_set import Figures, write_figures
+from oncorwe.report.format import format_estimate_ci
+from oncorwe.report.html import provenance_blocks, render_html
 from oncorwe.report.narrative import lookup, write_summary
 from oncorwe.report.pdf import find_browser, write_pdf
-from oncorwe.report.xlsx import write_xlsx
+from oncorwe.report.registry import BY_NAME
+from oncorwe.report.sections import (
+    SECTIONS,
+    Section,
+    assemble_sections,
+    checklist_frame,
+    optional_tables,
+)
+from oncorwe.report.specs import PRIVATE_COLUMNS, RenderContext, render_spec
+from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
+
+__all__ = ["PRIVATE_COLUMNS", "check_outputs", "write_report", "write_table"]
 
 REQUIRED_COLUMNS = {
     "baseline": ("characteristic", "level", "n", "pct", "median", "q1", "q3", "missing"),
@@ -44,9 +54,6 @@ REQUIRED_COLUMNS = {
     "adverse_events": ("term", "any_n", "any_pct", "grade3plus_n", "grade3plus_pct"),
 }
 LANDMARK_COLUMNS = ("endpoint", "months", "surv", "lower", "upper", "n_risk")
-
-PRIVATE_COLUMNS = ("patient_id", "patient_ids", "excluded_ids")
-"""Never written: the report shows counts, not patients."""
 
 
 def check_outputs(outputs: StudyOutputs) -> None:
@@ -77,88 +84,55 @@ def landmarks_frame(outputs: StudyOutputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(LANDMARK_COLUMNS))
 
 
-def write_table(df: pd.DataFrame, stem: Path, synthetic: bool) -> Path:
-    """Write a tidy table as ``stem.csv`` and ``stem.xlsx``; returns the CSV path.
-
-    A synthetic CSV starts with a ``# SYNTHETIC DATA`` comment line (read it back with
-    ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1.
-    """
-    public = df.drop(columns=[c for c in PRIVATE_COLUMNS if c in df.columns])
-    path = stem.with_suffix(".csv")
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        if synthetic:
-            handle.write(f"# {SYNTHETIC_BANNER}\n")
-        public.to_csv(handle, index=False, lineterminator="\n")
-    write_xlsx(public, stem.with_suffix(".xlsx"), synthetic=synthetic)
-    return path
-
-
-def _median_annotation(results: dict[str, Any], endpoint: str) -> str | None:
-    s = lookup(results, f"survival.{endpoint}")
-    if not s or "median_months" not in s:
-        return None
-    level = lookup(results, "meta.conf_level")
-    median = format_estimate_ci(
-        s["median_months"], s.get("ci_lower"), s.get("ci_upper"), unit=" mo", conf_level=level
-    )
-    return f"Median {median}"
-
-
-def write_figures(outputs: StudyOutputs, figures_dir: Path, tables_dir: Path) -> list[HtmlFigure]:
-    """One Kaplan-Meier figure per curve (PNG + SVG) and its at-risk counts as CSV."""
-    results = outputs.results
-    conf = f"{conf_label(lookup(results, 'meta.conf_level'))}"
-    conf_type = lookup(results, "meta.conf_type") or "log-log"
-    shown = []
-    for endpoint, km in outputs.curves.items():
-        title = endpoint_label(endpoint)
-        drawn = plot_km(
-            km,
-            label=endpoint.upper(),
-            annotation=_median_annotation(results, endpoint),
-            synthetic=outputs.synthetic,
-        )
-        paths = save_figure(drawn.figure, figures_dir / f"{endpoint}_km")
-        at_risk = drawn.at_risk.assign(endpoint=endpoint)
-        write_table(at_risk, tables_dir / f"{endpoint}_at_risk", outputs.synthetic)
-        caption = (
-            f"Kaplan\u2013Meier estimate with pointwise {conf} ({conf_type}); + marks censored "
-            "patients; the number at risk is given at each tick of the time axis."
-        )
-        svg = next(p for p in paths if p.suffix == ".svg")
-        shown.append(
-            HtmlFigure(
-                name=f"{endpoint}_km",
-                title=title,
-                caption=caption,
-                alt=f"Kaplan-Meier curve of {title.lower()} with number at risk",
-                path=svg,
-            )
-        )
-    return shown
-
-
-def display_tables(
+def core_tables(
     outputs: StudyOutputs, landmarks: pd.DataFrame
-) -> dict[str, display.DisplayTable]:
-    """Every table the page shows, formatted."""
+) -> dict[str, list[display.DisplayTable]]:
+    """The always-present tables, formatted, by report section id."""
     t, r = outputs.tables, outputs.results
     n_total = lookup(r, "cohort.n")
     level = lookup(r, "meta.conf_level")
     return {
-        "attrition": display.attrition_table(t["attrition"]),
-        "baseline": display.characteristics_table(
-            t["baseline"], "baseline", "Baseline characteristics", n_total
-        ),
-        "treatment": display.characteristics_table(
-            t["treatment"], "treatment", "Treatment summary", n_total
-        ),
-        "response": display.response_table(t["response"], lookup(r, "response.denominator"), level),
-        "survival": display.survival_table(t["survival"], level),
-        "landmarks": display.landmarks_table(landmarks, level),
-        "adverse_events": display.adverse_events_table(t["adverse_events"], n_total),
-        "methods": display.methods_table(outputs.methods),
+        "attrition": [display.attrition_table(t["attrition"])],
+        "baseline": [
+            display.characteristics_table(
+                t["baseline"], "baseline", "Baseline characteristics", n_total
+            )
+        ],
+        "treatment": [
+            display.characteristics_table(t["treatment"], "treatment", "Treatment summary", n_total)
+        ],
+        "response": [
+            display.response_table(t["response"], lookup(r, "response.denominator"), level)
+        ],
+        "survival": [
+            display.survival_table(t["survival"], level),
+            display.landmarks_table(landmarks, level),
+        ],
+        "adverse-events": [display.adverse_events_table(t["adverse_events"], n_total)],
+        "methods": [display.methods_table(outputs.methods)],
     }
+
+
+def report_sections(
+    outputs: StudyOutputs, landmarks: pd.DataFrame, figures: Figures
+) -> tuple[list[Section], pd.DataFrame]:
+    """Every section with its tables and figures, and the checklist frame (for its CSV)."""
+    results = outputs.results
+    context = RenderContext(
+        conf_level=lookup(results, "meta.conf_level"),
+        n_total=lookup(results, "cohort.n"),
+        group_variable=lookup(results, "meta.group_variable"),
+    )
+    core = core_tables(outputs, landmarks)
+    optional = optional_tables(outputs.tables, context)
+    shown = [
+        anchor
+        for anchor, _, always in SECTIONS
+        if always or optional.get(anchor) or figures.get(anchor)
+    ]
+    checklist = checklist_frame(shown)
+    core["checklist"] = render_spec(checklist, BY_NAME["checklist"], context)
+    return assemble_sections(core, optional, figures), checklist
 
 
 def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = None) -> Path:
@@ -167,10 +141,11 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     Steps
     -----
     1. Check the outputs carry every table and column the report draws.
-    2. Write every tidy table (and the methods rows) as ``tables/<name>.csv``.
-    3. Draw the Kaplan-Meier figures (PNG 300 dpi + SVG) with their at-risk tables, and the
-       flow diagram.
-    4. Format the display tables and the summary paragraph.
+    2. Write every tidy table (and the methods rows) as ``tables/<name>.csv`` and ``.xlsx``.
+    3. Draw every figure (PNG 300 dpi + SVG + PDF): Kaplan-Meier curves with their at-risk
+       tables, the flow diagram, forest plots, swimmer and waterfall plots.
+    4. Format the display tables by section (core tables, registered optional tables, the
+       STROBE/RECORD checklist) and the summary paragraph.
     5. Render ``report.html`` with the figures embedded.
     6. Print it to ``report.pdf`` with headless Chromium.
     7. Write ``report.docx`` and one ``tables/<name>.docx`` per displayed table.
@@ -204,10 +179,9 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
         write_table(frame, tables_dir / name, outputs.synthetic)
     # step 3
     figures = write_figures(outputs, figures_dir, tables_dir)
-    flow = plot_flow(outputs.tables["attrition"], synthetic=outputs.synthetic)
-    save_figure(flow, figures_dir / "flow")
     # step 4
-    tables = display_tables(outputs, landmarks)
+    sections, checklist = report_sections(outputs, landmarks, figures)
+    write_table(checklist.drop(columns="sections"), tables_dir / "checklist", outputs.synthetic)
     follow_up = lookup(outputs.results, "survival.follow_up") or {}
     follow_up_text = format_estimate_ci(
         follow_up.get("median_months"),
@@ -222,9 +196,8 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
         protocol=lookup(outputs.results, "meta.protocol"),
         summary=write_summary(outputs.results),
         follow_up=follow_up_text,
-        tables=tables,
+        sections=sections,
         attrition=outputs.tables["attrition"],
-        figures=figures,
         provenance=outputs.provenance,
         synthetic=outputs.synthetic,
     )
@@ -236,16 +209,12 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     elif pdf is None:
         warnings.warn("No Chromium browser found: report.pdf not written", stacklevel=2)
     # step 7
-    write_word(outputs, out_dir, tables, follow_up_text, figures)
+    write_word(outputs, out_dir, sections, follow_up_text)
     return path
 
 
 def write_word(
-    outputs: StudyOutputs,
-    out_dir: Path,
-    tables: dict[str, display.DisplayTable],
-    follow_up: str,
-    figures: list[HtmlFigure],
+    outputs: StudyOutputs, out_dir: Path, sections: list[Section], follow_up: str
 ) -> None:
     """``report.docx`` and ``tables/<name>.docx``; skipped with a warning without python-docx."""
     try:
@@ -253,16 +222,17 @@ def write_word(
     except ImportError:
         warnings.warn("python-docx is not installed: Word files not written", stacklevel=3)
         return
-    for table in tables.values():
-        word.write_table_docx(table, out_dir / "tables" / f"{table.name}.docx", outputs.synthetic)
+    for section in sections:
+        for table in section.tables:
+            word.write_table_docx(
+                table, out_dir / "tables" / f"{table.name}.docx", outputs.synthetic
+            )
     word.write_report_docx(
         out_dir / "report.docx",
         title=outputs.title,
         summary=write_summary(outputs.results),
         follow_up=follow_up,
-        tables=tables,
-        figures=[(f.path.with_suffix(".png"), f"{f.title}. {f.caption}") for f in figures],
+        sections=sections,
         provenance=provenance_blocks(outputs.provenance),
         synthetic=outputs.synthetic,
-        flow=out_dir / "figures" / "flow.png",
     )

@@ -19,6 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from oncorwe.report.format import SYNTHETIC_BANNER
+from oncorwe.report.reproducible import normalize_ooxml
 
 BANNER_FILL = PatternFill("solid", fgColor="B00020")
 MAX_WIDTH = 60
@@ -59,4 +60,5 @@ def write_xlsx(df: pd.DataFrame, path: Path, *, synthetic: bool, sheet: str = "t
         for note in ([SYNTHETIC_BANNER] if synthetic else []) + notes:
             ws_notes.append([note])
     workbook.save(path)
+    normalize_ooxml(path)  # fixed entry times and core dates: reproducible bytes
     return path

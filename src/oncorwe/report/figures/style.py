@@ -72,7 +72,11 @@ def add_synthetic_banner(fig: Figure) -> None:
     )
 
 
-def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+FORMATS = ("png", "svg", "pdf")
+"""Every figure is written in each: PNG (300 dpi, Word), SVG (HTML), PDF (journals)."""
+
+
+def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Save ``fig`` as ``stem.<fmt>`` for each format; PNG at 300 dpi. Returns the paths."""
     paths = []
     with figure_style():

@@ -1,0 +1,157 @@
+"""Every figure of the report, drawn and saved (PNG 300 dpi + SVG + PDF), by report section.
+
+Kaplan-Meier curves (survival), the flow diagram (cohort selection), forest plots of the
+subgroup and multivariable hazard ratios (subgroups), swimmer and waterfall plots (response).
+A figure whose table is absent is skipped with a logged note.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from oncorwe.report.display import endpoint_label
+from oncorwe.report.figure_ref import HtmlFigure
+from oncorwe.report.figures.flow import plot_flow
+from oncorwe.report.figures.forest import model_forest_rows, plot_forest, subgroup_forest_rows
+from oncorwe.report.figures.km import plot_km
+from oncorwe.report.figures.style import save_figure
+from oncorwe.report.figures.swimmer import plot_swimmer, plot_waterfall
+from oncorwe.report.format import conf_label, format_estimate_ci
+from oncorwe.report.narrative import lookup
+from oncorwe.report.tables_io import write_table
+from oncorwe.results import StudyOutputs
+
+LOG = logging.getLogger("oncorwe.report")
+Figures = dict[str, list[HtmlFigure]]
+
+
+def _saved(fig, folder: Path, name: str, title: str, caption: str, alt: str) -> HtmlFigure:
+    paths = save_figure(fig, folder / name)
+    svg = next(p for p in paths if p.suffix == ".svg")
+    return HtmlFigure(name=name, title=title, caption=caption, alt=alt, path=svg)
+
+
+def _median_annotation(results: dict[str, Any], endpoint: str) -> str | None:
+    s = lookup(results, f"survival.{endpoint}")
+    if not s or "median_months" not in s:
+        return None
+    level = lookup(results, "meta.conf_level")
+    median = format_estimate_ci(
+        s["median_months"], s.get("ci_lower"), s.get("ci_upper"), unit=" mo", conf_level=level
+    )
+    return f"Median {median}"
+
+
+def km_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> list[HtmlFigure]:
+    """One Kaplan-Meier figure per curve and its at-risk counts as ``<endpoint>_at_risk.csv``."""
+    results = outputs.results
+    conf = conf_label(lookup(results, "meta.conf_level"))
+    conf_type = lookup(results, "meta.conf_type") or "log-log"
+    shown = []
+    for endpoint, km in outputs.curves.items():
+        title = endpoint_label(endpoint)
+        drawn = plot_km(
+            km,
+            label=endpoint.upper(),
+            annotation=_median_annotation(results, endpoint),
+            synthetic=outputs.synthetic,
+        )
+        write_table(
+            drawn.at_risk.assign(endpoint=endpoint),
+            tables_dir / f"{endpoint}_at_risk",
+            outputs.synthetic,
+        )
+        caption = (
+            f"Kaplan\u2013Meier estimate with pointwise {conf} ({conf_type}); + marks censored "
+            "patients; the number at risk is given at each tick of the time axis."
+        )
+        alt = f"Kaplan-Meier curve of {title.lower()} with number at risk"
+        shown.append(_saved(drawn.figure, folder, f"{endpoint}_km", title, caption, alt))
+    return shown
+
+
+def forest_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
+    """Forest plots of the subgroup HRs per endpoint and of each endpoint's multivariable model."""
+    conf = conf_label(lookup(outputs.results, "meta.conf_level"))
+    shown = []
+    subgroups, cox = outputs.tables.get("subgroups"), outputs.tables.get("cox")
+    endpoints = []
+    for table in (subgroups, cox):
+        if table is not None and "endpoint" in table.columns:
+            endpoints += [str(e) for e in table["endpoint"].unique() if str(e) not in endpoints]
+    for endpoint in endpoints:
+        name = endpoint_label(endpoint)
+        if subgroups is not None and not subgroups.empty:
+            rows = subgroup_forest_rows(subgroups, endpoint)
+            if len(rows):
+                headers = ("Subgroup", "Patients/events", f"HR ({conf})", "Log-rank p")
+                fig = plot_forest(rows, title=f"{name}: hazard ratio by subgroup",
+                                  headers=headers, synthetic=outputs.synthetic)  # fmt: skip
+                caption = (
+                    f"Univariable Cox hazard ratios with {conf} of each level against the first "
+                    "(reference) level of its subgroup; p from the log-rank test across levels."
+                )
+                alt = f"Forest plot of {name.lower()} hazard ratios by subgroup"
+                shown.append(_saved(fig, folder, f"{endpoint.lower()}_forest_subgroups",
+                                    f"{name} by subgroup", caption, alt))  # fmt: skip
+        if cox is not None and not cox.empty:
+            rows = model_forest_rows(cox, endpoint)
+            if len(rows) > 1:
+                fig = plot_forest(rows, title=f"{name}: multivariable Cox model",
+                                  headers=("Variable", "Patients/events", f"HR ({conf})", "p"),
+                                  synthetic=outputs.synthetic)  # fmt: skip
+                caption = (
+                    f"Hazard ratios with {conf} from one Cox model holding every covariate "
+                    "(complete cases; Efron ties); Wald p values."
+                )
+                alt = f"Forest plot of the multivariable Cox model of {name.lower()}"
+                shown.append(_saved(fig, folder, f"{endpoint.lower()}_forest_multivariable",
+                                    f"{name}, multivariable model", caption, alt))  # fmt: skip
+    return shown
+
+
+def patient_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
+    """Swimmer and waterfall plots, when the analysis provides their tables."""
+    shown = []
+    swimmer, waterfall = outputs.tables.get("swimmer"), outputs.tables.get("waterfall")
+    if swimmer is not None and len(swimmer):
+        fig = plot_swimmer(swimmer, synthetic=outputs.synthetic)
+        caption = (
+            "One lane per patient (numbered by decreasing follow-up, never identified): ICI "
+            "exposure (bar), radiotherapy courses (narrow bar), response assessments (circles, "
+            "by category), progression, death, and the last contact of patients alive."
+        )
+        shown.append(_saved(fig, folder, "swimmer", "Treatment and outcome of each patient",
+                            caption, "Swimmer plot of each patient's timeline"))  # fmt: skip
+    else:
+        LOG.info("table 'swimmer' not in the analysis outputs: no swimmer plot")
+    if waterfall is not None and len(waterfall):
+        fig = plot_waterfall(waterfall, synthetic=outputs.synthetic)
+        unmeasured = int(waterfall["best_pct_change"].isna().sum())
+        caption = (
+            "Best percentage change from baseline in the sum of target-lesion diameters, one bar "
+            "per patient, coloured by best overall response; dashed lines at +20% and \u221230% "
+            f"(RECIST 1.1 progression and partial response). {unmeasured} patient(s) without a "
+            "measurable change are not drawn."
+        )
+        shown.append(_saved(fig, folder, "waterfall", "Best change in target lesions", caption,
+                            "Waterfall plot of best change in target lesions"))  # fmt: skip
+    else:
+        LOG.info("table 'waterfall' not in the analysis outputs: no waterfall plot")
+    return shown
+
+
+def write_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> Figures:
+    """Draw and save every figure; returns them by report section id."""
+    flow = plot_flow(outputs.tables["attrition"], synthetic=outputs.synthetic)
+    flow_figure = _saved(flow, folder, "flow", "Flow of patients",
+                         "Flow of patients through the eligibility steps.",
+                         "Flow diagram of the eligibility steps")  # fmt: skip
+    return {
+        "attrition": [flow_figure],
+        "response": patient_figures(outputs, folder),
+        "survival": km_figures(outputs, folder, tables_dir),
+        "subgroups": forest_figures(outputs, folder),
+    }

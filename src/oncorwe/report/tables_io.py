@@ -1,0 +1,30 @@
+"""Tidy tables to files: ``<stem>.csv`` (full precision) and ``<stem>.xlsx`` beside it.
+
+Patient identifiers never reach a file: the private columns are dropped before writing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from oncorwe.report.format import SYNTHETIC_BANNER
+from oncorwe.report.specs import PRIVATE_COLUMNS
+from oncorwe.report.xlsx import write_xlsx
+
+
+def write_table(df: pd.DataFrame, stem: Path, synthetic: bool) -> Path:
+    """Write a tidy table as ``stem.csv`` and ``stem.xlsx``; returns the CSV path.
+
+    A synthetic CSV starts with a ``# SYNTHETIC DATA`` comment line (read it back with
+    ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1.
+    """
+    public = df.drop(columns=[c for c in PRIVATE_COLUMNS if c in df.columns])
+    path = stem.with_suffix(".csv")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        if synthetic:
+            handle.write(f"# {SYNTHETIC_BANNER}\n")
+        public.to_csv(handle, index=False, lineterminator="\n")
+    write_xlsx(public, stem.with_suffix(".xlsx"), synthetic=synthetic)
+    return path
