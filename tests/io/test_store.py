@@ -142,3 +142,49 @@ def test_failed_import_is_byte_for_byte(imported, tmp_path):
             store.write_import(other, broken)
         assert store.write_import(source, result) is None  # same files again: no-op
     assert _digest(path) == before
+
+
+def test_export_quarantine_with_findings(imported, tmp_path):
+    source, result, path = imported
+    with StudyStore(path) as store:
+        store.write_import(source, result)
+        out = store.export_quarantine(tmp_path / "q")
+    patients = pd.read_csv(out / "patients.csv", dtype=str)
+    assert patients["sex"].tolist() == ["X"] and patients["_rules"].tolist() == ["column.allowed"]
+    findings = pd.read_csv(out / "findings.csv", dtype=str)
+    row = patients["_row"][0]
+    assert "column.allowed" in set(
+        findings[(findings["table"] == "patients") & (findings["row"] == row)]["rule"]
+    )
+
+
+HOLD_STORE = """
+import sys, time
+from oncorwe.io.store import StudyStore
+store = StudyStore(sys.argv[1])
+print("ready", flush=True)
+time.sleep(30)
+"""
+
+
+def test_second_process_gets_a_clear_error_while_the_store_is_busy(imported):
+    import subprocess
+    import sys
+
+    from oncorwe.errors import InputError
+
+    source, result, path = imported
+    with StudyStore(path) as store:
+        store.write_import(source, result)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(InputError, match="no other program has open"):
+            StudyStore(path, read_only=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    with StudyStore(path, read_only=True) as store:  # free again
+        assert len(store.accepted("patients")) == 2

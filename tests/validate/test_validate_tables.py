@@ -254,3 +254,27 @@ def test_rule_registry_lists_every_rule_once_with_a_description():
     assert {"patients.death_last_date", "cross.patient_quarantined", "table.unique_key"} <= set(
         table["rule"]
     )
+
+
+def test_chinese_and_slash_dates():
+    tables = minimal_tables()
+    tables["patients"].loc[0, "diagnosis_date"] = "2020年1月15日"
+    tables["patients"].loc[1, "diagnosis_date"] = "2020年3月"
+    tables["patients"].loc[2, "last_contact_date"] = "2021/12/31"
+    result = validate_tables(tables)
+    patients = result.accepted["patients"]
+    assert patients["diagnosis_date"].tolist()[:2] == [
+        pd.Timestamp("2020-01-15"),
+        pd.Timestamp("2020-03-01"),
+    ]
+    assert patients["last_contact_date"][2] == pd.Timestamp("2021-12-31")
+
+
+def test_identifier_columns_are_warned_without_their_values():
+    tables = minimal_tables()
+    tables["patients"]["mobile"] = pd.array(["13812345678", "13912345678", None], dtype="string")
+    result = validate_tables(tables)
+    found = result.findings[result.findings["rule"] == "privacy.identifier_column"]
+    assert found[["table", "column", "value"]].values.tolist() == [["patients", "mobile", "phone"]]
+    assert "13812345678" not in result.findings.to_csv()
+    assert result.ok

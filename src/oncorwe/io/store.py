@@ -27,6 +27,7 @@ import pandas as pd
 
 from oncorwe import __version__
 from oncorwe.errors import InputError
+from oncorwe.io.export import write_tables
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import RawSource
 
@@ -225,6 +226,14 @@ class StudyStore:
                 columns=["table", "row", "column", "value", "rule", "severity", "message"]
             )
         return self.connection.execute("SELECT * FROM main.findings").df()
+
+    def export_quarantine(self, directory: str | Path, format: str = "csv") -> Path:
+        """Write every quarantined table and the findings (``findings.csv``) into
+        ``directory`` so that rows can be corrected and re-imported; spreadsheet formulas in
+        the text are neutralised (``oncorwe.io.export.safe_cell``)."""
+        tables = {name: self.quarantined(name) for name in self.table_names("quarantine")}
+        tables["findings"] = self.findings()
+        return write_tables(tables, directory, format)
 
     def import_log(self) -> pd.DataFrame:
         """The import log, oldest first."""

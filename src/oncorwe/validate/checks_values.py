@@ -193,3 +193,32 @@ def check_synonyms(work: Work) -> pd.DataFrame | None:
                 )
             )
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+@rule(
+    "privacy.identifier_column",
+    "warning",
+    "An extra (non-contract) column looks like a direct identifier (name, phone, e-mail, ID "
+    "card, record number, address, birth date); its values are never shown.",
+    stage=STAGE,
+)
+def check_identifier_columns(work: Work) -> pd.DataFrame | None:
+    """Flag identifier-like extra columns (``oncorwe.validate.identifiers``), one per column."""
+    from oncorwe.validate.identifiers import detect_identifiers
+
+    rows = []
+    for name, text in work.text.items():
+        for found in detect_identifiers(text, table=name).itertuples():
+            rows.append(
+                {
+                    "table": name,
+                    "row": pd.NA,
+                    "column": found.column,
+                    "value": found.kind,
+                    "rule": "privacy.identifier_column",
+                    "severity": "warning",
+                    "message": f"{name}, {found.message} (rule privacy.identifier_column)",
+                    "_pos": pd.NA,
+                }
+            )
+    return pd.DataFrame(rows) if rows else None

@@ -5,8 +5,9 @@ Types (``oncorwe.io.schema.ColumnType``) and their pandas dtypes in accepted tab
 ========  ==================  ======================================================
 type      dtype               text accepted
 ========  ==================  ======================================================
-date      datetime64[ns]      ``YYYY-MM-DD`` (also ``/`` or ``.`` separators, a time of
-                              day is dropped); partial ``YYYY-MM`` / ``YYYY`` where the
+date      datetime64[ns]      ``YYYY-MM-DD`` (also ``/`` or ``.`` separators, or
+                              ``YYYY年M月D日``; a time of day is dropped); partial
+                              ``YYYY-MM`` / ``YYYY`` (``YYYY年M月``) where the
                               column allows it; Excel serial day numbers (warning)
 int       Int64               whole numbers (``3`` or ``3.0``)
 num       float64             decimal numbers with a ``.`` decimal point, finite
@@ -56,6 +57,9 @@ def _numbers(text: pd.Series) -> pd.Series:
 def parse_date(text: pd.Series) -> pd.DataFrame:
     """Parse dates. Returns columns ``value`` (datetime64[ns]), ``bad``, ``partial``
     (``month``/``year``/NA) and ``serial`` (bool)."""
+    # Chinese dates: 2021年3月5日 / 2021年3月 -> 2021-3-5 / 2021-3
+    chinese = text.str.replace("年", "-").str.replace("月", "-").str.replace("日", "")
+    text = text.mask(text.str.contains("年").fillna(False), chinese.str.rstrip("-"))
     parts = text.str.extract(_DATE)
     serial = text.str.match(_SERIAL).fillna(False).astype(bool)
     serial_days = _numbers(text.where(serial))

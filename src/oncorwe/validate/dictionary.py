@@ -74,19 +74,35 @@ _CONVENTIONS = f"""\
   1, first data row = 2), the Excel sheet row, or the 1-based Parquet record index. Rows with no
   value at all are skipped and reported; they are not counted as read.
 - **Missing values.** An empty cell, or one of {", ".join(f"`{t}`" for t in MISSING_TOKENS if t)}.
-- **Dates.** `YYYY-MM-DD`. Where "partial date allowed" is yes, `YYYY-MM` is imputed to the first
-  day of the month and `YYYY` to 1 January (the earliest possible day: conservative, an imputed
-  diagnosis date never places a later assessment before diagnosis); the flag column
-  `<column>_imputed` marks imputed rows. Excel serial day numbers
-  ({EXCEL_SERIAL_RANGE[0]}..{EXCEL_SERIAL_RANGE[1]}) are converted, with a warning.
+- **Dates.** `YYYY-MM-DD` (also `YYYY/MM/DD` and `YYYY年M月D日`). Where "partial date
+  allowed" is yes, `YYYY-MM` is imputed to the first day of the month and `YYYY` to
+  1 January (the earliest possible day: conservative, an imputed diagnosis date never places
+  a later assessment before diagnosis); the flag column `<column>_imputed` marks imputed rows.
+  Excel serial day numbers ({EXCEL_SERIAL_RANGE[0]}..{EXCEL_SERIAL_RANGE[1]}) are converted,
+  with a warning.
 - **Lists** are written `a{LIST_SEPARATOR}b{LIST_SEPARATOR}c`; every item must be allowed.
 - **Booleans** accept `true/false/yes/no/1/0` (any case).
 - **Encodings.** CSV files are read as UTF-8 (with or without BOM). If a file is not UTF-8,
   GB18030 is used when the text decodes as Chinese, Latin-1 otherwise, with a warning
   (`source.encoding_detected`); `--encoding` sets the encoding explicitly.
+- **Lab units.** `bilirubin_umol_l` and `albumin_g_l` (and `labs` rows of those tests) written
+  with a unit (`1.2 mg/dL`, `3.5 g/dL`) are converted (x17.1, x10); a column whose median is
+  below 3 (bilirubin) or 10 (albumin) is taken to be in mg/dL or g/dL and converted; each
+  conversion is a warning (`units.converted`).
+- **Category synonyms.** Allowed values match without regard to case, and through the synonyms
+  file (`table,column,synonym,value`; oncorwe's defaults in `oncorwe/validate/synonyms.csv`,
+  a study's own file with `--synonyms`); each mapping is a warning (`column.synonym_mapped`).
+- **Identifiers.** Extra columns that look like names, phone numbers, e-mail addresses, ID-card
+  or record numbers, addresses or exact birth dates get a warning
+  (`privacy.identifier_column`) naming the column and the kind, never the values.
 - **Quarantine.** A row with any error is quarantined (kept in the store with its findings,
   excluded from analysis); a quarantined patient quarantines all of that patient's rows. Per
   table, rows read = rows accepted + rows quarantined.
+- **`oncorwe validate DATA`** reads and validates only: it writes nothing but `validation.csv`
+  (into `--out`, default the current folder), prints one reconciliation line per table, and
+  exits 0 when clean (warnings allowed), 1 when rows were quarantined, 2 when the input cannot
+  be read or lacks a required table or column. `--strict` reports only the first error class
+  (the first rule, in the order below, that has errors).
 """
 
 
