@@ -1,0 +1,1 @@
+"""Analysis: derived datasets -> headline numbers (results.json) and tidy tables for the report."""
