@@ -28,7 +28,10 @@ def findings_table(findings: pd.DataFrame, limit: int) -> Table:
     """The first ``limit`` findings as a rich table."""
     table = Table(title=f"Findings (first {min(limit, len(findings))} of {len(findings)})")
     for column in ("table", "row", "column", "value", "rule", "severity"):
-        table.add_column(column, overflow="fold")
+        # ids stay on one line (ellipsis if the terminal is narrow); values may fold
+        table.add_column(
+            column, overflow="fold" if column == "value" else "ellipsis", no_wrap=column != "value"
+        )
     for row in findings.head(limit).itertuples(index=False):
         value = "" if pd.isna(row.value) else str(row.value)[:40]
         style = "red" if row.severity == "error" else "yellow"
