@@ -5,6 +5,13 @@ Risk sets are handled with one sort: each risk-set sum is a difference of suffix
 entry and case weights cost nothing extra. Efron's correction expands each tied event time into
 its ``d`` tie positions ``k = 0..d-1`` (one row per event), so no Python loop over times is needed.
 
+Speed (N = 1e6): the design is sorted once (``x_sorted``), and the information matrix never forms
+per-row outer products: ``sum_e f_e S2_e / S0_e = X' diag(c) X`` with ``c_i = risk_i (H_i - A_i)``,
+``H_i`` the sum of ``f_e / S0_e`` over the event positions whose risk set holds row i (a cumulative
+sum over event times) and ``A_i`` the Efron share ``k/d`` of row i's own tie. The same ``c`` gives
+the score's ``sum_e f_e S1_e / S0_e = c' X``. Per iteration this is one cumulative sum of
+``n x (1 + p)`` values and one ``X' diag(c) X`` product.
+
 References
 ----------
 Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220. Efron B. The
@@ -15,7 +22,7 @@ package, C routines ``coxfit6`` and ``agfit4``, version 3.5.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +37,13 @@ class RiskSets:
     k/d; ``factor`` event weight in the sums (mean weight of the tie for Efron, own weight for
     Breslow); ``time_lo/time_hi/entry_lo/entry_hi`` suffix-sum bounds of each group;
     ``key_time``/``key_entry``/``stratum_key`` each row's (stratum, time rank) sort keys.
+    Sorted copies for the fast path: ``xt_sorted`` (p x n) / ``w_sorted`` (``order_time``),
+    ``event_pos`` (sorted position of each event row), ``entry_order_sorted`` (entry order of the
+    sorted rows), ``row_hi``/``row_lo`` (range of event-time groups whose risk set holds each
+    sorted row; ``row_lo`` None when it is 0 for every row), ``dead_group`` (group of each
+    sorted row's own event, -1 if censored),
+    ``event_x_sum`` (``sum_e w_e x_e``), ``tie_fractions`` (Efron with tied events: else the
+    tie corrections are skipped), ``scratch`` (work arrays reused between iterations).
     """
 
     x: np.ndarray
@@ -48,18 +62,46 @@ class RiskSets:
     key_time: np.ndarray
     key_entry: np.ndarray | None
     stratum_key: np.ndarray
+    xt_sorted: np.ndarray
+    w_sorted: np.ndarray
+    event_pos: np.ndarray
+    entry_order_sorted: np.ndarray | None
+    row_hi: np.ndarray
+    row_lo: np.ndarray | None
+    dead_group: np.ndarray
+    event_x_sum: np.ndarray
+    tie_fractions: bool
+    scratch: dict = field(default_factory=dict, repr=False)
+
+
+def _time_keys(time, stratum, entry):
+    """Row keys ``stratum * span + time rank`` (ranks on the grid of stop and entry times), the
+    stable (stratum, time) row order and ``span``; one sort when there is no delayed entry."""
+    if entry is not None:
+        grid = np.unique(np.concatenate((time, entry)))
+        span = grid.size + 1
+        key = stratum * span + np.searchsorted(grid, time)
+        return key, np.argsort(key, kind="stable"), span
+    by_time = np.argsort(time, kind="stable")
+    sorted_time = time[by_time]
+    rank_sorted = np.cumsum(np.r_[False, sorted_time[1:] != sorted_time[:-1]])
+    rank = np.empty(time.size, dtype=np.int64)
+    rank[by_time] = rank_sorted
+    span = int(rank_sorted[-1]) + 2
+    if not stratum.any():
+        return rank, by_time, span
+    key = stratum * span + rank
+    return key, by_time[np.argsort(stratum[by_time], kind="stable")], span
 
 
 def build_risk_sets(x, time, event, stratum, weights, entry, ties) -> RiskSets:
     """Sort once and locate every event time's risk set (see module docstring)."""
-    grid = np.unique(time if entry is None else np.concatenate((time, entry)))
-    span = grid.size + 1
-    key_time = stratum * span + np.searchsorted(grid, time)
-    order_time = np.argsort(key_time, kind="stable")
+    key_time, order_time, span = _time_keys(time, stratum, entry)
     sorted_time_key = key_time[order_time]
-    event_rows = np.flatnonzero(event == 1)
-    event_rows = event_rows[np.argsort(key_time[event_rows], kind="stable")]
-    event_key = key_time[event_rows]
+    # event rows in (stratum, time) order, ties in data order: read off the one sort
+    event_sorted = event[order_time] == 1
+    event_rows = order_time[event_sorted]
+    event_key = sorted_time_key[event_sorted]
     new_group = np.r_[True, event_key[1:] != event_key[:-1]]
     group = np.cumsum(new_group) - 1
     group_start = np.flatnonzero(new_group)
@@ -76,11 +118,26 @@ def build_risk_sets(x, time, event, stratum, weights, entry, ties) -> RiskSets:
         factor = weights[event_rows]
     order_entry = entry_lo = entry_hi = key_entry = None
     if entry is not None:
+        grid = np.unique(np.concatenate((time, entry)))
         key_entry = stratum * span + np.searchsorted(grid, entry)
         order_entry = np.argsort(key_entry, kind="stable")
         sorted_entry_key = key_entry[order_entry]
         entry_lo = np.searchsorted(sorted_entry_key, group_key, side="left")
         entry_hi = np.searchsorted(sorted_entry_key, group_end_key, side="left")
+    xt_sorted, w_sorted = np.ascontiguousarray(x[order_time].T), weights[order_time]
+    key_sorted = sorted_time_key
+    # groups whose risk set holds a row: time_g <= time_i (and entry_i < time_g), same stratum
+    row_hi = np.searchsorted(group_key, key_sorted, side="right")
+    if entry is None:
+        row_lo = None
+        if stratum.any():
+            row_lo = np.searchsorted(group_key, (key_sorted // span) * span, side="left")
+        entry_order_sorted = None
+    else:
+        row_lo = np.searchsorted(group_key, key_entry[order_time], side="right")
+        entry_order_sorted = np.argsort(key_entry[order_time], kind="stable")
+    dead_group = np.full(order_time.size, -1)
+    dead_group[event_sorted] = group
     return RiskSets(
         x=x,
         weights=weights,
@@ -98,6 +155,15 @@ def build_risk_sets(x, time, event, stratum, weights, entry, ties) -> RiskSets:
         key_time=key_time,
         key_entry=key_entry,
         stratum_key=stratum * span,
+        xt_sorted=xt_sorted,
+        w_sorted=w_sorted,
+        event_pos=np.flatnonzero(event_sorted),
+        entry_order_sorted=entry_order_sorted,
+        row_hi=row_hi,
+        row_lo=row_lo,
+        dead_group=dead_group,
+        event_x_sum=weights[event_rows] @ x[event_rows],
+        tie_fractions=bool(frac.any()),
     )
 
 
@@ -119,31 +185,65 @@ def risk_set_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
     return sums
 
 
+def _scratch(rs: RiskSets, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A work array kept between Newton iterations (fresh large arrays cost page faults)."""
+    array = rs.scratch.get(name)
+    if array is None or array.shape != shape:
+        array = rs.scratch[name] = np.empty(shape)
+    return array
+
+
+def _sorted_risk_sums(rs: RiskSets, values: np.ndarray) -> np.ndarray:
+    """Risk-set sums per event-time group of ``values`` ((1 + p) x n, rows in sorted order)."""
+    # suffix sums as contiguous 1-d cumulative sums over the reversed rows (accurate at the end
+    # of follow-up, unlike "total minus prefix")
+    suffix = _scratch(rs, "suffix", (values.shape[0], values.shape[1] + 1))
+    suffix[:, -1] = 0.0
+    np.cumsum(values[:, ::-1], axis=1, out=suffix[:, -2::-1])
+    sums = suffix[:, rs.time_lo] - suffix[:, rs.time_hi]
+    if rs.entry_order_sorted is not None:
+        np.cumsum(values[:, rs.entry_order_sorted][:, ::-1], axis=1, out=suffix[:, -2::-1])
+        sums -= suffix[:, rs.entry_lo] - suffix[:, rs.entry_hi]
+    return sums
+
+
 def partial_likelihood(rs: RiskSets, beta: np.ndarray, information: bool = True):
     """Log partial likelihood, score vector and information matrix at ``beta``.
 
     Returns (loglik, score, information) with information None when not requested.
     """
-    x, w = rs.x, rs.weights
-    n, p = x.shape
-    eta = x @ beta
-    risk = w * np.exp(eta)
-    columns = [risk[:, None], risk[:, None] * x]
-    if information:
-        columns.append((risk[:, None, None] * x[:, :, None] * x[:, None, :]).reshape(n, p * p))
-    values = np.hstack(columns)
-    totals = risk_set_sums(rs, values)
-    dead = values[rs.event_rows]
-    dead_totals = np.add.reduceat(dead, rs.group_start, axis=0)
-    # Efron: the k-th of d tied events sees the risk set less k/d of the tied events' sum
-    sums = totals[rs.group] - rs.frac[:, None] * dead_totals[rs.group]
-    denom = sums[:, 0]
-    mean_x = sums[:, 1 : 1 + p] / denom[:, None]
-    rows, factor = rs.event_rows, rs.factor
-    loglik = float(w[rows] @ eta[rows] - factor @ np.log(denom))
-    score = w[rows] @ x[rows] - factor @ mean_x
+    xt = rs.xt_sorted  # p x n, contiguous rows: every pass below is over contiguous memory
+    p = xt.shape[0]
+    eta = beta @ xt
+    risk = np.exp(eta)
+    risk *= rs.w_sorted
+    values = _scratch(rs, "values", (1 + p, xt.shape[1]))
+    values[0] = risk
+    np.multiply(xt, risk, out=values[1:])
+    sums = _sorted_risk_sums(rs, values)[:, rs.group]
+    if rs.tie_fractions:
+        # Efron: the k-th of d tied events sees the risk set less k/d of the tied events' sum
+        dead_totals = np.add.reduceat(values[:, rs.event_pos], rs.group_start, axis=1)
+        sums -= rs.frac * dead_totals[:, rs.group]
+    denom = sums[0]
+    mean_x = sums[1:] / denom
+    factor = rs.factor
+    loglik = float(rs.w_sorted[rs.event_pos] @ eta[rs.event_pos] - factor @ np.log(denom))
+    # c_i = risk_i (H_i - A_i): see the module docstring
+    hazard = factor / denom
+    group_hazard = hazard
+    if rs.group_start.size < hazard.size:
+        group_hazard = np.add.reduceat(hazard, rs.group_start)
+    cumulative = np.concatenate(([0.0], np.cumsum(group_hazard)))
+    weight = cumulative[rs.row_hi]
+    if rs.row_lo is not None:
+        weight -= cumulative[rs.row_lo]
+    if rs.tie_fractions:
+        own_share = np.add.reduceat(hazard * rs.frac, rs.group_start)
+        weight -= np.concatenate((own_share, [0.0]))[rs.dead_group]  # -1 (censored) -> 0
+    weight *= risk
+    score = rs.event_x_sum - xt @ weight
     info = None
     if information:
-        second = sums[:, 1 + p :] / denom[:, None]
-        info = (factor @ second).reshape(p, p) - (mean_x * factor[:, None]).T @ mean_x
+        info = (xt * weight) @ xt.T - (mean_x * factor) @ mean_x.T
     return loglik, score, info
