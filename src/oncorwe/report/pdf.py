@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from oncorwe.errors import OncorweError
-from oncorwe.report.reproducible import normalize_pdf_dates
+from oncorwe.report.reproducible import normalize_pdf
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -70,5 +70,5 @@ def write_pdf(html_path: Path, pdf_path: Path, browser: str | None = None) -> Pa
     if run.returncode != 0 or not Path(pdf_path).exists():
         tail = run.stderr.strip().splitlines()[-1:] or ["no message"]
         raise PdfError(f"Chromium could not print {html_path} to PDF: {tail[0]}")
-    normalize_pdf_dates(Path(pdf_path))  # SOURCE_DATE_EPOCH, when set, as its dates
+    normalize_pdf(Path(pdf_path))  # reproducible bytes (see report.reproducible)
     return Path(pdf_path)

@@ -13,6 +13,12 @@ Rules (the reproducible-builds ``SOURCE_DATE_EPOCH`` convention):
   in the uncompressed ``/Info`` dictionary as ``D:YYYYMMDDHHmmSS+00'00'``. They are rewritten in
   place with a value of exactly the same length, so no byte offset (xref table, ``startxref``)
   moves; a date of another length is left alone and reported (never a broken PDF).
+- The tagged (accessible) PDF that Chromium prints names its structure elements after Blink's
+  DOM node ids, ``(node00000082)``, which come from a per-process counter and shift from run to
+  run by the nodes the browser happened to create first. They are renumbered by rank (the
+  smallest id becomes ``node00000001``): the same width, so no offset moves, and the same
+  order, so the ``/IDTree`` name tree stays sorted. This is done with or without
+  ``SOURCE_DATE_EPOCH``: the ids carry no information.
 - Matplotlib figures are saved without dates (``figures.style.METADATA``).
 
 References
@@ -35,6 +41,7 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 CORE_PART = "docProps/core.xml"
 _CORE_DATE = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:[^)]*)\)")
+_PDF_NODE_ID = re.compile(rb"\(node(\d{8})\)")
 
 
 def source_date_epoch() -> datetime | None:
@@ -100,6 +107,25 @@ def normalize_ooxml(path: Path) -> Path:
 def pdf_date(when: datetime) -> bytes:
     """``D:20231114221320+00'00'``: a PDF date string in UTC, as Skia writes it."""
     return when.strftime("D:%Y%m%d%H%M%S+00'00'").encode("ascii")
+
+
+def renumber_pdf_node_ids(data: bytes) -> bytes:
+    """``(nodeNNNNNNNN)`` structure ids renumbered by rank, width and order kept."""
+    ids = sorted({int(m) for m in _PDF_NODE_ID.findall(data)})
+    rank = {value: index for index, value in enumerate(ids, start=1)}
+    return _PDF_NODE_ID.sub(lambda m: b"(node%08d)" % rank[int(m.group(1))], data)
+
+
+def normalize_pdf(path: Path) -> Path:
+    """Make a Chromium-printed PDF reproducible, in place, without moving any byte offset:
+    structure ids renumbered (always) and dates set to ``SOURCE_DATE_EPOCH`` (when set)."""
+    path = Path(path)
+    data = path.read_bytes()
+    rewritten = renumber_pdf_node_ids(data)
+    if rewritten != data:
+        path.write_bytes(rewritten)
+    normalize_pdf_dates(path)
+    return path
 
 
 def normalize_pdf_dates(path: Path) -> bool:
