@@ -20,6 +20,7 @@ The report formats numbers and computes nothing: headline numbers come from
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -203,13 +204,16 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     )
     path = out_dir / "report.html"
     path.write_text(page, encoding="utf-8")
-    # step 6
-    if pdf or (pdf is None and find_browser()):
-        write_pdf(path, out_dir / "report.pdf")
-    elif pdf is None:
-        warnings.warn("No Chromium browser found: report.pdf not written", stacklevel=2)
-    # step 7
-    write_word(outputs, out_dir, sections, follow_up_text)
+    # steps 6 and 7: Chromium prints in its own process while Python writes the Word files
+    printing = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if pdf or (pdf is None and find_browser()):
+            printing = pool.submit(write_pdf, path, out_dir / "report.pdf")
+        elif pdf is None:
+            warnings.warn("No Chromium browser found: report.pdf not written", stacklevel=2)
+        write_word(outputs, out_dir, sections, follow_up_text)
+        if printing is not None:
+            printing.result()  # re-raises a PdfError
     return path
 
 
