@@ -149,6 +149,7 @@ def analyse_study(
             "conf_type": protocol.survival.conf_type,
             "conf_level": protocol.survival.conf_level,
             "time_unit": f"months (days / {protocol.survival.days_per_month})",
+            "group_variable": protocol.subgroups.table1_by,
         },
         "cohort": cohort_results(data.adsl),
         "treatment": treatment_results(data.adsl),
