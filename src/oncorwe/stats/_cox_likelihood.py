@@ -220,20 +220,19 @@ def partial_likelihood(rs: RiskSets, beta: np.ndarray, information: bool = True)
     values = _scratch(rs, "values", (1 + p, xt.shape[1]))
     values[0] = risk
     np.multiply(xt, risk, out=values[1:])
-    sums = _sorted_risk_sums(rs, values)[:, rs.group]
+    # per event-time group: risk-set sums S and (Efron) the tied events' sums D
+    totals = _sorted_risk_sums(rs, values)
+    single = rs.group_start.size == rs.frac.size  # no tied events: positions are the groups
+    denom = totals[0] if single else totals[0, rs.group]
     if rs.tie_fractions:
         # Efron: the k-th of d tied events sees the risk set less k/d of the tied events' sum
-        dead_totals = np.add.reduceat(values[:, rs.event_pos], rs.group_start, axis=1)
-        sums -= rs.frac * dead_totals[:, rs.group]
-    denom = sums[0]
-    mean_x = sums[1:] / denom
+        dead = np.add.reduceat(values[:, rs.event_pos], rs.group_start, axis=1)
+        denom = denom - rs.frac * dead[0, rs.group]
     factor = rs.factor
     loglik = float(rs.w_sorted[rs.event_pos] @ eta[rs.event_pos] - factor @ np.log(denom))
     # c_i = risk_i (H_i - A_i): see the module docstring
     hazard = factor / denom
-    group_hazard = hazard
-    if rs.group_start.size < hazard.size:
-        group_hazard = np.add.reduceat(hazard, rs.group_start)
+    group_hazard = hazard if single else np.add.reduceat(hazard, rs.group_start)
     cumulative = np.concatenate(([0.0], np.cumsum(group_hazard)))
     weight = cumulative[rs.row_hi]
     if rs.row_lo is not None:
@@ -245,5 +244,19 @@ def partial_likelihood(rs: RiskSets, beta: np.ndarray, information: bool = True)
     score = rs.event_x_sum - xt @ weight
     info = None
     if information:
-        info = (xt * weight) @ xt.T - (mean_x * factor) @ mean_x.T
+        # sum_k f_k m_k m_k' with m_k = (S1 - frac_k D1) / denom_k, expanded per group so that
+        # only scalars are computed per event
+        a = hazard / denom
+        s1 = totals[1:]
+        if single:
+            info = (xt * weight) @ xt.T - (s1 * a) @ s1.T
+        else:
+            a_group = np.add.reduceat(a, rs.group_start)
+            info = (xt * weight) @ xt.T - (s1 * a_group) @ s1.T
+            if rs.tie_fractions:
+                d1 = dead[1:]
+                b_group = np.add.reduceat(a * rs.frac, rs.group_start)
+                c_group = np.add.reduceat(a * rs.frac**2, rs.group_start)
+                cross = (s1 * b_group) @ d1.T
+                info += cross + cross.T - (d1 * c_group) @ d1.T
     return loglik, score, info
