@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from oncorwe.stats import follow_up, kaplan_meier
-from oncorwe.synth import SEED, build_seed_twin, seed_twin_path, write_seed_twin
-from oncorwe.synth.seed_twin import TABLE_ORDER
+from oncorwe.synth import SEED, build_seed_twin, seed_twin_path
+from oncorwe.synth.hardening import leave_one_out_breaks
+from oncorwe.synth.seed_twin import TABLE_ORDER, write_table
 from oncorwe.synth.survival import km_median
 
 DAYS_PER_MONTH = 30.4375
@@ -167,8 +168,9 @@ def measure(t: dict[str, pd.DataFrame]) -> dict:
     }
 
 
-def test_shipped_files_equal_regenerated(tmp_path):
-    write_seed_twin(tmp_path)
+def test_shipped_files_equal_regenerated(twin, tmp_path):
+    for name, table in twin.tables.items():
+        write_table(table, tmp_path / f"{name}.csv")
     for name in TABLE_ORDER:
         assert (tmp_path / f"{name}.csv").read_bytes() == (
             seed_twin_path() / f"{name}.csv"
@@ -214,6 +216,16 @@ def test_medians_robust(measured):
         assert abs(m[key][1] - 0.5) > 1e-6
 
 
+def test_medians_survive_one_patient_more_or_less(measured):
+    """Removing any one eligible patient leaves every published median unchanged."""
+    s = measured["survival"]
+    os_t, dead = s["os_days"].to_numpy(float), s["dead"].to_numpy(bool)
+    pfs_t, pfs_e = s["pfs_days"].to_numpy(float), s["pfs_event"].to_numpy(bool)
+    assert leave_one_out_breaks(os_t, dead, (516, 518)) == 0
+    assert leave_one_out_breaks(os_t, ~dead, (571, 573)) == 0
+    assert leave_one_out_breaks(pfs_t, pfs_e, (382, 385)) == 0
+
+
 def test_survival_consistent(measured):
     s = measured["survival"]
     assert (s["pfs_days"] <= s["os_days"]).all()
@@ -255,6 +267,11 @@ def test_validation_accepts_everything(shipped):
     errors = result.findings[result.findings["severity"] == "error"]
     assert errors.empty, errors.head(10).to_string()
     assert all(len(q) == 0 for q in result.quarantined.values())
+
+
+def test_nothing_after_data_cutoff(twin):
+    cutoff = str(np.datetime64(twin.parameters.cutoff_day, "D"))
+    assert (twin.tables["patients"]["last_contact_date"] <= cutoff).all()
 
 
 def test_dates_ordered(shipped):

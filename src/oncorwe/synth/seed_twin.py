@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.io.schema import TABLES
+from oncorwe.synth.calibration import calibrate
 from oncorwe.synth.labs import TESTS, draw_labs
 from oncorwe.synth.patients import day_number, draw_patients
 from oncorwe.synth.response import draw_assessments, draw_progression_events
-from oncorwe.synth.survival import Parameters, calibrate, draw_latent
+from oncorwe.synth.survival import Parameters, draw_latent
 from oncorwe.synth.systemic import derive_systemic_rows
 from oncorwe.synth.targets import SEED_STUDY
 from oncorwe.synth.toxicity import draw_adverse_events

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from oncorwe.synth.patients import day_number
+
 SEQUENCES = (("concurrent", 70), ("rt_first", 30), ("ici_first", 8))
 # (total dose Gy, fractions, kind) - kind "conv" = IMRT/VMAT 2-3 Gy, "sbrt" = 5-10 Gy per fraction
 BELOW_MEDIAN = (
@@ -63,6 +65,8 @@ ICI_AGENTS = (
     ("atezolizumab", "pdl1", 0.04),
 )
 PARTNERS = (("lenvatinib", "tki", 0.42), ("sorafenib", "tki", 0.10), ("apatinib", "tki", 0.08))
+# sequential schedules and second RT courses take months: only for time origins up to this date
+LONG_PLANS_UNTIL = "2021-09-30"
 ICI_CYCLE_DAYS = 21  # every 3 weeks until progression or limiting toxicity
 ICI_MAX_CYCLES = 35  # two years
 
@@ -74,12 +78,18 @@ def course_days(fractions: int, kind: str) -> int:
     return (fractions - 1) // 5 * 7 + (fractions - 1) % 5
 
 
+def _late(frame: pd.DataFrame) -> np.ndarray:
+    """Records whose time origin is too close to the data cut-off for a long treatment plan."""
+    return frame["index_day"].to_numpy() > day_number(LONG_PLANS_UNTIL)
+
+
 def _dose_categories(rng: np.random.Generator, frame: pd.DataFrame, targets) -> np.ndarray:
     """'multi' (two courses, above 55 Gy), 'above', 'at' or 'below' the 55 Gy median."""
     n = len(frame)
     category = np.array(["below"] * n, dtype=object)
     eligible = frame["group"].to_numpy() == "eligible"
-    extra = np.flatnonzero(eligible & frame["extrahepatic_metastasis"].to_numpy())
+    early = ~_late(frame)
+    extra = np.flatnonzero(eligible & early & frame["extrahepatic_metastasis"].to_numpy())
     multi = rng.permutation(extra)[:N_MULTI_COURSE]
     category[multi] = "multi"
     rest = rng.permutation(np.setdiff1d(np.flatnonzero(eligible), multi))
@@ -89,6 +99,8 @@ def _dose_categories(rng: np.random.Generator, frame: pd.DataFrame, targets) -> 
     category[rest[n_at + n_below :]] = "above"
     others = np.flatnonzero(~eligible)
     category[others] = rng.choice(["below", "at", "above", "multi"], size=len(others))
+    single = ~(frame["extrahepatic_metastasis"].to_numpy() & early) & (category == "multi")
+    category[single] = "above"  # a second course goes to an extrahepatic site, given time
     return category
 
 
@@ -127,12 +139,19 @@ def _regimens(rng: np.random.Generator, row, category: str) -> list[tuple[str, t
 def _sequences(rng: np.random.Generator, frame: pd.DataFrame) -> np.ndarray:
     n = len(frame)
     groups = frame["group"].to_numpy()
-    eligible = np.flatnonzero(groups == "eligible")
+    late = _late(frame)
     sequence = np.empty(n, dtype=object)
     names = np.repeat([s for s, _ in SEQUENCES], [c for _, c in SEQUENCES])
-    sequence[eligible] = rng.permutation(names)
+    late_eligible = np.flatnonzero((groups == "eligible") & late)
+    sequence[late_eligible] = "concurrent"  # short timelines for the last to start
+    names = np.delete(names, np.flatnonzero(names == "concurrent")[: late_eligible.size])
+    sequence[np.flatnonzero((groups == "eligible") & ~late)] = rng.permutation(names)
     for k in np.flatnonzero(groups != "eligible"):
-        sequence[k] = "rt_only" if groups[k] == "no_ici" else rng.choice(["concurrent", "rt_first"])
+        sequence[k] = str(rng.choice(["concurrent", "rt_first"]))
+        if groups[k] == "no_ici":
+            sequence[k] = "rt_only"
+        elif groups[k] == "outside_window":  # a short timeline: some start just before cut-off
+            sequence[k] = "concurrent"
     return sequence
 
 
