@@ -97,17 +97,20 @@ def _fill(rng, term: str, count: int, chosen: dict, eligible, allowed, weight) -
         chosen[int(k)] = 1 if rng.random() < 0.7 else 2
 
 
-def _design(rng: np.random.Generator, frame, plan, eligible, targets) -> dict:
-    """{term: {record: worst grade}} for every record (eligible counts fixed, others random)."""
+def _design(rng: np.random.Generator, frame, plan, eligible, targets) -> tuple[dict, dict]:
+    """{term: {record: worst grade}} for every record (eligible counts fixed, others random),
+    and {(term, record): last ICI dose} for the events that made an ICI stop."""
     design = _grade3_design(rng, frame, eligible, targets)
     n = len(frame)
     has_partner = plan["partner_agent"].to_numpy() != ""
     has_ici = plan["ici_agent"].to_numpy() != ""
     low_platelets = frame["platelets_10e9_l"].to_numpy() < 100
     stops = np.flatnonzero(eligible & (plan["ici_fixed_reason"].to_numpy() == "toxicity"))
+    stopping = {}
     for k in stops:  # an immune-related event made the ICI stop
         term = TOXICITY_STOP_TERMS[int(rng.integers(len(TOXICITY_STOP_TERMS)))]
         design[term].setdefault(int(k), 2)
+        stopping[(term, int(k))] = int(plan["ici_fixed_end_off"].iat[k])
     for term, (count, _, anchor, _) in TERMS.items():
         allowed = has_partner if term in PARTNER_TERMS else np.ones(n, dtype=bool)
         if anchor == "ici":
@@ -119,7 +122,7 @@ def _design(rng: np.random.Generator, frame, plan, eligible, targets) -> dict:
             if rng.random() < count / targets.n_eligible:
                 chosen[int(k)] = int(rng.choice([1, 1, 2, 3]))
         design[term] = chosen
-    return design
+    return design, stopping
 
 
 def _anchor(anchor: str, k: int, courses_first: np.ndarray, plan: pd.DataFrame) -> int:
@@ -134,7 +137,7 @@ def draw_adverse_events(
     rng: np.random.Generator, frame, plan, courses, outcome, eligible, targets
 ) -> pd.DataFrame:
     """Adverse events: ``record, term, grade, onset_off, attribution, serious``."""
-    design = _design(rng, frame, plan, eligible, targets)
+    design, stopping = _design(rng, frame, plan, eligible, targets)
     first_rt = courses.groupby("record")["start_off"].min().reindex(range(len(frame))).to_numpy()
     last_day = np.where(outcome["dead"], outcome["os_days"] - 1, outcome["os_days"]).astype(int)
     rows = []
@@ -142,6 +145,8 @@ def draw_adverse_events(
         for k in sorted(design[term]):
             grade = design[term][k]
             onset = _anchor(anchor, k, first_rt, plan) + int(rng.integers(lo, hi + 1))
+            if (term, k) in stopping:  # onset after the last dose, so the next one was withheld
+                onset = stopping[(term, k)] + int(rng.integers(7, 19))
             onset = int(min(onset, last_day[k]))
             if term == PLATELETS and grade >= 3:  # an earlier, milder episode first
                 rows.append(
