@@ -24,7 +24,8 @@ def derive_failure_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             FROM progression_events e JOIN cohort c USING (patient_id)
             WHERE CAST(e.progression_date AS DATE) > CAST(c.index_date AS DATE)
         ), first AS (
-            SELECT * FROM pe QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY d, rank) = 1
+            SELECT * FROM pe
+            QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY d, rank) = 1
         ), infield AS (
             SELECT patient_id, BOOL_OR(site = 'in_field') AS in_field_recurrence FROM pe GROUP BY 1
         )

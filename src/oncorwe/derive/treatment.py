@@ -51,6 +51,7 @@ def derive_sequence(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.Da
     """One row per cohort patient: ``patient_id, sequence, ici_agent, ici_cycles,
     targeted_therapy`` with sequence in ``concurrent``, ``rt_first``, ``ici_first``."""
     t = protocol.treatment
+    after, before = int(t.concurrency_days_after_rt), int(t.concurrency_days_before_rt)
     classes = ", ".join(f"'{c}'" for c in protocol.eligibility.ici_classes)
     sql = f"""
         WITH ici AS (
@@ -58,9 +59,9 @@ def derive_sequence(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.Da
             WHERE s.drug_class IN ({classes})
         ), overlap AS (
             SELECT i.patient_id, BOOL_OR(
-                CAST(i.start_date AS DATE) <= CAST(r.end_date AS DATE) + {int(t.concurrency_days_after_rt)}
+                CAST(i.start_date AS DATE) <= CAST(r.end_date AS DATE) + {after}
                 AND CAST(COALESCE(i.end_date, p.last_contact_date) AS DATE)
-                    >= CAST(r.start_date AS DATE) - {int(t.concurrency_days_before_rt)}
+                    >= CAST(r.start_date AS DATE) - {before}
             ) AS concurrent
             FROM ici i JOIN radiotherapy r USING (patient_id) JOIN patients p USING (patient_id)
             GROUP BY 1
@@ -76,8 +77,8 @@ def derive_sequence(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.Da
                     WHEN c.first_rt_date <= c.first_ici_date THEN 'rt_first'
                     ELSE 'ici_first' END AS sequence,
                f.ici_agent, f.ici_cycles, COALESCE(x.targeted_therapy, FALSE) AS targeted_therapy
-        FROM cohort c LEFT JOIN overlap o USING (patient_id) LEFT JOIN first_ici f USING (patient_id)
-        LEFT JOIN other x USING (patient_id)
+        FROM cohort c LEFT JOIN overlap o USING (patient_id)
+        LEFT JOIN first_ici f USING (patient_id) LEFT JOIN other x USING (patient_id)
         ORDER BY c.patient_id
     """
     return con.execute(sql).df()
