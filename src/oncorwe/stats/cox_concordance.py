@@ -11,7 +11,8 @@ the influence of its weight on Somers' d, summed within clusters when the fit ha
 The pair counts are two-dimensional dominance counts (later time, smaller predictor); they are
 done without a loop over rows by splitting the predictor ranks into bits: at bit ``k`` a rank
 ``q`` with that bit set exceeds every rank that shares its higher bits and has the bit clear, so
-one stable sort and one cumulative sum per bit count them all (O(n log^2 n)).
+one cumulative sum per bit counts them all; the rows are kept grouped by their higher bits by a
+stable partition per bit (one sort in all, O(n log n)).
 
 References
 ----------
@@ -66,17 +67,32 @@ def count_dominated(point_key, point_rank, point_weight, query_key, query_rank) 
     weight = np.concatenate((np.asarray(point_weight, float), np.zeros(query_key.size)))[order]
     total = np.zeros(order.size)
     levels = max(int(rank.max()).bit_length(), 1)
-    for k in range(levels):
-        prefix = rank >> (k + 1)
-        bit = (rank >> k) & 1
-        by_prefix = np.argsort(prefix, kind="stable")  # stable: keeps the processing order
-        contribution = np.where(bit[by_prefix] == 0, weight[by_prefix], 0.0)
-        running = np.cumsum(contribution)
-        sorted_prefix = prefix[by_prefix]
-        start = np.searchsorted(sorted_prefix, sorted_prefix, side="left")
-        before_group = np.where(start > 0, running[start - 1], 0.0)
-        counted = np.where(bit[by_prefix] == 1, running - before_group, 0.0)
-        total[by_prefix] += counted
+    # rows sorted stably by rank >> (k + 1), from the top bit down; each level refines the last
+    # by a stable partition on one bit within each group (no sort per level)
+    by_prefix = np.arange(order.size)
+    index = np.arange(order.size)
+    for k in range(levels - 1, -1, -1):
+        ranks = rank[by_prefix]
+        prefix, zero = ranks >> (k + 1), ((ranks >> k) & 1) == 0
+        new_group = np.empty(ranks.size, bool)
+        new_group[0], new_group[1:] = True, prefix[1:] != prefix[:-1]
+        group = np.cumsum(new_group) - 1
+        start = np.flatnonzero(new_group)[group]
+        running = np.cumsum(np.where(zero, weight[by_prefix], 0.0))
+        before_group = np.r_[0.0, running][start]
+        total[by_prefix] += np.where(zero, 0.0, running - before_group)
+        # stable partition: within each group the zero-bit rows first
+        zeros_before = np.cumsum(zero) - zero
+        zeros_in_group_before = zeros_before - zeros_before[start]
+        zeros_in_group = np.bincount(group, weights=zero)[group].astype(np.int64)
+        position = np.where(
+            zero,
+            start + zeros_in_group_before,
+            start + zeros_in_group + (index - start - zeros_in_group_before),
+        )
+        refined = np.empty_like(by_prefix)
+        refined[position] = by_prefix
+        by_prefix = refined
     result = np.empty(order.size)
     result[order] = total
     return result[n_points:]
@@ -93,13 +109,15 @@ def _pair_counts(key_stop, key_event, key_entry, rank, lp_levels, weights, event
     # events as the earlier member: comparators later in time with smaller / equal predictor
     q_key, q_rank = key_event[dead], rank[dead]
 
-    def later(query_rank):
-        counts = count_dominated(key_stop, rank, weights, q_key, query_rank)
+    def later(*query_ranks):
+        # one pass for several query ranks: the sort and the bit levels are shared
+        keys, ranks = np.tile(q_key, len(query_ranks)), np.concatenate(query_ranks)
+        counts = count_dominated(key_stop, rank, weights, keys, ranks)
         if key_entry is not None:  # not yet entered at the event time
-            counts -= count_dominated(key_entry, rank, weights, q_key - 1, query_rank)
-        return counts
+            counts -= count_dominated(key_entry, rank, weights, keys - 1, ranks)
+        return np.split(counts, len(query_ranks))
 
-    below, upto, stratum_all = later(q_rank), later(q_rank + 1), later(low[dead] + lp_levels)
+    below, upto, stratum_all = later(q_rank, q_rank + 1, low[dead] + lp_levels)
     counts = np.zeros((event.size, 3))
     counts[dead, 0] = below
     counts[dead, 1] = stratum_all - upto
@@ -108,14 +126,15 @@ def _pair_counts(key_stop, key_event, key_entry, rank, lp_levels, weights, event
     flip = int(rank.max()) + 1
     e_key, e_rank, e_w = -key_event[dead], flip - rank[dead], weights[dead]
 
-    def earlier(query_rank):
-        counts = count_dominated(e_key, e_rank, e_w, -key_stop, query_rank)
+    def earlier(*query_ranks):
+        keys, ranks = np.tile(-key_stop, len(query_ranks)), np.concatenate(query_ranks)
+        counts = count_dominated(e_key, e_rank, e_w, keys, ranks)
         if key_entry is not None:  # events at or before the row's entry do not see it
-            counts -= count_dominated(e_key, e_rank, e_w, -key_entry - 1, query_rank)
-        return counts
+            entry_keys = np.tile(-key_entry - 1, len(query_ranks))
+            counts -= count_dominated(e_key, e_rank, e_w, entry_keys, ranks)
+        return np.split(counts, len(query_ranks))
 
-    above, at_or_above = earlier(flip - rank), earlier(flip - rank + 1)
-    stratum_all = earlier(flip - low + 1)
+    above, at_or_above, stratum_all = earlier(flip - rank, flip - rank + 1, flip - low + 1)
     counts[:, 0] += above
     counts[:, 1] += stratum_all - at_or_above
     counts[:, 2] += at_or_above - above
