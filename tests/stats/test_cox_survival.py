@@ -59,3 +59,13 @@ def test_newdata_errors():
     strata_model = fit("lung_strata", "efron")
     with pytest.raises(StatsInputError, match="stratified"):
         cox_survival(strata_model, read_fixture("data_cox_lung.csv").drop(columns="inst"))
+
+
+def test_profiles_have_proportional_cumulative_hazards():
+    model = fit("veteran", "efron")
+    data = read_fixture("data_cox_veteran.csv")
+    table = cox_survival(model, data.iloc[NEW_ROWS]).table
+    one, two = (table[table["profile"] == k]["cumhaz"].to_numpy() for k in (1, 2))
+    ratio = two[one > 0] / one[one > 0]
+    assert np.allclose(ratio, ratio[0], rtol=1e-12)  # exp((z2 - z1) beta) at every time
+    assert ((table["surv"] >= 0) & (table["surv"] <= 1)).all()

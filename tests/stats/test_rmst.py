@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stats_fixtures import assert_close, read_fixture
 
 from oncorwe.errors import StatsInputError
@@ -64,3 +66,24 @@ def test_errors():
         rmst_difference([1.0, 2, 3], [1, 0, 1], ["a", "b", "c"], 2)
     with pytest.raises(StatsInputError, match="reference"):
         rmst_difference([1.0, 2], [1, 0], ["a", "b"], 2, reference="z")
+
+
+@given(
+    st.lists(st.floats(0.1, 100, allow_nan=False), min_size=2, max_size=40),
+    st.floats(0.5, 120),
+)
+@settings(max_examples=50, deadline=None)
+def test_uncensored_rmst_is_mean_of_truncated_times(times, tau):
+    # without censoring the Kaplan-Meier curve is the empirical survival function
+    result = rmst(times, np.ones(len(times)), tau)
+    assert result.estimate == pytest.approx(np.minimum(times, tau).mean(), rel=1e-12)
+    assert 0 < result.estimate <= tau
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None)
+def test_rmst_grows_with_tau(seed):
+    rng = np.random.default_rng(seed)
+    time, event = rng.exponential(10, 30), rng.integers(0, 2, 30)
+    small, large = rmst(time, event, 5).estimate, rmst(time, event, 15).estimate
+    assert small <= large <= small + 10
