@@ -7,12 +7,13 @@ import tomllib
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from oncorwe.errors import ProtocolError
 from oncorwe.protocol.model import (
     CRITERIA,
     Eligibility,
+    Privacy,
     Protocol,
     Response,
     Safety,
@@ -33,8 +34,10 @@ SECTIONS = {
     "survival": Survival,
     "safety": Safety,
     "subgroups": Subgroups,
+    "privacy": Privacy,
 }
 REQUIRED_SECTIONS = ("study", "eligibility")
+MAX_PROTOCOL_BYTES = 1_000_000  # a protocol is a page of settings; anything larger is refused
 
 
 def builtin_protocols() -> list[str]:
@@ -47,10 +50,20 @@ def builtin_protocols() -> list[str]:
 def load_protocol(name_or_path: str | Path) -> Protocol:
     """Load a built-in protocol by name (``hcc-rt-ici``) or a TOML file by path."""
     text, source = _read(str(name_or_path))
+    if len(text) > MAX_PROTOCOL_BYTES:
+        raise ProtocolError(
+            f"Protocol {source} is {len(text):,} characters long; a protocol is at most "
+            f"{MAX_PROTOCOL_BYTES:,}. Give the study's settings file."
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"Protocol {source} is not valid TOML: {exc}.") from None
+    except RecursionError:  # tomllib parses nested arrays / inline tables recursively
+        raise ProtocolError(
+            f"Protocol {source} nests arrays or tables too deeply; settings are flat values "
+            "or lists."
+        ) from None
     return protocol_from_dict(data, source)
 
 
@@ -74,7 +87,7 @@ def protocol_from_dict(data: dict[str, Any], source: str = "") -> Protocol:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise ProtocolError(
-            f"Protocol {source}: unknown section(s) {unknown}; known: {sorted(SECTIONS)}."
+            f"Protocol {source}: unknown section(s) {_shown(unknown)}; known: {sorted(SECTIONS)}."
         )
     for name in REQUIRED_SECTIONS:
         if name not in data:
@@ -94,17 +107,54 @@ def _section(cls, name: str, values: Any, source: str):
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ProtocolError(
-            f"Protocol {source}: unknown setting(s) {unknown} in [{name}]; known: {sorted(known)}."
+            f"Protocol {source}: unknown setting(s) {_shown(unknown)} in [{name}]; "
+            f"known: {sorted(known)}."
         )
     converted = {}
+    hints = get_type_hints(cls)
     for key, value in values.items():
         if isinstance(value, list):
             value = tuple(value)
+        if not _has_type(value, hints[key]):
+            raise ProtocolError(
+                f"Protocol {source}: [{name}] {key} = {_shown(value)} is not "
+                f"{_type_name(hints[key])}."
+            )
         converted[key] = value
     try:
         return cls(**converted)
     except TypeError as exc:
         raise ProtocolError(f"Protocol {source}: [{name}] {exc}.") from None
+
+
+def _has_type(value: Any, hint: Any) -> bool:
+    """Whether a TOML value fits a setting's annotation (bool is not a number here)."""
+    origin = get_origin(hint)
+    if origin is Literal:
+        return isinstance(value, str)  # the allowed words are checked in _check
+    if origin is tuple:
+        item = get_args(hint)[0]
+        return isinstance(value, tuple) and all(_has_type(v, item) for v in value)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:  # TOML integers are 64-bit; tomllib would accept any size
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+    if hint is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    return isinstance(value, hint)
+
+
+def _type_name(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is tuple:
+        return f"a list of {_type_name(get_args(hint)[0])}s"
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+    return names.get(hint, "a date (YYYY-MM-DD)" if hint is dt.date else "text")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check(p: Protocol, source: str) -> None:
@@ -124,5 +174,7 @@ def _check(p: Protocol, source: str) -> None:
         problems.append("survival.conf_level must be between 0 and 1")
     if p.survival.days_per_month <= 0:
         problems.append("survival.days_per_month must be positive")
+    if p.privacy.min_cell < 1:
+        problems.append("privacy.min_cell must be at least 1")
     if problems:
         raise ProtocolError(f"Protocol {source}: " + "; ".join(problems) + ".")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 TimeOriginRule = Literal["first_of_rt_or_ici", "rt_start", "ici_start"]
@@ -73,6 +73,19 @@ class Subgroups:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    """What may leave the study: identifiers (never, by default) and small cells.
+
+    ``min_cell`` = 5 is the common statistical-disclosure threshold (OECD glossary); CMS /
+    ResDAC data need 11 (domain.md section 8).
+    """
+
+    allow_identifiers: bool = False
+    shareable: bool = False
+    min_cell: int = 5
+
+
+@dataclass(frozen=True)
 class Protocol:
     """The whole study configuration; ``source`` says where it was read from."""
 
@@ -84,6 +97,7 @@ class Protocol:
     survival: Survival
     safety: Safety
     subgroups: Subgroups
+    privacy: Privacy = field(default_factory=Privacy)
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,6 +153,11 @@ SETTING_NOTES = {
     "subgroups.variables": "survival by level: KM median, log-rank test, univariable Cox HR",
     "subgroups.cox_covariates": "covariates of the univariable and multivariable Cox models "
     "(complete cases, Efron ties)",
+    "privacy.allow_identifiers": "false = identifier-like input columns are dropped before the "
+    "study store and every output",
+    "privacy.shareable": "true = counts 1..min_cell-1 in exported tables are suppressed "
+    "(with complementary suppression)",
+    "privacy.min_cell": "smallest count shown in shareable output (OECD: 5; CMS/ResDAC: 11)",
     "subgroups.table1_by": "Table 1 by this subgroup (sequence: concurrent vs sequential), with "
     "chi-square / Fisher / Wilcoxon tests and SMDs",
 }
