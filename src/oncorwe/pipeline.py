@@ -20,6 +20,7 @@ import pandas as pd
 import oncorwe
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.errors import AnalysisError
+from oncorwe.io.deidentify import drop_identifier_columns
 from oncorwe.io.sources import read_source
 from oncorwe.io.store import StudyStore
 from oncorwe.protocol import Protocol
@@ -39,6 +40,7 @@ class RunSummary:
     results: dict[str, Any]
     reconciliation: pd.DataFrame
     n_findings: int
+    privacy_messages: tuple[str, ...] = ()  # one per identifier column dropped (issue 6)
 
 
 def dependency_versions() -> dict[str, str]:
@@ -86,6 +88,9 @@ def run_study(
     out.mkdir(parents=True, exist_ok=True)
     progress("read")
     raw = read_source(data_path, encoding=encoding)
+    # --- privacy by default (issue 6): identifier columns never reach the store or an output
+    raw, dropped = drop_identifier_columns(raw, allow=protocol.privacy.allow_identifiers)
+    # --- end privacy
     progress("validate")
     checked = validate_tables(raw)
     checked.findings.to_csv(out / "validation.csv", index=False)
@@ -113,4 +118,10 @@ def run_study(
     write_adam(datasets, out / "adam")
     progress("report")
     report = write_report(outputs, out)
-    return RunSummary(report, outputs.results, checked.reconciliation, int(len(checked.findings)))
+    return RunSummary(
+        report,
+        outputs.results,
+        checked.reconciliation,
+        int(len(checked.findings)),
+        tuple(dropped["message"]),  # privacy (issue 6)
+    )
