@@ -22,7 +22,7 @@ from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.errors import AnalysisError
 from oncorwe.io.deidentify import drop_identifier_columns
 from oncorwe.io.sources import read_source
-from oncorwe.io.store import StudyStore
+from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.protocol import Protocol
 from oncorwe.report import write_report
 from oncorwe.validate import validate_tables
@@ -99,6 +99,7 @@ def run_study(
     store_path.unlink(missing_ok=True)
     with StudyStore(store_path) as store:
         store.write_import(raw, checked)
+    make_store_reproducible(store_path)
     provenance = {
         "inputs": [{"file": f.name, "sha256": f.sha256} for f in raw.files],
         "protocol": protocol.study.name,

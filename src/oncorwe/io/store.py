@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from oncorwe import __version__
@@ -42,6 +44,15 @@ class ValidatedTables(Protocol):
     quarantined: dict[str, pd.DataFrame]
     findings: pd.DataFrame
     reconciliation: pd.DataFrame
+
+
+def import_time() -> dt.datetime:
+    """Now (UTC, whole seconds), or ``SOURCE_DATE_EPOCH`` when set (reproducible builds), so
+    that two runs of the same inputs write the same import log."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def fingerprint(source: RawSource) -> str:
@@ -117,7 +128,7 @@ class StudyStore:
 
     def _log_rows(self, source: RawSource, result: ValidatedTables, import_id: int):
         counts = result.reconciliation.set_index("table")
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        now = import_time()
         rows = []
         for f in source.files:
             mine = counts.reindex(list(f.tables)).fillna(0)
@@ -238,3 +249,50 @@ class StudyStore:
     def import_log(self) -> pd.DataFrame:
         """The import log, oldest first."""
         return self.connection.execute("SELECT * FROM import_log ORDER BY import_id, file").df()
+
+
+# DuckDB's main file header: an 8-byte checksum, then the magic "DUCK" at offset 8; the header
+# block is 4096 bytes and its checksum covers bytes 8..4096 (DuckDB src/common/checksum.cpp:
+# 5381 XOR the product of every little-endian uint64 with CHECKSUM_MULTIPLIER). Bytes
+# 124..140 hold a random per-file database identifier, the only bytes in which two stores
+# written from the same import differ (measured with `cmp -l` on DuckDB 2.0).
+_HEADER_SIZE = 4096
+_MAGIC = (8, b"DUCK")
+_IDENTIFIER = slice(124, 140)
+CHECKSUM_MULTIPLIER = 0xBF58476D1CE4E5B9
+
+
+def _header_checksum(block: bytes) -> int:
+    words = np.frombuffer(block[8:_HEADER_SIZE], dtype="<u8")
+    with np.errstate(over="ignore"):
+        products = words * np.uint64(CHECKSUM_MULTIPLIER)
+    return 5381 ^ int(np.bitwise_xor.reduce(products))
+
+
+def make_store_reproducible(path: str | Path) -> bool:
+    """With ``SOURCE_DATE_EPOCH`` set, replace the store file's random database identifier by
+    one derived from the epoch, so that two runs of the same import give identical bytes.
+
+    Only a closed file with a valid DuckDB header is touched; the result is reopened and read,
+    and on any doubt the original bytes are put back. Returns True when the file was changed.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    path = Path(path)
+    if not epoch.isdigit() or not path.is_file():
+        return False
+    original = path.read_bytes()
+    header = bytearray(original[:_HEADER_SIZE])
+    offset, magic = _MAGIC
+    stored = int.from_bytes(header[:8], "little")
+    if bytes(header[offset : offset + 4]) != magic or _header_checksum(header) != stored:
+        return False
+    header[_IDENTIFIER] = hashlib.sha256(f"oncorwe-store-{epoch}".encode()).digest()[:16]
+    header[:8] = _header_checksum(header).to_bytes(8, "little")
+    path.write_bytes(bytes(header) + original[_HEADER_SIZE:])
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            con.execute("SELECT count(*) FROM import_log").fetchone()
+    except duckdb.Error:
+        path.write_bytes(original)
+        return False
+    return True
