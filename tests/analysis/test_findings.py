@@ -1,0 +1,38 @@
+"""Derivation findings: bad records become named findings, never a crash (issue 4)."""
+
+import pandas as pd
+from tests.small_study import accepted_tables
+
+from oncorwe.analysis.findings import FINDING_COLUMNS, derivation_findings
+from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.protocol import load_protocol
+
+
+def _findings(tables):
+    con = analysis_connection(tables)
+    cohort = build_cohort(con, load_protocol("hcc-rt-ici"))
+    return derivation_findings(tables, cohort.patients[["patient_id", "index_date"]])
+
+
+def test_same_day_scan_unknown_term_and_pre_origin_scan():
+    tables = accepted_tables()
+    tables["adverse_events"].loc[0, "term"] = "Skin burn-ish"
+    scans = tables["tumor_assessments"]
+    scans.loc[len(scans)] = ["P1", pd.Timestamp("2019-03-15"), "mRECIST", "SD"]  # same day as PR
+    found = _findings(tables)
+    assert list(found.columns) == FINDING_COLUMNS
+    rules = set(found["rule"])
+    assert {"ae.term_unknown", "response.duplicate_date", "response.before_origin"} <= rules
+    unknown = found[found["rule"] == "ae.term_unknown"].iloc[0]
+    assert (unknown["table"], unknown["column"], unknown["value"]) == (
+        "adverse_events",
+        "term",
+        "Skin burn-ish",
+    )
+
+
+def test_clean_records_give_no_error():
+    found = _findings(accepted_tables())
+    # only the documented pre-origin scan of P1 (2019-01-05, before day 0) is reported
+    assert found["rule"].tolist() == ["response.before_origin"]
+    assert (found["severity"] == "warning").all()
