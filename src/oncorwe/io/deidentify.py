@@ -280,7 +280,8 @@ def deidentify_source(
         for key_, n in _table_dates(frame, parsed[name], key, origins).items():
             counts[key_] += n
         # step 4
-        ages, counts["ages"] = _cap_ages(frame)
+        ages, capped = _cap_ages(frame)
+        counts["ages"] += capped
         if ages is not None:
             frame["age_at_index"] = ages
         if "birth_date" in frame:
@@ -326,7 +327,7 @@ def _table_dates(
             frame[column] = (value + shift).dt.strftime("%Y-%m-%d").astype("string")
         else:
             frame[f"{column}_day"] = (value - ids.map(origins)).dt.days.astype("Int64")
-            frame.drop(columns=column, inplace=True)
+            del frame[column]
     return counts
 
 
