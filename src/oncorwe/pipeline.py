@@ -18,9 +18,11 @@ from typing import Any
 import pandas as pd
 
 import oncorwe
+from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.errors import AnalysisError
 from oncorwe.io.deidentify import drop_identifier_columns
+from oncorwe.io.export import safe_frame
 from oncorwe.io.sources import read_source
 from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.protocol import Protocol
@@ -108,12 +110,18 @@ def run_study(
     }
     if checked.accepted.get("patients") is None or checked.accepted["patients"].empty:
         raise AnalysisError("No patient record was accepted; see validation.csv for why.")
-    outputs, datasets, _ = analyse_study(
+    outputs, datasets, cohort = analyse_study(
         checked.accepted, protocol, progress, synthetic=synthetic, provenance=provenance
     )
+    # the validator's findings plus those only the derivations see (same-day scans, ...)
+    origin = cohort.patients[["patient_id", "index_date"]]
+    findings = pd.concat(
+        [checked.findings, derivation_findings(checked.accepted, origin)], ignore_index=True
+    )
+    safe_frame(findings).to_csv(out / "validation.csv", index=False)
     outputs.results["data_quality"] = {
         "reconciliation": checked.reconciliation.to_dict(orient="records"),
-        "findings": int(len(checked.findings)),
+        "findings": int(len(findings)),
     }
     write_results_json(outputs.results, out / "results.json")
     write_adam(datasets, out / "adam")
@@ -123,6 +131,6 @@ def run_study(
         report,
         outputs.results,
         checked.reconciliation,
-        int(len(checked.findings)),
+        int(len(findings)),
         tuple(dropped["message"]),  # privacy (issue 6)
     )

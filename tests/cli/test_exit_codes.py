@@ -83,3 +83,19 @@ def test_protocols_lists_builtin(capsys):
     assert code == 0 and "hcc-rt-ici" in text
     code, text = _run(capsys, "protocols", "hcc-rt-ici")
     assert code == 0 and "concurrency_days_before_rt" in text
+
+
+def test_run_reports_derivation_findings(capsys, twin_copy, tmp_path):
+    ae = twin_copy / "adverse_events.csv"
+    lines = ae.read_text().splitlines()
+    header = lines[0].split(",")
+    at = next(i for i, line in enumerate(lines) if line.startswith("SYN-060,"))  # in the cohort
+    cells = lines[at].split(",")
+    cells[header.index("term")] = "Radiation skin thing"  # not a CTCAE v5.0 term
+    lines[at] = ",".join(cells)
+    ae.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    code, _ = _run(capsys, "run", "--data", str(twin_copy), "--out", str(out))
+    assert code == 0
+    found = (out / "validation.csv").read_text()
+    assert "ae.term_unknown" in found and "Radiation skin thing" in found
