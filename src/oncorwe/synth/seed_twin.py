@@ -11,7 +11,8 @@ Steps of the generator, each with its own random stream spawned from the seed so
 one step does not reshuffle the others: baseline characteristics (``patients``), RT courses and
 ICI plan (``treatment``), survival with calibration of the Kaplan-Meier medians (``survival``),
 tumour assessments and progression sites (``response``), systemic therapy rows (``systemic``),
-adverse events (``toxicity``) and laboratory values (``labs``).
+adverse events (``toxicity``), laboratory values (``labs``) and lesion measurements that
+explain the recorded mRECIST responses (``lesions``).
 
 References
 ----------
@@ -31,6 +32,7 @@ import pandas as pd
 from oncorwe.io.schema import TABLES
 from oncorwe.synth.calibration import calibrate
 from oncorwe.synth.labs import TESTS, draw_labs
+from oncorwe.synth.lesions import draw_lesions
 from oncorwe.synth.patients import day_number, draw_patients
 from oncorwe.synth.response import draw_assessments, draw_progression_events
 from oncorwe.synth.survival import Parameters, draw_latent
@@ -41,7 +43,17 @@ from oncorwe.synth.treatment import draw_treatment
 
 SEED = 1594577  # the reference article's number in Frontiers in Immunology
 FIRST_CUTOFF = "2022-06-30"  # where the search for the data cut-off date starts
-STREAMS = ("patients", "treatment", "survival", "response", "systemic", "toxicity", "labs")
+# "lesions" is last: SeedSequence.spawn gives the earlier streams the same children as before
+STREAMS = (
+    "patients",
+    "treatment",
+    "survival",
+    "response",
+    "systemic",
+    "toxicity",
+    "labs",
+    "lesions",
+)
 TABLE_ORDER = (
     "patients",
     "radiotherapy",
@@ -50,6 +62,7 @@ TABLE_ORDER = (
     "progression_events",
     "adverse_events",
     "labs",
+    "lesions",
 )
 PATIENT_DECIMALS = {
     "bilirubin_umol_l": 1,
@@ -160,6 +173,8 @@ def build_seed_twin(seed: int = SEED) -> SeedTwin:
     responders = np.isin(np.arange(len(frame)), responded.unique())
     labs = draw_labs(rng["labs"], frame, courses, outcome, adverse, responders)
     lab_decimals = [TESTS[t][1] for t in labs["test"]]
+    # lesions: drawn from the recorded responses, on their own stream (changes no other table)
+    lesions = draw_lesions(rng["lesions"], frame, courses, assessments, progression)
     tables = {
         "patients": _patients_table(frame, outcome),
         "radiotherapy": _event_table(
@@ -231,6 +246,22 @@ def build_seed_twin(seed: int = SEED) -> SeedTwin:
                 "uln": _text(labs["uln"]),
             },
         ),
+        # lesions (oncorwe.synth.lesions)
+        "lesions": _event_table(
+            "lesions",
+            lesions,
+            frame,
+            {
+                "assessment_date": _dates(lesions, frame, "offset"),
+                "lesion_id": lesions["lesion_id"].to_numpy(),
+                "lesion_class": lesions["lesion_class"].to_numpy(),
+                "organ": lesions["organ"].to_numpy(),
+                "is_lymph_node": _text(lesions["is_lymph_node"].astype(bool)),
+                "in_rt_field": _text(lesions["in_rt_field"].astype(bool)),
+                "diameter_mm": _text(lesions["diameter_mm"], 1),
+                "status": lesions["status"].fillna("").to_numpy(),
+            },
+        ),
     }
     sort_keys = {
         "patients": ["patient_id"],
@@ -240,6 +271,7 @@ def build_seed_twin(seed: int = SEED) -> SeedTwin:
         "progression_events": ["patient_id", "progression_date", "site"],
         "adverse_events": ["patient_id", "onset_date", "term", "grade"],
         "labs": ["patient_id", "lab_date", "test"],
+        "lesions": ["patient_id", "assessment_date", "lesion_id"],
     }
     tables = {name: _sorted(tables[name], sort_keys[name]) for name in TABLE_ORDER}
     return SeedTwin(tables=tables, parameters=params, seed=seed)
@@ -258,7 +290,7 @@ def generate_seed_twin(seed: int = SEED) -> dict[str, pd.DataFrame]:
     -------
     dict of str to DataFrame
         ``patients, radiotherapy, systemic_therapy, tumor_assessments, progression_events,
-        adverse_events, labs``, every value as its CSV text (ISO dates, ``true``/``false``,
+        adverse_events, labs, lesions``, every value as its CSV text (ISO dates, ``true``/``false``,
         empty string for missing).
     """
     return build_seed_twin(seed).tables
