@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import pandas as pd
 import oncorwe
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
+from oncorwe.analysis.suppression import suppress_tables
 from oncorwe.errors import AnalysisError
 from oncorwe.io.deidentify import drop_identifier_columns
 from oncorwe.io.export import safe_frame
@@ -126,6 +127,12 @@ def run_study(
     write_results_json(outputs.results, out / "results.json")
     write_adam(datasets, out / "adam")
     progress("report")
+    # --- shareable output (issue 6): small cells suppressed in every exported table
+    if protocol.privacy.shareable:
+        outputs = replace(
+            outputs, tables=suppress_tables(outputs.tables, protocol.privacy.min_cell)
+        )
+    # --- end shareable
     report = write_report(outputs, out)
     return RunSummary(
         report,

@@ -5,7 +5,7 @@ percentage computed from it. So that a suppressed cell cannot be recovered by su
 a total, each group of cells that adds up to a known total (the levels of one characteristic,
 the categories of one response criterion) gets a second suppressed cell when it has exactly
 one: the next-smallest non-zero count (complementary suppression). Suppressed cells become
-missing (NA) and a boolean ``<column>_suppressed`` column says which; the report shows them as
+missing (NaN) and a boolean ``<column>_suppressed`` column says which; the report shows them as
 ``<min_cell``. Tables of one row per patient (swimmer, waterfall) are not aggregates and are
 removed from shareable output.
 
@@ -77,7 +77,7 @@ def suppress_table(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
     Returns
     -------
-    A copy: suppressed counts and their percentages / CIs are NA, and each count column with a
+    A copy: suppressed counts and their percentages / CIs are NaN, and each count column with a
     suppressed cell has a boolean ``<column>_suppressed`` beside it. A table without small
     cells is returned unchanged.
 
@@ -105,9 +105,7 @@ def suppress_table(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
             at = np.flatnonzero(groups == group)
             hidden[at] = _complement(np.nan_to_num(values[at]), hidden[at])
         # step 4
-        out[column] = pd.array(np.where(hidden, np.nan, values), dtype="Float64").astype(
-            "Int64" if np.all(np.isnan(values) | (values == np.round(values))) else "Float64"
-        )
+        out[column] = np.where(hidden, np.nan, values)  # NaN: every renderer shows it as missing
         for derived in percent_columns(out, column):
             out[derived] = out[derived].mask(hidden)
         out.insert(out.columns.get_loc(column) + 1, column + SUPPRESSED_SUFFIX, hidden)
