@@ -15,6 +15,11 @@ import pandas as pd
 
 from oncorwe.analysis.compare import baseline_by_group
 from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
+from oncorwe.analysis.lesion_response import (
+    derive_lesion_response,
+    lesion_response_results,
+    response_by_criteria,
+)
 from oncorwe.analysis.published import published_comparison
 from oncorwe.analysis.radiotherapy_outcomes import (
     derive_liver_toxicity,
@@ -129,6 +134,8 @@ def analyse_study(
     con.unregister("_cohort_frame")
     progress("derivations")
     data = derive_datasets(con, cohort, protocol)
+    # lesion-level response and duration of response (oncorwe.analysis.lesion_response)
+    lesion = derive_lesion_response(con, data.adsl, data.adrs, protocol)
     con.close()
     progress("statistics")
     n = cohort.n
@@ -139,6 +146,7 @@ def analyse_study(
         ],
         ignore_index=True,
     )
+    by_criteria = response_by_criteria(response)
     ae_table = adverse_events_by_term(data.adae, n)  # summarize_adverse_events + _pct columns
     curves = survival_curves(data.adsl, protocol)
     survival = survival_results(curves, protocol)
@@ -165,6 +173,7 @@ def analyse_study(
         "ae_term_findings": unmapped_term_findings(data.adae).to_dict(orient="records"),
         "attrition": cohort.attrition.to_dict(orient="records"),
     }
+    results["response"].update(lesion_response_results(lesion, by_criteria))
     failure = failure_pattern_table(data.adsl)
     liver = liver_toxicity_table(data.liver_toxicity)
     results["local_control"]["first_failure"] = {
@@ -181,6 +190,10 @@ def analyse_study(
         "baseline_by_group": baseline_by_group(data.adsl, protocol.subgroups.table1_by),
         "treatment": describe(data.adsl, TREATMENT_VARIABLES),
         "response": response,
+        "response_by_criteria": by_criteria,
+        "field_response": lesion.field_response,
+        "waterfall": lesion.waterfall,
+        "duration_of_response": lesion.duration_of_response,
         "survival": median_table(survival),
         "landmarks": landmark_table(survival),
         "adverse_events": ae_table,
