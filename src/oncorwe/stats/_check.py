@@ -55,8 +55,9 @@ def as_float_array(name: str, values: Any) -> np.ndarray:
         raise StatsInputError(f"{name}: expected a 1-d array, got shape {array.shape}")
     if array.size == 0:
         raise StatsInputError(f"{name}: empty input; at least one observation is needed")
-    _first_bad(name, array, np.isnan(array), "no missing values (NaN)")
-    _first_bad(name, array, np.isinf(array), "finite values")
+    if not np.isfinite(array).all():  # one pass when the input is clean (the usual case)
+        _first_bad(name, array, np.isnan(array), "no missing values (NaN)")
+        _first_bad(name, array, np.isinf(array), "finite values")
     return array
 
 
@@ -70,8 +71,14 @@ def check_same_length(**arrays: np.ndarray) -> None:
 
 def check_event(name: str, values: Any) -> np.ndarray:
     """Return event indicators as a float array of 0/1 (bool accepted)."""
+    if isinstance(values, np.ndarray | pd.Series) and values.dtype == bool and values.ndim == 1:
+        return np.asarray(values, dtype=float)  # booleans are 0/1 already
     event = as_float_array(name, values)
-    _first_bad(name, event, (event != 0) & (event != 1), "event indicator is 0 or 1")
+    # one pass when clean: event * (event - 1) is 0 exactly for 0 and 1 (and never 0 otherwise)
+    with np.errstate(over="ignore"):
+        not_binary = (event * (event - 1)).any()
+    if not_binary:
+        _first_bad(name, event, (event != 0) & (event != 1), "event indicator is 0 or 1")
     return event
 
 

@@ -57,6 +57,8 @@ def survival_confint(
             half = z * std_err
             return np.exp(np.log(xx) - half), np.minimum(np.exp(np.log(xx) + half), 1.0)
         xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
-        half = z * std_err / np.log(xx)
-        loglog = np.log(-np.log(xx))
-        return np.exp(-np.exp(loglog - half)), np.exp(-np.exp(loglog + half))
+        log_surv = np.log(xx)
+        # R: exp(-exp(log(-log(S)) -/+ half)), rewritten as exp(log(S) * exp(-/+ half)) to
+        # need one log and three exps instead of two logs and four exps (same value)
+        scale = np.exp(z * std_err / log_surv)
+        return np.exp(log_surv / scale), np.exp(log_surv * scale)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import SurvivalData, check_conf, check_probability, check_survival_data
+from oncorwe.stats._counting import count_by_time
 from oncorwe.stats._serialise import jsonable, to_json
 from oncorwe.stats.confidence import survival_confint
 from oncorwe.stats.quantiles import QuantileEstimate, curve_at, curve_quantile
@@ -123,27 +124,18 @@ class KaplanMeier:
         return to_json(self.to_dict(), indent=indent)
 
 
-def _counts(data: SurvivalData) -> pd.DataFrame:
-    """Risk-set counts per distinct time: sorting once, bincount and reverse cumulative sums."""
-    weights = data.weights if data.weights is not None else np.ones_like(data.time)
-    times, position = np.unique(data.time, return_inverse=True)
-    n_event = np.bincount(position, weights=weights * data.event, minlength=times.size)
-    leaving = np.bincount(position, weights=weights, minlength=times.size)
+def _counts(data: SurvivalData) -> dict[str, np.ndarray]:
+    """Risk-set counts per distinct time (float arrays): one count pass, reverse cumulative sums."""
+    times, n_event, leaving = count_by_time(data.time, data.event, data.weights)
     n_risk = np.cumsum(leaving[::-1])[::-1]
     if data.entry is not None:
         # not yet entered at t: entry >= t (R: at risk at t when entry < t <= time)
+        weights = data.weights if data.weights is not None else np.ones_like(data.time)
         order = np.argsort(data.entry, kind="stable")
         entry_sorted = data.entry[order]
         tail = np.concatenate((np.cumsum(weights[order][::-1])[::-1], [0.0]))
         n_risk = n_risk - tail[np.searchsorted(entry_sorted, times, side="left")]
-    table = pd.DataFrame(
-        {"time": times, "n_risk": n_risk, "n_event": n_event, "n_censor": leaving - n_event}
-    )
-    if data.weights is None:
-        # unweighted counts are whole numbers: show them as integers
-        for column in ("n_risk", "n_event", "n_censor"):
-            table[column] = np.rint(table[column]).astype(np.int64)
-    return table
+    return {"time": times, "n_risk": n_risk, "n_event": n_event, "n_censor": leaving - n_event}
 
 
 def kaplan_meier(
@@ -188,9 +180,8 @@ def kaplan_meier(
     check_conf(conf_type, conf_level)
     data = check_survival_data(time, event, entry=entry, weights=weights)
     # step 2
-    table = _counts(data)
-    n_risk = table["n_risk"].to_numpy(dtype=float)
-    n_event = table["n_event"].to_numpy(dtype=float)
+    counts = _counts(data)
+    n_risk, n_event = counts["n_risk"], counts["n_event"]
     # step 3
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - n_event / n_risk)
@@ -199,7 +190,13 @@ def kaplan_meier(
     std_err = np.sqrt(np.cumsum(increment))
     # step 4
     lower, upper = survival_confint(surv, std_err, conf_type, conf_level)
-    table = table.assign(surv=surv, std_err=std_err, lower=lower, upper=upper)[TABLE_COLUMNS]
+    if data.weights is None:
+        # unweighted counts are whole numbers: show them as integers
+        for column in ("n_risk", "n_event", "n_censor"):
+            counts[column] = np.rint(counts[column]).astype(np.int64)
+    columns = {**counts, "surv": surv, "std_err": std_err, "lower": lower, "upper": upper}
+    # the arrays are new and not shared, so pandas may keep them without copying
+    table = pd.DataFrame(columns, columns=TABLE_COLUMNS, copy=False)
     total_weight = data.weights.sum() if data.weights is not None else float(data.time.size)
     event_weight = data.event @ data.weights if data.weights is not None else data.event.sum()
     return KaplanMeier(
