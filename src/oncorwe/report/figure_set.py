@@ -1,7 +1,8 @@
 """Every figure of the report, drawn and saved (PNG 300 dpi + SVG + PDF), by report section.
 
-Kaplan-Meier curves (survival), the flow diagram (cohort selection), forest plots of the
-subgroup and multivariable hazard ratios (subgroups), swimmer and waterfall plots (response).
+Kaplan-Meier curves (survival), the flow diagram (cohort selection), cumulative incidence of
+first failure (local control), forest plots of the subgroup and multivariable hazard ratios
+(subgroups), swimmer and waterfall plots (response).
 A figure whose table is absent is skipped with a logged note.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from oncorwe.report.display import endpoint_label
 from oncorwe.report.figure_ref import HtmlFigure
+from oncorwe.report.figures.cif import plot_cif
 from oncorwe.report.figures.flow import plot_flow
 from oncorwe.report.figures.forest import model_forest_rows, plot_forest, subgroup_forest_rows
 from oncorwe.report.figures.km import plot_km
@@ -143,6 +145,24 @@ def patient_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
     return shown
 
 
+def failure_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> list[HtmlFigure]:
+    """Cumulative incidence of each first-failure type (``failure_cif``), with its at-risk
+    counts as ``failure_cif_at_risk.csv``."""
+    table = outputs.tables.get("failure_cif")
+    if table is None or table.empty:
+        LOG.info("table 'failure_cif' not in the analysis outputs: no cumulative-incidence plot")
+        return []
+    drawn = plot_cif(table, synthetic=outputs.synthetic)
+    write_table(drawn.at_risk, tables_dir / "failure_cif_at_risk", outputs.synthetic)
+    caption = (
+        "Aalen\u2013Johansen cumulative incidence of each type of first failure, the other types "
+        "and death competing; the number at risk is given at each tick of the time axis."
+    )
+    alt = "Cumulative incidence curves of first failure by type with number at risk"
+    return [_saved(drawn.figure, folder, "failure_cif", "Cumulative incidence of first failure",
+                   caption, alt)]  # fmt: skip
+
+
 def write_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> Figures:
     """Draw and save every figure; returns them by report section id."""
     flow = plot_flow(outputs.tables["attrition"], synthetic=outputs.synthetic)
@@ -154,4 +174,5 @@ def write_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> Figu
         "response": patient_figures(outputs, folder),
         "survival": km_figures(outputs, folder, tables_dir),
         "subgroups": forest_figures(outputs, folder),
+        "local-control": failure_figures(outputs, folder, tables_dir),
     }

@@ -14,6 +14,7 @@ import pandas as pd
 from oncorwe.report.by_group import baseline_by_group_tables
 from oncorwe.report.display import AE_GRADE_COLUMNS, DisplayTable
 from oncorwe.report.format import GEQ, format_count, format_n_pct, is_missing
+from oncorwe.report.lesion_specs import LESION_SPECS
 from oncorwe.report.specs import Column, RenderContext, TableSpec
 
 HR = Column("HR ({ci})", ("hr", "hr_lower", "hr_upper"), "hr_ci")
@@ -100,9 +101,7 @@ SPECS: tuple[TableSpec, ...] = (
         ),
         footnotes=("Percentages of all patients in the cohort.",),
     ),
-    TableSpec(
-        name="field_response", title="Response in and out of the RT field", section="local-control"
-    ),
+    *LESION_SPECS,  # field_response, response_by_criteria, duration_of_response
     TableSpec(
         name="subgroups",
         title="Survival by subgroup",
