@@ -129,6 +129,9 @@ def check_probability(name: str, value: Any) -> float:
 
 def check_labels(name: str, values: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..k-1 and sorted levels of a grouping variable of length ``n`` (no missing)."""
+    fast = _numeric_labels(values, n)
+    if fast is not None:
+        return fast
     array = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     if array.ndim != 1:
         raise StatsInputError(f"{name}: expected a 1-d array, got shape {array.shape}")
@@ -138,3 +141,25 @@ def check_labels(name: str, values: Any, n: int) -> tuple[np.ndarray, np.ndarray
     _first_bad(name, array, missing, "no missing values")
     codes, levels = pd.factorize(pd.Series(array), sort=True)
     return codes.astype(np.int64), np.asarray(levels)
+
+
+def _numeric_labels(values: Any, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``check_labels`` for a clean 1-d numeric array or Series, without object arrays.
+
+    Returns None when ``values`` need the general path (other types, wrong shape or length,
+    missing values), which then raises the usual message. Levels of a Series are returned as
+    Python objects, as the general path gives them.
+    """
+    is_series = isinstance(values, pd.Series)
+    if not (isinstance(values, np.ndarray) or is_series):
+        return None
+    if not isinstance(values.dtype, np.dtype) or values.dtype.kind not in "biuf":
+        return None
+    array = np.asarray(values)
+    if array.ndim != 1 or len(array) != n:
+        return None
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        return None
+    codes, levels = pd.factorize(array, sort=True)
+    levels = np.asarray(levels)
+    return codes.astype(np.int64), levels.astype(object) if is_series else levels

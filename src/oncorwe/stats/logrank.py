@@ -21,6 +21,7 @@ from scipy.stats import chi2
 
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import check_labels, check_survival_data
+from oncorwe.stats._counting import distinct_starts, sorted_with_flag, whole_times
 from oncorwe.stats._serialise import jsonable, to_json
 
 
@@ -103,17 +104,78 @@ def _risk_sets(time, event, group_code, stratum_code, n_groups):
     return events, at_risk, row_stratum, stratum_start
 
 
-def _left_km_weight(events, at_risk, stratum_start, rho):
+def _count_below(sorted_values: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """How many ``sorted_values`` are below each of the sorted ``needles`` (``searchsorted``
+    with ``side="left"``), from one stable merge of the two sorted runs."""
+    order = np.argsort(np.concatenate((needles, sorted_values)), kind="stable")
+    # a stable merge puts each needle before the values equal to it
+    return np.flatnonzero(order < needles.size) - np.arange(needles.size)
+
+
+def _whole_time_risk_sets(whole, event, group_code, n_groups):
+    """Events and numbers at risk [k x P] for whole-number times: one bincount of (time, group)."""
+    size = (int(whole.max()) + 1) * n_groups
+    cell = whole * n_groups + group_code
+    leaving = np.bincount(cell, minlength=size).astype(float).reshape(-1, n_groups)
+    events = np.bincount(cell, weights=event, minlength=size).reshape(-1, n_groups)
+    at_risk = np.cumsum(leaving[::-1], axis=0)[::-1]
+    rows = np.flatnonzero(events.any(axis=1))
+    return np.ascontiguousarray(events[rows].T), np.ascontiguousarray(at_risk[rows].T)
+
+
+def _merged_risk_sets(time, event, group_code, n_groups):
+    """Events and numbers at risk [k x P]: a value sort within each group, then stable merges."""
+    order = np.argsort(group_code.astype(np.min_scalar_type(n_groups)), kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(group_code, minlength=n_groups))))
+    time, event = time[order], event[order]
+    sorted_bits, event_times, event_counts = [], [], []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        bits, flag = sorted_with_flag(time[lo:hi], event[lo:hi])
+        event_bits = bits[flag.astype(bool)]
+        start = distinct_starts(event_bits) if event_bits.size else np.zeros(0, np.int64)
+        sorted_bits.append(bits)
+        event_times.append(event_bits[start])
+        event_counts.append(np.diff(np.append(start, event_bits.size)))
+    # the groups' distinct event times are sorted runs: a stable argsort merges them
+    runs = np.concatenate(event_times)
+    merged = np.argsort(runs, kind="stable")
+    new_time = np.ones(runs.size, dtype=bool)
+    np.not_equal(runs[merged[1:]], runs[merged[:-1]], out=new_time[1:])
+    row_of = np.empty(runs.size, dtype=np.int64)
+    row_of[merged] = np.cumsum(new_time) - 1
+    pooled = runs[merged[new_time]]
+    events = np.zeros((n_groups, pooled.size))
+    at_risk = np.empty((n_groups, pooled.size))
+    run_start = np.concatenate(([0], np.cumsum([t.size for t in event_times])))
+    for g in range(n_groups):
+        events[g, row_of[run_start[g] : run_start[g + 1]]] = event_counts[g]
+        at_risk[g] = sorted_bits[g].size - _count_below(sorted_bits[g], pooled)
+    return events, at_risk
+
+
+def _event_time_risk_sets(time, event, group_code, n_groups):
+    """Unstratified events and numbers at risk [k x P] at the distinct event times only.
+
+    Rows where nobody has the event add nothing to observed, expected or variance, and leave the
+    pooled Kaplan-Meier weight unchanged, so they are left out. Whole-number times in a small
+    range are counted with one ``bincount``; other times without any pooled sort.
+    """
+    whole = whole_times(time)
+    if whole is not None and (whole.max() + 1) * n_groups <= max(4 * time.size, 1 << 16):
+        return _whole_time_risk_sets(whole, event, group_code, n_groups)
+    return _merged_risk_sets(time, event, group_code, n_groups)
+
+
+def _left_km_weight(d, n, stratum_start, rho):
     """S(t-)^rho with S the pooled Kaplan-Meier within each stratum (left-continuous)."""
     if rho == 0:
-        return np.ones(events.shape[0])
-    d, n = events.sum(axis=1), at_risk.sum(axis=1)
+        return np.ones(d.size)
     factor = 1 - d / n
     # a zero factor ends its stratum (nobody is left at risk), so it never weights a later row
     log_factor = np.log(np.where(factor > 0, factor, 1.0))
     inclusive = np.cumsum(log_factor)
     exclusive = inclusive - log_factor
-    start_of_row = np.repeat(stratum_start, np.diff(np.r_[stratum_start, events.shape[0]]))
+    start_of_row = np.repeat(stratum_start, np.diff(np.r_[stratum_start, d.size]))
     offset = exclusive[start_of_row]
     return np.exp(rho * (exclusive - offset))
 
@@ -136,8 +198,9 @@ def logrank(time: Any, event: Any, group: Any, strata: Any = None, rho: float = 
 
     Steps
     -----
-    1. check the input; 2. sort once by stratum and time, count events and numbers at risk per
-    group; 3. weights S(t-)^rho; 4. observed, expected and the hypergeometric variance summed over
+    1. check the input; 2. count events and numbers at risk per group at each distinct time (one
+    sort by stratum and time; unstratified: a sort within each group, or a bincount of whole-number
+    times); 3. weights S(t-)^rho; 4. observed, expected and the hypergeometric variance summed over
     event times; 5. chi-square on the groups with expected > 0, dropping the first.
 
     References
@@ -158,19 +221,24 @@ def logrank(time: Any, event: Any, group: Any, strata: Any = None, rho: float = 
     if not np.isfinite(rho) or rho < 0:
         raise StatsInputError(f"rho: {rho!r} must be a finite number >= 0")
     k = levels.size
-    # step 2
-    events, at_risk, _, stratum_start = _risk_sets(
-        data.time, data.event, group_code, stratum_code, k
-    )
+    # step 2 (events and at_risk: one row per group, one column per time)
+    stratum_start = np.zeros(1, dtype=np.int64)
+    if strata is None:
+        events, at_risk = _event_time_risk_sets(data.time, data.event, group_code, k)
+    else:
+        events, at_risk, _, stratum_start = _risk_sets(
+            data.time, data.event, group_code, stratum_code, k
+        )
+        events, at_risk = np.ascontiguousarray(events.T), np.ascontiguousarray(at_risk.T)
+    d, n = events.sum(axis=0), at_risk.sum(axis=0)
     # step 3
-    weight = _left_km_weight(events, at_risk, stratum_start, rho)
+    weight = _left_km_weight(d, n, stratum_start, rho)
     # step 4
-    d, n = events.sum(axis=1), at_risk.sum(axis=1)
-    observed = weight @ events
-    expected = (weight * d / n) @ at_risk
+    observed = events @ weight
+    expected = at_risk @ (weight * d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         kt = np.where(n > 1, weight**2 * d * (n - d) / (n * (n - 1)), 0.0)
-    variance = np.diag(kt @ at_risk) - (at_risk * (kt / n)[:, None]).T @ at_risk
+    variance = np.diag(at_risk @ kt) - (at_risk * (kt / n)) @ at_risk.T
     # step 5
     chisq, df = _chisq(observed, expected, variance)
     diag = np.diag(variance)
