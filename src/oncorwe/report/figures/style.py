@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib as mpl
+from fontTools import subset as font_subset
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -72,6 +73,31 @@ def add_synthetic_banner(fig: Figure) -> None:
     )
 
 
+# PDF speed: matplotlib embeds each font as a TrueType (Type 42, FontFile2) subset made by
+# fontTools, which spends most of that time closing over and subsetting the OpenType layout tables
+# (GSUB, GPOS, GDEF). A PDF never reads them (matplotlib writes every glyph position itself), so
+# they are dropped while oncorwe saves a PDF: outlines, widths and cmap are unchanged, and the
+# PDF is still plain embedded TrueType, no Type 3 (~3x faster per figure PDF).
+PDF_DROPPED_FONT_TABLES = ("GSUB", "GPOS", "GDEF")
+
+
+@contextmanager
+def lean_pdf_fonts() -> Iterator[None]:
+    """While saving a PDF, make fontTools subsets leave out the OpenType layout tables."""
+    original = font_subset.load_font
+
+    def load_font(path, options, *args, **kwargs):
+        options.drop_tables += [t for t in PDF_DROPPED_FONT_TABLES if t not in options.drop_tables]
+        options.layout_closure = False
+        return original(path, options, *args, **kwargs)
+
+    font_subset.load_font = load_font
+    try:
+        yield
+    finally:
+        font_subset.load_font = original
+
+
 FORMATS = ("png", "svg", "pdf")
 """Every figure is written in each: PNG (300 dpi, Word), SVG (HTML), PDF (journals)."""
 
@@ -82,6 +108,10 @@ def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = FORMATS) -> 
     with figure_style():
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")
-            fig.savefig(path, format=fmt, dpi=PNG_DPI, metadata=METADATA[fmt])
+            if fmt == "pdf":
+                with lean_pdf_fonts():
+                    fig.savefig(path, format=fmt, dpi=PNG_DPI, metadata=METADATA[fmt])
+            else:
+                fig.savefig(path, format=fmt, dpi=PNG_DPI, metadata=METADATA[fmt])
             paths.append(path)
     return paths
