@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import _first_bad, as_float_array, check_same_length
@@ -46,7 +47,8 @@ def check_competing_risks(time: Any, status: Any, cause: Any) -> CompetingRisksD
         cause_value = float(cause)
     except (TypeError, ValueError):
         raise StatsInputError(f"cause: {cause!r} is not a numeric event code") from None
-    codes = np.unique(status_array[status_array != CENSORED])
+    # a hash of the few distinct codes, then a sort of those alone (not of every event)
+    codes = np.sort(pd.unique(status_array[status_array != CENSORED]))
     shown = ", ".join(f"{c:g}" for c in codes) or "none"
     if cause_value == CENSORED:
         raise StatsInputError(f"cause: {cause!r} is the censoring code; choose one of: {shown}")

@@ -97,3 +97,44 @@ def count_by_time(
     n_event = np.bincount(position, weights=weights * event, minlength=times.size)
     leaving = np.bincount(position, weights=weights, minlength=times.size)
     return times, n_event, leaving
+
+
+def count_causes_by_time(
+    time: np.ndarray, status: np.ndarray, cause: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct times with the numbers leaving, with an event of any type, and with ``cause``.
+
+    Parameters
+    ----------
+    time : checked follow-up times (finite, >= 0).
+    status : event codes, 0 = censored.
+    cause : the event code of interest.
+
+    Returns
+    -------
+    (times, leaving, d_all, d_cause) : float arrays, ``times`` sorted ascending.
+    """
+    any_event = status != 0
+    is_cause = status == cause
+    whole = whole_times(time)
+    if whole is not None:
+        leaving = np.bincount(whole).astype(float)
+        d_all = np.bincount(whole, weights=any_event, minlength=leaving.size)
+        d_cause = np.bincount(whole, weights=is_cause, minlength=leaving.size)
+        present = np.flatnonzero(leaving)
+        return present.astype(float), leaving[present], d_all[present], d_cause[present]
+    bits, flag = sorted_with_flag(time, any_event)
+    start = distinct_starts(bits)
+    leaving = np.diff(np.append(start, bits.size)).astype(float)
+    d_all = np.add.reduceat(flag, start).astype(float)
+    times = bits[start]
+    if np.array_equal(any_event, is_cause):  # no competing events: every event is of cause
+        return times.view(np.float64), leaving, d_all, d_all.copy()
+    # events of cause: a value sort of that subset, matched to the distinct times
+    cause_bits = np.sort((time[is_cause] + 0.0).view(np.uint64))
+    d_cause = np.zeros(times.size)
+    if cause_bits.size:
+        cause_start = distinct_starts(cause_bits)
+        counts = np.diff(np.append(cause_start, cause_bits.size))
+        d_cause[np.searchsorted(times, cause_bits[cause_start])] = counts
+    return times.view(np.float64), leaving, d_all, d_cause

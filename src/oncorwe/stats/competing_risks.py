@@ -22,6 +22,7 @@ import pandas as pd
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import check_conf, check_labels
 from oncorwe.stats._competing_data import CompetingRisksData, check_competing_risks
+from oncorwe.stats._counting import count_causes_by_time
 from oncorwe.stats._serialise import jsonable, to_json
 from oncorwe.stats.confidence import normal_quantile
 from oncorwe.stats.gray_test import GrayTest, gray_test
@@ -137,15 +138,17 @@ def _ij_variance(counts: dict, n_risk, surv_left, estimate, inv_nd) -> np.ndarra
     d_all, d_cause = counts["d_all"], counts["d_cause"]
     c1 = np.cumsum(d_all / n_risk * inv_nd)
     c2 = np.cumsum(estimate * d_all / n_risk * inv_nd + surv_left * d_cause / n_risk**2)
-    # (a, b) of those who left at u, by type: censored, cause of interest, competing
-    groups = (
-        (counts["n_censor"], c1, -c2),
-        (d_cause, c1 - inv_nd, -c2 + estimate * inv_nd + surv_left / n_risk),
-        (d_all - d_cause, c1 - inv_nd, -c2 + estimate * inv_nd),
-    )
-    aa = np.cumsum(sum(w * a * a for w, a, _ in groups))
-    ab = np.cumsum(sum(w * a * b for w, a, b in groups))
-    bb = np.cumsum(sum(w * b * b for w, _, b in groups))
+    # (a, b) of those who left at u, by type: censored (c1, -c2); an event of the cause
+    # (a_event, b_other + S(u-)/n); a competing event (a_event, b_other). Both event types share
+    # a_event, so their terms are summed before the cumulative sums.
+    a_event = c1 - inv_nd
+    b_other = estimate * inv_nd - c2
+    cause_step = surv_left / n_risk
+    censored = counts["n_censor"]
+    aa = np.cumsum(censored * c1 * c1 + d_all * a_event * a_event)
+    ab = np.cumsum(a_event * (d_all * b_other + d_cause * cause_step) - censored * c1 * c2)
+    b_cause = b_other + cause_step
+    bb = np.cumsum(censored * c2 * c2 + (d_all - d_cause) * b_other**2 + d_cause * b_cause**2)
     after = counts["after"]
     variance = (
         estimate**2 * (aa + after * c1**2)
@@ -196,23 +199,17 @@ def pstate_confint(p, std_err, conf_type: str, conf_level: float):
             xx = np.where(p == 0, np.nan, p)
             return np.exp(np.log(xx) - z * se), np.minimum(np.exp(np.log(xx) + z * se), 1.0)
         xx = np.where((p == 0) | (p == 1), np.nan, p)
-        half = z * se / np.log(xx)
-        loglog = np.log(-np.log(xx))
-        return np.exp(-np.exp(loglog - half)), np.exp(-np.exp(loglog + half))
+        log_p = np.log(xx)
+        # R: exp(-exp(log(-log(p)) -/+ half)) = exp(log(p) * exp(-/+ half)), fewer logs and exps
+        scale = np.exp(z * se / log_p)
+        return np.exp(log_p / scale), np.exp(log_p * scale)
 
 
 def _one_curve(time, status, cause, conf_type, conf_level) -> pd.DataFrame:
-    """Aalen-Johansen table of one group: one sort, bincounts, cumulative sums."""
-    order = np.argsort(time)  # the one sort; counts do not need a stable order
-    time, status = time[order], status[order]
-    new_time = np.concatenate(([True], time[1:] != time[:-1]))
-    times, position = time[new_time], np.cumsum(new_time) - 1
+    """Aalen-Johansen table of one group: one count pass per time, cumulative sums."""
+    times, leaving, d_all, d_cause = count_causes_by_time(time, status, cause)
     size = times.size
-    leaving = np.bincount(position, minlength=size).astype(float)
-    counts = {
-        "d_all": np.bincount(position, weights=status != 0, minlength=size),
-        "d_cause": np.bincount(position, weights=status == cause, minlength=size),
-    }
+    counts = {"d_all": d_all, "d_cause": d_cause}
     counts["n_censor"] = leaving - counts["d_all"]
     n_risk = _reverse_cumsum(leaving)
     counts["after"] = n_risk - leaving
@@ -226,6 +223,7 @@ def _one_curve(time, status, cause, conf_type, conf_level) -> pd.DataFrame:
     inv_nd = np.divide(1.0, remaining, out=np.zeros(size), where=remaining > 0)
     std_err = _ij_variance(counts, n_risk, surv_left, estimate, inv_nd)
     lower, upper = pstate_confint(estimate, std_err, conf_type, conf_level)
+    # the arrays are new and not shared, so pandas may keep them without copying
     return pd.DataFrame(
         {
             "time": times,
@@ -239,6 +237,7 @@ def _one_curve(time, status, cause, conf_type, conf_level) -> pd.DataFrame:
             "cmprsk_var": _cmprsk_variance(counts, n_risk, surv_left, surv, estimate),
         },
         columns=TABLE_COLUMNS,
+        copy=False,
     )
 
 
