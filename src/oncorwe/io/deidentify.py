@@ -45,15 +45,8 @@ from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS, RawSource, read_source
 from oncorwe.validate.coerce import parse_date, parse_int
 from oncorwe.validate.identifiers import detect_identifiers
-from oncorwe.validate.rules import define_rule
 
-DROPPED_RULE = "privacy.identifier_column_dropped"
-define_rule(
-    DROPPED_RULE,
-    "warning",
-    "An extra column that looks like a direct identifier was dropped before the study store "
-    "and every output (protocol privacy.allow_identifiers = false); its values are never shown.",
-)
+DROPPED_RULE = "privacy.identifier_column_dropped"  # described in io.sources.READ_RULES
 KEY_BYTES = 32  # 256-bit HMAC key (RFC 2104: at least the hash output length)
 ID_HEX_DIGITS = 12  # 48 bits: a collision among 1e5 patients has probability ~2e-5 (checked)
 MAX_SHIFT_DAYS = 180  # date shift in [-180, -1] or [1, 180] days, never 0

@@ -45,6 +45,12 @@ READ_RULES = {
         "warning",
         "Rows with no value at all were skipped; they are not counted as read.",
     ),
+    "privacy.identifier_column_dropped": (  # emitted by oncorwe.io.deidentify (issue 6)
+        "warning",
+        "An extra column that looks like a direct identifier was dropped before the study store "
+        "and every output (protocol privacy.allow_identifiers = false); its values are never "
+        "shown.",
+    ),
     "structure.field_count": (
         "error",
         "A row has more or fewer fields than the header (extra values are kept in _extra).",
