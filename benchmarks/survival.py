@@ -7,10 +7,12 @@ Usage::
 
 Same generated data for every tool (seeded): 4 normal covariates, exponential event times with
 log hazard ratios (0.5, -0.3, 0.2, 0), about 30 % censoring; "continuous" times and times rounded
-up to whole days (many ties). Peers that are not installed are skipped and reported as such.
-Install the peers with ``pip install -e ".[bench]"``. Timings are wall-clock seconds, one run each
-(the best of ``--repeat`` runs). Peak memory of oncorwe's Cox fit at the largest N is measured with
-``tracemalloc`` (numpy reports its buffers to it) and the process's maximum resident set size.
+up to whole days (many ties); for competing risks the events are split into cause 1 (60 %) and a
+competing cause 2. Peers that are not installed are skipped and reported as such. Install the
+peers with ``pip install -e ".[bench]"``. Timings are wall-clock seconds: the median of
+``--repeat`` runs (one run when the first takes over a second). Peak memory of oncorwe's Cox fit
+at the largest N is measured with ``tracemalloc`` (numpy reports its buffers to it) and the
+process's maximum resident set size.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from oncorwe.stats import cox_ph, kaplan_meier, logrank
+from oncorwe.stats import cox_ph, cumulative_incidence, kaplan_meier, logrank
 
 COVARIATES = ["x1", "x2", "x3", "x4"]
 R_SCRIPT = """
@@ -39,7 +41,16 @@ d <- read.csv(commandArgs(TRUE)[1])
 t_km <- system.time(survfit(Surv(time, event) ~ 1, data = d))[["elapsed"]]
 t_lr <- system.time(survdiff(Surv(time, event) ~ group, data = d))[["elapsed"]]
 t_cox <- system.time(coxph(Surv(time, event) ~ x1 + x2 + x3 + x4, data = d))[["elapsed"]]
-cat(t_km, t_lr, t_cox, "\\n")
+t_aj <- NA
+# survfit's multi-state fit grows about quadratically here (1.6 s at N = 1e4): smaller N only
+if (nrow(d) <= 10000) {
+  t_aj <- system.time(survfit(Surv(time, factor(status)) ~ 1, data = d))[["elapsed"]]
+}
+t_cuminc <- NA
+if (requireNamespace("cmprsk", quietly = TRUE)) {
+  t_cuminc <- system.time(cmprsk::cuminc(d$time, d$status))[["elapsed"]]
+}
+cat(t_km, t_lr, t_cox, t_aj, t_cuminc, "\\n")
 """
 
 
@@ -55,17 +66,22 @@ def make_data(n: int, rounded: bool, seed: int = 2025) -> pd.DataFrame:
     data["time"] = np.ceil(time_) if rounded else time_
     data["event"] = (event_time <= censor_time).astype(int)
     data["group"] = (data["x1"] > 0).astype(int)
+    # competing risks: cause 1 or 2 for each event (a separate stream keeps the columns above)
+    cause = np.where(np.random.default_rng(seed + 1).random(n) < 0.6, 1, 2)
+    data["status"] = data["event"] * cause
     return data
 
 
 def timed(function: Callable[[], object], repeat: int) -> float:
-    """Best wall-clock time of ``repeat`` calls."""
-    best = np.inf
+    """Median wall-clock time of ``repeat`` calls (one call when the first takes over 1 s)."""
+    seconds = []
     for _ in range(repeat):
         start = time.perf_counter()
         function()
-        best = min(best, time.perf_counter() - start)
-    return best
+        seconds.append(time.perf_counter() - start)
+        if seconds[0] > 1.0:
+            break
+    return float(np.median(seconds))
 
 
 def oncorwe_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
@@ -73,11 +89,12 @@ def oncorwe_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
         "kaplan_meier": lambda: kaplan_meier(d["time"], d["event"]).table,
         "logrank": lambda: logrank(d["time"], d["event"], d["group"]),
         "cox_efron": lambda: cox_ph(d, "time", "event", COVARIATES),
+        "aalen_johansen": lambda: cumulative_incidence(d["time"], d["status"], 1).table,
     }
 
 
 def lifelines_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
-    from lifelines import CoxPHFitter, KaplanMeierFitter
+    from lifelines import AalenJohansenFitter, CoxPHFitter, KaplanMeierFitter
     from lifelines.statistics import logrank_test
 
     g = d["group"] == 1
@@ -86,13 +103,16 @@ def lifelines_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
         "kaplan_meier": lambda: KaplanMeierFitter().fit(d["time"], d["event"]),
         "logrank": lambda: logrank_test(d["time"][g], d["time"][~g], d["event"][g], d["event"][~g]),
         "cox_efron": lambda: CoxPHFitter().fit(frame, "time", "event"),
+        "aalen_johansen": lambda: AalenJohansenFitter().fit(
+            d["time"], d["status"], event_of_interest=1
+        ),
     }
 
 
 def sksurv_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
     from sksurv.compare import compare_survival
     from sksurv.linear_model import CoxPHSurvivalAnalysis
-    from sksurv.nonparametric import kaplan_meier_estimator
+    from sksurv.nonparametric import cumulative_incidence_competing_risks, kaplan_meier_estimator
 
     y = np.empty(len(d), dtype=[("event", bool), ("time", float)])
     y["event"], y["time"] = d["event"].astype(bool), d["time"]
@@ -102,19 +122,44 @@ def sksurv_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
         "logrank": lambda: compare_survival(y, d["group"].to_numpy()),
         # scikit-survival has Efron ties too (ties="efron"); no standard errors
         "cox_efron": lambda: CoxPHSurvivalAnalysis(ties="efron").fit(x, y),
+        # estimates only: its variance builds a times x times array (149 GiB at N = 1e5)
+        "aalen_johansen": lambda: cumulative_incidence_competing_risks(
+            d["status"].to_numpy(), d["time"].to_numpy()
+        ),
     }
 
 
 def statsmodels_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
     from statsmodels.duration.hazard_regression import PHReg
-    from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+    from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
 
     x = d[COVARIATES].to_numpy()
     return {
+        # statsmodels' KM has no pointwise limits and keeps event times only (oncorwe: every
+        # time, log-log limits, a DataFrame); see statsmodels_equivalent_tasks
         "kaplan_meier": lambda: SurvfuncRight(d["time"], d["event"]),
         "logrank": lambda: survdiff(d["time"], d["event"], d["group"]),
         "cox_efron": lambda: PHReg(d["time"], x, d["event"], ties="efron").fit().bse,
+        # all causes, delta-method variance, no limits (oncorwe: one cause, two variances, limits)
+        "aalen_johansen": lambda: CumIncidenceRight(d["time"], d["status"]),
     }
+
+
+def statsmodels_equivalent_tasks(d: pd.DataFrame) -> dict[str, Callable[[], object]]:
+    """statsmodels' KM plus the log-log limits and a table, the work oncorwe's call does."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    from oncorwe.stats.confidence import survival_confint
+
+    def km_with_limits() -> pd.DataFrame:
+        fit = SurvfuncRight(d["time"], d["event"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_se = fit.surv_prob_se / fit.surv_prob
+        lower, upper = survival_confint(fit.surv_prob, log_se, "log-log", 0.95)
+        return pd.DataFrame({"time": fit.surv_times, "surv": fit.surv_prob, "lower": lower,
+                             "upper": upper})  # fmt: skip
+
+    return {"kaplan_meier": km_with_limits}
 
 
 def r_times(d: pd.DataFrame) -> dict[str, float]:
@@ -129,14 +174,16 @@ def r_times(d: pd.DataFrame) -> dict[str, float]:
         out = subprocess.run(
             [rscript, str(script_path), str(data_path)], capture_output=True, text=True, check=True
         )
-    km, lr, cox = (float(v) for v in out.stdout.split())
-    return {"kaplan_meier": km, "logrank": lr, "cox_efron": cox}
+    km, lr, cox, aj, cuminc = (float(v) for v in out.stdout.split())
+    return {"kaplan_meier": km, "logrank": lr, "cox_efron": cox, "aalen_johansen": aj,
+            "cuminc": cuminc}  # fmt: skip
 
 
 PEERS = {
     "lifelines": ("lifelines", lifelines_tasks),
     "scikit-survival": ("sksurv", sksurv_tasks),
     "statsmodels": ("statsmodels", statsmodels_tasks),
+    "statsmodels + limits": ("statsmodels", statsmodels_equivalent_tasks),
 }
 
 
@@ -154,7 +201,12 @@ def run(sizes: list[int], repeat: int, peer_limit: int) -> pd.DataFrame:
                 for task, function in tasks(d).items():
                     rows.append((tool, task, n, label, timed(function, repeat)))
             for task, seconds in r_times(d).items():
-                rows.append(("R survival", task, n, label, seconds))
+                if not np.isfinite(seconds):
+                    continue
+                if task == "cuminc":  # cmprsk's Aalen-Johansen, beside survival's
+                    rows.append(("R cmprsk", "aalen_johansen", n, label, seconds))
+                else:
+                    rows.append(("R survival", task, n, label, seconds))
             print(f"done n={n} {label}", file=sys.stderr)
     return pd.DataFrame(rows, columns=["tool", "task", "n", "times", "seconds"])
 
@@ -202,7 +254,7 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="N = 1e3, 1e4 (peers at 1e3 only), < 1 min"
     )
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5, help="median of this many runs")
     parser.add_argument("--peer-limit", type=int, default=100_000, help="largest N for peers")
     parser.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = parser.parse_args()
