@@ -130,7 +130,9 @@ def run_study(
     # --- shareable output (issue 6): small cells suppressed in every exported table
     if protocol.privacy.shareable:
         outputs = replace(
-            outputs, tables=suppress_tables(outputs.tables, protocol.privacy.min_cell)
+            outputs,
+            tables=suppress_tables(outputs.tables, protocol.privacy.min_cell),
+            min_cell=protocol.privacy.min_cell,
         )
     # --- end shareable
     report = write_report(outputs, out)

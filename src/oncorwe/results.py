@@ -37,3 +37,6 @@ class StudyOutputs:
     provenance: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
     title: str = "Real-world outcome study"
+    # shareable output (protocol privacy.shareable): counts 1..min_cell-1 are shown as
+    # "<min_cell" wherever the report draws a count itself (numbers at risk); None = exact
+    min_cell: int | None = None

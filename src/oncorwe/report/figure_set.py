@@ -20,7 +20,7 @@ from oncorwe.report.figures.forest import model_forest_rows, plot_forest, subgro
 from oncorwe.report.figures.km import plot_km
 from oncorwe.report.figures.style import save_figure
 from oncorwe.report.figures.swimmer import plot_swimmer, plot_waterfall
-from oncorwe.report.format import conf_label, format_estimate_ci
+from oncorwe.report.format import conf_label, format_estimate_ci, suppress_counts
 from oncorwe.report.narrative import lookup
 from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
@@ -59,9 +59,10 @@ def km_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> list[Ht
             label=endpoint.upper(),
             annotation=_median_annotation(results, endpoint),
             synthetic=outputs.synthetic,
+            min_cell=outputs.min_cell,
         )
         write_table(
-            drawn.at_risk.assign(endpoint=endpoint),
+            suppress_counts(drawn.at_risk, "n_risk", outputs.min_cell).assign(endpoint=endpoint),
             tables_dir / f"{endpoint}_at_risk",
             outputs.synthetic,
         )
@@ -152,8 +153,9 @@ def failure_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> li
     if table is None or table.empty:
         LOG.info("table 'failure_cif' not in the analysis outputs: no cumulative-incidence plot")
         return []
-    drawn = plot_cif(table, synthetic=outputs.synthetic)
-    write_table(drawn.at_risk, tables_dir / "failure_cif_at_risk", outputs.synthetic)
+    drawn = plot_cif(table, synthetic=outputs.synthetic, min_cell=outputs.min_cell)
+    at_risk = suppress_counts(drawn.at_risk, "n_risk", outputs.min_cell)
+    write_table(at_risk, tables_dir / "failure_cif_at_risk", outputs.synthetic)
     caption = (
         "Aalen\u2013Johansen cumulative incidence of each type of first failure, the other types "
         "and death competing; the number at risk is given at each tick of the time axis."

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 EN_DASH = "\u2013"
 GEQ = "\u2265"
 NOT_AVAILABLE = "\u2013"
@@ -41,11 +43,25 @@ def format_number(value: Any, digits: int = 1, missing: str = NOT_AVAILABLE) -> 
     return f"{float(value):.{digits}f}"
 
 
-def format_count(value: Any) -> str:
-    """An integer count (``58.0 -> "58"``)."""
+def format_count(value: Any, min_cell: int | None = None) -> str:
+    """An integer count (``58.0 -> "58"``); with ``min_cell``, a count 1..min_cell-1 is
+    suppressed as ``"<min_cell"`` (small-cell rule for shareable output)."""
     if is_missing(value):
         return NOT_AVAILABLE
-    return f"{int(round(float(value)))}"
+    count = int(round(float(value)))
+    if min_cell is not None and 0 < count < min_cell:
+        return f"<{min_cell}"
+    return f"{count}"
+
+
+def suppress_counts(frame: pd.DataFrame, column: str, min_cell: int | None) -> pd.DataFrame:
+    """``frame`` with counts 1..min_cell-1 of ``column`` blanked and ``<column>_suppressed``
+    set (the CSV form of ``format_count``'s "<min_cell"); unchanged without ``min_cell``."""
+    if min_cell is None:
+        return frame
+    values = frame[column].astype(float)
+    hidden = (values > 0) & (values < min_cell)
+    return frame.assign(**{column: values.where(~hidden), f"{column}_suppressed": hidden})
 
 
 def format_compact(value: Any, digits: int = 1) -> str:

@@ -59,6 +59,7 @@ def plot_cif(
     ticks: np.ndarray | None = None,
     xlabel: str = "Months",
     synthetic: bool = False,
+    min_cell: int | None = None,
 ) -> CIFFigure:
     """Draw one cumulative-incidence step curve per failure type and the number at risk.
 
@@ -107,7 +108,7 @@ def plot_cif(
         ax.set_ylabel("Cumulative incidence")
         ax.legend(loc="upper left", frameon=False, title="First failure")
         # step 4: the counts, at the same ticks
-        _draw_at_risk(risk_ax, at_risk, "All")
+        _draw_at_risk(risk_ax, at_risk, "All", min_cell)
         if synthetic:
             add_synthetic_banner(fig)
     return CIFFigure(figure=fig, ticks=ticks, at_risk=at_risk)

@@ -113,14 +113,15 @@ def _draw_curve(ax: Any, km: Any, show_ci: bool) -> None:
     )
 
 
-def _draw_at_risk(ax: Any, at_risk: pd.DataFrame, label: str) -> None:
-    """Counts at the tick positions, on an axis sharing the curve's x axis."""
+def _draw_at_risk(ax: Any, at_risk: pd.DataFrame, label: str, min_cell: int | None = None) -> None:
+    """Counts at the tick positions, on an axis sharing the curve's x axis (``min_cell``:
+    counts below it drawn as "<min_cell", for shareable output)."""
     transform = ax.get_xaxis_transform()  # x in data units, y in axes units
     for time, n in zip(at_risk["time"], at_risk["n_risk"], strict=True):
         ax.text(
             time,
             0.4,
-            format_count(n),
+            format_count(n, min_cell),
             ha="center",
             va="center",
             transform=transform,
@@ -153,6 +154,7 @@ def plot_km(
     annotation: str | None = None,
     show_ci: bool = True,
     synthetic: bool = False,
+    min_cell: int | None = None,
 ) -> KMFigure:
     """Draw a Kaplan-Meier curve with censor marks and its number-at-risk table.
 
@@ -197,7 +199,7 @@ def plot_km(
         if annotation:
             ax.set_title(annotation, loc="right", fontsize=8.5)
         # step 4: the counts, at the same ticks
-        _draw_at_risk(risk_ax, at_risk, label)
+        _draw_at_risk(risk_ax, at_risk, label, min_cell)
         if synthetic:
             add_synthetic_banner(fig)
     return KMFigure(figure=fig, ticks=ticks, at_risk=at_risk)
