@@ -36,3 +36,22 @@ def test_clean_records_give_no_error():
     # only the documented pre-origin scan of P1 (2019-01-05, before day 0) is reported
     assert found["rule"].tolist() == ["response.before_origin"]
     assert (found["severity"] == "warning").all()
+
+
+def test_lesion_without_baseline_is_a_finding():
+    tables = accepted_tables()
+    day = pd.Timestamp
+    tables["lesions"] = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1", "P1"],
+            "assessment_date": [day("2019-01-05"), day("2019-03-15"), day("2019-03-15")],
+            "lesion_id": ["T1", "T1", "T2"],  # T2 first seen at follow-up, as a target
+            "lesion_class": ["target", "target", "target"],
+            "organ": ["liver", "liver", "liver"],
+            "diameter_mm": [40.0, 20.0, 15.0],
+        }
+    )
+    found = _findings(tables)
+    lesion = found[found["table"] == "lesions"]
+    assert not lesion.empty
+    assert lesion["rule"].str.startswith("lesion.").all()
