@@ -3,8 +3,9 @@
 The validator checks each row against the data contract; some records are valid rows and still
 cannot be used as the standards require: a second scan on the same day (a confirmation scan
 cannot be on the day it confirms), a CR followed by a PR, an assessment before day 0, a lesion
-measured without a baseline measurement, an adverse event term that is not a CTCAE v5.0 term. Each becomes a named finding (table, row, column,
-value, rule, message) in ``validation.csv``, never a crash and never a silent change.
+measured without a baseline measurement, an adverse event term that is not a CTCAE v5.0 term.
+Each becomes a named finding (table, row, column, value, rule, message) in ``validation.csv``,
+never a crash and never a silent change.
 """
 
 from __future__ import annotations
