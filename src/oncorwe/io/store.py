@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from oncorwe import __version__
+from oncorwe.epoch import source_date_epoch
 from oncorwe.errors import InputError
 from oncorwe.io.export import write_tables
 from oncorwe.io.schema import TABLES
@@ -49,9 +49,9 @@ class ValidatedTables(Protocol):
 def import_time() -> dt.datetime:
     """Now (UTC, whole seconds), or ``SOURCE_DATE_EPOCH`` when set (reproducible builds), so
     that two runs of the same inputs write the same import log."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch.replace(tzinfo=None)
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
@@ -276,9 +276,9 @@ def make_store_reproducible(path: str | Path) -> bool:
     Only a closed file with a valid DuckDB header is touched; the result is reopened and read,
     and on any doubt the original bytes are put back. Returns True when the file was changed.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = source_date_epoch()
     path = Path(path)
-    if not epoch.isdigit() or not path.is_file():
+    if epoch is None or not path.is_file():
         return False
     original = path.read_bytes()
     header = bytearray(original[:_HEADER_SIZE])
@@ -286,7 +286,9 @@ def make_store_reproducible(path: str | Path) -> bool:
     stored = int.from_bytes(header[:8], "little")
     if bytes(header[offset : offset + 4]) != magic or _header_checksum(header) != stored:
         return False
-    header[_IDENTIFIER] = hashlib.sha256(f"oncorwe-store-{epoch}".encode()).digest()[:16]
+    header[_IDENTIFIER] = hashlib.sha256(
+        f"oncorwe-store-{int(epoch.timestamp())}".encode()
+    ).digest()[:16]
     header[:8] = _header_checksum(header).to_bytes(8, "little")
     path.write_bytes(bytes(header) + original[_HEADER_SIZE:])
     try:

@@ -30,34 +30,19 @@ References
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from oncorwe.epoch import source_date_epoch
+
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 CORE_PART = "docProps/core.xml"
 _CORE_DATE = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((D:[^)]*)\)")
 _PDF_NODE_ID = re.compile(rb"\(node(\d{8})\)")
-
-
-def source_date_epoch() -> datetime | None:
-    """``SOURCE_DATE_EPOCH`` as an aware UTC datetime, or None when unset or empty.
-
-    Raises
-    ------
-    ValueError
-        When the variable is set but not an integer number of seconds.
-    """
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ValueError(f"SOURCE_DATE_EPOCH must be an integer number of seconds, not {value!r}")
-    return datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def document_time() -> datetime:
