@@ -41,8 +41,13 @@ def _first_bad(name: str, values: np.ndarray, bad: np.ndarray, rule: str) -> Non
         row = int(np.flatnonzero(bad)[0])
         raise StatsInputError(
             f"{name}: {int(bad.sum())} value(s) break the rule '{rule}' "
-            f"(first at row {row}: {values[row]!r})"
+            f"(first at row {row}: {_plain(values[row])})"
         )
+
+
+def _plain(value: Any) -> str:
+    """A value as a reader writes it: ``-1.0``, ``nan``, ``'x'`` (not ``np.float64(-1.0)``)."""
+    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
 
 
 def as_float_array(name: str, values: Any) -> np.ndarray:
