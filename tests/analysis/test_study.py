@@ -45,7 +45,7 @@ def test_survival_medians_follow_r_flat_rule(analysed):
 
 def test_adam_datasets(analysed):
     _, data, _ = analysed
-    assert set(data.adtte["paramcd"]) == {"OS", "PFS"}
+    assert set(data.adtte["paramcd"]) == {"OS", "PFS", "LC", "TTF"}
     assert len(data.adsl) == 3
     assert set(data.adrs["criteria"]) == {"mRECIST", "RECIST1.1"}
     assert data.adsl.set_index("patient_id").loc["P1", "bor"] == "PR"
@@ -90,3 +90,15 @@ def test_failure_cumulative_incidence_complements_pfs(analysed):
     assert set(cif["pattern"]) == {"in_field"}
     assert cif["estimate"].iloc[-1] == pytest.approx(0.5)
     assert cif.loc[cif["time"] < 151 / 30.4375, "estimate"].max() == 0.0
+
+
+def test_local_control_and_time_to_treatment_failure(analysed):
+    _, data, _ = analysed
+    tte = data.adtte.set_index(["paramcd", "patient_id"])
+    # LC: P1's in-field progression on day 151 is the event; P2 censored at the last scan
+    assert (tte.loc[("LC", "P1"), "aval"], tte.loc[("LC", "P1"), "cnsr"]) == (151, 0)
+    assert tte.loc[("LC", "P2"), "cnsr"] == 2
+    # TTF: P1 fails at progression (day 151, before death); P2 stopped ICI with no reason
+    # recorded, so it is censored at the last contact (day 366)
+    assert tte.loc[("TTF", "P1"), "aval"] == 151
+    assert (tte.loc[("TTF", "P2"), "aval"], tte.loc[("TTF", "P2"), "cnsr"]) == (366, 1)

@@ -82,7 +82,13 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
     pfs = derive_time_to_event(
         con, "PFS", "Progression-Free Survival", sources.PFS_EVENTS, sources.PFS_CENSORS, days
     )
-    adtte = pd.concat([os_, pfs], ignore_index=True)
+    lc = derive_time_to_event(
+        con, "LC", "Local Control", sources.LC_EVENTS, sources.LC_CENSORS, days
+    )
+    ttf = derive_time_to_event(
+        con, "TTF", "Time to Treatment Failure", sources.TTF_EVENTS, sources.TTF_CENSORS, days
+    )
+    adtte = pd.concat([os_, pfs, lc, ttf], ignore_index=True)
     criteria = [protocol.response.criteria] + [
         c for c in protocol.response.secondary_criteria if c != protocol.response.criteria
     ]

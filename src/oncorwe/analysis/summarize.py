@@ -16,6 +16,8 @@ from oncorwe.derive.toxicity import GRADE_3_PLUS, patients_with_grade_at_least
 from oncorwe.protocol import Protocol
 from oncorwe.stats import binomial_ci, follow_up, kaplan_meier
 
+# time-to-event endpoints of the ADSL summarised by Kaplan-Meier (OS and PFS are also drawn)
+TIME_TO_EVENT = ("os", "pfs", "lc", "ttf")
 RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
 OBJECTIVE = ("CR", "PR")
 DISEASE_CONTROL = ("CR", "PR", "SD", "NON-CR/NON-PD")
@@ -37,7 +39,7 @@ def survival_curves(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, Any]:
     """Kaplan-Meier fits of OS and PFS and the reverse-KM follow-up, in months."""
     s = protocol.survival
     curves = {}
-    for endpoint in ("os", "pfs"):
+    for endpoint in TIME_TO_EVENT:
         curves[endpoint] = kaplan_meier(
             adsl[f"{endpoint}_months"].to_numpy(float),
             adsl[f"{endpoint}_event"].to_numpy(int),
@@ -55,7 +57,7 @@ def survival_curves(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, Any]:
 
 def survival_results(curves: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for endpoint in ("os", "pfs"):
+    for endpoint in TIME_TO_EVENT:
         km = curves[endpoint]
         median = km.median
         landmarks = km.at(list(protocol.survival.landmark_months), extend=True)
@@ -195,7 +197,7 @@ def landmark_table(results: dict[str, Any]) -> pd.DataFrame:
             upper=lm["upper"],
             n_risk=lm["n_risk"],
         )
-        for e in ("os", "pfs")
+        for e in TIME_TO_EVENT
         for lm in results[e]["landmarks"]
     ]
     return pd.DataFrame(rows, columns=["endpoint", "months", "surv", "lower", "upper", "n_risk"])
@@ -211,6 +213,6 @@ def median_table(results: dict[str, Any]) -> pd.DataFrame:
             ci_lower=results[e]["ci_lower"],
             ci_upper=results[e]["ci_upper"],
         )
-        for e in ("os", "pfs")
+        for e in TIME_TO_EVENT
     ]
     return pd.DataFrame(rows)

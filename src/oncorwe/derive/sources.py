@@ -5,6 +5,9 @@ OS: event = death; censored at the last date known alive (SEED_STUDY.md: "censor
 contact"). PFS: event = first progression (a progression record, or a tumour assessment with a
 time-point response of PD, after day 0) or death; censored at the last tumour assessment after
 day 0, or at day 0 when there is none (admiralonco ``rand_censor``).
+LC (local control): event = in-field progression; censored at the last tumour assessment.
+TTF (time to treatment failure): event = ICI stopped for progression, toxicity, patient choice,
+death or another reason, progression, or death; censored at the last contact.
 """
 
 from __future__ import annotations
@@ -49,7 +52,35 @@ origin_censor = DateSource(
     precedence=9,
 )
 
+in_field_progression = DateSource(
+    "In-field progression (progression record)",
+    "progression_events",
+    "progression_date",
+    condition="s.site = 'in_field'",
+    strictly_after_origin=True,
+    precedence=0,
+)
+# ICI stopped for a reason other than completing the planned course, or still ongoing
+ici_stop_classes = "s.drug_class IN ('pd1', 'pdl1', 'ctla4')"
+ici_discontinuation = DateSource(
+    "ICI discontinued (progression, toxicity, patient choice, death or other)",
+    "systemic_therapy",
+    "end_date",
+    condition=f"{ici_stop_classes} AND s.stop_reason IN "
+    "('progression', 'toxicity', 'patient_choice', 'death', 'other')",
+    strictly_after_origin=True,
+    precedence=3,
+)
+
 OS_EVENTS = (death,)
 OS_CENSORS = (last_alive, origin_censor)
 PFS_EVENTS = (progression_record, progression_assessment, death)
 PFS_CENSORS = (last_assessment, origin_censor)
+# Local control: in-field progression; death and out-of-field progression are not events
+# (they censor at the last tumour assessment; see the competing-risk analysis of first failure).
+LC_EVENTS = (in_field_progression,)
+LC_CENSORS = (last_assessment, origin_censor)
+# Time to treatment failure: ICI discontinuation for any reason but completion, progression
+# or death, whichever first; censored at the last contact.
+TTF_EVENTS = (ici_discontinuation, progression_record, progression_assessment, death)
+TTF_CENSORS = (last_alive, origin_censor)

@@ -42,7 +42,12 @@ RESPONSE_LABELS = {
     "ORR": "Objective response rate (CR + PR)",
     "DCR": "Disease control rate (CR + PR + SD + non-CR/non-PD)",
 }
-ENDPOINT_LABELS = {"os": "Overall survival", "pfs": "Progression-free survival"}
+ENDPOINT_LABELS = {
+    "os": "Overall survival",
+    "pfs": "Progression-free survival",
+    "lc": "Local control",
+    "ttf": "Time to treatment failure",
+}
 
 
 def endpoint_label(endpoint: Any) -> str:
