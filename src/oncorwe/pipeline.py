@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 import oncorwe
+from oncorwe.analysis import adam
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.analysis.suppression import suppress_tables
@@ -71,10 +72,11 @@ def _json_default(value: Any) -> Any:
 
 
 def write_adam(data: AnalysisDatasets, folder: Path) -> None:
-    """ADaM-shaped Parquet files (USUBJID = the study pseudonym) for reuse in R or SAS."""
+    """ADaM-shaped Parquet files (CDISC names, ``oncorwe.analysis.adam``; USUBJID = the study
+    pseudonym) for reuse in R or SAS."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("adsl", "adtte", "adrs", "adae"):
-        frame = getattr(data, name).rename(columns={"patient_id": "USUBJID"})
+        frame = getattr(adam, name)(getattr(data, name))
         frame.to_parquet(folder / f"{name}.parquet", index=False)
 
 

@@ -1,0 +1,93 @@
+"""The analysis datasets in CDISC ADaM shape (ADSL, ADTTE, ADRS, ADAE), for R, SAS or a sponsor.
+
+Variable names follow ADaM where one exists (ADaMIG; pharmaverse admiral / admiralonco
+conventions, domain.md section 7): ``USUBJID`` (the study pseudonym), ``TRTSDT`` (the time
+origin: first RT or ICI), ``PARAMCD/PARAM/STARTDT/ADT/AVAL/CNSR/EVNTDESC`` in ADTTE (AVAL in
+days, no +1), ``PARAMCD = BOR/CBOR`` with ``AVALC`` in ADRS, ``AEDECOD/AEBODSYS/ATOXGRN`` in ADAE.
+Study-specific variables keep their oncorwe names in upper case.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from oncorwe.derive.ctcae import ctcae_soc
+
+STUDYID = "ONCORWE"
+
+ADSL_NAMES = {
+    "patient_id": "USUBJID",
+    "index_date": "TRTSDT",
+    "age": "AGE",
+    "sex": "SEX",
+}
+ADTTE_NAMES = {
+    "patient_id": "USUBJID",
+    "paramcd": "PARAMCD",
+    "param": "PARAM",
+    "startdt": "STARTDT",
+    "adt": "ADT",
+    "aval": "AVAL",
+    "aval_months": "AVALMO",
+    "cnsr": "CNSR",
+    "evntdesc": "EVNTDESC",
+    "srcdom": "SRCDOM",
+}
+
+
+def _upper(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    out = frame.rename(columns=names)
+    out.columns = [c.upper() for c in out.columns]
+    out.insert(0, "STUDYID", STUDYID)
+    return out
+
+
+def adsl(frame: pd.DataFrame) -> pd.DataFrame:
+    """One record per subject; ``AGEU = YEARS``."""
+    out = _upper(frame, ADSL_NAMES)
+    out.insert(out.columns.get_loc("AGE") + 1, "AGEU", "YEARS")
+    return out
+
+
+def adtte(frame: pd.DataFrame) -> pd.DataFrame:
+    """One record per subject per parameter (OS, PFS, LC, TTF); ``AVALU = DAYS``."""
+    out = _upper(frame, ADTTE_NAMES)
+    out.insert(out.columns.get_loc("AVAL") + 1, "AVALU", "DAYS")
+    return out
+
+
+def adrs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Best overall response per subject: ``PARAMCD`` BOR (unconfirmed) or CBOR (confirmed),
+    ``PARCAT3`` the criteria, ``AVALC`` the response, ``ADT`` its date."""
+    out = pd.DataFrame(
+        {
+            "USUBJID": frame["patient_id"],
+            "PARAMCD": frame["confirmed"].map({False: "BOR", True: "CBOR"}),
+            "PARAM": frame["confirmed"].map(
+                {False: "Best Overall Response", True: "Best Confirmed Overall Response"}
+            ),
+            "PARCAT3": frame["criteria"],
+            "AVALC": frame["bor"],
+            "ADT": frame["bor_date"],
+        }
+    )
+    out.insert(0, "STUDYID", STUDYID)
+    return out
+
+
+def adae(frame: pd.DataFrame) -> pd.DataFrame:
+    """Worst grade per subject and term: ``AEDECOD``, ``AEBODSYS`` (CTCAE v5.0 SOC), ``ATOXGRN``
+    and ``ATOXGR``, ``ASTDT`` (first onset), ``TRTEMFL = Y`` (all are treatment-emergent)."""
+    out = pd.DataFrame(
+        {
+            "USUBJID": frame["patient_id"],
+            "AEDECOD": frame["term"],
+            "AEBODSYS": ctcae_soc(frame["term"]).to_numpy(),
+            "ATOXGRN": frame["worst_grade"],
+            "ATOXGR": frame["worst_grade"].astype("string"),
+            "ASTDT": frame["first_onset_date"],
+            "TRTEMFL": "Y",
+        }
+    )
+    out.insert(0, "STUDYID", STUDYID)
+    return out
