@@ -1,11 +1,11 @@
 """ADaM-shaped datasets carry CDISC variable names and the derived values unchanged."""
 
 import pytest
+from tests.small_study import accepted_tables
 
 from oncorwe.analysis import adam
 from oncorwe.analysis.study import analyse_study
 from oncorwe.protocol import load_protocol
-from tests.small_study import accepted_tables
 
 
 @pytest.fixture(scope="module")
