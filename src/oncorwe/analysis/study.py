@@ -50,6 +50,7 @@ from oncorwe.cohort import Cohort, analysis_connection, build_cohort
 from oncorwe.derive import sources
 from oncorwe.derive.adsl import assemble_adsl, derive_baseline
 from oncorwe.derive.local_control import derive_failure_sites
+from oncorwe.derive.new_therapy import derive_new_therapy
 from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.time_to_event import derive_time_to_event
 from oncorwe.derive.timeline import derive_timeline
@@ -79,8 +80,10 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
     os_ = derive_time_to_event(
         con, "OS", "Overall Survival", sources.OS_EVENTS, sources.OS_CENSORS, days
     )
+    derive_new_therapy(con, protocol)
+    pfs_events, pfs_censors = sources.pfs_sources(protocol.survival.censor_pfs_at_new_therapy)
     pfs = derive_time_to_event(
-        con, "PFS", "Progression-Free Survival", sources.PFS_EVENTS, sources.PFS_CENSORS, days
+        con, "PFS", "Progression-Free Survival", pfs_events, pfs_censors, days
     )
     lc = derive_time_to_event(
         con, "LC", "Local Control", sources.LC_EVENTS, sources.LC_CENSORS, days

@@ -12,6 +12,9 @@ death or another reason, progression, or death; censored at the last contact.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from oncorwe.derive.new_therapy import TABLE as NEW_THERAPY_TABLE
 from oncorwe.derive.time_to_event import DateSource
 
 CNSR_ALIVE = 1
@@ -76,6 +79,33 @@ OS_EVENTS = (death,)
 OS_CENSORS = (last_alive, origin_censor)
 PFS_EVENTS = (progression_record, progression_assessment, death)
 PFS_CENSORS = (last_assessment, origin_censor)
+
+
+def before_new_therapy(source: DateSource) -> DateSource:
+    """``source`` restricted to dates on or before the patient's new anticancer therapy
+    (table ``new_therapy``; patients without one keep every date)."""
+    date = f'CAST(s."{source.date_column}" AS DATE)'
+    limit = (
+        f"COALESCE((SELECT n.nact_date FROM {NEW_THERAPY_TABLE} n "
+        "WHERE n.patient_id = s.patient_id), DATE '9999-12-31')"
+    )
+    return replace(
+        source,
+        condition=f"({source.condition}) AND {date} <= {limit}",
+        description=source.description
+        + (" before new anticancer therapy" if source.censor else ""),
+    )
+
+
+def pfs_sources(censor_at_new_therapy: bool) -> tuple[tuple, tuple]:
+    """PFS event and censoring sources; with NACT censoring, every source (day 0 aside) is
+    restricted to dates on or before the new therapy."""
+    if not censor_at_new_therapy:
+        return PFS_EVENTS, PFS_CENSORS
+    events = tuple(before_new_therapy(s) for s in PFS_EVENTS)
+    return events, (before_new_therapy(last_assessment), origin_censor)
+
+
 # Local control: in-field progression; death and out-of-field progression are not events
 # (they censor at the last tumour assessment; see the competing-risk analysis of first failure).
 LC_EVENTS = (in_field_progression,)

@@ -57,6 +57,8 @@ class Survival:
     conf_level: float = 0.95
     landmark_months: tuple[float, ...] = (6, 12, 24)
     days_per_month: float = 30.4375
+    censor_pfs_at_new_therapy: bool = False
+    new_therapy_grace_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,10 @@ SETTING_NOTES = {
     "response.denominator": "ORR and DCR are over all treated patients in the cohort",
     "survival.conf_type": "pointwise CI transform for Kaplan-Meier (R survfit conf.type)",
     "survival.days_per_month": "months = days / 30.4375",
+    "survival.censor_pfs_at_new_therapy": "true = PFS events after a new anticancer therapy are "
+    "not counted; censored at the last assessment on or before its start (admiral NACT rule)",
+    "survival.new_therapy_grace_days": "a non-ICI systemic agent first started more than this "
+    "many days after the first ICI dose is a new anticancer therapy",
     "safety.treatment_emergent_from": "adverse events counted from the time origin on",
     "subgroups.variables": "survival by level: KM median, log-rank test, univariable Cox HR",
     "subgroups.cox_covariates": "covariates of the univariable and multivariable Cox models "
