@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -31,3 +32,16 @@ def jsonable(value: Any) -> Any:
 def to_json(value: Any, indent: int | None = 2) -> str:
     """JSON text of ``jsonable(value)``."""
     return json.dumps(jsonable(value), indent=indent, allow_nan=False)
+
+
+class SerialisableResult:
+    """Mixin for frozen result dataclasses whose fields are all plain values: ``to_dict`` and
+    ``to_json`` of every field."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of every field."""
+        return jsonable(dataclasses.asdict(self))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """``to_dict()`` as JSON text."""
+        return to_json(self.to_dict(), indent=indent)

@@ -10,21 +10,21 @@ statistical inference. J Am Stat Assoc 1927;22:209-212. R ``stats::binom.test`` 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import beta
 
 from oncorwe.errors import StatsInputError
-from oncorwe.stats._serialise import jsonable, to_json
+from oncorwe.stats._serialise import SerialisableResult
 from oncorwe.stats.confidence import normal_quantile
 
 BinomialMethod = Literal["exact", "wilson"]
 
 
 @dataclass(frozen=True)
-class BinomialCI:
+class BinomialCI(SerialisableResult):
     """A proportion ``k / n`` with its confidence interval and the method that produced it."""
 
     estimate: float
@@ -34,14 +34,6 @@ class BinomialCI:
     n: int
     method: str
     conf_level: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of every field."""
-        return jsonable(asdict(self))
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """``to_dict()`` as JSON text."""
-        return to_json(self.to_dict(), indent=indent)
 
 
 def _check_counts(k: Any, n: Any, conf_level: float) -> tuple[int, int]:

@@ -18,7 +18,7 @@ Kruskal-Wallis). R Core Team, ``stats::fisher.test``, ``stats::wilcox.test``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from scipy.stats import chi2_contingency, fisher_exact, kruskal, mannwhitneyu
 
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import as_float_array
-from oncorwe.stats._serialise import jsonable, to_json
+from oncorwe.stats._serialise import SerialisableResult
 
 # R fisher.test: tables whose probability is within this relative tolerance of the observed
 # table's count as "as or less likely" (relErr <- 1 + 10^-7).
@@ -39,7 +39,7 @@ WILCOXON_EXACT_BELOW = 50
 
 
 @dataclass(frozen=True)
-class GroupTest:
+class GroupTest(SerialisableResult):
     """One test result: its name (as gtsummary footnotes it), statistic, df and p-value."""
 
     test: str
@@ -47,14 +47,6 @@ class GroupTest:
     df: float
     p_value: float
     detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of every field."""
-        return jsonable(asdict(self))
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """``to_dict()`` as JSON text."""
-        return to_json(self.to_dict(), indent=indent)
 
 
 def check_table(table: Any) -> np.ndarray:

@@ -30,11 +30,11 @@ from scipy.stats import binomtest, chi2, norm
 
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import as_float_array, check_probability, check_survival_data
-from oncorwe.stats._serialise import jsonable, to_json
+from oncorwe.stats._serialise import SerialisableResult, jsonable
 
 
 @dataclass(frozen=True)
-class BinomialTest:
+class BinomialTest(SerialisableResult):
     """Exact binomial test of ``k`` successes in ``n`` against ``p0`` (two-sided)."""
 
     k: int
@@ -43,14 +43,6 @@ class BinomialTest:
     estimate: float
     p_value: float
     method: str = "exact binomial test (two-sided, R binom.test)"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of every field."""
-        return jsonable(asdict(self))
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """``to_dict()`` as JSON text."""
-        return to_json(self.to_dict(), indent=indent)
 
 
 def binomial_test(k: int, n: int, p0: float) -> BinomialTest:
@@ -149,7 +141,7 @@ def reference_curve(times: Any, surv: Any) -> ReferenceCurve:
 
 
 @dataclass(frozen=True)
-class OneSampleLogRank:
+class OneSampleLogRank(SerialisableResult):
     """Observed events against those expected under a reference curve."""
 
     observed: float
@@ -190,7 +182,7 @@ def one_sample_logrank(time: Any, event: Any, curve: ReferenceCurve) -> OneSampl
 
 
 @dataclass(frozen=True)
-class LandmarkTest:
+class LandmarkTest(SerialisableResult):
     """A Kaplan-Meier rate at one time against a reference rate (two-sided z test)."""
 
     surv: float
@@ -198,10 +190,6 @@ class LandmarkTest:
     z: float
     p_value: float
     method: str = "landmark test, complementary log-log scale (Klein et al. 2007)"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of every field."""
-        return jsonable(asdict(self))
 
 
 def landmark_test(surv: float, std_err: float, reference: float) -> LandmarkTest:
