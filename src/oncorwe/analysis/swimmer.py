@@ -19,5 +19,8 @@ def swimmer_table(timeline: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     )
     subject = pd.Series(range(1, len(order) + 1), index=order["patient_id"].to_numpy())
     out = timeline.assign(subject=timeline["patient_id"].map(subject))
-    out = out.sort_values(["subject", "start_months", "kind"], kind="mergesort")
+    # a total order (ties on time and kind broken by end and label), so runs are byte-identical
+    out = out.sort_values(
+        ["subject", "start_months", "kind", "end_months", "label"], kind="mergesort"
+    )
     return out[SWIMMER_COLUMNS].reset_index(drop=True)

@@ -34,7 +34,8 @@ def derive_new_therapy(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd
             FROM first_use f JOIN cohort c USING (patient_id)
             WHERE f.first_start > CAST(c.first_ici_date AS DATE) + {grace}
         )
-        SELECT patient_id, MIN(first_start) AS nact_date, arg_min(agent, first_start) AS nact_agent
+        SELECT patient_id, MIN(first_start) AS nact_date,
+               arg_min(agent, CAST(first_start AS VARCHAR) || agent) AS nact_agent
         FROM new GROUP BY 1 ORDER BY 1"""
     )
     return con.execute(f"SELECT * FROM {TABLE}").df()

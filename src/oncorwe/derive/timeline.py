@@ -46,7 +46,7 @@ def derive_timeline(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.Da
         SELECT c.patient_id, CASE WHEN p.vital_status = 'dead' THEN 'death' ELSE 'last_contact' END,
                {m("COALESCE(p.death_date, p.last_contact_date)")}, NULL, p.vital_status
         FROM patients p JOIN cohort c USING (patient_id)
-        ORDER BY 1, 3, 2
+        ORDER BY ALL  -- a total order: rows tied on time and kind must not swap between runs
     """
     out = con.execute(sql).df()
     out.columns = TIMELINE_COLUMNS

@@ -66,7 +66,7 @@ def derive_sequence(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.Da
             FROM ici i JOIN radiotherapy r USING (patient_id) JOIN patients p USING (patient_id)
             GROUP BY 1
         ), first_ici AS (
-            SELECT patient_id, arg_min(agent, start_date) AS ici_agent,
+            SELECT patient_id, arg_min(agent, CAST(start_date AS VARCHAR) || agent) AS ici_agent,
                    SUM(cycles) AS ici_cycles FROM ici GROUP BY 1
         ), other AS (
             SELECT patient_id, BOOL_OR(drug_class IN ('tki', 'anti_vegf')) AS targeted_therapy
