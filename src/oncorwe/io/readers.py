@@ -1,27 +1,39 @@
-"""Low-level readers: one CSV file, one Excel workbook, one Parquet file -> text tables.
+"""Low-level readers: one CSV file, one Excel sheet, one Parquet file -> chunks of text rows.
 
-Each reader returns, per table, a DataFrame of ``string`` columns named as in the file's header
-(not yet matched to the contract) plus ``_row`` (the row's number in the source, see
-``oncorwe.io.sources.read_source``) and a list of read findings (dicts with the findings
-columns). Rows whose every value is empty are not records: they are skipped and reported once
-per table (rule ``source.empty_rows``), so that rows read = rows accepted + rows quarantined.
+Every reader *streams*: it yields the table in chunks of at most ``chunk_rows`` rows, so that a
+file of any size is read in constant memory (``oncorwe.io.staging`` writes the chunks into a
+DuckDB file; ``oncorwe.io.sources.read_source`` joins them into one DataFrame for in-memory use).
+A chunk is a DataFrame of ``string`` columns named as in the file's header (not yet matched to
+the contract) plus ``_row`` (the row's number in the source, see ``read_source``) and, when a row
+of the chunk has more fields than the header, ``_extra``. Rows whose every value is empty are
+not records: they are skipped and reported once per table (rule ``source.empty_rows``), so that
+rows read = rows accepted + rows quarantined.
+
+Why Python's ``csv`` module and not DuckDB's CSV reader: oncorwe reports every finding by the
+file's own line number (DuckDB gives no line number of accepted rows), keeps the fields of a
+ragged row in ``_extra`` instead of failing or dropping it, and reads GB18030 exports, which
+DuckDB can only read with its ``encodings`` extension, downloaded from the network (oncorwe never
+opens a network connection). Measured on a 1e6-row file: see docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from oncorwe.errors import InputError
-from oncorwe.io.text import cell_to_text, decode_bytes, looks_binary, series_to_text
+from oncorwe.io.text import cell_to_text, decode_stream, looks_binary, series_to_text
 
 MAX_FIELD_CHARS = 10_000_000  # a single cell larger than this is not patient data
 DELIMITERS = (",", ";", "\t")
 RESERVED_COLUMNS = ("_row", "_extra", "_rules")
+CHUNK_ROWS = 50_000  # rows per chunk when streaming
 
 
 def finding(table, row, column, value, rule, severity, message) -> dict:
@@ -35,6 +47,20 @@ def finding(table, row, column, value, rule, severity, message) -> dict:
         "severity": severity,
         "message": message,
     }
+
+
+@dataclass
+class TableStream:
+    """One table being read: its header and its rows in chunks.
+
+    ``chunks`` yields at least one frame (an empty one for a table with a header only);
+    ``notes`` (read findings) is complete once ``chunks`` is exhausted.
+    """
+
+    table: str
+    header: list[str]
+    chunks: Iterator[pd.DataFrame]
+    notes: list[dict] = field(default_factory=list)
 
 
 def _choose_delimiter(first_line: str) -> str:
@@ -55,7 +81,7 @@ def _header_names(cells: list[str | None]) -> list[str]:
     return names
 
 
-def _frame(table: str, header: list[str], rows: list[list], row_numbers: list[int]) -> pd.DataFrame:
+def _frame(header: list[str], rows: list[list], row_numbers: list[int]) -> pd.DataFrame:
     """Build the text frame; extra fields beyond the header go to ``_extra``."""
     width = len(header)
     body = [r[:width] + [None] * (width - len(r)) for r in rows]
@@ -68,9 +94,9 @@ def _frame(table: str, header: list[str], rows: list[list], row_numbers: list[in
     return frame
 
 
-def _split_records(table: str, records, width: int) -> tuple[list, list[int], list[dict]]:
-    """Keep non-empty records; report skipped empty rows and ragged rows."""
-    rows, numbers, notes, empty = [], [], [], []
+def _keep_records(table: str, records, width: int, empty: list[int], notes: list[dict]):
+    """Keep non-empty records (report ragged ones); collect the numbers of empty ones."""
+    rows, numbers = [], []
     for number, record in records:
         if all(v is None or str(v).strip() == "" for v in record):
             empty.append(number)
@@ -90,27 +116,46 @@ def _split_records(table: str, records, width: int) -> tuple[list, list[int], li
             )
         rows.append(list(record))
         numbers.append(number)
+    return rows, numbers
+
+
+def _empty_rows_finding(table: str, empty: list[int]) -> dict:
+    shown = ", ".join(str(n) for n in empty[:10]) + (" ..." if len(empty) > 10 else "")
+    return finding(
+        table,
+        None,
+        None,
+        str(len(empty)),
+        "source.empty_rows",
+        "warning",
+        f"{table}: {len(empty)} empty row(s) skipped (rows {shown}); they hold no "
+        "values and are not counted as read (rule source.empty_rows).",
+    )
+
+
+def _chunks(
+    table: str, header: list[str], records: Iterable, notes: list[dict], chunk_rows: int | None
+) -> Iterator[pd.DataFrame]:
+    """Text frames of at most ``chunk_rows`` kept records (all of them for None); at least one."""
+    records = iter(records)
+    empty: list[int] = []
+    yielded = False
+    while True:
+        batch = list(itertools.islice(records, chunk_rows))
+        rows, numbers = _keep_records(table, batch, len(header), empty, notes)
+        if rows or not yielded:
+            yield _frame(header, rows, numbers)
+            yielded = True
+        if not batch or chunk_rows is None:
+            break
     if empty:
-        shown = ", ".join(str(n) for n in empty[:10]) + (" ..." if len(empty) > 10 else "")
-        notes.append(
-            finding(
-                table,
-                None,
-                None,
-                str(len(empty)),
-                "source.empty_rows",
-                "warning",
-                f"{table}: {len(empty)} empty row(s) skipped (rows {shown}); they hold no "
-                "values and are not counted as read (rule source.empty_rows).",
-            )
-        )
-    return rows, numbers, notes
+        notes.append(_empty_rows_finding(table, empty))
 
 
-def _csv_records(text: str, file_name: str, delimiter: str):
+def _csv_records(lines: Iterable[str], file_name: str, delimiter: str):
     """Yield (first line number, fields) for each CSV record, header included."""
     csv.field_size_limit(MAX_FIELD_CHARS)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     previous = 0
     try:
         for fields in reader:
@@ -124,22 +169,37 @@ def _csv_records(text: str, file_name: str, delimiter: str):
         ) from None
 
 
-def read_csv_file(
-    path: Path, table: str, encoding: str | None
-) -> tuple[pd.DataFrame, list[dict], str]:
-    """Read one CSV file as text. Returns (frame, read findings, encoding used)."""
-    data = path.read_bytes()
-    if not data.strip():
+def _check_text_file(path: Path, table: str) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+        blank = not head.strip()
+        while blank:
+            block = handle.read(1 << 20)
+            if not block:
+                break
+            blank = not block.strip()
+    if blank:
         raise InputError(
             f"{path.name} is empty: table '{table}' needs at least a header line naming its "
             "columns. Write the header (oncorwe template DIR makes one) or remove the file."
         )
-    if looks_binary(data):
+    if looks_binary(head):
         raise InputError(
             f"{path.name} is not a CSV text file (it looks binary, e.g. a renamed Excel or "
             f"zip file). Save table '{table}' as CSV text, or give the .xlsx workbook instead."
         )
-    text, used, detected = decode_bytes(data, path.name, encoding)
+
+
+def stream_csv_file(
+    path: Path, table: str, encoding: str | None, chunk_rows: int | None = CHUNK_ROWS
+) -> tuple[TableStream, str]:
+    """Read one CSV file as text, in chunks. Returns (stream, encoding used).
+
+    The encoding is decided by one pass over the bytes (``oncorwe.io.text.decode_stream``),
+    the rows are parsed in a second pass.
+    """
+    _check_text_file(path, table)
+    used, detected = decode_stream(path, encoding)
     notes = []
     if detected:
         notes.append(
@@ -154,17 +214,26 @@ def read_csv_file(
                 "pass the right encoding with --encoding (rule source.encoding_detected).",
             )
         )
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    records = _csv_records(text.lstrip("\ufeff"), path.name, _choose_delimiter(first_line))
-    header_number, header = next(records, (None, None))
+    handle = path.open("r", encoding=used, newline="")
+    first_line = handle.readline().lstrip("\ufeff")
+    records = _csv_records(
+        itertools.chain([first_line], handle), path.name, _choose_delimiter(first_line)
+    )
+    _, header = next(records, (None, None))
     if header is None:
+        handle.close()
         raise InputError(f"{path.name} holds no header line for table '{table}'.")
     names = _header_names(header)
-    rows, numbers, more = _split_records(table, records, len(names))
-    return _frame(table, names, rows, numbers), notes + more, used
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        with handle:
+            yield from _chunks(table, names, records, notes, chunk_rows)
+
+    return TableStream(table, names, chunks(), notes), used
 
 
-def _open_workbook(path: Path):
+def open_workbook(path: Path):
+    """Open an .xlsx workbook read-only (values, not formulas); ``InputError`` if not one."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -177,37 +246,30 @@ def _open_workbook(path: Path):
         ) from None
 
 
-def read_excel_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """Read every sheet of an .xlsx workbook as text; keys are the sheet names as written.
+def stream_sheet(sheet, chunk_rows: int | None = CHUNK_ROWS) -> TableStream | None:
+    """One sheet of an open workbook as a stream; None for an empty sheet.
 
     The header is the first non-empty row; ``_row`` is the sheet's own row number.
     """
-    book = _open_workbook(path)
-    frames, notes = {}, []
-    try:
-        for sheet in book.worksheets:
-            numbered = (
-                (number, [cell_to_text(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            )
-            header = None
-            for _, cells in numbered:
-                if any(c is not None for c in cells):
-                    header = cells
-                    break
-            if header is None:
-                frames[sheet.title] = None  # an empty sheet: the caller decides
-                continue
-            while header and header[-1] is None:
-                header = header[:-1]
-            names = _header_names(header)
-            trimmed = ((n, _trim_trailing(c, len(names))) for n, c in numbered)
-            rows, numbers, more = _split_records(sheet.title, trimmed, len(names))
-            frames[sheet.title] = _frame(sheet.title, names, rows, numbers)
-            notes += more
-    finally:
-        book.close()
-    return frames, notes
+    numbered = (
+        (number, [cell_to_text(v) for v in values])
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+    )
+    header = None
+    for _, cells in numbered:
+        if any(c is not None for c in cells):
+            header = cells
+            break
+    if header is None:
+        return None
+    while header and header[-1] is None:
+        header = header[:-1]
+    names = _header_names(header)
+    trimmed = ((n, _trim_trailing(c, len(names))) for n, c in numbered)
+    notes: list[dict] = []
+    return TableStream(
+        sheet.title, names, _chunks(sheet.title, names, trimmed, notes, chunk_rows), notes
+    )
 
 
 def _trim_trailing(cells: list, width: int) -> list:
@@ -217,19 +279,82 @@ def _trim_trailing(cells: list, width: int) -> list:
     return cells
 
 
-def read_parquet_file(path: Path, table: str) -> pd.DataFrame:
-    """Read one Parquet file; every column becomes text, ``_row`` the 1-based record index."""
+def _parquet_error(path: Path, table: str, exc: Exception) -> InputError:
+    return InputError(
+        f"{path.name} cannot be read as Parquet ({exc}). Write table '{table}' again as "
+        "Parquet, or give a CSV file instead."
+    )
+
+
+def _timestamps_with_time(parquet, path: Path, table: str) -> set[str]:
+    """Timestamp columns with a time of day in any row (their text keeps the time)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stamps = [f.name for f in parquet.schema_arrow if pa.types.is_timestamp(f.type)]
+    found: set[str] = set()
+    if not stamps:
+        return found
+    try:
+        for batch in parquet.iter_batches(columns=stamps):
+            for name in stamps:
+                column = batch.column(name)
+                day = pc.floor_temporal(column, unit="day")
+                if pc.any(pc.not_equal(column, day)).as_py():
+                    found.add(name)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _parquet_error(path, table, exc) from None
+    return found
+
+
+def stream_parquet_file(path: Path, table: str, chunk_rows: int | None = CHUNK_ROWS) -> TableStream:
+    """Read one Parquet file in record batches; every column becomes text, ``_row`` the 1-based
+    record index. Timestamps are written with their time of day when any row has one."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        data = pq.read_table(path).to_pandas()
+        parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError(
-            f"{path.name} cannot be read as Parquet ({exc}). Write table '{table}' again as "
-            "Parquet, or give a CSV file instead."
-        ) from None
-    frame = pd.DataFrame({str(c).strip(): series_to_text(data[c]) for c in data.columns})
-    frame.columns = _header_names(list(frame.columns))
-    frame.insert(0, "_row", pd.array(range(1, len(frame) + 1), dtype="Int64"))
-    return frame
+        raise _parquet_error(path, table, exc) from None
+    timed = _timestamps_with_time(parquet, path, table)
+    # the pandas view of the schema (an index stored by pandas is not a column)
+    columns = list(parquet.schema_arrow.empty_table().to_pandas().columns)
+    names = _header_names([str(c).strip() for c in columns])
+    size = chunk_rows or max(parquet.metadata.num_rows, 1)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        start, yielded = 1, False
+        try:
+            for batch in parquet.iter_batches(batch_size=size):
+                data = batch.to_pandas()
+                frame = (
+                    pd.concat(
+                        [series_to_text(data[c], with_time=c in timed) for c in columns], axis=1
+                    )
+                    if columns
+                    else pd.DataFrame(index=range(len(data)))
+                )
+                frame.columns = names
+                frame.insert(0, "_row", pd.array(range(start, start + len(frame)), dtype="Int64"))
+                start += len(frame)
+                yielded = True
+                yield frame
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise _parquet_error(path, table, exc) from None
+        if not yielded:
+            yield _frame(names, [], [])
+
+    return TableStream(table, names, chunks())
+
+
+def join_chunks(stream: TableStream) -> pd.DataFrame:
+    """Every chunk of ``stream`` as one frame (``_extra`` present when any chunk has it)."""
+    frames = list(stream.chunks)
+    if any("_extra" in f.columns for f in frames):
+        for f in frames:
+            if "_extra" not in f.columns:
+                f["_extra"] = pd.array([None] * len(f), dtype="string")
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True)

@@ -15,10 +15,14 @@ import pandas as pd
 
 from oncorwe.errors import InputError
 from oncorwe.io.readers import (
+    CHUNK_ROWS,
+    TableStream,
     finding,
-    read_csv_file,
-    read_excel_workbook,
-    read_parquet_file,
+    join_chunks,
+    open_workbook,
+    stream_csv_file,
+    stream_parquet_file,
+    stream_sheet,
 )
 from oncorwe.io.schema import TABLES, Table
 from oncorwe.io.text import check_encoding_name
@@ -105,8 +109,108 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class SourceStreams:
+    """A study's tables opened for reading in chunks (``open_source``); close it when done.
+
+    ``streams`` maps contract table names (in contract order) to their ``TableStream``, with
+    headers already matched to the contract; ``notes`` holds the header-level read findings
+    (the streams add theirs while they are read).
+    """
+
+    path: Path
+    format: SourceFormat
+    streams: dict[str, TableStream]
+    files: list[SourceFile]
+    notes: list[dict]
+    workbook: object | None = None
+
+    def close(self) -> None:
+        """Close the workbook (Excel sources) and any file a stream still holds open."""
+        for stream in self.streams.values():
+            close = getattr(stream.chunks, "close", None)
+            if close is not None:
+                close()
+        if self.workbook is not None:
+            self.workbook.close()
+
+    def __enter__(self) -> SourceStreams:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def read_notes(self) -> list[dict]:
+        """Every read finding so far: per table, then the header-level ones."""
+        return [n for s in self.streams.values() for n in s.notes] + self.notes
+
+
+def open_source(
+    path: str | Path, encoding: str | None = None, chunk_rows: int | None = CHUNK_ROWS
+) -> SourceStreams:
+    """Open a study from a CSV folder, an Excel workbook or a Parquet folder for reading in
+    chunks of ``chunk_rows`` rows (all rows at once for None).
+
+    Parameters and errors as ``read_source``; nothing but the headers is read here (and, for
+    CSV, one pass that decides the encoding).
+
+    Notes
+    -----
+    Steps: 1. check the arguments; 2. open every table present; 3. match headers to the
+    contract; 4. check that required tables and columns are present.
+    """
+    # step 1
+    path = Path(path)
+    if encoding is not None:
+        check_encoding_name(encoding)
+    if not path.exists():
+        raise InputError(
+            f"{path} does not exist. Give a folder of CSV or Parquet files (patients.csv, ...) "
+            "or an .xlsx workbook with one sheet per table."
+        )
+    # step 2
+    workbook = None
+    if path.is_dir():
+        fmt, streams, files, notes = _open_folder(path, encoding, chunk_rows)
+    elif path.suffix.lower() in EXCEL_SUFFIXES:
+        workbook = open_workbook(path)
+        fmt = "xlsx"
+        try:
+            streams, files, notes = _open_workbook(path, workbook, chunk_rows)
+        except BaseException:
+            workbook.close()
+            raise
+    else:
+        raise InputError(
+            f"{path.name} is not a study source. Give a folder of CSV or Parquet files "
+            "(patients.csv, radiotherapy.csv, ...) or an .xlsx workbook (one sheet per table); "
+            "an old .xls workbook must be saved again as .xlsx."
+        )
+    source = SourceStreams(path, fmt, streams, files, notes, workbook)
+    try:
+        # step 3
+        for name, stream in streams.items():
+            names, renamed = match_header(stream.header, TABLES[name], files_for(name, files))
+            notes += renamed
+            streams[name] = _renamed(stream, names)
+        # step 4
+        check_structure({n: pd.DataFrame(columns=s.header) for n, s in streams.items()}, files)
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+def _renamed(stream: TableStream, names: list[str]) -> TableStream:
+    mapping = dict(zip(stream.header, names, strict=True))
+    if all(k == v for k, v in mapping.items()):
+        return stream
+    chunks = (chunk.rename(columns=mapping) for chunk in stream.chunks)
+    return TableStream(stream.table, names, chunks, stream.notes)
+
+
 def read_source(path: str | Path, encoding: str | None = None) -> RawSource:
-    """Read a study from a CSV folder, an Excel workbook or a Parquet folder.
+    """Read a study from a CSV folder, an Excel workbook or a Parquet folder, into memory.
 
     Parameters
     ----------
@@ -128,37 +232,14 @@ def read_source(path: str | Path, encoding: str | None = None) -> RawSource:
 
     Notes
     -----
-    Steps: 1. check the arguments; 2. read every table present; 3. match headers to the
-    contract; 4. check that required tables and columns are present.
+    For inputs larger than memory, ``open_source`` reads the same tables in chunks
+    (``oncorwe.io.staging`` streams them into DuckDB).
     """
-    # step 1
-    path = Path(path)
-    if encoding is not None:
-        check_encoding_name(encoding)
-    if not path.exists():
-        raise InputError(
-            f"{path} does not exist. Give a folder of CSV or Parquet files (patients.csv, ...) "
-            "or an .xlsx workbook with one sheet per table."
-        )
-    # step 2
-    if path.is_dir():
-        fmt, tables, files, notes = _read_folder(path, encoding)
-    elif path.suffix.lower() in EXCEL_SUFFIXES:
-        fmt, (tables, files, notes) = "xlsx", _read_workbook(path)
-    else:
-        raise InputError(
-            f"{path.name} is not a study source. Give a folder of CSV or Parquet files "
-            "(patients.csv, radiotherapy.csv, ...) or an .xlsx workbook (one sheet per table); "
-            "an old .xls workbook must be saved again as .xlsx."
-        )
-    # step 3
-    for name in list(tables):
-        tables[name], renamed = _match_header(tables[name], TABLES[name], files_for(name, files))
-        notes += renamed
-    # step 4
-    check_structure(tables, files)
+    with open_source(path, encoding, chunk_rows=None) as source:
+        tables = {name: join_chunks(stream) for name, stream in source.streams.items()}
+        notes = source.read_notes()
     frame = pd.DataFrame(notes, columns=list(FINDING_COLUMNS)) if notes else empty_findings()
-    return RawSource(path, fmt, tables, tuple(files), frame)
+    return RawSource(source.path, source.format, tables, tuple(source.files), frame)
 
 
 def files_for(table: str, files: list[SourceFile]) -> str:
@@ -173,75 +254,81 @@ def _lookup(folder: Path) -> dict[str, Path]:
     return {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
 
 
-def _read_folder(folder: Path, encoding: str | None):
+def _open_folder(folder: Path, encoding: str | None, chunk_rows: int | None):
     available = _lookup(folder)
-    tables, files, notes = {}, [], []
+    streams, files, notes = {}, [], []
     for name in TABLES:
         csv_path = available.get(f"{name}.csv")
         parquet_path = available.get(f"{name}.parquet")
         if csv_path is not None:
-            frame, more, used = read_csv_file(csv_path, name, encoding)
-            notes += more
+            stream, used = stream_csv_file(csv_path, name, encoding, chunk_rows)
             files.append(SourceFile(csv_path.name, sha256_of(csv_path), (name,), used))
         elif parquet_path is not None:
-            frame = read_parquet_file(parquet_path, name)
+            stream = stream_parquet_file(parquet_path, name, chunk_rows)
             files.append(SourceFile(parquet_path.name, sha256_of(parquet_path), (name,)))
         else:
             continue
-        tables[name] = frame
-    if not tables:
+        streams[name] = stream
+    if not streams:
         expected = ", ".join(f"{t}.csv" for t in TABLES if TABLES[t].required)
         raise InputError(
             f"{folder} holds no study table. Expected CSV files named {expected} (or .parquet "
             "files with the same names); `oncorwe template DIR` writes empty templates."
         )
     fmt = "csv" if all(f.name.lower().endswith(".csv") for f in files) else "parquet"
-    return fmt, tables, files, notes
+    return fmt, streams, files, notes
 
 
-def _read_workbook(path: Path):
-    sheets, notes = read_excel_workbook(path)
-    by_name = {title.strip().lower(): title for title in sheets}
-    tables = {}
+def _open_workbook(path: Path, book, chunk_rows: int | None):
+    by_name = {sheet.title.strip().lower(): sheet for sheet in book.worksheets}
+    streams, notes = {}, []
     for name in TABLES:
-        title = by_name.get(name)
-        if title is None:
+        sheet = by_name.get(name)
+        if sheet is None:
             continue
-        if sheets[title] is None:
+        stream = stream_sheet(sheet, chunk_rows)
+        if stream is None:
             raise InputError(
-                f"{path.name}: sheet '{title}' is empty; table '{name}' needs at least a "
+                f"{path.name}: sheet '{sheet.title}' is empty; table '{name}' needs at least a "
                 "header row naming its columns. Fill in the header or delete the sheet."
             )
-        tables[name] = sheets[title]
-    for title in sheets:
-        if title.strip().lower() not in TABLES:
+        streams[name] = _named_notes(stream, name)
+    for sheet in book.worksheets:
+        if sheet.title.strip().lower() not in TABLES:
             notes.append(
                 finding(
                     None,
                     None,
                     None,
-                    title,
+                    sheet.title,
                     "source.unknown_table",
                     "warning",
-                    f"{path.name}: sheet '{title}' is not a contract table and was not read "
-                    "(rule source.unknown_table).",
+                    f"{path.name}: sheet '{sheet.title}' is not a contract table and was not "
+                    "read (rule source.unknown_table).",
                 )
             )
-    notes = [n for n in notes if n["table"] is None or n["table"].strip().lower() in TABLES]
-    for n in notes:
-        if n["table"] is not None:
-            n["table"] = n["table"].strip().lower()
-    files = [SourceFile(path.name, sha256_of(path), tuple(tables))]
-    return tables, files, notes
+    files = [SourceFile(path.name, sha256_of(path), tuple(streams))]
+    return streams, files, notes
 
 
-def _match_header(frame: pd.DataFrame, table: Table, where: str):
+def _named_notes(stream: TableStream, name: str) -> TableStream:
+    """Give the sheet's read findings the contract table name once they are complete."""
+
+    def chunks():
+        yield from stream.chunks
+        for note in stream.notes:
+            note["table"] = name
+
+    return TableStream(stream.table, stream.header, chunks(), stream.notes)
+
+
+def match_header(header: list[str], table: Table, where: str) -> tuple[list[str], list[dict]]:
     """Rename headers equal to a contract name up to case/spaces; reject duplicate names."""
     canonical = {c.lower(): c for c in table.column_names}
     names, notes = [], []
-    for name in frame.columns:
+    for name in header:
         target = canonical.get(name.strip().lower().replace(" ", "_"), name)
-        if target != name and name != "_row":
+        if target != name:
             notes.append(
                 finding(
                     table.name,
@@ -253,7 +340,7 @@ def _match_header(frame: pd.DataFrame, table: Table, where: str):
                     f"{where}: column '{name}' read as '{target}' (rule source.column_renamed).",
                 )
             )
-        names.append(target if name != "_row" else name)
+        names.append(target)
     seen = set()
     for name in names:
         if name in seen:
@@ -262,9 +349,7 @@ def _match_header(frame: pd.DataFrame, table: Table, where: str):
                 "Keep one column of that name (rename or delete the other)."
             )
         seen.add(name)
-    frame = frame.copy()
-    frame.columns = names
-    return frame, notes
+    return names, notes
 
 
 def _one_of_names(requirement: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,44 +61,67 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in head
 
 
-def decode_bytes(data: bytes, file_name: str, encoding: str | None) -> tuple[str, str, bool]:
-    """Decode a text file.
+def _decode_error(file_name: str, encoding: str, offset: int, byte: bytes) -> InputError:
+    return InputError(
+        f"{file_name}: byte {offset} ({byte!r}) cannot be decoded as {encoding}. Check the "
+        "file's encoding and pass it with --encoding (utf-8, gb18030 or latin-1), or leave "
+        "--encoding out to detect it."
+    )
+
+
+def _decodes(path: Path, codec: str, cjk_only: bool = False) -> tuple[bool, int, bytes]:
+    """Decode the file in 1 MiB blocks with an incremental decoder.
+
+    Returns (ok, offset of the first bad byte, that byte). With ``cjk_only`` a decoded character
+    outside ASCII and CJK text counts as a failure (the GB18030 shape test).
+    """
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    consumed = 0
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(1 << 20)
+            try:
+                text = decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                start = consumed + exc.start - len(getattr(decoder, "buffer", b"") or b"")
+                return False, max(start, 0), exc.object[exc.start : exc.start + 1]
+            if cjk_only and _CJK_TEXT.search(text):
+                return False, consumed, b""
+            if not block:
+                return True, consumed, b""
+            consumed += len(block)
+
+
+def decode_stream(path: Path, encoding: str | None) -> tuple[str, bool]:
+    """Choose the codec of a text file without loading it (see the module docstring).
 
     Parameters
     ----------
-    data : the file's bytes.
-    file_name : used in error messages.
-    encoding : codec name, or None to detect (see the module docstring).
+    path : the file.
+    encoding : codec name, or None to detect.
 
     Returns
     -------
-    (text, encoding used, detected) where ``detected`` is True when a fallback was chosen.
+    (codec to open the file with, detected) where ``detected`` is True when a fallback was
+    chosen. ``InputError`` when the given encoding cannot decode a byte (its offset is named).
     """
     if encoding is not None:
         name = check_encoding_name(encoding)
         if name == "utf-8":
             name = UTF8  # a BOM is never part of the first column's name
-        try:
-            return data.decode(name), name, False
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{file_name}: byte {exc.start} ({data[exc.start : exc.start + 1]!r}) cannot be "
-                f"decoded as {encoding}. Check the file's encoding and pass it with --encoding "
-                "(utf-8, gb18030 or latin-1), or leave --encoding out to detect it."
-            ) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16", True
-    try:
-        return data.decode(UTF8), UTF8, False
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-        if not _CJK_TEXT.search(text):
-            return text, "gb18030", True
-    except UnicodeDecodeError:
-        pass
-    return data.decode("latin-1"), "latin-1", True
+        ok, offset, byte = _decodes(path, name)
+        if not ok:
+            raise _decode_error(path.name, encoding, offset, byte)
+        return name, False
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16", True
+    if _decodes(path, UTF8)[0]:
+        return UTF8, False
+    if _decodes(path, "gb18030", cjk_only=True)[0]:
+        return "gb18030", True
+    return "latin-1", True
 
 
 def _format_datetime(value: dt.datetime | dt.date) -> str:
@@ -128,11 +152,18 @@ def cell_to_text(value: object) -> str | None:
     return text if text.strip() != "" else None
 
 
-def series_to_text(series: pd.Series) -> pd.Series:
-    """A typed column (from Parquet) as a string column with the same text rules as cells."""
+def series_to_text(series: pd.Series, with_time: bool | None = None) -> pd.Series:
+    """A typed column (from Parquet) as a string column with the same text rules as cells.
+
+    Timestamps keep their time of day when ``with_time`` (None: when any value has one; a
+    streamed file decides it over the whole column, not per chunk)."""
     if pd.api.types.is_datetime64_any_dtype(series):
         values = pd.to_datetime(series)
-        has_time = bool(((values - values.dt.normalize()).dt.total_seconds().fillna(0) != 0).any())
+        has_time = with_time
+        if has_time is None:
+            has_time = bool(
+                ((values - values.dt.normalize()).dt.total_seconds().fillna(0) != 0).any()
+            )
         fmt = "%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d"
         out = values.dt.strftime(fmt)
     elif pd.api.types.is_bool_dtype(series):
