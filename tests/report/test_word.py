@@ -11,7 +11,16 @@ from oncorwe.report import write_report
 from oncorwe.report.format import SYNTHETIC_BANNER
 
 docx = pytest.importorskip("docx")
+from docx.oxml.ns import qn  # noqa: E402
+
 from oncorwe.report.word_footnotes import footnote_texts  # noqa: E402
+
+TBL_PR_SCHEMA_ORDER = (
+    "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc "
+    "tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription "
+    "tblPrChange"
+).split()
+"""Children of ``w:tblPr`` in the order of the CT_TblPr sequence (ECMA-376 Part 1 schema)."""
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +67,24 @@ def test_one_docx_per_table_with_its_footnotes(out):
     rows = [[c.text for c in row.cells] for row in response.tables[0].rows]
     assert rows[0] == ["Response", "n (%)", "95% CI"]
     assert rows[-2] == ["Objective response rate (CR + PR)", "8 (66.7%)", "34.9\u201390.1%"]
+
+
+def test_table_properties_in_schema_order(out):
+    """``w:tblPr`` is a sequence (ECMA-376 CT_TblPr): the borders go before ``w:tblLook``."""
+    order = [qn(f"w:{tag}") for tag in TBL_PR_SCHEMA_ORDER]
+    for name in ("report.docx", "tables/response.docx"):
+        for table in docx.Document(str(out / name)).tables:
+            children = [child.tag for child in table._tbl.tblPr]
+            assert qn("w:tblBorders") in children
+            assert children == sorted(children, key=order.index), name
+
+
+def test_adjacent_footnote_marks_are_separated(out):
+    """Marks 1 and 2 on one caption print as "1,2", not as the number 12."""
+    caption = docx.Document(str(out / "tables" / "response.docx")).paragraphs[0]
+    runs = [
+        "*" if run.find(qn("w:footnoteReference")) is not None else run.text
+        for run in caption._p.findall(qn("w:r"))
+    ]
+    assert runs[1:] == ["*", ",", "*"]
+    assert runs[0].startswith("Best overall response")

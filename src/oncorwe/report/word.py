@@ -8,7 +8,8 @@ the page header, hence on every page.
 References
 ----------
 .. [1] python-docx documentation, "Working with Tables", "Working with Headers and Footers".
-.. [2] ECMA-376 Part 1, 17.4.38 ``w:tblBorders`` and 17.4.66 ``w:tcBorders``.
+.. [2] ECMA-376 Part 1, 17.4.38 ``w:tblBorders``, the child order of ``w:tblPr`` (``CT_TblPr``) and
+   17.4.66 ``w:tcBorders``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,20 @@ from oncorwe.report.display import DisplayTable
 from oncorwe.report.format import SYNTHETIC_BANNER
 from oncorwe.report.reproducible import document_time, normalize_ooxml
 from oncorwe.report.sections import Section
-from oncorwe.report.word_footnotes import add_footnote
+from oncorwe.report.word_footnotes import add_footnotes
 
 BANNER_RGB = RGBColor(0xB0, 0x00, 0x20)
 FIGURE_WIDTH_INCHES = 6.0
 RULE = '<w:{side} w:val="single" w:sz="{size}" w:space="0" w:color="000000"/>'
+TBL_PR_AFTER_BORDERS = (
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+    "w:tblPrChange",
+)
 
 
 def new_document(synthetic: bool, title: str = ""):
@@ -66,7 +76,11 @@ def _three_line_borders(table) -> None:
     borders = "".join(
         RULE.format(side=side, size=size) for side, size in (("top", 12), ("bottom", 12))
     )
-    table._tbl.tblPr.append(parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>"))
+    # CT_TblPr is a sequence (ECMA-376 Part 1): appended after python-docx's w:tblLook, the
+    # borders made the table properties invalid (LibreOffice tolerates it, strict readers need not)
+    table._tbl.tblPr.insert_element_before(
+        parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>"), *TBL_PR_AFTER_BORDERS
+    )
     for cell in table.rows[0].cells:
         rule = RULE.format(side="bottom", size=6)
         cell._tc.get_or_add_tcPr().append(
@@ -77,6 +91,10 @@ def _three_line_borders(table) -> None:
 def _fill_row(cells, texts: Sequence[str], label_columns: int, indent: int, bold: bool) -> None:
     for index, (cell, text) in enumerate(zip(cells, texts, strict=True)):
         paragraph = cell.paragraphs[0]
+        # single-spaced, no space after: the template's document default (10 pt after, 1.15
+        # lines) doubled every row's height and the report's page count
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.line_spacing = 1.0
         run = paragraph.add_run(text)
         run.bold = bold
         if index >= label_columns:
@@ -89,8 +107,7 @@ def add_table(document, table: DisplayTable) -> None:
     """Caption (with a real footnote per note), then the three-line table."""
     caption = document.add_paragraph()
     caption.add_run(table.title).bold = True
-    for note in table.footnotes:
-        add_footnote(document, caption, note)
+    add_footnotes(document, caption, table.footnotes)
     grid = document.add_table(rows=1, cols=len(table.columns))
     _fill_row(grid.rows[0].cells, table.columns, table.label_columns, 0, bold=True)
     for indent, cells in table.body():

@@ -15,6 +15,8 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
@@ -68,6 +70,10 @@ def _superscript_run(child: str) -> str:
     return f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>{child}</w:r>'
 
 
+def _superscript_text(text: str) -> str:
+    return f'<w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>{text}</w:t>'
+
+
 def add_footnote(document, paragraph: Paragraph, text: str) -> int:
     """Append a footnote reference to ``paragraph`` and the note ``text``; returns its id.
 
@@ -98,14 +104,32 @@ def add_footnote(document, paragraph: Paragraph, text: str) -> int:
     return note_id
 
 
+def add_footnotes(document, paragraph: Paragraph, texts: Sequence[str]) -> list[int]:
+    """One footnote per text on ``paragraph``; returns their ids.
+
+    Adjacent marks are separated by a superscript comma (``2,3,4``): run together, marks 2 to 6
+    print as one number, "23456", in Word and LibreOffice alike.
+    """
+    ids = []
+    for index, text in enumerate(texts):
+        if index:
+            paragraph._p.append(parse_xml(f"<w:r {nsdecls('w')}>{_superscript_text(',')}</w:r>"))
+        ids.append(add_footnote(document, paragraph, text))
+    return ids
+
+
 def footnote_texts(document) -> dict[int, str]:
-    """The user footnotes of a document (id -> text), e.g. to check a written file."""
+    """The user footnotes of a document (id -> text), e.g. to check a written file.
+
+    Separator notes are told by their ``w:type``, not their id: oncorwe and Word number them
+    -1 and 0, LibreOffice 0 and 1.
+    """
     for rel in document.part.rels.values():
         if rel.reltype == RT.FOOTNOTES:
             root = parse_xml(rel.target_part.blob)
             return {
                 int(n.get(qn("w:id"))): "".join(t.text or "" for t in n.iter(qn("w:t"))).strip()
                 for n in root.findall(qn("w:footnote"))
-                if int(n.get(qn("w:id"))) > 0
+                if n.get(qn("w:type"), "normal") == "normal"
             }
     return {}
