@@ -22,5 +22,5 @@ def test_km_figure_draws_suppressed_at_risk_counts():
     assert drawn.at_risk["n_risk"].tolist() == [12, 10, 7, 4, 1]
     assert texts == ["12", "10", "7", "<5", "<5"]
     written = suppress_counts(drawn.at_risk, "n_risk", 5)
-    assert written["n_risk_suppressed"].tolist() == [False, False, False, True, True]
+    assert written["n_risk_suppressed"].tolist() == ["", "", "", "primary", "primary"]
     assert pd.isna(written["n_risk"].iloc[3])

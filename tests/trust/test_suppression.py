@@ -20,11 +20,13 @@ BASELINE = pd.DataFrame(
 def test_primary_and_complementary_suppression_by_hand():
     out = suppress_table(BASELINE, 5)
     # ecog 2 (n = 3) is primary; ecog 1 (45, the next smallest of 60/45) is complementary
-    assert out["n_suppressed"].tolist() == [False, False, False, True, True, False, False]
-    assert out["n"].isna().tolist() == out["n_suppressed"].tolist()
-    assert out["pct"].isna().tolist() == out["n_suppressed"].tolist()
+    flags = ["", "", "", "complementary", "primary", "", ""]
+    assert out["n_suppressed"].tolist() == flags
+    hidden = out["n_suppressed"].astype(bool)
+    assert out["n"].isna().tolist() == hidden.tolist()
+    assert out["pct"].isna().tolist() == hidden.tolist()
     # the rest is unchanged, and ecog 2 cannot be recovered as 108 - 60 - 45
-    kept = ~out["n_suppressed"]
+    kept = ~hidden
     assert out.loc[kept, "n"].tolist() == BASELINE.loc[kept, "n"].tolist()
     ecog = out[out["characteristic"] == "ecog"]
     assert ecog["n"].isna().sum() >= 2
@@ -43,7 +45,7 @@ def test_no_small_cell_remains_and_two_hidden_cells_need_no_complement():
     shown = out["n"].dropna()
     assert not ((shown >= 1) & (shown < 5)).any()
     # mRECIST: CR and PD are both primary, so no complement is needed
-    assert out["n_suppressed"].tolist()[:4] == [True, False, False, True]
+    assert out["n_suppressed"].tolist()[:4] == ["primary", "", "", "primary"]
     # RECIST1.1 has no small cell and is untouched (0 is shown)
     assert out["n"].tolist()[4:] == [0, 30, 70, 8]
 
@@ -59,8 +61,8 @@ def test_every_count_column_and_its_percentages():
         }
     )
     out = suppress_table(ae, 5)
-    assert out["any_n_suppressed"].tolist() == [False, True, True]  # 2 primary, 12 complement
-    assert out["grade3plus_n_suppressed"].tolist() == [True, False, True]  # both primary
+    assert out["any_n_suppressed"].tolist() == ["", "complementary", "primary"]
+    assert out["grade3plus_n_suppressed"].tolist() == ["primary", "", "primary"]
     assert out["any_pct"].isna().tolist() == [False, True, True]
     assert out["grade3plus_pct"].isna().tolist() == [True, False, True]
 
@@ -68,7 +70,7 @@ def test_every_count_column_and_its_percentages():
 def test_a_lone_small_cell_beside_zeros_gets_a_zero_complement():
     table = pd.DataFrame({"characteristic": ["x"] * 3, "level": list("abc"), "n": [3, 0, 0]})
     out = suppress_table(table, 5)
-    assert out["n_suppressed"].sum() == 2
+    assert out["n_suppressed"].tolist() == ["primary", "complementary", ""]
 
 
 def test_min_cell_11_and_at_risk_counts():
@@ -84,3 +86,22 @@ def test_tables_without_small_cells_are_unchanged_and_patient_level_tables_dropp
     pd.testing.assert_frame_equal(suppress_table(big, 5), big)
     tables = suppress_tables({"baseline": big, "swimmer": big}, 5)
     assert list(tables) == ["baseline"]
+
+
+def test_the_ci_of_a_suppressed_response_count_is_suppressed_too():
+    response = pd.DataFrame(
+        {
+            "criteria": ["mRECIST"] * 3,
+            "category": ["CR", "PR", "ORR"],
+            "n": [2, 40, 42],
+            "pct": [1.9, 37.0, 38.9],
+            "ci_lower": [0.2, 27.9, 29.6],
+            "ci_upper": [6.6, 46.8, 48.7],
+        }
+    )
+    out = suppress_table(response, 5)
+    assert out["ci_lower"].isna().tolist() == [True, True, False]
+    assert out["ci_upper"].isna().tolist() == [True, True, False]
+    # a median's CI (no pct column) is not a count's: kept
+    survival = pd.DataFrame({"endpoint": ["lc"], "n": [3], "ci_lower": [4.0], "ci_upper": [9.0]})
+    assert suppress_table(survival, 5)["ci_lower"].tolist() == [4.0]

@@ -5,9 +5,10 @@ percentage computed from it. So that a suppressed cell cannot be recovered by su
 a total, each group of cells that adds up to a known total (the levels of one characteristic,
 the categories of one response criterion) gets a second suppressed cell when it has exactly
 one: the next-smallest non-zero count (complementary suppression). Suppressed cells become
-missing (NaN) and a boolean ``<column>_suppressed`` column says which; the report shows them as
-``<min_cell``. Tables of one row per patient (swimmer, waterfall) are not aggregates and are
-removed from shareable output.
+missing (NaN) and a ``<column>_suppressed`` column says which and why (``"primary"``,
+``"complementary"``, ``""`` for a cell shown); the report shows a primary cell as
+``<min_cell`` and a complementary one as ``[c]`` (``report.shareable``). Tables of one row per
+patient (swimmer, waterfall) are not aggregates and are removed from shareable output.
 
 References
 ----------
@@ -37,6 +38,11 @@ GROUP_KEYS = (
 )
 PATIENT_LEVEL_TABLES = ("swimmer", "waterfall")
 SUPPRESSED_SUFFIX = "_suppressed"
+PRIMARY = "primary"
+"""A count in ``1..min_cell-1``: its value is below the threshold."""
+COMPLEMENTARY = "complementary"
+"""A count hidden only so that a primary cell cannot be recovered from its group's total."""
+SHOWN = ""
 
 
 def count_columns(frame: pd.DataFrame) -> list[str]:
@@ -49,9 +55,16 @@ def count_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def percent_columns(frame: pd.DataFrame, count: str) -> list[str]:
-    """Columns computed from ``count``: ``pct`` for ``n``, ``x_pct`` and ``x_ci_*`` for ``x_n``."""
+    """Columns computed from ``count``: ``pct`` (and, beside it, ``ci_lower``/``ci_upper``, the
+    percentage's CI as in the response table) for ``n``; ``x_pct`` and ``x_ci_*`` for ``x_n``.
+
+    A table without ``pct`` keeps its ``ci_*`` (the survival table's are a median's CI).
+    """
     stem = "" if count == "n" else count.removesuffix("_n")
-    names = ("pct",) if not stem else (f"{stem}_pct", f"{stem}_ci_lower", f"{stem}_ci_upper")
+    if stem:
+        names: tuple[str, ...] = (f"{stem}_pct", f"{stem}_ci_lower", f"{stem}_ci_upper")
+    else:
+        names = ("pct", "ci_lower", "ci_upper") if "pct" in frame.columns else ()
     return [c for c in names if c in frame.columns and c != count]
 
 
@@ -78,8 +91,9 @@ def suppress_table(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     Returns
     -------
     A copy: suppressed counts and their percentages / CIs are NaN, and each count column with a
-    suppressed cell has a boolean ``<column>_suppressed`` beside it. A table without small
-    cells is returned unchanged.
+    suppressed cell has ``<column>_suppressed`` beside it: ``"primary"`` (the count is in
+    ``1..min_cell-1``), ``"complementary"`` (hidden so the primary cannot be recovered) or
+    ``""`` (shown). A table without small cells is returned unchanged.
 
     Notes
     -----
@@ -97,18 +111,20 @@ def suppress_table(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     for column in count_columns(out):
         values = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype="float64")
         # step 2
-        hidden = (values >= 1) & (values < min_cell)
-        if not hidden.any():
+        primary = (values >= 1) & (values < min_cell)
+        if not primary.any():
             continue
         # step 3
-        for group in np.unique(groups[hidden]):
+        hidden = primary.copy()
+        for group in np.unique(groups[primary]):
             at = np.flatnonzero(groups == group)
             hidden[at] = _complement(np.nan_to_num(values[at]), hidden[at])
         # step 4
-        out[column] = np.where(hidden, np.nan, values)  # NaN: every renderer shows it as missing
+        out[column] = np.where(hidden, np.nan, values)  # no number is left to leak
         for derived in percent_columns(out, column):
             out[derived] = out[derived].mask(hidden)
-        out.insert(out.columns.get_loc(column) + 1, column + SUPPRESSED_SUFFIX, hidden)
+        why = np.where(primary, PRIMARY, np.where(hidden, COMPLEMENTARY, SHOWN))
+        out.insert(out.columns.get_loc(column) + 1, column + SUPPRESSED_SUFFIX, why)
     return out
 
 

@@ -25,7 +25,7 @@ from oncorwe.report.format import (
     format_n_pct,
     format_number,
     format_p_value,
-    is_missing,
+    is_nonzero_count,
 )
 from oncorwe.report.specs import RenderContext, TableSpec
 
@@ -66,7 +66,7 @@ def _characteristic_rows(
                 cells.append(_cell(match.iloc[0] if len(match) else None, False))
             out.append((1, (str(level), *cells, "", "")))
     missing = {g: rows["missing"].iloc[0] for g, rows in by_group.items()}
-    if any(not is_missing(m) and int(m) > 0 for m in missing.values()):
+    if any(is_nonzero_count(m) for m in missing.values()):
         cells = [format_count(missing.get(g, 0)) for g in groups]
         out.append((1, ("Missing", *cells, "", "")))
     return out

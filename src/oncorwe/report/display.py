@@ -29,6 +29,8 @@ from oncorwe.report.format import (
     format_proportion_ci,
     format_range,
     is_missing,
+    is_nonzero_count,
+    is_suppressed,
 )
 
 RESPONSE_LABELS = {
@@ -100,9 +102,8 @@ def _characteristic_rows(group: pd.DataFrame) -> list[tuple[int, tuple[str, str]
     else:
         rows = [(0, (name, ""))]
         rows += [(1, (str(r.level), format_n_pct(r.n, r.pct))) for r in group.itertuples()]
-    missing = first["missing"]
-    if not is_missing(missing) and int(missing) > 0:
-        rows.append((1, ("Missing", format_count(missing))))
+    if is_nonzero_count(first["missing"]):
+        rows.append((1, ("Missing", format_count(first["missing"]))))
     return rows
 
 
@@ -179,7 +180,8 @@ def response_table(
             rows.append((label, "", ""))
             indent.append(0)
         for r in group.itertuples():
-            ci = "" if is_missing(r.ci_lower) else format_range(r.ci_lower, r.ci_upper) + "%"
+            ci = "" if is_missing(r.ci_lower) else format_range(r.ci_lower, r.ci_upper)
+            ci += "%" if ci and not is_suppressed(r.ci_lower) else ""
             name = RESPONSE_LABELS.get(str(r.category), str(r.category))
             rows.append((name, format_n_pct(r.n, r.pct), ci))
             indent.append(int(nested))

@@ -12,6 +12,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from oncorwe.report.display import endpoint_label
 from oncorwe.report.figure_ref import HtmlFigure
 from oncorwe.report.figures.cif import plot_cif
@@ -22,6 +24,7 @@ from oncorwe.report.figures.style import save_figure
 from oncorwe.report.figures.swimmer import plot_swimmer, plot_waterfall
 from oncorwe.report.format import conf_label, format_estimate_ci, suppress_counts
 from oncorwe.report.narrative import lookup
+from oncorwe.report.shareable import NOTE_KEY, mark_suppressed
 from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
 
@@ -33,6 +36,12 @@ def _saved(fig, folder: Path, name: str, title: str, caption: str, alt: str) -> 
     paths = save_figure(fig, folder / name)
     svg = next(p for p in paths if p.suffix == ".svg")
     return HtmlFigure(name=name, title=title, caption=caption, alt=alt, path=svg)
+
+
+def _with_note(caption: str, counts: pd.DataFrame, min_cell: int | None) -> str:
+    """``caption`` and, when ``counts`` has suppressed cells, the note saying how they read."""
+    note = mark_suppressed(counts, min_cell).attrs.get(NOTE_KEY)
+    return f"{caption} {note}" if note else caption
 
 
 def _median_annotation(results: dict[str, Any], endpoint: str) -> str | None:
@@ -61,14 +70,17 @@ def km_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> list[Ht
             synthetic=outputs.synthetic,
             min_cell=outputs.min_cell,
         )
+        at_risk = suppress_counts(drawn.at_risk, "n_risk", outputs.min_cell)
         write_table(
-            suppress_counts(drawn.at_risk, "n_risk", outputs.min_cell).assign(endpoint=endpoint),
+            mark_suppressed(at_risk.assign(endpoint=endpoint), outputs.min_cell),
             tables_dir / f"{endpoint}_at_risk",
             outputs.synthetic,
         )
-        caption = (
+        caption = _with_note(
             f"Kaplan\u2013Meier estimate with pointwise {conf} ({conf_type}); + marks censored "
-            "patients; the number at risk is given at each tick of the time axis."
+            "patients; the number at risk is given at each tick of the time axis.",
+            at_risk,
+            outputs.min_cell,
         )
         alt = f"Kaplan-Meier curve of {title.lower()} with number at risk"
         shown.append(_saved(drawn.figure, folder, f"{endpoint}_km", title, caption, alt))
@@ -154,11 +166,17 @@ def failure_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> li
         LOG.info("table 'failure_cif' not in the analysis outputs: no cumulative-incidence plot")
         return []
     drawn = plot_cif(table, synthetic=outputs.synthetic, min_cell=outputs.min_cell)
-    at_risk = suppress_counts(drawn.at_risk, "n_risk", outputs.min_cell)
-    write_table(at_risk, tables_dir / "failure_cif_at_risk", outputs.synthetic)
-    caption = (
+    at_risk = suppress_counts(drawn.at_risk, "n_risk", outputs.min_cell)  # flags kept if any
+    write_table(
+        mark_suppressed(at_risk, outputs.min_cell),
+        tables_dir / "failure_cif_at_risk",
+        outputs.synthetic,
+    )
+    caption = _with_note(
         "Aalen\u2013Johansen cumulative incidence of each type of first failure, the other types "
-        "and death competing; the number at risk is given at each tick of the time axis."
+        "and death competing; the number at risk is given at each tick of the time axis.",
+        at_risk,
+        outputs.min_cell,
     )
     alt = "Cumulative incidence curves of first failure by type with number at risk"
     return [_saved(drawn.figure, folder, "failure_cif", "Cumulative incidence of first failure",
@@ -168,8 +186,12 @@ def failure_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> li
 def write_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> Figures:
     """Draw and save every figure; returns them by report section id."""
     flow = plot_flow(outputs.tables["attrition"], synthetic=outputs.synthetic)
-    flow_figure = _saved(flow, folder, "flow", "Flow of patients",
-                         "Flow of patients through the eligibility steps.",
+    caption = _with_note(
+        "Flow of patients through the eligibility steps.",
+        outputs.tables["attrition"],
+        outputs.min_cell,
+    )
+    flow_figure = _saved(flow, folder, "flow", "Flow of patients", caption,
                          "Flow diagram of the eligibility steps")  # fmt: skip
     return {
         "attrition": [flow_figure],

@@ -2,7 +2,10 @@
 
 Every renderer (HTML, narrative, figures, Word) formats through these functions, so the same
 number reads the same everywhere. Missing values (None, NaN) are shown as ``NOT_AVAILABLE``;
-a median or confidence limit that was not reached is shown as ``NOT_REACHED``.
+a median or confidence limit that was not reached is shown as ``NOT_REACHED``. A cell hidden by
+small-cell suppression arrives as its text (``"<5"`` or ``"[c]"``, made by
+``report.shareable``) and every function here shows it as it is: a suppressed count never
+becomes a number or a percentage again.
 
 References
 ----------
@@ -13,9 +16,12 @@ References
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
+
+from oncorwe.analysis.suppression import PRIMARY, SHOWN, SUPPRESSED_SUFFIX
 
 EN_DASH = "\u2013"
 GEQ = "\u2265"
@@ -24,6 +30,27 @@ NOT_REACHED = "NR"
 SYNTHETIC_BANNER = "SYNTHETIC DATA \u2014 not real patients"
 PCT_DIGITS = 1
 MONTH_DIGITS = 1
+WITHHELD = "[c]"
+"""A complementary-suppressed count, or the percentage or CI of any suppressed count
+("[c]", confidential: the UK Government Statistical Service's symbol for suppressed cells)."""
+
+
+SUPPRESSED_TEXT = re.compile(r"<\d+|\[c\]")
+"""The text of a suppressed cell: ``<min_cell`` (primary) or ``[c]`` (withheld)."""
+
+
+def is_suppressed(value: Any) -> bool:
+    """True for a cell hidden by small-cell suppression: the text ``"<5"`` or ``"[c]"``.
+
+    Told by its text, not its type, so a cell stays suppressed through every pandas operation
+    (``iterrows`` gives plain ``str``) and when a CSV is read back.
+    """
+    return isinstance(value, str) and SUPPRESSED_TEXT.fullmatch(value) is not None
+
+
+def below(min_cell: int) -> str:
+    """The text of a primary-suppressed count: ``"<5"`` for ``min_cell`` 5."""
+    return f"<{min_cell}"
 
 
 def is_missing(value: Any) -> bool:
@@ -38,6 +65,8 @@ def is_missing(value: Any) -> bool:
 
 def format_number(value: Any, digits: int = 1, missing: str = NOT_AVAILABLE) -> str:
     """A float with a fixed number of decimals (``17.04 -> "17.0"``); ``missing`` if absent."""
+    if is_suppressed(value):
+        return str(value)
     if is_missing(value):
         return missing
     return f"{float(value):.{digits}f}"
@@ -45,27 +74,38 @@ def format_number(value: Any, digits: int = 1, missing: str = NOT_AVAILABLE) -> 
 
 def format_count(value: Any, min_cell: int | None = None) -> str:
     """An integer count (``58.0 -> "58"``); with ``min_cell``, a count 1..min_cell-1 is
-    suppressed as ``"<min_cell"`` (small-cell rule for shareable output)."""
+    suppressed as ``"<min_cell"`` (small-cell rule for shareable output); an already
+    suppressed cell keeps its text."""
+    if is_suppressed(value):
+        return str(value)
     if is_missing(value):
         return NOT_AVAILABLE
     count = int(round(float(value)))
     if min_cell is not None and 0 < count < min_cell:
-        return f"<{min_cell}"
+        return below(min_cell)
     return f"{count}"
 
 
 def suppress_counts(frame: pd.DataFrame, column: str, min_cell: int | None) -> pd.DataFrame:
     """``frame`` with counts 1..min_cell-1 of ``column`` blanked and ``<column>_suppressed``
-    set (the CSV form of ``format_count``'s "<min_cell"); unchanged without ``min_cell``."""
-    if min_cell is None:
+    set to ``"primary"`` (the tidy form of ``format_count``'s "<min_cell"); unchanged without
+    ``min_cell``, without a small count, or when the column was suppressed already (its flags
+    are kept)."""
+    flag = column + SUPPRESSED_SUFFIX
+    if min_cell is None or flag in frame.columns:
         return frame
     values = frame[column].astype(float)
     hidden = (values > 0) & (values < min_cell)
-    return frame.assign(**{column: values.where(~hidden), f"{column}_suppressed": hidden})
+    if not hidden.any():
+        return frame
+    flags = hidden.map({True: PRIMARY, False: SHOWN})
+    return frame.assign(**{column: values.where(~hidden), flag: flags})
 
 
 def format_compact(value: Any, digits: int = 1) -> str:
     """A number without a trailing ``.0`` (``55.0 -> "55"``, ``52.5 -> "52.5"``): doses, times."""
+    if is_suppressed(value):
+        return str(value)
     if is_missing(value):
         return NOT_AVAILABLE
     text = f"{float(value):.{digits}f}"
@@ -74,18 +114,25 @@ def format_compact(value: Any, digits: int = 1) -> str:
 
 def format_pct(value: Any, digits: int = PCT_DIGITS) -> str:
     """A 0-100 percentage with its sign (``53.7037 -> "53.7%"``)."""
+    if is_suppressed(value):
+        return str(value)
     if is_missing(value):
         return NOT_AVAILABLE
     return f"{float(value):.{digits}f}%"
 
 
 def format_n_pct(n: Any, pct: Any, digits: int = PCT_DIGITS) -> str:
-    """``"58 (53.7%)"``: a count with its percentage."""
+    """``"58 (53.7%)"``: a count with its percentage; a suppressed count alone (``"<5"``)."""
+    if is_suppressed(n):
+        return str(n)
     return f"{format_count(n)} ({format_pct(pct, digits)})"
 
 
 def format_range(lower: Any, upper: Any, digits: int = 1, missing: str = NOT_REACHED) -> str:
-    """``"14.2\u201320.1"``: an interval; an absent limit reads ``missing`` (not reached)."""
+    """``"14.2\u201320.1"``: an interval; an absent limit reads ``missing`` (not reached); a
+    suppressed one hides the interval (``"[c]"``)."""
+    if is_suppressed(lower) or is_suppressed(upper):
+        return str(lower if is_suppressed(lower) else upper)
     if is_missing(lower) and is_missing(upper) and missing == NOT_AVAILABLE:
         return NOT_AVAILABLE
     return (
@@ -124,6 +171,8 @@ def format_estimate_ci(
 
 def format_pct_ci(pct: Any, lower: Any, upper: Any, *, conf_level: Any = 0.95) -> str:
     """``"75.0% (95% CI 65.8\u201382.5)"`` for a proportion whose limits are 0-100."""
+    if is_suppressed(pct):
+        return str(pct)
     estimate = format_pct(pct)
     if is_missing(lower) and is_missing(upper):
         return estimate
@@ -144,6 +193,20 @@ def count_phrase(n: int, noun: str = "patient") -> str:
     """``1 -> "one patient"``, ``0 -> "no patient"``, ``5 -> "5 patients"`` (prose style)."""
     words = {0: "no", 1: "one"}
     return f"{words.get(n, str(n))} {noun}" + ("" if n in words else "s")
+
+
+def is_nonzero_count(value: Any) -> bool:
+    """A count above zero, or a suppressed one: a zero hidden as a complement must read as
+    every other hidden cell, so a row is shown for it too."""
+    return is_suppressed(value) or (not is_missing(value) and int(value) > 0)
+
+
+def nonzero_count_phrase(value: Any, noun: str = "patient") -> str:
+    """``count_phrase`` of a table cell: ``""`` for none or missing (nothing to say),
+    ``"<5 patients"`` / ``"[c] patients"`` for a suppressed count."""
+    if not is_nonzero_count(value):
+        return ""
+    return f"{value} {noun}s" if is_suppressed(value) else count_phrase(int(value), noun)
 
 
 def sentence_case(text: str) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from oncorwe import __version__
 from oncorwe.report.figure_ref import HtmlFigure
-from oncorwe.report.format import SYNTHETIC_BANNER, count_phrase, format_count
+from oncorwe.report.format import SYNTHETIC_BANNER, format_count, nonzero_count_phrase
 from oncorwe.report.sections import SECTIONS, Section
 
 __all__ = ["SECTIONS", "HtmlFigure", "environment", "provenance_blocks", "render_html"]
@@ -39,12 +39,11 @@ def flow_steps(attrition: pd.DataFrame) -> list[dict[str, str]]:
     """Boxes of the flow diagram: each step's criterion, patients remaining and excluded."""
     steps = []
     for r in attrition.itertuples():
-        excluded = int(r.n_excluded) if pd.notna(r.n_excluded) else 0
         steps.append(
             {
                 "description": str(r.description),
                 "remaining": format_count(r.n_remaining),
-                "excluded": count_phrase(excluded) if excluded else "",
+                "excluded": nonzero_count_phrase(r.n_excluded),
             }
         )
     return steps

@@ -4,6 +4,11 @@ Every number in the paragraph is read from ``StudyOutputs.results`` (the same di
 written to ``results.json``), so prose, tables and tests cannot disagree. A sentence whose
 numbers are absent is left out rather than written with a gap.
 
+In shareable output (``min_cell``) a count ``n`` of the cohort's ``N`` patients is written only
+when neither ``n`` nor ``N - n`` is in ``1..min_cell-1`` (the tables hide such a cell, and the
+other one of the pair, by small-cell suppression); otherwise it reads ``<5`` or ``>103``
+without its percentage, and a sentence made only of such a percentage is left out.
+
 References
 ----------
 .. [1] Zhai Y, et al. Combined radiation and immune checkpoint inhibitor therapy for metastatic or
@@ -18,6 +23,7 @@ from typing import Any
 
 from oncorwe.report.format import (
     GEQ,
+    below,
     count_phrase,
     format_compact,
     format_count,
@@ -40,17 +46,36 @@ def lookup(results: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _cohort(r: dict[str, Any]) -> str:
+def hidden_count(n: Any, total: Any, min_cell: int | None) -> str | None:
+    """The text that stands for ``n`` (of ``total``) in shareable output: ``"<5"`` when ``n``
+    is 1..min_cell-1, ``">103"`` (of 108) when ``total - n`` is; None when ``n`` may be shown."""
+    if min_cell is None or n is None:
+        return None
+    n = int(n)
+    if 0 < n < min_cell:
+        return below(min_cell)
+    if total is not None and 0 < int(total) - n < min_cell:
+        return f">{int(total) - min_cell}"
+    return None
+
+
+def _n_pct(entry: dict[str, Any], r: dict[str, Any], min_cell: int | None) -> str:
+    """``"58 (53.7%)"``, or the hidden count's text alone (``hidden_count``)."""
+    hidden = hidden_count(entry["n"], lookup(r, "cohort.n"), min_cell)
+    return hidden or format_n_pct(entry["n"], entry["pct"])
+
+
+def _cohort(r: dict[str, Any], min_cell: int | None = None) -> str:
     n = format_count(lookup(r, "cohort.n"))
-    ehm = lookup(r, "cohort.extrahepatic_metastasis")
-    pvtt = lookup(r, "cohort.pvtt")
+    ehm = _n_pct(lookup(r, "cohort.extrahepatic_metastasis"), r, min_cell)
+    pvtt = _n_pct(lookup(r, "cohort.pvtt"), r, min_cell)
     return (
-        f"Of {n} patients, {format_n_pct(ehm['n'], ehm['pct'])} had extrahepatic metastasis "
-        f"and {format_n_pct(pvtt['n'], pvtt['pct'])} portal vein tumour thrombosis (PVTT)."
+        f"Of {n} patients, {ehm} had extrahepatic metastasis "
+        f"and {pvtt} portal vein tumour thrombosis (PVTT)."
     )
 
 
-def _treatment(r: dict[str, Any]) -> str:
+def _treatment(r: dict[str, Any], min_cell: int | None = None) -> str:
     dose = format_compact(lookup(r, "treatment.rt_total_dose_gy.median"))
     text = f"The median radiation dose was {dose} Gy"
     concurrent = lookup(r, "treatment.sequence.concurrent")
@@ -58,15 +83,18 @@ def _treatment(r: dict[str, Any]) -> str:
     if concurrent and sequential:
         text += (
             f"; radiotherapy and immunotherapy were given concurrently in "
-            f"{format_n_pct(concurrent['n'], concurrent['pct'])} patients and sequentially in "
-            f"{format_n_pct(sequential['n'], sequential['pct'])}"
+            f"{_n_pct(concurrent, r, min_cell)} patients and sequentially in "
+            f"{_n_pct(sequential, r, min_cell)}"
         )
     return text + "."
 
 
-def _response(r: dict[str, Any]) -> str:
+def _response(r: dict[str, Any], min_cell: int | None = None) -> str:
     level = lookup(r, "meta.conf_level")
     orr = lookup(r, "response.orr")
+    total = lookup(r, "cohort.n")
+    if hidden_count(orr.get("n"), total, min_cell):
+        return ""  # the rate and its CI would give the small count back
     criteria = lookup(r, "response.criteria")
     by = f" ({criteria})" if criteria else ""
     text = (
@@ -74,7 +102,7 @@ def _response(r: dict[str, Any]) -> str:
         f"{format_pct_ci(orr['pct'], orr['ci_lower'], orr['ci_upper'], conf_level=level)}"
     )
     dcr = lookup(r, "response.dcr")
-    if dcr and "pct" in dcr:
+    if dcr and "pct" in dcr and not hidden_count(dcr.get("n"), total, min_cell):
         dcr_text = format_pct_ci(
             dcr["pct"], dcr.get("ci_lower"), dcr.get("ci_upper"), conf_level=level
         )
@@ -82,7 +110,7 @@ def _response(r: dict[str, Any]) -> str:
     return text + "."
 
 
-def _survival(r: dict[str, Any]) -> str:
+def _survival(r: dict[str, Any], min_cell: int | None = None) -> str:
     level = lookup(r, "meta.conf_level")
 
     def median(key: str) -> str:
@@ -103,9 +131,12 @@ def _survival(r: dict[str, Any]) -> str:
     )
 
 
-def _local_control(r: dict[str, Any]) -> str:
+def _local_control(r: dict[str, Any], min_cell: int | None = None) -> str:
     n = int(lookup(r, "local_control.in_field_recurrence.n"))
     pct = lookup(r, "local_control.in_field_recurrence.pct")
+    hidden = hidden_count(n, lookup(r, "cohort.n"), min_cell)
+    if hidden:
+        return f"In-field recurrence occurred in {hidden} patients."
     if n == 1:
         return "Only one patient had in-field recurrence."
     if n == 0:
@@ -113,25 +144,27 @@ def _local_control(r: dict[str, Any]) -> str:
     return f"In-field recurrence occurred in {format_n_pct(n, pct)} patients."
 
 
-def _safety(r: dict[str, Any]) -> str:
+def _safety(r: dict[str, Any], min_cell: int | None = None) -> str:
     any3 = lookup(r, "safety.grade3plus_any")
     common = lookup(r, "safety.most_common_any_grade")
     common3 = lookup(r, "safety.most_common_grade3plus")
-    text = (
-        f"Grade {GEQ} 3 adverse events occurred in {count_phrase(int(any3['n']))} "
-        f"({format_pct(any3['pct'])})"
+    total = lookup(r, "cohort.n")
+    hidden = hidden_count(any3["n"], total, min_cell)
+    text = f"Grade {GEQ} 3 adverse events occurred in " + (
+        f"{hidden} patients"
+        if hidden
+        else f"{count_phrase(int(any3['n']))} ({format_pct(any3['pct'])})"
     )
     if common and common.get("term"):
         text += f"; the most common toxicity was {common['term'].lower()}"
         if common3 and common3.get("term"):
-            text += (
-                f" and the most common grade {GEQ} 3 event {common3['term'].lower()} "
-                f"({format_pct(common3['pct'])})"
-            )
+            text += f" and the most common grade {GEQ} 3 event {common3['term'].lower()}"
+            if not hidden_count(common3.get("n"), total, min_cell):
+                text += f" ({format_pct(common3['pct'])})"
     return text + "."
 
 
-SENTENCES: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
+SENTENCES: tuple[tuple[str, Callable[[dict[str, Any], int | None], str]], ...] = (
     ("cohort.n", _cohort),
     ("treatment.rt_total_dose_gy.median", _treatment),
     ("response.orr.pct", _response),
@@ -142,12 +175,14 @@ SENTENCES: tuple[tuple[str, Callable[[dict[str, Any]], str]], ...] = (
 """Each sentence with the key that must be present for it to be written."""
 
 
-def write_summary(results: dict[str, Any]) -> str:
+def write_summary(results: dict[str, Any], min_cell: int | None = None) -> str:
     """The results paragraph, one sentence per topic, numbers formatted as in the tables.
 
     Parameters
     ----------
     results : the nested headline numbers (``StudyOutputs.results``).
+    min_cell : shareable output (``StudyOutputs.min_cell``): counts a reader could use to find
+        a small cell are not written (``hidden_count``); None = exact.
 
     Returns
     -------
@@ -158,5 +193,7 @@ def write_summary(results: dict[str, Any]) -> str:
     ----------
     .. [1] Zhai et al. 2025, abstract (see module docstring).
     """
-    sentences = [write(results) for key, write in SENTENCES if lookup(results, key) is not None]
-    return sentence_case(" ".join(sentences))
+    sentences = [
+        write(results, min_cell) for key, write in SENTENCES if lookup(results, key) is not None
+    ]
+    return sentence_case(" ".join(s for s in sentences if s))

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from oncorwe.analysis.suppression import SUPPRESSED_SUFFIX
 from oncorwe.report.display import DisplayTable, endpoint_label
 from oncorwe.report.format import (
     NOT_AVAILABLE,
@@ -40,6 +41,7 @@ from oncorwe.report.format import (
     format_range,
     format_ratio_ci,
     is_missing,
+    is_suppressed,
     sentence_case,
 )
 
@@ -66,7 +68,9 @@ def _hr_ci(hr: Any, lower: Any, upper: Any) -> str:
 
 
 def _pct_ci(pct: Any, lower: Any, upper: Any) -> str:
-    """``"66.7 (34.9\u201390.1)"``: a 0-100 percentage with its limits."""
+    """``"66.7 (34.9\u201390.1)"``: a 0-100 percentage with its limits; ``[c]`` if withheld."""
+    if is_suppressed(pct):
+        return str(pct)
     if is_missing(pct):
         return NOT_AVAILABLE
     if is_missing(lower) and is_missing(upper):
@@ -84,8 +88,10 @@ def _value_ci(value: Any, lower: Any, upper: Any) -> str:
 
 
 def _n_of_pct(n: Any, denominator: Any, pct: Any) -> str:
-    """``"6/104 (5.8%)"``: a count of its denominator with the percentage."""
-    return f"{format_count(n)}/{format_count(denominator)} ({format_pct(pct)})"
+    """``"6/104 (5.8%)"``: a count of its denominator with the percentage (``"<5/104"`` when
+    the percentage is withheld)."""
+    shown = f"{format_count(n)}/{format_count(denominator)}"
+    return shown if is_suppressed(pct) else f"{shown} ({format_pct(pct)})"
 
 
 FORMATS: dict[str, Callable[..., str]] = {
@@ -269,8 +275,20 @@ def render_spec(df: pd.DataFrame, spec: TableSpec, context: RenderContext) -> li
     return tables
 
 
+def _shown_numbers(series: pd.Series) -> pd.Series:
+    """A column of numbers and suppressed cells' text ("<5", "[c]", ``report.shareable``) as
+    the numbers it shows; any other column as it is."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series
+    shown = series[~series.map(is_suppressed)]
+    numbers = pd.to_numeric(shown, errors="coerce")
+    return numbers if numbers.notna().sum() == shown.notna().sum() else series
+
+
 def _column_format(name: str, series: pd.Series) -> str:
-    """A format for a column nobody described: by its name and dtype."""
+    """A format for a column nobody described: by its name and dtype (suppressed cells left
+    aside: they read as their text whatever the format)."""
+    series = _shown_numbers(series)
     lowered = name.lower()
     if lowered in ("p", "p_value") or lowered.startswith("p_"):
         return "p"
@@ -287,7 +305,9 @@ def generic_spec(
     name: str, df: pd.DataFrame, title: str | None = None, section: str = "additional"
 ) -> TableSpec:
     """A spec for any table: every public column, labelled from its name, formatted by dtype."""
-    public = [c for c in df.columns if c not in PRIVATE_COLUMNS]
+    public = [  # a suppression flag is told by its cell's text ("<5", "[c]") and note
+        c for c in df.columns if c not in PRIVATE_COLUMNS and not str(c).endswith(SUPPRESSED_SUFFIX)
+    ]
     columns = tuple(
         Column(str(c).replace("_", " ").capitalize(), (c,), _column_format(str(c), df[c]))
         for c in public

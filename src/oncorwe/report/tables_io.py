@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from oncorwe.report.format import SYNTHETIC_BANNER
+from oncorwe.report.shareable import NOTE_KEY
 from oncorwe.report.specs import PRIVATE_COLUMNS
 from oncorwe.report.xlsx import write_xlsx
 
@@ -18,13 +19,17 @@ def write_table(df: pd.DataFrame, stem: Path, synthetic: bool) -> Path:
     """Write a tidy table as ``stem.csv`` and ``stem.xlsx``; returns the CSV path.
 
     A synthetic CSV starts with a ``# SYNTHETIC DATA`` comment line (read it back with
-    ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1.
+    ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1. A table
+    with suppressed cells (``report.shareable``) has its note as a ``#`` comment line too, and in
+    the workbook's ``notes`` sheet.
     """
     public = df.drop(columns=[c for c in PRIVATE_COLUMNS if c in df.columns])
     path = stem.with_suffix(".csv")
     with path.open("w", encoding="utf-8", newline="") as handle:
         if synthetic:
             handle.write(f"# {SYNTHETIC_BANNER}\n")
+        if public.attrs.get(NOTE_KEY):
+            handle.write(f"# {public.attrs[NOTE_KEY]}\n")
         public.to_csv(handle, index=False, lineterminator="\n")
     write_xlsx(public, stem.with_suffix(".xlsx"), synthetic=synthetic)
     return path

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ import pandas as pd
 from oncorwe.errors import InputError
 from oncorwe.report import display
 from oncorwe.report.figure_set import Figures, write_figures
-from oncorwe.report.format import format_estimate_ci
+from oncorwe.report.format import format_estimate_ci, suppress_counts
 from oncorwe.report.html import provenance_blocks, render_html
 from oncorwe.report.narrative import lookup, write_summary
 from oncorwe.report.pdf import find_browser, write_pdf
@@ -40,6 +41,7 @@ from oncorwe.report.sections import (
     checklist_frame,
     optional_tables,
 )
+from oncorwe.report.shareable import mark_suppressed, mark_tables
 from oncorwe.report.specs import PRIVATE_COLUMNS, RenderContext, render_spec
 from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
@@ -142,7 +144,9 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     Steps
     -----
     1. Check the outputs carry every table and column the report draws.
-    2. Write every tidy table (and the methods rows) as ``tables/<name>.csv`` and ``.xlsx``.
+    2. With ``outputs.min_cell`` (shareable), show each suppressed cell as its text
+       (``report.shareable``: ``<5``, ``[c]``, with a note); write every tidy table (and the
+       methods rows) as ``tables/<name>.csv`` and ``.xlsx``.
     3. Draw every figure (PNG 300 dpi + SVG + PDF): Kaplan-Meier curves with their at-risk
        tables, the flow diagram, forest plots, swimmer and waterfall plots.
     4. Format the display tables by section (core tables, registered optional tables, the
@@ -169,8 +173,11 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     figures_dir, tables_dir = out_dir / "figures", out_dir / "tables"
     for folder in (out_dir, figures_dir, tables_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    # step 2
-    landmarks = landmarks_frame(outputs)
+    # step 2: suppressed cells become their text ("<5", "[c]") once, for every format
+    outputs = replace(outputs, tables=mark_tables(outputs.tables, outputs.min_cell))
+    landmarks = mark_suppressed(
+        suppress_counts(landmarks_frame(outputs), "n_risk", outputs.min_cell), outputs.min_cell
+    )
     frames = {
         **outputs.tables,
         "landmarks": landmarks,
@@ -195,7 +202,7 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     page = render_html(
         title=outputs.title,
         protocol=lookup(outputs.results, "meta.protocol"),
-        summary=write_summary(outputs.results),
+        summary=write_summary(outputs.results, outputs.min_cell),
         follow_up=follow_up_text,
         sections=sections,
         attrition=outputs.tables["attrition"],
@@ -234,7 +241,7 @@ def write_word(
     word.write_report_docx(
         out_dir / "report.docx",
         title=outputs.title,
-        summary=write_summary(outputs.results),
+        summary=write_summary(outputs.results, outputs.min_cell),
         follow_up=follow_up,
         sections=sections,
         provenance=provenance_blocks(outputs.provenance),

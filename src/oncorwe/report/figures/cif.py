@@ -7,7 +7,9 @@ The x ticks come from the Kaplan-Meier figures' grid (``km.time_grid``) and the 
 columns of the at-risk row, so counts and axis cannot misalign. All types share the risk set (a
 patient leaves it at the first failure of any type or at censoring), so one row of counts is
 drawn: at a tick ``t`` the ``n_risk`` of the first table time at or after ``t`` (``0`` past the
-last time), as R's ``summary(fit, times = t, extend = TRUE)`` reads it.
+last time), as R's ``summary(fit, times = t, extend = TRUE)`` reads it. In shareable output
+the table's ``n_risk`` is suppressed already (``n_risk_suppressed``); a tick reading a
+suppressed count keeps its flag and is drawn as ``<min_cell`` (``report.shareable``).
 
 References
 ----------
@@ -25,10 +27,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from oncorwe.analysis.suppression import SHOWN, SUPPRESSED_SUFFIX
 from oncorwe.errors import InputError
 from oncorwe.report.figures.km import _draw_at_risk, time_grid
 from oncorwe.report.figures.style import add_synthetic_banner, figure_style, new_figure
 from oncorwe.report.format import format_compact
+from oncorwe.report.shareable import mark_suppressed
 
 CIF_COLUMNS = ("pattern", "label", "time", "n_risk", "estimate")
 COLORS = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#404040")
@@ -45,12 +49,22 @@ class CIFFigure:
 
 
 def at_risk_at_ticks(curve: pd.DataFrame, ticks: np.ndarray) -> pd.DataFrame:
-    """``n_risk`` of the first time >= each tick (0 after the last time), read from ``curve``."""
+    """``n_risk`` of the first time >= each tick (0 after the last time), read from ``curve``.
+
+    A suppressed ``curve`` (``n_risk_suppressed``, NaN or text in the hidden cells) gives
+    suppressed ticks: ``n_risk`` NaN and the flag carried over.
+    """
     times = curve["time"].to_numpy(float)
-    n_risk = curve["n_risk"].to_numpy(float)
+    n_risk = pd.to_numeric(curve["n_risk"], errors="coerce").to_numpy(float)
     position = np.searchsorted(times, ticks, side="left")
-    counts = np.where(position < times.size, n_risk[np.minimum(position, times.size - 1)], 0.0)
-    return pd.DataFrame({"time": ticks, "n_risk": counts.astype(int)})
+    inside = position < times.size
+    at = np.minimum(position, times.size - 1)
+    counts = np.where(inside, n_risk[at], 0.0)
+    flag = "n_risk" + SUPPRESSED_SUFFIX
+    if flag not in curve.columns:
+        return pd.DataFrame({"time": ticks, "n_risk": counts.astype(int)})
+    flags = np.where(inside, curve[flag].fillna(SHOWN).astype(str).to_numpy()[at], SHOWN)
+    return pd.DataFrame({"time": ticks, "n_risk": counts, flag: flags})
 
 
 def plot_cif(
@@ -69,6 +83,8 @@ def plot_cif(
         months, each pattern's rows sorted by time.
     ticks : x-axis grid; by default the KM figures' ``time_grid`` of the longest time.
     synthetic : add the synthetic-data banner.
+    min_cell : shareable output: at-risk counts below it, or suppressed in ``table``, are
+        drawn as ``<min_cell``.
     """
     missing = [c for c in CIF_COLUMNS if c not in table.columns]
     if missing or table.empty:
@@ -108,7 +124,7 @@ def plot_cif(
         ax.set_ylabel("Cumulative incidence")
         ax.legend(loc="upper left", frameon=False, title="First failure")
         # step 4: the counts, at the same ticks
-        _draw_at_risk(risk_ax, at_risk, "All", min_cell)
+        _draw_at_risk(risk_ax, mark_suppressed(at_risk, min_cell), "All", min_cell)
         if synthetic:
             add_synthetic_banner(fig)
     return CIFFigure(figure=fig, ticks=ticks, at_risk=at_risk)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from oncorwe.report.figures.style import add_synthetic_banner, figure_style, new_figure
-from oncorwe.report.format import count_phrase, format_count
+from oncorwe.report.format import format_count, nonzero_count_phrase
 
 BOX_COLOR = "#1f4e79"
 STEP_HEIGHT = 1.0
@@ -66,7 +66,7 @@ def plot_flow(attrition: pd.DataFrame, *, synthetic: bool = False) -> Figure:
             y = -index * STEP_HEIGHT
             label = textwrap.fill(str(row["description"]), WRAP)
             _box(ax, 3.2, y, 5.6, f"{label}\nn = {format_count(row['n_remaining'])}")
-            excluded = 0 if pd.isna(row["n_excluded"]) else int(row["n_excluded"])
+            excluded = nonzero_count_phrase(row["n_excluded"])
             if index > 0:
                 ax.add_patch(
                     FancyArrowPatch(
@@ -78,7 +78,7 @@ def plot_flow(attrition: pd.DataFrame, *, synthetic: bool = False) -> Figure:
                     )
                 )
             if excluded:
-                _box(ax, 8.1, y + STEP_HEIGHT / 2, 3.4, f"Excluded: {count_phrase(excluded)}", True)
+                _box(ax, 8.1, y + STEP_HEIGHT / 2, 3.4, f"Excluded: {excluded}", True)
                 ax.plot([3.2, 6.4], [y + STEP_HEIGHT / 2] * 2, color="#5a5a5a", linewidth=0.8)
         if synthetic:
             add_synthetic_banner(fig)

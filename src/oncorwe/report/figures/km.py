@@ -166,6 +166,7 @@ def plot_km(
     annotation : text above the plot, right-aligned (e.g. the median with CI, from ``results``).
     show_ci : shade the pointwise confidence band.
     synthetic : add the synthetic-data banner.
+    min_cell : shareable output: at-risk counts ``1..min_cell-1`` are drawn as ``<min_cell``.
 
     Returns
     -------
