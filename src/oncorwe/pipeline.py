@@ -12,6 +12,7 @@ import platform
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import metadata
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,12 @@ from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.analysis.suppression import suppress_tables
 from oncorwe.errors import AnalysisError
-from oncorwe.io.deidentify import drop_identifier_columns
-from oncorwe.io.export import safe_frame
-from oncorwe.io.sources import read_source
+from oncorwe.intake import take_in
+from oncorwe.io.export import write_csv_chunks
+from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.protocol import Protocol
 from oncorwe.report import write_report
-from oncorwe.validate import validate_tables
 
 Progress = Callable[[str], None]
 STAGES = ("read", "validate", "store", "cohort", "derivations", "statistics", "report")
@@ -92,39 +92,45 @@ def run_study(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     progress("read")
-    raw = read_source(data_path, encoding=encoding)
-    # --- privacy by default (issue 6): identifier columns never reach the store or an output
-    raw, dropped = drop_identifier_columns(raw, allow=protocol.privacy.allow_identifiers)
-    # --- end privacy
-    progress("validate")
-    checked = validate_tables(raw)
-    checked.findings.to_csv(out / "validation.csv", index=False)
-    progress("store")
     store_path = out / "study.duckdb"
     store_path.unlink(missing_ok=True)
-    with StudyStore(store_path) as store:
-        store.write_import(raw, checked)
+    # read -> validate -> store in chunks (oncorwe.intake); identifier columns never reach the
+    # store or an output unless the protocol allows them (privacy by default, issue 6)
+    intake = take_in(
+        data_path,
+        store_path=store_path,
+        findings_path=out / "validation.csv",
+        encoding=encoding,
+        drop_identifiers=not protocol.privacy.allow_identifiers,
+        work_dir=out,
+        progress=progress,
+    )
     make_store_reproducible(store_path)
+    with StudyStore(store_path, read_only=True) as store:
+        names = store.table_names("accepted")
+        accepted = {name: store.accepted(name) for name in TABLES if name in names}
     provenance = {
-        "inputs": [{"file": f.name, "sha256": f.sha256} for f in raw.files],
+        "inputs": [{"file": f.name, "sha256": f.sha256} for f in intake.files],
         "protocol": protocol.study.name,
         "protocol_source": protocol.source,
         "versions": dependency_versions(),
     }
-    if checked.accepted.get("patients") is None or checked.accepted["patients"].empty:
+    if accepted.get("patients") is None or accepted["patients"].empty:
         raise AnalysisError("No patient record was accepted; see validation.csv for why.")
     outputs, datasets, cohort = analyse_study(
-        checked.accepted, protocol, progress, synthetic=synthetic, provenance=provenance
+        accepted, protocol, progress, synthetic=synthetic, provenance=provenance
     )
     # the validator's findings plus those only the derivations see (same-day scans, ...)
     origin = cohort.patients[["patient_id", "index_date"]]
-    findings = pd.concat(
-        [checked.findings, derivation_findings(checked.accepted, origin)], ignore_index=True
-    )
-    safe_frame(findings).to_csv(out / "validation.csv", index=False)
+    derived = derivation_findings(accepted, origin).astype({"row": "Int64"})
+    with StudyStore(store_path, read_only=True) as store:
+        n_findings, _ = write_csv_chunks(
+            chain(store.findings_chunks(), [derived]), out / "validation.csv"
+        )
+    checked = intake.validation
     outputs.results["data_quality"] = {
         "reconciliation": checked.reconciliation.to_dict(orient="records"),
-        "findings": int(len(findings)),
+        "findings": int(n_findings),
     }
     write_results_json(outputs.results, out / "results.json")
     write_adam(datasets, out / "adam")
@@ -142,6 +148,6 @@ def run_study(
         report,
         outputs.results,
         checked.reconciliation,
-        int(len(findings)),
-        tuple(dropped["message"]),  # privacy (issue 6)
+        int(n_findings),
+        tuple(checked.dropped["message"]),  # privacy (issue 6)
     )

@@ -36,6 +36,10 @@ def _run_with_progress(
         seen: list[str] = []
 
         def advance(stage: str) -> None:
+            if stage not in STAGES:  # detail within a stage, e.g. rows read so far
+                label = STAGE_LABELS.get(seen[-1], seen[-1]) if seen else ""
+                bar.update(task, description=f"{label}: {stage}" if label else stage)
+                return
             if seen:
                 bar.advance(task)
             seen.append(stage)

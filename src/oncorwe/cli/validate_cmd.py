@@ -16,17 +16,16 @@ from rich.console import Console
 from rich.table import Table
 
 from oncorwe.errors import OncorweError
-from oncorwe.io.export import safe_frame
-from oncorwe.io.sources import read_source
-from oncorwe.validate import first_error_class, validate_tables
+from oncorwe.intake import take_in
 
 FINDINGS_FILE = "validation.csv"
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
 
 
-def findings_table(findings: pd.DataFrame, limit: int) -> Table:
-    """The first ``limit`` findings as a rich table."""
-    table = Table(title=f"Findings (first {min(limit, len(findings))} of {len(findings)})")
+def findings_table(findings: pd.DataFrame, limit: int, total: int | None = None) -> Table:
+    """The first ``limit`` findings (of ``total``, default all given) as a rich table."""
+    total = len(findings) if total is None else total
+    table = Table(title=f"Findings (first {min(limit, total)} of {total})")
     for column in ("table", "row", "column", "value", "rule", "severity"):
         # ids stay on one line (ellipsis if the terminal is narrow); values may fold
         table.add_column(
@@ -44,14 +43,6 @@ def findings_table(findings: pd.DataFrame, limit: int) -> Table:
             f"[{style}]{row.severity}[/{style}]",
         )
     return table
-
-
-def write_findings(findings: pd.DataFrame, directory: Path) -> Path:
-    """Write ``validation.csv`` (formula-like text neutralised) into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / FINDINGS_FILE
-    safe_frame(findings).to_csv(path, index=False, lineterminator="\n")
-    return path
 
 
 def validate(
@@ -76,22 +67,34 @@ def validate(
     """Validate a study's tables and write the findings to validation.csv; nothing else."""
     console, errors = Console(), Console(stderr=True)
     try:
-        result = validate_tables(read_source(data, encoding=encoding), synonyms=synonyms)
-        findings = first_error_class(result.findings) if strict else result.findings
-        path = write_findings(findings, out)
+        with errors.status("Reading the study tables", spinner="dots") as status:
+            intake = take_in(
+                data,
+                findings_path=out / FINDINGS_FILE,
+                strict=strict,
+                encoding=encoding,
+                synonyms=synonyms,
+                work_dir=out,
+                show=show,
+                progress=lambda stage: status.update(_STAGES.get(stage, stage)),
+            )
     except OncorweError as exc:
         errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
         raise typer.Exit(EXIT_UNREADABLE) from None
     except OSError as exc:
         errors.print(f"[bold red]Error:[/bold red] cannot write {FINDINGS_FILE}: {exc}")
         raise typer.Exit(EXIT_UNREADABLE) from None
-    if len(findings):
-        console.print(findings_table(findings, show))
-    for line in result.reconciliation_lines():
+    total, n_errors = intake.written
+    if total:
+        console.print(findings_table(intake.shown, show, total))
+    for line in intake.validation.reconciliation_lines():
         console.print(line, highlight=False)
-    n_errors = int((findings["severity"] == "error").sum())
-    console.print(f"{n_errors} error(s), {len(findings) - n_errors} warning(s); findings: {path}")
-    raise typer.Exit(EXIT_CLEAN if result.ok else EXIT_QUARANTINED)
+    path = out / FINDINGS_FILE
+    console.print(f"{n_errors} error(s), {total - n_errors} warning(s); findings: {path}")
+    raise typer.Exit(EXIT_CLEAN if intake.validation.ok else EXIT_QUARANTINED)
+
+
+_STAGES = {"validate": "Validating every row", "store": "Writing the study store"}
 
 
 def register(app: typer.Typer) -> None:

@@ -78,21 +78,7 @@ def drop_identifier_columns(
         if found.empty:
             continue
         tables[name] = frame.drop(columns=list(found["column"]))
-        for hit in found.itertuples():
-            rows.append(
-                {
-                    "table": name,
-                    "row": None,
-                    "column": hit.column,
-                    "value": hit.kind,
-                    "rule": DROPPED_RULE,
-                    "severity": "warning",
-                    "message": f"{name}: column '{hit.column}' looks like "
-                    f"{hit.kind.replace('_', ' ')} ({hit.evidence}) and was dropped before the "
-                    f"study store and every output (rule {DROPPED_RULE}; set "
-                    "privacy.allow_identifiers = true in the protocol to keep it)",
-                }
-            )
+        rows += dropped_findings(name, found)
     dropped = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
     if dropped.empty:
         return raw, dropped
@@ -100,6 +86,26 @@ def drop_identifier_columns(
         pd.concat([raw.findings, dropped], ignore_index=True) if len(raw.findings) else dropped
     )
     return replace(raw, tables=tables, findings=findings), dropped
+
+
+def dropped_findings(table: str, found: pd.DataFrame) -> list[dict]:
+    """Findings (rule ``privacy.identifier_column_dropped``) for the identifier columns of
+    ``table`` that ``detect_identifiers`` found; the value is the kind, never a value."""
+    return [
+        {
+            "table": table,
+            "row": None,
+            "column": hit.column,
+            "value": hit.kind,
+            "rule": DROPPED_RULE,
+            "severity": "warning",
+            "message": f"{table}: column '{hit.column}' looks like "
+            f"{hit.kind.replace('_', ' ')} ({hit.evidence}) and was dropped before the "
+            f"study store and every output (rule {DROPPED_RULE}; set "
+            "privacy.allow_identifiers = true in the protocol to keep it)",
+        }
+        for hit in found.itertuples()
+    ]
 
 
 def load_or_create_key(path: str | Path) -> bytes:

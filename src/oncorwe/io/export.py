@@ -94,3 +94,18 @@ def write_tables(
         else:
             frame.to_parquet(destination / f"{name}.parquet", index=False)
     return destination
+
+
+def write_csv_chunks(chunks, path: str | Path) -> tuple[int, int]:
+    """Write DataFrame chunks as one CSV file (header once, formula-like text neutralised,
+    ``\\n`` line ends); return (rows written, rows whose ``severity`` is ``error``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = errors = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for k, chunk in enumerate(chunks):
+            safe_frame(chunk).to_csv(handle, index=False, header=k == 0, lineterminator="\n")
+            rows += len(chunk)
+            if "severity" in chunk.columns:
+                errors += int((chunk["severity"] == "error").sum())
+    return rows, errors

@@ -31,7 +31,7 @@ from oncorwe.epoch import source_date_epoch
 from oncorwe.errors import InputError
 from oncorwe.io.export import write_tables
 from oncorwe.io.schema import TABLES
-from oncorwe.io.sources import RawSource
+from oncorwe.io.sources import RawSource, SourceFile
 
 SCHEMAS = ("raw", "accepted", "quarantine")
 _DTYPES = {"date": "datetime64[ns]", "int": "Int64", "num": "float64", "bool": "boolean"}
@@ -55,9 +55,10 @@ def import_time() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def fingerprint(source: RawSource) -> str:
+def fingerprint(source: RawSource | tuple[SourceFile, ...]) -> str:
     """SHA-256 over the sorted (file name, file SHA-256) pairs: the identity of an import."""
-    text = "\n".join(sorted(f"{f.name}\t{f.sha256}" for f in source.files))
+    files = source.files if isinstance(source, RawSource) else source
+    text = "\n".join(sorted(f"{f.name}\t{f.sha256}" for f in files))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -126,11 +127,11 @@ class StudyStore:
         finally:
             self.connection.unregister("_frame")
 
-    def _log_rows(self, source: RawSource, result: ValidatedTables, import_id: int):
-        counts = result.reconciliation.set_index("table")
+    def _log_rows(self, files: tuple[SourceFile, ...], reconciliation, import_id: int):
+        counts = reconciliation.set_index("table")
         now = import_time()
         rows = []
-        for f in source.files:
+        for f in files:
             mine = counts.reindex(list(f.tables)).fillna(0)
             rows.append(
                 (
@@ -139,7 +140,7 @@ class StudyStore:
                     f.name,
                     f.sha256,
                     ";".join(f.tables),
-                    fingerprint(source),
+                    fingerprint(files),
                     int(mine["read"].sum()),
                     int(mine["accepted"].sum()),
                     int(mine["quarantined"].sum()),
@@ -189,7 +190,7 @@ class StudyStore:
             self._write("main", "findings", _findings_frame(result.findings))
             con.executemany(
                 "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._log_rows(source, result, import_id),
+                self._log_rows(source.files, result.reconciliation, import_id),
             )
             con.commit()
         except BaseException:
@@ -197,6 +198,66 @@ class StudyStore:
             con.rollback()
             raise
         return import_id
+
+    def write_staged(self, staging: str | Path, files: tuple[SourceFile, ...], reconciliation):
+        """Store an import validated in a staging database (``oncorwe.validate.streamed``) in
+        one transaction, as ``write_import`` does; DuckDB copies the tables, nothing is held
+        in memory. Returns the ``import_id``, or None when the same files were the latest
+        import. The staging database must be closed."""
+        if self.last_fingerprint() == fingerprint(files):
+            return None
+        con = self.connection
+        (import_id,) = con.execute(
+            "SELECT coalesce(max(import_id), 0) + 1 FROM import_log"
+        ).fetchone()
+        path = str(Path(staging)).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS staged (READ_ONLY)")
+        try:
+            con.begin()
+            try:
+                for schema in SCHEMAS:
+                    con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                    con.execute(f"CREATE SCHEMA {schema}")
+                    for name in _staged_tables(con, schema):
+                        con.execute(
+                            f'CREATE TABLE {schema}."{name}" AS SELECT * FROM '
+                            f'staged.{schema}."{name}" ORDER BY _row'
+                        )
+                con.execute("DROP TABLE IF EXISTS main.findings")
+                con.execute(
+                    'CREATE TABLE main.findings AS SELECT "table", row, "column", value, '
+                    "rule, severity, message FROM staged.work.findings "
+                    'ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
+                )
+                con.executemany(
+                    "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._log_rows(files, reconciliation, import_id),
+                )
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        finally:
+            con.execute("DETACH staged")
+        return import_id
+
+    def findings_chunks(self, chunk_rows: int = 50_000):
+        """The findings of the latest import in chunks, in their stored order."""
+        if "findings" not in self.table_names("main"):
+            yield self.findings()
+            return
+        cursor = self.connection.cursor()
+        try:
+            query = "SELECT * FROM main.findings ORDER BY rowid"
+            reader = cursor.sql(query).to_arrow_reader(chunk_rows)
+            yielded = False
+            for batch in reader:
+                yielded = True
+                yield batch.to_pandas().astype({"row": "Int64"})
+            if not yielded:
+                yield reader.schema.empty_table().to_pandas().astype({"row": "Int64"})
+        finally:
+            cursor.close()
 
     def table_names(self, schema: str = "accepted") -> list[str]:
         """Tables stored in ``schema`` (``raw``, ``accepted`` or ``quarantine``)."""
@@ -249,6 +310,17 @@ class StudyStore:
     def import_log(self) -> pd.DataFrame:
         """The import log, oldest first."""
         return self.connection.execute("SELECT * FROM import_log ORDER BY import_id, file").df()
+
+
+def _staged_tables(con, schema: str) -> list[str]:
+    """Contract tables present in ``staged.<schema>``, in contract order."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'staged' "
+        "AND table_schema = ?",
+        [schema],
+    ).fetchall()
+    present = {r[0] for r in rows}
+    return [name for name in TABLES if name in present]
 
 
 # DuckDB's main file header: an 8-byte checksum, then the magic "DUCK" at offset 8; the header

@@ -263,18 +263,23 @@ def check_duplicate_rows(work: Work) -> pd.DataFrame | None:
         if not repeat.any():
             continue
         first = typed.groupby(columns, dropna=False, sort=False)["_row"].transform("first")
-        parts.append(
-            make_findings(
-                "table.duplicate_row",
-                name,
-                work.text[name],
-                repeat,
-                None,
-                "{table} row {row}: exact duplicate of row {extra}",
-                extra=first,
-            )
-        )
+        parts.append(duplicate_row_findings(name, work.text[name], repeat, first))
     return _collect(parts)
+
+
+def duplicate_row_findings(
+    name: str, text: pd.DataFrame, repeat: pd.Series, first: pd.Series
+) -> pd.DataFrame:
+    """Findings of ``table.duplicate_row`` where ``repeat``; ``first`` is the row repeated."""
+    return make_findings(
+        "table.duplicate_row",
+        name,
+        text,
+        repeat,
+        None,
+        "{table} row {row}: exact duplicate of row {extra}",
+        extra=first,
+    )
 
 
 @rule(
@@ -298,18 +303,23 @@ def check_unique_key(work: Work) -> pd.DataFrame | None:
         if not mask.any():
             continue
         first = typed.groupby(key, dropna=False, sort=False)["_row"].transform("first")
-        label = "+".join(key)
-        parts.append(
-            make_findings(
-                "table.unique_key",
-                name,
-                work.text[name],
-                mask,
-                key[-1],
-                f"{{table}} row {{row}}: key {label} '{{value}}' is already used by row "
-                "{extra}, with different values (conflicting duplicate)",
-                values=work.text[name][key].fillna("").agg("|".join, axis=1),
-                extra=first,
-            )
-        )
+        parts.append(unique_key_findings(name, work.text[name], mask, key, first))
     return _collect(parts)
+
+
+def unique_key_findings(
+    name: str, text: pd.DataFrame, mask: pd.Series, key: list[str], first: pd.Series
+) -> pd.DataFrame:
+    """Findings of ``table.unique_key`` where ``mask``; ``first`` is the row that has the key."""
+    label = "+".join(key)
+    return make_findings(
+        "table.unique_key",
+        name,
+        text,
+        mask,
+        key[-1],
+        f"{{table}} row {{row}}: key {label} '{{value}}' is already used by row "
+        "{extra}, with different values (conflicting duplicate)",
+        values=text[key].fillna("").agg("|".join, axis=1),
+        extra=first,
+    )

@@ -29,8 +29,17 @@ def _children(work: Work):
             yield name, work.text[name]
 
 
+def _known_patients(work: Work):
+    """Every patient_id of the patients table."""
+    if work.context is not None and work.context.patient_ids is not None:
+        return work.context.patient_ids
+    return work.text["patients"]["patient_id"].dropna().unique()
+
+
 def _accepted_patients(work: Work) -> pd.DataFrame:
     """Accepted patient rows (first of duplicated ids), indexed by patient_id."""
+    if work.context is not None and work.context.accepted_patients is not None:
+        return work.context.accepted_patients
     patients = work.typed["patients"]
     keep = ~patients.index.isin(work.error_positions("patients"))
     accepted = patients.loc[keep & patients["patient_id"].notna()]
@@ -46,7 +55,8 @@ def _accepted_patients(work: Work) -> pd.DataFrame:
 )
 def check_patient_exists(work: Work) -> pd.DataFrame | None:
     """Child rows whose patient_id is not in patients."""
-    known = work.text["patients"]["patient_id"].dropna().unique()
+    children = list(_children(work))
+    known = _known_patients(work) if children else ()
     parts = [
         make_findings(
             "cross.patient_exists",
@@ -56,7 +66,7 @@ def check_patient_exists(work: Work) -> pd.DataFrame | None:
             "patient_id",
             "{table} row {row}, column {column}: patient '{value}' is not in the patients table",
         )
-        for name, text in _children(work)
+        for name, text in children
     ]
     return pd.concat(parts, ignore_index=True) if parts else None
 
@@ -70,7 +80,10 @@ def check_patient_exists(work: Work) -> pd.DataFrame | None:
 )
 def check_patient_quarantined(work: Work) -> pd.DataFrame | None:
     """Child rows of patients that exist but were quarantined."""
-    known = work.text["patients"]["patient_id"].dropna().unique()
+    children = list(_children(work))
+    if not children:
+        return None
+    known = _known_patients(work)
     accepted = _accepted_patients(work).index
     parts = [
         make_findings(
@@ -82,7 +95,7 @@ def check_patient_quarantined(work: Work) -> pd.DataFrame | None:
             "{table} row {row}, column {column}: patient '{value}' is quarantined, so this row "
             "is too; fix the patient row first",
         )
-        for name, text in _children(work)
+        for name, text in children
     ]
     return pd.concat(parts, ignore_index=True) if parts else None
 

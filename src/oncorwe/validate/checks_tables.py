@@ -98,6 +98,8 @@ def check_grade_range(work: Work) -> pd.DataFrame | None:
 )
 def check_age_or_birth_date(work: Work) -> pd.DataFrame | None:
     """One of age_at_index, birth_date."""
+    if "patients" not in work.text:  # a chunk of another table
+        return None
     text = work.text["patients"]
     present = [c for c in ("age_at_index", "birth_date") if c in text.columns]
     missing = text[present].isna().all(axis=1)
@@ -120,6 +122,8 @@ def check_age_or_birth_date(work: Work) -> pd.DataFrame | None:
 )
 def check_death_date_if_dead(work: Work) -> pd.DataFrame | None:
     """death_date is required when vital_status is dead."""
+    if "patients" not in work.text:  # a chunk of another table
+        return None
     text = work.text["patients"]
     death = text["death_date"] if "death_date" in text.columns else pd.Series(pd.NA, text.index)
     return make_findings(
@@ -141,6 +145,8 @@ def check_death_date_if_dead(work: Work) -> pd.DataFrame | None:
 )
 def check_death_date_if_alive(work: Work) -> pd.DataFrame | None:
     """No death date for a patient recorded alive."""
+    if "patients" not in work.text:  # a chunk of another table
+        return None
     text = work.text["patients"]
     if "death_date" not in text.columns:
         return None
@@ -163,6 +169,8 @@ def check_death_date_if_alive(work: Work) -> pd.DataFrame | None:
 )
 def check_patient_death_last_date(work: Work) -> pd.DataFrame | None:
     """Dates of the patient row after death_date (e.g. last_contact_date after death)."""
+    if "patients" not in work.text:  # a chunk of another table
+        return None
     typed = work.typed["patients"]
     if "death_date" not in typed.columns:
         return None
@@ -240,9 +248,13 @@ def check_response_or_lesions(work: Work) -> pd.DataFrame | None:
         if "overall_response" in typed.columns
         else pd.Series(True, index=typed.index)
     )
-    if _has(work, "lesions", "patient_id", "assessment_date"):
+    keys = None
+    if work.context is not None and work.context.lesion_keys is not None:
+        keys = work.context.lesion_keys
+    elif _has(work, "lesions", "patient_id", "assessment_date"):
         lesions = work.typed["lesions"][["patient_id", "assessment_date"]].drop_duplicates()
         keys = pd.MultiIndex.from_frame(lesions)
+    if keys is not None:
         here = pd.MultiIndex.from_frame(typed[["patient_id", "assessment_date"]])
         missing &= ~pd.Series(here.isin(keys), index=typed.index)
     return make_findings(

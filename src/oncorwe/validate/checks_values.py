@@ -49,12 +49,12 @@ _VALUE_WITH_UNIT = r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))\s*(?P<unit>[A-Za-zÂµÎ
 DEFAULT_SYNONYMS = "synonyms.csv"
 
 
-def _unit_targets(work: Work):
+def unit_targets(text_tables: dict[str, pd.DataFrame]):
     """Yield (table, column, row mask, unit rule) for every place a lab unit applies."""
     for name, column, contract, conventional, factor, threshold in (
-        (t, c[0], *c[1:]) for t in work.text for c in UNIT_RULES
+        (t, c[0], *c[1:]) for t in text_tables for c in UNIT_RULES
     ):
-        text = work.text[name]
+        text = text_tables[name]
         spec = (column, contract, conventional, factor, threshold)
         if column in text.columns:
             yield name, column, pd.Series(True, index=text.index), spec
@@ -62,16 +62,34 @@ def _unit_targets(work: Work):
             yield name, "value", text["test"] == column, spec
 
 
-def _convert(text: pd.Series, mask: pd.Series, spec) -> tuple[pd.Series, pd.Series]:
-    """Converted text and the mask of converted rows, for one column or test."""
-    column, contract, conventional, factor, threshold = spec
+def plain_numbers(text: pd.Series, mask: pd.Series) -> pd.Series:
+    """Numbers written without a unit where ``mask`` holds (NaN elsewhere)."""
+    parts = text.where(mask).str.extract(_VALUE_WITH_UNIT)
+    return pd.to_numeric(text.where(mask & parts["unit"].isna()), errors="coerce")
+
+
+def column_is_conventional(count: int, median: float, threshold: float) -> bool:
+    """A column's plain numbers are in conventional units when there are enough of them and
+    their median is only plausible in that unit."""
+    return count >= MIN_VALUES_FOR_DETECTION and median < threshold
+
+
+def _convert(
+    text: pd.Series, mask: pd.Series, spec, conventional: bool | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Converted text and the mask of converted rows, for one column or test.
+
+    ``conventional`` is the whole column's unit decision (None: decide on ``text``)."""
+    column, contract, conventional_unit, factor, threshold = spec
     parts = text.where(mask).str.extract(_VALUE_WITH_UNIT)
     unit = parts["unit"].str.strip().str.lower().map(_UNIT_TEXT)
     number = pd.to_numeric(parts["number"], errors="coerce")
-    explicit = unit.isin([contract, conventional])
-    plain = pd.to_numeric(text.where(mask & parts["unit"].isna()), errors="coerce")
-    as_conventional = (unit == conventional) & number.notna()
-    if plain.notna().sum() >= MIN_VALUES_FOR_DETECTION and plain.median() < threshold:
+    explicit = unit.isin([contract, conventional_unit])
+    plain = plain_numbers(text, mask)
+    as_conventional = (unit == conventional_unit) & number.notna()
+    if conventional is None:
+        conventional = column_is_conventional(int(plain.notna().sum()), plain.median(), threshold)
+    if conventional:
         as_conventional |= plain.notna()
         number = number.fillna(plain)
     converted = number.where(~as_conventional, number * factor).round(4)
@@ -91,9 +109,12 @@ def _convert(text: pd.Series, mask: pd.Series, spec) -> tuple[pd.Series, pd.Seri
 def check_lab_units(work: Work) -> pd.DataFrame | None:
     """Convert bilirubin/albumin given in conventional units to the contract's SI units."""
     parts = []
-    for name, column, mask, spec in _unit_targets(work):
+    for name, column, mask, spec in unit_targets(work.text):
         before = work.text[name][column]
-        after, changed = _convert(before, mask, spec)
+        decided = None
+        if work.context is not None:
+            decided = (name, column, spec[0]) in work.context.conventional_units
+        after, changed = _convert(before, mask, spec, decided)
         if not changed.any():
             continue
         work.text[name][column] = after
@@ -206,9 +227,16 @@ def check_identifier_columns(work: Work) -> pd.DataFrame | None:
     """Flag identifier-like extra columns (``oncorwe.validate.identifiers``), one per column."""
     from oncorwe.validate.identifiers import detect_identifiers
 
+    return identifier_findings(
+        {name: detect_identifiers(t, table=name) for name, t in work.text.items()}
+    )
+
+
+def identifier_findings(found_by_table: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """Findings of rule ``privacy.identifier_column``, one per flagged column."""
     rows = []
-    for name, text in work.text.items():
-        for found in detect_identifiers(text, table=name).itertuples():
+    for name, found_here in found_by_table.items():
+        for found in found_here.itertuples():
             rows.append(
                 {
                     "table": name,

@@ -33,6 +33,27 @@ class Rule:
     stage: int = 0
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the checks of one chunk of a table need from the rest of the study, when a study
+    is validated in chunks (``oncorwe.validate.streamed``); None fields are not needed yet.
+
+    Attributes
+    ----------
+    conventional_units : (table, column, lab) whose plain numbers are in conventional units
+        (decided on the whole column, see ``checks_values.check_lab_units``).
+    patient_ids : every patient_id of the patients table (cleaned text).
+    accepted_patients : accepted patient rows, first of each id, indexed by patient_id, with
+        the columns the cross-table rules read (``death_date``, ``diagnosis_date``).
+    lesion_keys : (patient_id, assessment_date) of every lesion row, typed.
+    """
+
+    conventional_units: frozenset[tuple[str, str, str]] = frozenset()
+    patient_ids: pd.Index | None = None
+    accepted_patients: pd.DataFrame | None = None
+    lesion_keys: pd.MultiIndex | None = None
+
+
 @dataclass
 class Work:
     """Tables under validation, shared by the checks.
@@ -40,6 +61,7 @@ class Work:
     ``text`` holds the stripped text (missing tokens -> NA) and ``typed`` the parsed values; both
     have a 0..n-1 index (the row's position) and ``_row``. ``findings`` grows as checks run;
     ``dates`` keeps the date parser's details (``partial``, ``serial``) per (table, column).
+    ``context`` is set when one chunk of a table is checked (streamed validation).
     """
 
     text: dict[str, pd.DataFrame]
@@ -47,6 +69,7 @@ class Work:
     findings: list[pd.DataFrame] = field(default_factory=list)
     dates: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     synonyms: pd.DataFrame | None = None
+    context: Context | None = None
 
     def error_positions(self, table: str) -> pd.Index:
         """Positions of rows of ``table`` that have at least one error finding so far."""
@@ -157,6 +180,7 @@ def rules_table() -> pd.DataFrame:
 __all__ = [
     "FINDING_COLUMNS",
     "RULES",
+    "Context",
     "Rule",
     "Work",
     "define_rule",

@@ -23,8 +23,21 @@ from oncorwe.validate.rules import Work, ordered_checks, ordered_rules
 RECONCILIATION_COLUMNS = ("table", "read", "accepted", "quarantined")
 
 
+class Reconciled:
+    """What every validation result reports: rows read = accepted + quarantined per table."""
+
+    reconciliation: pd.DataFrame
+
+    def reconciliation_lines(self) -> list[str]:
+        """``patients: read 120 = accepted 118 + quarantined 2`` for every table."""
+        return [
+            f"{r.table}: read {r.read} = accepted {r.accepted} + quarantined {r.quarantined}"
+            for r in self.reconciliation.itertuples()
+        ]
+
+
 @dataclass(frozen=True)
-class ValidationResult:
+class ValidationResult(Reconciled):
     """What validation found.
 
     Attributes
@@ -48,13 +61,6 @@ class ValidationResult:
         """True when no row was quarantined and no error was found (warnings allowed)."""
         return bool((self.findings["severity"] != "error").all())
 
-    def reconciliation_lines(self) -> list[str]:
-        """``patients: read 120 = accepted 118 + quarantined 2`` for every table."""
-        return [
-            f"{r.table}: read {r.read} = accepted {r.accepted} + quarantined {r.quarantined}"
-            for r in self.reconciliation.itertuples()
-        ]
-
 
 def _prepare(raw: RawSource | dict[str, pd.DataFrame]):
     """Text tables with a 0..n-1 index and ``_row``; read findings."""
@@ -63,16 +69,33 @@ def _prepare(raw: RawSource | dict[str, pd.DataFrame]):
     else:
         tables, read_findings = raw, empty_findings()
         check_structure({name: frame for name, frame in tables.items() if name in TABLES})
-    text = {}
-    for name in TABLES:
-        if name not in tables:
-            continue
-        frame = tables[name].reset_index(drop=True)
-        if "_row" not in frame.columns:
-            frame.insert(0, "_row", pd.array(range(1, len(frame) + 1), dtype="Int64"))
-        cleaned = {c: clean_text(frame[c]) for c in frame.columns if c != "_row"}
-        text[name] = pd.DataFrame({"_row": frame["_row"].astype("Int64"), **cleaned})
+    text = {name: text_table(tables[name]) for name in TABLES if name in tables}
     return text, read_findings
+
+
+def text_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as read -> stripped text (missing tokens NA), 0..n-1 index, ``_row`` first."""
+    frame = frame.reset_index(drop=True)
+    if "_row" not in frame.columns:
+        frame.insert(0, "_row", pd.array(range(1, len(frame) + 1), dtype="Int64"))
+    cleaned = {c: clean_text(frame[c]) for c in frame.columns if c != "_row"}
+    return pd.DataFrame({"_row": frame["_row"].astype("Int64"), **cleaned}, index=frame.index)
+
+
+def run_checks(work: Work, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Run every registered check (but those of the rules in ``skip``) in order; return all
+    findings of ``work`` with the row position ``_pos`` (NA for table-level findings)."""
+    for rule_, check in ordered_checks():
+        if rule_.id in skip:
+            continue
+        found = check(work)
+        if found is not None and len(found):
+            work.findings.append(found)
+    frames = [f for f in work.findings if len(f)]
+    findings = pd.concat(frames, ignore_index=True) if frames else empty_findings()
+    if "_pos" not in findings.columns:
+        findings["_pos"] = pd.NA
+    return findings
 
 
 def _read_finding_positions(read_findings: pd.DataFrame, text: dict) -> pd.DataFrame:
@@ -147,15 +170,8 @@ def validate_tables(
     work = Work(text=text, typed=typed, synonyms=load_synonyms(synonyms))
     work.findings.append(_read_finding_positions(read_findings, text))
     # step 2
-    for _rule, check in ordered_checks():
-        found = check(work)
-        if found is not None and len(found):
-            work.findings.append(found)
+    findings = run_checks(work)
     # step 3
-    frames = [f for f in work.findings if len(f)]
-    findings = pd.concat(frames, ignore_index=True) if frames else empty_findings()
-    if "_pos" not in findings.columns:
-        findings["_pos"] = pd.NA
     accepted, quarantined, reconciliation = _split(work, findings)
     # step 4 (checked inside _split); findings in rule order, then table and row
     order = {r.id: k for k, r in enumerate(ordered_rules())}

@@ -1,0 +1,119 @@
+"""The staging database: a study's tables streamed from their files into DuckDB, chunk by chunk.
+
+A big input is never held in memory as a whole: ``stage_source`` writes every chunk a reader
+yields (``oncorwe.io.readers``) into ``raw.<table>`` of a DuckDB file, and ``table_chunks`` reads
+a staged table back in chunks of a given size, in source row order. DuckDB keeps its own memory
+below ``MEMORY_LIMIT`` and spills to disk beyond it, so the memory an import needs depends on the
+chunk size, not on the size of the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from oncorwe.io.readers import CHUNK_ROWS
+from oncorwe.io.sources import SourceStreams
+
+MEMORY_LIMIT = "512MB"  # DuckDB's buffer limit for imports; it spills to disk beyond it
+Progress = Callable[[str], None]
+
+
+def quote(name: str) -> str:
+    """A DuckDB identifier, quoted (``"`` doubled), for any column or table name."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def connect(path: str | Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
+    """Open (create) a staging database with a bounded buffer pool."""
+    con = duckdb.connect(str(path))
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """True when ``schema.table`` exists."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()[0]
+    return bool(found)
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """Column names of ``schema.table`` in table order."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def append_frame(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame):
+    """Append ``frame`` to ``schema.table`` (created from the first frame); a column the table
+    lacks is added (e.g. ``_extra`` first seen in a later chunk) and matched by name."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+    target = f"{quote(schema)}.{quote(table)}"
+    con.register("_chunk", frame)
+    try:
+        if not table_exists(con, schema, table):
+            con.execute(f"CREATE TABLE {target} AS SELECT * FROM _chunk")
+            return
+        have = set(columns_of(con, schema, table))
+        for column in frame.columns:
+            if column not in have:
+                kind = con.execute(f"SELECT typeof({quote(column)}) FROM _chunk LIMIT 1").fetchone()
+                con.execute(
+                    f"ALTER TABLE {target} ADD COLUMN {quote(column)} "
+                    f"{kind[0] if kind else 'VARCHAR'}"
+                )
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _chunk")
+    finally:
+        con.unregister("_chunk")
+
+
+def table_chunks(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    chunk_rows: int = CHUNK_ROWS,
+    columns: list[str] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """``schema.table`` in chunks of ``chunk_rows`` rows, ordered by ``_row``; at least one
+    (empty) frame. ``columns`` limits the columns read."""
+    wanted = ", ".join(quote(c) for c in columns) if columns else "*"
+    cursor = con.cursor()
+    try:
+        query = f"SELECT {wanted} FROM {quote(schema)}.{quote(table)} ORDER BY _row"
+        reader = cursor.sql(query).to_arrow_reader(chunk_rows)
+        yielded = False
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            yielded = True
+            yield batch.to_pandas()
+        if not yielded:
+            yield reader.schema.empty_table().to_pandas()
+    finally:
+        cursor.close()
+
+
+def stage_source(
+    source: SourceStreams, con: duckdb.DuckDBPyConnection, progress: Progress = lambda s: None
+) -> dict[str, int]:
+    """Write every table of ``source`` into ``raw.<table>``; return rows staged per table."""
+    counts = {}
+    for name, stream in source.streams.items():
+        progress(f"reading {name}")
+        counts[name] = 0
+        for chunk in stream.chunks:
+            append_frame(con, "raw", name, chunk)
+            counts[name] += len(chunk)
+            if counts[name]:
+                progress(f"reading {name}: {counts[name]:,} rows")
+    return counts

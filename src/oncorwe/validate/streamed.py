@@ -1,0 +1,245 @@
+"""Validate a staged study in chunks: the same rules and results as ``validate_tables``, in
+memory that does not grow with the size of the tables.
+
+The study's tables are in a staging database (``oncorwe.io.staging``, schema ``raw``). Each table
+is read back in chunks of ``chunk_rows`` rows; every row rule runs on the chunk
+(``tables.run_checks``), the whole-table rules run once (``whole_table``), and the split into
+accepted and quarantined rows is done in DuckDB. Tables are checked patients first (the cross-
+table rules need the accepted patients), then lesions (tumour assessments need their keys).
+
+Schemas written: ``typed`` and ``checked`` (every row typed / as text after the checks),
+``accepted``, ``quarantine`` and ``work.findings`` (with each finding's rule order ``_order``
+and arrival ``_seq``, so that they sort exactly as ``validate_tables`` sorts them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from oncorwe.io.deidentify import dropped_findings
+from oncorwe.io.readers import CHUNK_ROWS
+from oncorwe.io.schema import TABLES
+from oncorwe.io.sources import FINDING_COLUMNS
+from oncorwe.io.staging import append_frame, quote, table_chunks, table_exists
+from oncorwe.validate.checks_values import identifier_findings, load_synonyms
+from oncorwe.validate.identifiers import detect_identifiers
+from oncorwe.validate.rules import Context, Work, ordered_rules
+from oncorwe.validate.tables import RECONCILIATION_COLUMNS, Reconciled, run_checks, text_table
+from oncorwe.validate.whole_table import (
+    conventional_units,
+    duplicate_findings,
+    identifier_sample,
+    lesion_keys,
+    patient_context,
+)
+
+# rules computed on the whole table (whole_table), not on each chunk
+WHOLE_TABLE_RULES = frozenset(
+    {"table.duplicate_row", "table.unique_key", "privacy.identifier_column"}
+)
+FIRST = ("patients", "lesions")
+SORTED_FINDINGS = (
+    'SELECT "table", row, "column", value, rule, severity, message FROM work.findings '
+    '{where} ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
+)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StagedValidation(Reconciled):
+    """What validating a staged study found; the findings stay in the staging database.
+
+    Attributes
+    ----------
+    reconciliation : ``table, read, accepted, quarantined`` with read = accepted + quarantined.
+    n_findings, n_errors : how many findings, and how many of them are errors.
+    dropped : findings of the identifier columns dropped (``privacy.identifier_column_dropped``).
+    """
+
+    reconciliation: pd.DataFrame
+    n_findings: int
+    n_errors: int
+    dropped: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when no error was found (warnings allowed)."""
+        return self.n_errors == 0
+
+
+class _Findings:
+    """Appends findings to ``work.findings`` with their rule order and arrival number."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.seq = 0
+        self.order = {r.id: k for k, r in enumerate(ordered_rules())}
+
+    def add(self, found: pd.DataFrame | list[dict] | None) -> None:
+        frame = pd.DataFrame(found) if isinstance(found, list) else found
+        if frame is None or frame.empty:
+            if not table_exists(self.con, "work", "findings"):
+                self._append(pd.DataFrame({c: [] for c in FINDING_COLUMNS}))
+            return
+        self._append(frame)
+
+    def _append(self, frame: pd.DataFrame) -> None:
+        out = pd.DataFrame(
+            {
+                c: pd.array(frame[c].astype(object).where(frame[c].notna(), None), dtype="string")
+                for c in FINDING_COLUMNS
+                if c != "row"
+            }
+        )
+        out.insert(1, "row", pd.array(frame["row"].astype(object), dtype="Int64"))
+        out["_order"] = pd.array(frame["rule"].map(self.order), dtype="Int64")
+        out["_seq"] = pd.array(range(self.seq, self.seq + len(out)), dtype="Int64")
+        self.seq += len(out)
+        append_frame(self.con, "work", "findings", out)
+
+
+def _drop_identifiers(con, names, findings: _Findings, chunk_rows: int) -> pd.DataFrame:
+    rows = []
+    for name in names:
+        found = detect_identifiers(identifier_sample(con, name, chunk_rows, False), table=name)
+        for column in found["column"]:
+            con.execute(f"ALTER TABLE raw.{quote(name)} DROP COLUMN {quote(column)}")
+        rows += dropped_findings(name, found)
+    findings.add(rows)
+    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+
+
+def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: int) -> None:
+    for chunk in table_chunks(con, "raw", name, chunk_rows):
+        text = text_table(chunk)
+        work = Work(text={name: text}, typed={name: text.copy()}, synonyms=synonyms)
+        work.context = context
+        findings.add(run_checks(work, skip=WHOLE_TABLE_RULES).drop(columns="_pos"))
+        append_frame(con, "typed", name, work.typed[name])
+        append_frame(con, "checked", name, work.text[name])
+    findings.add(duplicate_findings(con, name))
+
+
+def _split(con, name: str) -> tuple[int, int, int]:
+    errors = (
+        f"FROM work.findings WHERE \"table\" = '{name}' AND severity = 'error' AND row IS NOT NULL"
+    )
+    con.execute("CREATE SCHEMA IF NOT EXISTS accepted")
+    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute(
+        f"CREATE TABLE accepted.{quote(name)} AS SELECT * FROM typed.{quote(name)} "
+        f"WHERE _row NOT IN (SELECT DISTINCT row {errors}) ORDER BY _row"
+    )
+    con.execute(
+        f"CREATE TABLE quarantine.{quote(name)} AS SELECT c.*, r._rules "
+        f"FROM checked.{quote(name)} c JOIN (SELECT row, string_agg(rule, ';' ORDER BY _order) "
+        f"AS _rules FROM (SELECT DISTINCT row, rule, _order {errors}) GROUP BY row) r "
+        "ON c._row = r.row ORDER BY c._row"
+    )
+    (read,) = con.execute(f"SELECT count(*) FROM checked.{quote(name)}").fetchone()
+    (kept,) = con.execute(f"SELECT count(*) FROM accepted.{quote(name)}").fetchone()
+    (held,) = con.execute(f"SELECT count(*) FROM quarantine.{quote(name)}").fetchone()
+    if read != kept + held:  # an internal invariant, not input validation
+        raise RuntimeError(f"{name}: row counts do not reconcile: {read} != {kept} + {held}")
+    return read, kept, held
+
+
+def validate_staged(
+    con: duckdb.DuckDBPyConnection,
+    read_notes: list[dict],
+    *,
+    synonyms: str | Path | pd.DataFrame | None = None,
+    drop_identifiers: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress = lambda stage: None,
+) -> StagedValidation:
+    """Validate the tables staged in ``raw`` (see the module docstring).
+
+    Parameters
+    ----------
+    con : the staging database.
+    read_notes : the read findings (``SourceStreams.read_notes``).
+    synonyms : extra category synonyms, as for ``validate_tables``.
+    drop_identifiers : drop identifier-like extra columns from ``raw`` first (the pipeline's
+        privacy guard, as ``oncorwe.io.deidentify.drop_identifier_columns``).
+    chunk_rows : rows per chunk.
+
+    Notes
+    -----
+    Steps: 1. read findings; identifier columns dropped or flagged; 2. the lab-unit decision
+    of every column; 3. patients, then lesions, then the other tables, chunk by chunk, each
+    followed by its duplicate and key rules; 4. split, reconcile, count.
+    """
+    # step 1
+    names = [n for n in (*FIRST, *TABLES) if table_exists(con, "raw", n)]
+    names = list(dict.fromkeys(names))
+    findings = _Findings(con)
+    findings.add(read_notes)
+    dropped = (
+        _drop_identifiers(con, names, findings, chunk_rows)
+        if drop_identifiers
+        else pd.DataFrame(columns=list(FINDING_COLUMNS))
+    )
+    found = {
+        n: detect_identifiers(identifier_sample(con, n, chunk_rows, True), table=n) for n in names
+    }
+    findings.add(identifier_findings(found))
+    # step 2
+    context = Context(conventional_units=conventional_units(con, chunk_rows))
+    mapping = load_synonyms(synonyms)
+    # step 3
+    for name in names:
+        progress(f"validating {name}")
+        _check_table(con, name, context, mapping, findings, chunk_rows)
+        if name == "patients":
+            ids, accepted = patient_context(con)
+            context = Context(context.conventional_units, ids, accepted, context.lesion_keys)
+        if name == "lesions":
+            context = Context(
+                context.conventional_units,
+                context.patient_ids,
+                context.accepted_patients,
+                lesion_keys(con),
+            )
+    # step 4
+    counts = {name: _split(con, name) for name in names}
+    rows = [(n, *counts[n]) for n in TABLES if n in counts]
+    reconciliation = pd.DataFrame(rows, columns=list(RECONCILIATION_COLUMNS))
+    total, errors = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE severity = 'error') FROM work.findings"
+    ).fetchone()
+    return StagedValidation(reconciliation, int(total), int(errors), dropped)
+
+
+def staged_findings(
+    con: duckdb.DuckDBPyConnection, chunk_rows: int = CHUNK_ROWS, strict: bool = False
+) -> Iterator[pd.DataFrame]:
+    """The findings in ``validate_tables`` order, in chunks; ``strict``: only those of the
+    first rule (in check order) with errors, as ``first_error_class``."""
+    where = ""
+    if strict:
+        where = (
+            "WHERE severity = 'error' AND rule = (SELECT rule FROM work.findings "
+            "WHERE severity = 'error' ORDER BY _order, _seq LIMIT 1)"
+        )
+    cursor = con.cursor()
+    try:
+        reader = cursor.sql(SORTED_FINDINGS.format(where=where)).to_arrow_reader(chunk_rows)
+        yielded = False
+        for batch in reader:
+            yielded = True
+            yield _finding_dtypes(batch.to_pandas())
+        if not yielded:
+            yield _finding_dtypes(reader.schema.empty_table().to_pandas())
+    finally:
+        cursor.close()
+
+
+def _finding_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({c: object for c in frame.columns if c != "row"})
+    return frame.astype({"row": "Int64"})

@@ -1,0 +1,165 @@
+"""The rules that look at a whole table, for validation in chunks (``oncorwe.validate.streamed``).
+
+Most rules judge one row at a time and run on each chunk as they are. A few need the whole
+table or another table; for a staged study (``oncorwe.io.staging``) they are computed here, in
+DuckDB or over a bounded sample, with the same results as on the table in memory:
+
+- the unit of a lab column (its median, ``checks_values.check_lab_units``);
+- exact and conflicting duplicates (window functions over the typed table);
+- identifier-like columns (the first ``identifiers.SAMPLE_SIZE`` non-empty values);
+- the context of the cross-table rules: patient ids, accepted patients, lesion keys.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from oncorwe.io.schema import TABLES
+from oncorwe.io.staging import append_frame, columns_of, quote, table_chunks, table_exists
+from oncorwe.io.store import contract_dtypes
+from oncorwe.validate.checks_columns import duplicate_row_findings, unique_key_findings
+from oncorwe.validate.checks_values import (
+    UNIT_RULES,
+    column_is_conventional,
+    plain_numbers,
+    unit_targets,
+)
+from oncorwe.validate.coerce import clean_text
+from oncorwe.validate.identifiers import SAMPLE_SIZE
+from oncorwe.validate.tables import text_table
+
+PATIENT_DATES = ("death_date", "diagnosis_date")  # what the cross-table rules read
+
+
+def conventional_units(con: duckdb.DuckDBPyConnection, chunk_rows: int) -> frozenset:
+    """(table, column, lab) whose plain numbers are in conventional units, decided on every
+    row of the staged table (count and median in DuckDB)."""
+    unit_columns = {spec[0] for spec in UNIT_RULES}
+    for name in ("patients", "labs"):
+        if not table_exists(con, "raw", name):
+            continue
+        wanted = [c for c in columns_of(con, "raw", name) if c in unit_columns | {"test", "value"}]
+        if not wanted:
+            continue
+        for chunk in table_chunks(con, "raw", name, chunk_rows, ["_row", *wanted]):
+            text = {name: text_table(chunk)}
+            for table, column, mask, spec in unit_targets(text):
+                plain = plain_numbers(text[table][column], mask).dropna()
+                target = "\t".join((table, column, spec[0]))
+                values = pd.DataFrame({"target": target, "value": plain.astype("float64")})
+                append_frame(con, "work", "unit_values", values)
+    if not table_exists(con, "work", "unit_values"):
+        return frozenset()
+    thresholds = {spec[0]: spec[4] for spec in UNIT_RULES}
+    rows = con.execute(
+        "SELECT target, count(value), median(value) FROM work.unit_values GROUP BY target"
+    ).fetchall()
+    decided = set()
+    for target, count, median in rows:
+        table, column, lab = target.split("\t")
+        if median is not None and column_is_conventional(count, median, thresholds[lab]):
+            decided.add((table, column, lab))
+    return frozenset(decided)
+
+
+def identifier_sample(
+    con: duckdb.DuckDBPyConnection, name: str, chunk_rows: int, cleaned: bool
+) -> pd.DataFrame:
+    """The first ``SAMPLE_SIZE`` non-empty values of every extra column of ``raw.<name>``
+    (as read, or cleaned as the validator sees them), each column padded with NA."""
+    contract = set(TABLES[name].column_names)
+    candidates = [
+        c for c in columns_of(con, "raw", name) if not c.startswith("_") and c not in contract
+    ]
+    sample: dict[str, list] = {c: [] for c in candidates}
+    if not candidates:
+        return pd.DataFrame()
+    for chunk in table_chunks(con, "raw", name, chunk_rows, ["_row", *candidates]):
+        for column in candidates:
+            if len(sample[column]) >= SAMPLE_SIZE:
+                continue
+            values = chunk[column].astype("string")
+            values = clean_text(values) if cleaned else values
+            values = values.dropna()
+            values = values[values.str.strip() != ""]
+            sample[column] += list(values.head(SAMPLE_SIZE - len(sample[column])))
+        if all(len(v) >= SAMPLE_SIZE for v in sample.values()):
+            break
+    return pd.DataFrame({c: pd.Series(v, dtype="string") for c, v in sample.items()})
+
+
+def duplicate_findings(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame | None:
+    """``table.duplicate_row`` and ``table.unique_key`` over the whole typed table."""
+    present = columns_of(con, "typed", name)
+    columns = [c for c in TABLES[name].column_names if c in present]
+    if not columns:
+        return None
+    key = list(TABLES[name].key)
+    has_key = bool(key) and set(key) <= set(present)
+    every = ", ".join(f"t.{quote(c)}" for c in columns)
+    windows = [
+        f"row_number() OVER (PARTITION BY {every} ORDER BY t._row) AS n_all",
+        f"first_value(t._row) OVER (PARTITION BY {every} ORDER BY t._row) AS first_all",
+    ]
+    texts = ""
+    if has_key:
+        by_key = ", ".join(f"t.{quote(c)}" for c in key)
+        complete = " AND ".join(f"t.{quote(c)} IS NOT NULL" for c in key)
+        windows += [
+            f"row_number() OVER (PARTITION BY {by_key} ORDER BY t._row) AS n_key",
+            f"first_value(t._row) OVER (PARTITION BY {by_key} ORDER BY t._row) AS first_key",
+            f"({complete}) AS complete",
+        ]
+        texts = ", " + ", ".join(f"c.{quote(k)}" for k in key)
+    conflict = " OR (n_key > 1 AND complete AND n_all = 1)" if has_key else ""
+    found = con.execute(
+        f"SELECT * FROM (SELECT t._row, {', '.join(windows)}{texts} "
+        f"FROM typed.{quote(name)} t JOIN checked.{quote(name)} c ON c._row = t._row) "
+        f"WHERE n_all > 1{conflict} ORDER BY _row"
+    ).df()
+    if found.empty:
+        return None
+    text = found[["_row", *(key if has_key else [])]].astype({"_row": "Int64"})
+    text = text.astype({k: "string" for k in key if k in text.columns})
+    parts = [duplicate_row_findings(name, text, found["n_all"] > 1, found["first_all"])]
+    if has_key:
+        mask = (found["n_key"] > 1) & found["complete"] & (found["n_all"] == 1)
+        parts.append(unique_key_findings(name, text, mask, key, found["first_key"]))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def _error_rows(name: str) -> str:
+    return (
+        'SELECT DISTINCT row FROM work.findings WHERE "table" = \''
+        + name
+        + "' AND severity = 'error' AND row IS NOT NULL"
+    )
+
+
+def patient_context(con: duckdb.DuckDBPyConnection) -> tuple[pd.Index, pd.DataFrame]:
+    """Every patient id (cleaned text) and the accepted patients (first row per id) with the
+    dates the cross-table rules read, indexed by patient_id."""
+    ids = con.execute(
+        "SELECT DISTINCT patient_id FROM checked.patients WHERE patient_id IS NOT NULL"
+    ).fetchall()
+    dates = [c for c in PATIENT_DATES if c in columns_of(con, "typed", "patients")]
+    selected = ", ".join(["_row", "patient_id", *dates])
+    accepted = con.execute(
+        f"SELECT {selected} FROM typed.patients WHERE _row NOT IN ({_error_rows('patients')}) "
+        "AND patient_id IS NOT NULL ORDER BY _row"
+    ).df()
+    accepted = contract_dtypes("patients", accepted)
+    accepted = accepted.drop_duplicates("patient_id").set_index("patient_id")
+    return pd.Index([i[0] for i in ids], dtype=object), accepted.drop(columns="_row")
+
+
+def lesion_keys(con: duckdb.DuckDBPyConnection) -> pd.MultiIndex | None:
+    """(patient_id, assessment_date) of every typed lesion row."""
+    if not table_exists(con, "typed", "lesions"):
+        return None
+    if not {"patient_id", "assessment_date"} <= set(columns_of(con, "typed", "lesions")):
+        return None
+    keys = con.execute("SELECT DISTINCT patient_id, assessment_date FROM typed.lesions").df()
+    return pd.MultiIndex.from_frame(contract_dtypes("lesions", keys))
