@@ -85,7 +85,7 @@ def validate(
         errors.print(f"[bold red]Error:[/bold red] cannot write {FINDINGS_FILE}: {exc}")
         raise typer.Exit(EXIT_UNREADABLE) from None
     total, n_errors = intake.written
-    if total:
+    if total and show > 0:
         console.print(findings_table(intake.shown, show, total))
     for line in intake.validation.reconciliation_lines():
         console.print(line, highlight=False)

@@ -19,9 +19,11 @@ opens a network connection). Measured on a 1e6-row file: see docs/benchmarks.md.
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,21 +86,49 @@ def _header_names(cells: list[str | None]) -> list[str]:
 def _frame(header: list[str], rows: list[list], row_numbers: list[int]) -> pd.DataFrame:
     """Build the text frame; extra fields beyond the header go to ``_extra``."""
     width = len(header)
-    body = [r[:width] + [None] * (width - len(r)) for r in rows]
-    frame = pd.DataFrame(body, columns=header, dtype="string")
+    ragged = any(len(r) != width for r in rows)
+    body = [r[:width] + [None] * (width - len(r)) for r in rows] if ragged else rows
+    columns = list(zip(*body, strict=True)) if body else [()] * width
+    frame = pd.DataFrame(
+        {k: pd.array(list(c), dtype="string") for k, c in enumerate(columns)},
+        index=pd.RangeIndex(len(rows)),
+    )
+    frame.columns = header
     frame = frame.mask(frame.apply(lambda s: s.str.strip() == ""))
-    extra = [None if len(r) <= width else "|".join(str(v) for v in r[width:]) for r in rows]
-    if any(e is not None for e in extra):
-        frame["_extra"] = pd.array(extra, dtype="string")
+    if ragged:
+        extra = [None if len(r) <= width else "|".join(str(v) for v in r[width:]) for r in rows]
+        if any(e is not None for e in extra):
+            frame["_extra"] = pd.array(extra, dtype="string")
     frame.insert(0, "_row", pd.array(row_numbers, dtype="Int64"))
     return frame
+
+
+def _is_empty(record: list) -> bool:
+    try:
+        return not "".join(record).strip()
+    except TypeError:  # Excel cells may be None
+        return all(v is None or str(v).strip() == "" for v in record)
+
+
+@contextmanager
+def _no_cycle_collector():
+    """Pause Python's cyclic garbage collector while a chunk is built: records hold no cycles
+    (reference counting frees them), and collecting a million new lists costs more than
+    parsing them (measured: 10.7 s -> 4.2 s for 1e6 CSV rows)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _keep_records(table: str, records, width: int, empty: list[int], notes: list[dict]):
     """Keep non-empty records (report ragged ones); collect the numbers of empty ones."""
     rows, numbers = [], []
     for number, record in records:
-        if all(v is None or str(v).strip() == "" for v in record):
+        if _is_empty(record):
             empty.append(number)
             continue
         if len(record) != width:
@@ -141,10 +171,12 @@ def _chunks(
     empty: list[int] = []
     yielded = False
     while True:
-        batch = list(itertools.islice(records, chunk_rows))
-        rows, numbers = _keep_records(table, batch, len(header), empty, notes)
-        if rows or not yielded:
-            yield _frame(header, rows, numbers)
+        with _no_cycle_collector():
+            batch = list(itertools.islice(records, chunk_rows))
+            rows, numbers = _keep_records(table, batch, len(header), empty, notes)
+            frame = _frame(header, rows, numbers) if rows or not yielded else None
+        if frame is not None:
+            yield frame
             yielded = True
         if not batch or chunk_rows is None:
             break

@@ -17,8 +17,8 @@ import pandas as pd
 
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.sources import SourceStreams
+from oncorwe.io.store import MEMORY_LIMIT
 
-MEMORY_LIMIT = "512MB"  # DuckDB's buffer limit for imports; it spills to disk beyond it
 Progress = Callable[[str], None]
 
 
@@ -32,6 +32,7 @@ def connect(path: str | Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDB
     con = duckdb.connect(str(path))
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

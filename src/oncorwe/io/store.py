@@ -34,6 +34,7 @@ from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import RawSource, SourceFile
 
 SCHEMAS = ("raw", "accepted", "quarantine")
+MEMORY_LIMIT = "128MB"  # DuckDB's buffer limit; it spills to disk beyond it
 _DTYPES = {"date": "datetime64[ns]", "int": "Int64", "num": "float64", "bool": "boolean"}
 
 
@@ -99,6 +100,9 @@ class StudyStore:
                 f"{self.path} cannot be opened as a study store ({exc}). Give a new file name "
                 "or an existing study.duckdb that no other program has open."
             ) from None
+        # bounded buffer pool (imports copy tables larger than memory); no progress bar on stderr
+        self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self.connection.execute("SET enable_progress_bar = false")
         if not read_only:
             self._create_log()
 

@@ -1,0 +1,112 @@
+"""Import memory and time: streamed intake (``oncorwe validate``) vs validation in memory.
+
+Usage::
+
+    python benchmarks/intake.py                      # N = 1e5 .. 3e6 adverse-event rows
+    python benchmarks/intake.py --rows 100000 300000  # other sizes
+
+Each measurement runs in a fresh Python process and reports that process's peak resident memory
+(``ru_maxrss``) and wall time. The study is the seed twin with an ``adverse_events.csv`` of N
+rows (seven of them break the grade rule). "streamed" is ``oncorwe validate`` (read, stage into
+DuckDB, validate in chunks of 50,000 rows, write validation.csv); "in memory" is
+``validate_tables(read_source(...))``, the API for tables that fit in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def make_study(folder: Path, rows: int) -> Path:
+    """The seed twin with ``rows`` adverse events on the patients' last contact dates."""
+    from oncorwe.synth import seed_twin_path
+
+    data = folder / f"study_{rows}"
+    shutil.copytree(seed_twin_path(), data)
+    patients = pd.read_csv(data / "patients.csv")
+    ids = patients["patient_id"].to_numpy()
+    onset = dict(zip(ids, patients["last_contact_date"], strict=True))
+    rng = np.random.default_rng(1)
+    grades = rng.integers(1, 6, size=rows).astype(object)
+    grades[:7] = "9"
+    who = ids[rng.integers(0, len(ids), size=rows)]
+    pd.DataFrame(
+        {
+            "patient_id": who,
+            "term": pd.Series(np.arange(rows)).map("Event {:08d}".format).to_numpy(),
+            "grade": grades,
+            "onset_date": pd.Series(who).map(onset).to_numpy(),
+        }
+    ).to_csv(data / "adverse_events.csv", index=False)
+    return data
+
+
+def one(mode: str, data: str, out: str) -> None:
+    """Run one measurement in this process and print ``seconds peak_mb``."""
+    start = time.perf_counter()
+    if mode == "streamed":
+        from oncorwe.cli import main
+
+        main(["validate", data, "--out", out, "--show", "0"])
+    else:
+        from oncorwe.io.sources import read_source
+        from oncorwe.validate import validate_tables
+
+        validate_tables(read_source(data))
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{seconds:.2f} {peak_mb:.0f}")
+
+
+def measure(mode: str, data: Path, out: Path) -> tuple[float, float]:
+    run = subprocess.run(
+        [sys.executable, __file__, "--one", mode, str(data), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, peak = run.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(peak)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000, 3_000_000]
+    )
+    parser.add_argument("--one", nargs=3, metavar=("MODE", "DATA", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(*args.one)
+        return
+    print(
+        "| AE rows | CSV size | streamed: time | streamed: peak memory | in memory: time | "
+        "in memory: peak memory |"
+    )
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in args.rows:
+            data = make_study(Path(tmp), rows)
+            size = (data / "adverse_events.csv").stat().st_size / 1e6
+            s_time, s_peak = measure("streamed", data, Path(tmp) / f"out_{rows}")
+            m_time, m_peak = measure("memory", data, Path(tmp) / f"mem_{rows}")
+            print(
+                f"| {rows:,} | {size:.0f} MB | {s_time:.1f} s | {s_peak:.0f} MB | "
+                f"{m_time:.1f} s | {m_peak:.0f} MB |",
+                flush=True,
+            )
+            shutil.rmtree(data)
+
+
+if __name__ == "__main__":
+    main()
