@@ -4,9 +4,11 @@ size of the input files.
 ``take_in`` is what ``oncorwe validate`` and ``oncorwe run`` call. The tables are streamed from
 their files into a temporary staging database (``oncorwe.io.staging``), validated there chunk by
 chunk (``oncorwe.validate.streamed``), and copied into the study store in one transaction
-(``StudyStore.write_staged``). The findings are written to ``validation.csv`` in chunks. The
-staging database is deleted afterwards; it is made next to the outputs (``work_dir``), because
-it holds a copy of the input.
+(``StudyStore.write_staged``). The findings are written to ``validation.csv`` in chunks.
+
+The staging database holds a copy of the input as read (identifier columns included until they
+are dropped), so it lives in the system's temporary folder (``TMPDIR``), never next to the
+outputs, and is deleted when the intake ends, whether it succeeds or fails.
 """
 
 from __future__ import annotations

@@ -102,7 +102,6 @@ def run_study(
         findings_path=out / "validation.csv",
         encoding=encoding,
         drop_identifiers=not protocol.privacy.allow_identifiers,
-        work_dir=out,
         progress=progress,
     )
     make_store_reproducible(store_path)

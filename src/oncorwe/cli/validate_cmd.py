@@ -74,7 +74,6 @@ def validate(
                 strict=strict,
                 encoding=encoding,
                 synonyms=synonyms,
-                work_dir=out,
                 show=show,
                 progress=lambda stage: status.update(_STAGES.get(stage, stage)),
             )
