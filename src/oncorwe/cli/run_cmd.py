@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from oncorwe.pipeline import STAGES, RunSummary, run_study
 from oncorwe.protocol import builtin_protocols, load_protocol
 from oncorwe.synth import seed_twin_path
+
+if TYPE_CHECKING:
+    from oncorwe.pipeline import RunSummary
 
 console = Console()
 
@@ -29,6 +32,10 @@ STAGE_LABELS = {
 def _run_with_progress(
     data: Path, protocol_name: str, out: Path, synthetic: bool, encoding: str | None
 ) -> RunSummary:
+    # imported here: the analysis and report stack (scipy, matplotlib, ...) takes seconds to
+    # load, and `oncorwe validate` or `--help` do not need it
+    from oncorwe.pipeline import STAGES, run_study
+
     protocol = load_protocol(protocol_name)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
