@@ -1,11 +1,15 @@
 """ADaM-shaped datasets carry CDISC variable names and the derived values unchanged."""
 
+import dataclasses
+
+import pandas as pd
 import pytest
 from tests.small_study import accepted_tables
 
 from oncorwe.analysis import adam
 from oncorwe.analysis.study import analyse_study
 from oncorwe.protocol import load_protocol
+from oncorwe.protocol.model import Safety
 
 
 @pytest.fixture(scope="module")
@@ -32,3 +36,25 @@ def test_adrs_adae_adsl(data):
     sl = adam.adsl(data.adsl)
     assert {"USUBJID", "TRTSDT", "AGE", "AGEU", "SEX"} <= set(sl.columns)
     assert len(sl) == 3
+
+
+def test_adae_trtemfl_follows_the_safety_window():
+    base = load_protocol("hcc-rt-ici")
+    outputs, data, _ = analyse_study(accepted_tables(), base)
+    flag = adam.adae(data.adae).set_index(["USUBJID", "AEDECOD"])["TRTEMFL"]
+    # P6's fatigue began before day 0: in ADAE, TRTEMFL null, and in no safety table
+    assert flag[("P6", "Fatigue")] is pd.NA
+    assert flag[("P2", "Dermatitis radiation")] == "Y"
+    terms = outputs.tables["adverse_events"].set_index("term")
+    assert "Fatigue" not in terms.index and terms.loc["Dermatitis radiation", "any_n"] == 3
+    # P2's last dose = RT end 2019-12-05; dermatitis on 2019-12-20 = last dose + 15 days
+    short = dataclasses.replace(base, safety=Safety(treatment_emergent_days_after_last_dose=10))
+    outputs, data, _ = analyse_study(accepted_tables(), short)
+    flag = adam.adae(data.adae).set_index(["USUBJID", "AEDECOD"])["TRTEMFL"]
+    assert flag[("P2", "Dermatitis radiation")] is pd.NA
+    assert outputs.tables["adverse_events"].set_index("term").loc[
+        "Dermatitis radiation", "any_n"] == 2  # fmt: skip
+    assert outputs.results["safety"]["any_grade_any"]["n"] == 2  # P2 had no other AE
+    # the report's methods table shows the window
+    methods = [tuple(row[:2]) for row in outputs.methods]
+    assert ("safety.treatment_emergent_days_after_last_dose", "10") in methods

@@ -84,3 +84,39 @@ def test_missing_file_and_bad_toml(tmp_path):
     bad.write_text("[study\n")
     with pytest.raises(ProtocolError, match="not valid TOML"):
         load_protocol(bad)
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [("30", 30), ("90", 90), ("0", 0), ('"none"', None), ('""', None), (None, None)],
+)
+def test_treatment_emergent_window(tmp_path, written, expected):
+    path = tmp_path / "window.toml"
+    text = (
+        '[study]\nname = "x"\ntitle = "X"\n[eligibility]\n'
+        "enrolment_start = 2019-01-01\nenrolment_end = 2020-12-31\n[safety]\n"
+    )
+    if written is not None:
+        text += f"treatment_emergent_days_after_last_dose = {written}\n"
+    path.write_text(text)
+    p = load_protocol(path)
+    assert p.safety.treatment_emergent_days_after_last_dose == expected
+    row = [r for r in p.methods_rows() if r[0] == "safety.treatment_emergent_days_after_last_dose"]
+    assert row[0][1] == ("none" if expected is None else str(expected))
+
+
+@pytest.mark.parametrize("written", ["-1", '"thirty"', "30.0", "true"])
+def test_treatment_emergent_window_refused(tmp_path, written):
+    path = tmp_path / "window.toml"
+    path.write_text(
+        '[study]\nname = "x"\ntitle = "X"\n[eligibility]\n'
+        "enrolment_start = 2019-01-01\nenrolment_end = 2020-12-31\n[safety]\n"
+        f"treatment_emergent_days_after_last_dose = {written}\n"
+    )
+    with pytest.raises(ProtocolError, match="treatment_emergent_days_after_last_dose"):
+        load_protocol(path)
+
+
+def test_builtin_treatment_emergent_window_has_no_end():
+    # the reference study's abstract states no window: every AE from day 0 on counts
+    assert load_protocol("hcc-rt-ici").safety.treatment_emergent_days_after_last_dose is None

@@ -77,7 +77,9 @@ def adrs(frame: pd.DataFrame) -> pd.DataFrame:
 
 def adae(frame: pd.DataFrame) -> pd.DataFrame:
     """Worst grade per subject and term: ``AEDECOD``, ``AEBODSYS`` (CTCAE v5.0 SOC), ``ATOXGRN``
-    and ``ATOXGR``, ``ASTDT`` (first onset), ``TRTEMFL = Y`` (all are treatment-emergent)."""
+    and ``ATOXGR``, ``ASTDT`` (first onset), ``TRTEMFL`` = ``Y`` for treatment-emergent rows and
+    null otherwise (``treatment_emergent``, protocol safety window; all ``Y`` without it)."""
+    emergent = frame.get("treatment_emergent", pd.Series(True, index=frame.index))
     out = pd.DataFrame(
         {
             "USUBJID": frame["patient_id"],
@@ -86,7 +88,7 @@ def adae(frame: pd.DataFrame) -> pd.DataFrame:
             "ATOXGRN": frame["worst_grade"],
             "ATOXGR": frame["worst_grade"].astype("string"),
             "ASTDT": frame["first_onset_date"],
-            "TRTEMFL": "Y",
+            "TRTEMFL": emergent.astype(bool).map({True: "Y", False: pd.NA}).astype("string"),
         }
     )
     out.insert(0, "STUDYID", STUDYID)

@@ -54,7 +54,7 @@ from oncorwe.derive.new_therapy import derive_new_therapy
 from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.time_to_event import derive_time_to_event
 from oncorwe.derive.timeline import derive_timeline
-from oncorwe.derive.toxicity import derive_worst_grade
+from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.protocol import Protocol
 from oncorwe.results import StudyOutputs
@@ -64,7 +64,12 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class AnalysisDatasets:
-    """ADaM-shaped per-patient datasets (written as Parquet for reuse in R or SAS)."""
+    """ADaM-shaped per-patient datasets (written as Parquet for reuse in R or SAS).
+
+    ``adae`` holds the worst grade per patient and term of every adverse event, with
+    ``treatment_emergent`` (ADAE ``TRTEMFL``); safety tables count only the treatment-emergent
+    rows (``oncorwe.derive.toxicity.treatment_emergent``).
+    """
 
     adsl: pd.DataFrame
     adtte: pd.DataFrame
@@ -107,7 +112,7 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
         (adrs["criteria"] == protocol.response.criteria)
         & (adrs["confirmed"] == protocol.response.confirmation)
     ]
-    adae = derive_worst_grade(con)
+    adae = derive_worst_grade(con, protocol, treatment_emergent_only=False)
     adsl = assemble_adsl(
         derive_baseline(con),
         derive_rt_summary(con, protocol),
@@ -115,7 +120,7 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
         adtte,
         primary,
         derive_failure_sites(con),
-        adae,
+        treatment_emergent(adae),
     )
     return AnalysisDatasets(
         adsl=adsl,
@@ -156,7 +161,8 @@ def analyse_study(
         ignore_index=True,
     )
     by_criteria = response_by_criteria(response)
-    ae_table = adverse_events_by_term(data.adae, n)  # summarize_adverse_events + _pct columns
+    te_adae = treatment_emergent(data.adae)  # safety tables count treatment-emergent AEs only
+    ae_table = adverse_events_by_term(te_adae, n)  # summarize_adverse_events + _pct columns
     curves = survival_curves(data.adsl, protocol)
     survival = survival_results(curves, protocol)
     results = {
@@ -178,8 +184,8 @@ def analyse_study(
                 "pct": 100.0 * data.adsl["in_field_recurrence"].fillna(False).sum() / n,
             }
         },
-        "safety": safety_results(data.adae, ae_table, n),
-        "ae_term_findings": unmapped_term_findings(data.adae).to_dict(orient="records"),
+        "safety": safety_results(te_adae, ae_table, n),
+        "ae_term_findings": unmapped_term_findings(te_adae).to_dict(orient="records"),
         "attrition": cohort.attrition.to_dict(orient="records"),
     }
     results["response"].update(lesion_response_results(lesion, by_criteria))
@@ -206,7 +212,7 @@ def analyse_study(
         "survival": median_table(survival),
         "landmarks": landmark_table(survival),
         "adverse_events": ae_table,
-        "adverse_events_by_soc": adverse_events_by_soc(data.adae, n),
+        "adverse_events_by_soc": adverse_events_by_soc(te_adae, n),
         "subgroups": subgroup_survival(data.adsl, protocol),
         "swimmer": swimmer_table(data.timeline, data.adsl),
         "eqd2": eqd2_table(data.adsl),

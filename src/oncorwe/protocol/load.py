@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import types
 from dataclasses import fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from oncorwe.errors import ProtocolError
 from oncorwe.protocol.model import (
@@ -37,6 +38,8 @@ SECTIONS = {
     "privacy": Privacy,
 }
 REQUIRED_SECTIONS = ("study", "eligibility")
+# TOML has no null: an optional setting (``int | None``) is left out, or written as one of these
+NO_VALUE = ("", "none")
 MAX_PROTOCOL_BYTES = 1_000_000  # a protocol is a page of settings; anything larger is refused
 
 
@@ -115,6 +118,8 @@ def _section(cls, name: str, values: Any, source: str):
     for key, value in values.items():
         if isinstance(value, list):
             value = tuple(value)
+        if _optional(hints[key]) and isinstance(value, str) and value.strip().lower() in NO_VALUE:
+            value = None
         if not _has_type(value, hints[key]):
             raise ProtocolError(
                 f"Protocol {source}: [{name}] {key} = {_shown(value)} is not "
@@ -127,9 +132,18 @@ def _section(cls, name: str, values: Any, source: str):
         raise ProtocolError(f"Protocol {source}: [{name}] {exc}.") from None
 
 
+def _optional(hint: Any) -> bool:
+    """Whether a setting's annotation allows None (``int | None``)."""
+    return get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
+
+
 def _has_type(value: Any, hint: Any) -> bool:
     """Whether a TOML value fits a setting's annotation (bool is not a number here)."""
     origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return any(
+            value is None if arg is type(None) else _has_type(value, arg) for arg in get_args(hint)
+        )
     if origin is Literal:
         return isinstance(value, str)  # the allowed words are checked in _check
     if origin is tuple:
@@ -146,6 +160,9 @@ def _has_type(value: Any, hint: Any) -> bool:
 
 def _type_name(hint: Any) -> str:
     origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        names = [_type_name(a) for a in get_args(hint) if a is not type(None)]
+        return " or ".join(names) + (' or "none"' if _optional(hint) else "")
     if origin is tuple:
         return f"a list of {_type_name(get_args(hint)[0])}s"
     names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
@@ -170,11 +187,24 @@ def _check(p: Protocol, source: str) -> None:
         problems.append(f"response.criteria must be one of {CRITERIA}")
     if p.survival.conf_type not in ("log-log", "log", "plain"):
         problems.append("survival.conf_type must be log-log, log or plain")
+    problems += _range_problems(p)
+    if problems:
+        raise ProtocolError(f"Protocol {source}: " + "; ".join(problems) + ".")
+
+
+def _range_problems(p: Protocol) -> list[str]:
+    """Numeric settings outside their allowed range."""
+    problems = []
     if not 0 < p.survival.conf_level < 1:
         problems.append("survival.conf_level must be between 0 and 1")
     if p.survival.days_per_month <= 0:
         problems.append("survival.days_per_month must be positive")
     if p.privacy.min_cell < 1:
         problems.append("privacy.min_cell must be at least 1")
-    if problems:
-        raise ProtocolError(f"Protocol {source}: " + "; ".join(problems) + ".")
+    after = p.safety.treatment_emergent_days_after_last_dose
+    if after is not None and after < 0:
+        problems.append(
+            'safety.treatment_emergent_days_after_last_dose must be >= 0 days, or "none" '
+            "(no end of the window)"
+        )
+    return problems

@@ -63,8 +63,14 @@ class Survival:
 
 @dataclass(frozen=True)
 class Safety:
+    """Adverse-event settings. ``treatment_emergent_days_after_last_dose``: an AE is
+    treatment-emergent up to this many days after the last dose of study treatment (admiral
+    ``end_window``; 30 is common, 90-100 for immune-related AEs); None = no end of the window.
+    """
+
     ctcae_version: str = "5.0"
     treatment_emergent_from: str = "time_origin"
+    treatment_emergent_days_after_last_dose: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,8 @@ class Protocol:
                 continue
             for key, value in values.items():
                 shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                if value is None:
+                    shown = "none"
                 rows.append((f"{section}.{key}", shown, SETTING_NOTES.get(f"{section}.{key}", "")))
         return rows
 
@@ -156,6 +164,9 @@ SETTING_NOTES = {
     "survival.new_therapy_grace_days": "a non-ICI systemic agent first started more than this "
     "many days after the first ICI dose is a new anticancer therapy",
     "safety.treatment_emergent_from": "adverse events counted from the time origin on",
+    "safety.treatment_emergent_days_after_last_dose": "adverse events counted up to this many "
+    "days after the last dose of study treatment (latest end of RT or a systemic agent of the "
+    "combined course); none = no end of the window",
     "subgroups.variables": "survival by level: KM median, log-rank test, univariable Cox HR",
     "subgroups.cox_covariates": "covariates of the univariable and multivariable Cox models "
     "(complete cases, Efron ties)",
