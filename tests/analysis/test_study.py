@@ -1,5 +1,8 @@
 """The analysis of the six-patient study: results.json numbers against hand-worked values."""
 
+import dataclasses
+
+import pandas as pd
 import pytest
 from tests.small_study import accepted_tables
 
@@ -102,3 +105,35 @@ def test_local_control_and_time_to_treatment_failure(analysed):
     # recorded, so it is censored at the last contact (day 366)
     assert tte.loc[("TTF", "P1"), "aval"] == 151
     assert (tte.loc[("TTF", "P2"), "aval"], tte.loc[("TTF", "P2"), "cnsr"]) == (366, 1)
+
+
+def test_irecist_rows_in_the_response_table_when_the_protocol_lists_it():
+    tables = accepted_tables()
+    extra = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1", "P1", "P2", "P2"],
+            "assessment_date": pd.to_datetime(
+                ["2019-03-15", "2019-06-10", "2019-07-20", "2019-07-01", "2019-10-01"]
+            ),
+            "criteria": ["iRECIST"] * 5,
+            "overall_response": ["PR", "PD", "PD", "SD", "SD"],
+        }
+    )
+    tables["tumor_assessments"] = pd.concat([tables["tumor_assessments"], extra], ignore_index=True)
+    base = load_protocol("hcc-rt-ici")
+    protocol = dataclasses.replace(
+        base,
+        response=dataclasses.replace(base.response, secondary_criteria=("RECIST1.1", "iRECIST")),
+    )
+    outputs, data, _ = analyse_study(tables, protocol)
+    rows = outputs.tables["response"]
+    irecist = rows[(rows["criteria"] == "iRECIST") & ~rows["confirmed"]].set_index("category")
+    # iBOR: P1 iPR (then iUPD, iCPD 40 days later), P2 iSD, P6 no assessment
+    assert irecist.loc[["iPR", "iSD", "MISSING"], "n"].tolist() == [1, 1, 1]
+    assert (irecist.loc["ORR", "n"], irecist.loc["DCR", "n"]) == (1, 2)
+    bor = data.adrs[(data.adrs["criteria"] == "iRECIST") & ~data.adrs["confirmed"]]
+    assert bor.set_index("patient_id")["bor"].to_dict() == {
+        "P1": "iPR", "P2": "iSD", "P6": "MISSING"}  # fmt: skip
+    # the primary (mRECIST) numbers do not move
+    assert outputs.results["response"]["orr"]["n"] == 1
+    assert "iRECIST" not in set(outputs.tables["duration_of_response"]["criteria"])

@@ -45,6 +45,7 @@ import pandas as pd
 
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_overall_response
+from oncorwe.derive.irecist_bor import TO_RECIST, irecist_best_overall_response
 from oncorwe.derive.recist import abscopal_response, derive_field_responses
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
 from oncorwe.protocol import Protocol
@@ -151,12 +152,15 @@ def field_response_table(
     for scope in ("in_field", "out_of_field"):
         part = responses[responses["scope"] == scope]
         measurable = part.loc[part["baseline_sum_mm"].notna(), "patient_id"].unique()
-        bor = best_overall_response(
+        # iRECIST: iBOR, counted in the RECIST columns (iUPD and iCPD as PD)
+        irecist = criteria == "iRECIST"
+        bor = (irecist_best_overall_response if irecist else best_overall_response)(
             part.loc[part["patient_id"].isin(measurable), list(_TP_COLUMNS)],
             origin[origin.index.isin(measurable)],
             ref_start_window=sd_window_days,
         )
-        rows.append(_field_row(scope, criteria, bor.loc[bor["bor"] != "MISSING", "bor"]))
+        best = bor.loc[bor["bor"] != "MISSING", "bor"]
+        rows.append(_field_row(scope, criteria, best.map(TO_RECIST) if irecist else best))
     abscopal = abscopal_response(responses)
     rows.append(_field_row("abscopal", criteria, abscopal["out_of_field_best"].dropna()))
     return pd.DataFrame(rows, columns=FIELD_COLUMNS)
@@ -184,7 +188,7 @@ def waterfall_table(
         ["patient_id", "assessment_date"], kind="mergesort"
     )
     tp = tp[tp["assessment_date"] > tp["patient_id"].map(origin)]
-    is_pd = (tp["overall_response"] == "PD").astype(int)
+    is_pd = tp["overall_response"].isin(("PD", "iUPD", "iCPD")).astype(int)
     tp = tp[is_pd.groupby(tp["patient_id"]).cumsum() - is_pd == 0]  # up to the first PD
     change = 100.0 * (tp["sum_mm"] - tp["baseline_sum_mm"]) / tp["baseline_sum_mm"]
     best = change.groupby(tp["patient_id"]).min()
@@ -226,6 +230,8 @@ def duration_of_response(
     rows = []
     days = protocol.survival.days_per_month
     for criteria in adrs["criteria"].drop_duplicates():
+        if criteria == "iRECIST":
+            continue  # iDOR (first iCR/iPR to iCPD) is not derived; not a zero-responder row
         responders = adrs[
             (adrs["criteria"] == criteria) & ~adrs["confirmed"] & adrs["bor"].isin(RESPONDED)
         ]

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.analysis.summarize import OBJECTIVE
+from oncorwe.derive.irecist_bor import IRECIST_RESPONDER
 from oncorwe.errors import InputError
 from oncorwe.stats import binomial_ci
 from oncorwe.stats.one_sample import (
@@ -123,7 +124,7 @@ def reference_os_curve(rows, quantity: str = "median_os"):
 
 def _orr_rows(adsl: pd.DataFrame, records: list[dict]) -> list[dict]:
     n = len(adsl)
-    k = int(adsl["bor"].isin(OBJECTIVE).sum())
+    k = int(adsl["bor"].isin(OBJECTIVE + IRECIST_RESPONDER).sum())  # iCR/iPR: primary iRECIST
     ci = binomial_ci(k, n, method="exact")
     rows = []
     for ref in (r for r in records if r["quantity"] == "orr"):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.irecist_bor import IBOR_ORDER, IRECIST_DISEASE_CONTROL, IRECIST_RESPONDER
 from oncorwe.derive.toxicity import GRADE_3_PLUS, patients_with_grade_at_least
 from oncorwe.protocol import Protocol
 from oncorwe.stats import binomial_ci, follow_up, kaplan_meier
@@ -89,13 +90,21 @@ def survival_results(curves: dict[str, Any], protocol: Protocol) -> dict[str, An
 
 
 def response_table(bor: pd.DataFrame, n_total: int, criteria: str, confirmed: bool) -> pd.DataFrame:
-    """Counts per BOR category, then ORR and DCR with exact (Clopper-Pearson) 95% CI."""
+    """Counts per BOR category, then ORR and DCR with exact (Clopper-Pearson) 95% CI.
+
+    iRECIST rows use the iBOR categories (``oncorwe.derive.irecist_bor``): ORR = iCR + iPR,
+    DCR = iCR + iPR + iSD + NON-iCR/NON-iUPD."""
+    order, objective, control = (
+        (IBOR_ORDER, IRECIST_RESPONDER, IRECIST_DISEASE_CONTROL)
+        if criteria == "iRECIST"
+        else (RESPONSE_ORDER, OBJECTIVE, DISEASE_CONTROL)
+    )
     counts = bor["bor"].value_counts()
     rows = [
         dict(category=c, n=int(counts.get(c, 0)), pct=100.0 * counts.get(c, 0) / n_total)
-        for c in RESPONSE_ORDER
+        for c in order
     ]
-    for name, members in (("ORR", OBJECTIVE), ("DCR", DISEASE_CONTROL)):
+    for name, members in (("ORR", objective), ("DCR", control)):
         k = int(sum(counts.get(c, 0) for c in members))
         ci = binomial_ci(k, n_total, method="exact")
         rows.append(

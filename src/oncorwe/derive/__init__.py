@@ -2,6 +2,7 @@
 
 from oncorwe.derive.best_response import best_overall_response, response_rates
 from oncorwe.derive.ctcae import check_ae_terms, ctcae_soc, derive_lab_grades, grade_lab
+from oncorwe.derive.irecist_bor import irecist_best_overall_response
 from oncorwe.derive.liver import (
     albi_grade,
     albi_score,
@@ -40,6 +41,7 @@ __all__ = [
     "derive_time_point_response",
     "eqd2",
     "grade_lab",
+    "irecist_best_overall_response",
     "pvtt_to_cheng",
     "pvtt_to_vp",
     "response_rates",

@@ -56,11 +56,12 @@ __all__ = [
     "ResponseRates",
     "best_overall_response",
     "check_assessments",
+    "confirmed_flags",
     "response_rates",
 ]
 
 
-def _confirmed_flags(
+def confirmed_flags(
     rows: pd.DataFrame, ref_confirm: int, max_nr_ne: int, max_nr_sd: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Flag CR and PR assessments that are confirmed (admiralonco ``filter_confirmation``).
@@ -204,7 +205,7 @@ def best_overall_response(
     resp = rows["overall_response"].to_numpy()
     in_window = (rows["_day"] - rows["_origin_day"] >= ref_start_window).to_numpy()
     if confirm:
-        cr_ok, pr_ok = _confirmed_flags(rows, ref_confirm, max_nr_ne, int(accept_sd))
+        cr_ok, pr_ok = confirmed_flags(rows, ref_confirm, max_nr_ne, int(accept_sd))
     else:
         cr_ok, pr_ok = resp == "CR", resp == "PR"
     category = np.select(

@@ -3,6 +3,13 @@
 The time-point responses come from ``tumor_assessments`` for one criteria; the BOR rules
 (admiralonco conventions: SD window, confirmation, order CR > PR > SD > NON-CR/NON-PD > PD > NE)
 live in ``oncorwe.derive.best_response``.
+
+iRECIST needs to tell unconfirmed from confirmed progression (iUPD / iCPD), which the recorded
+words (CR ... PD) cannot: a patient's iRECIST time points are derived from their ``lesions``
+records when there are any (:func:`oncorwe.derive.recist.derive_time_point_response`, the
+exact iRECIST rules), else from the recorded iRECIST responses
+(:func:`oncorwe.derive.irecist_bor.irecist_from_recorded`, an approximation); the iBOR rules live
+in ``oncorwe.derive.irecist_bor`` and ``bor`` takes the iRECIST categories (iCR, iPR, ...).
 """
 
 from __future__ import annotations
@@ -11,14 +18,16 @@ import duckdb
 import pandas as pd
 
 from oncorwe.derive.best_response import best_overall_response
+from oncorwe.derive.irecist_bor import irecist_best_overall_response, irecist_from_recorded
+from oncorwe.derive.recist import derive_time_point_response
 from oncorwe.protocol import Protocol
 
+IRECIST = "iRECIST"
+_TIME_POINT = ["patient_id", "assessment_date", "overall_response"]
 
-def derive_best_response(
-    con: duckdb.DuckDBPyConnection, protocol: Protocol, criteria: str, confirm: bool
-) -> pd.DataFrame:
-    """One row per cohort patient: ``patient_id, criteria, confirmed, bor, bor_date``."""
-    assessments = con.execute(
+
+def _recorded(con: duckdb.DuckDBPyConnection, criteria: str) -> pd.DataFrame:
+    frame = con.execute(
         """SELECT t.patient_id, CAST(t.assessment_date AS TIMESTAMP) AS assessment_date,
                   t.overall_response
            FROM tumor_assessments t JOIN cohort USING (patient_id)
@@ -26,15 +35,42 @@ def derive_best_response(
            ORDER BY t.patient_id, t.assessment_date""",
         [criteria],
     ).df()
+    frame["assessment_date"] = pd.to_datetime(frame["assessment_date"])
+    return frame
+
+
+def _irecist_time_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """iRECIST time points: from lesions where a patient has any, else from the recorded ones."""
+    lesions = con.execute(
+        "SELECT l.* FROM lesions l JOIN cohort USING (patient_id) ORDER BY ALL"
+    ).df()
+    recorded = irecist_from_recorded(_recorded(con, IRECIST))
+    if lesions.empty:
+        return recorded
+    derived = derive_time_point_response(lesions, IRECIST).responses[_TIME_POINT]
+    derived = derived[derived["overall_response"].notna()]
+    recorded = recorded[~recorded["patient_id"].isin(lesions["patient_id"])]
+    both = pd.concat([derived, recorded], ignore_index=True)
+    both["assessment_date"] = pd.to_datetime(both["assessment_date"])
+    return both.sort_values(["patient_id", "assessment_date"], kind="mergesort")
+
+
+def derive_best_response(
+    con: duckdb.DuckDBPyConnection, protocol: Protocol, criteria: str, confirm: bool
+) -> pd.DataFrame:
+    """One row per cohort patient: ``patient_id, criteria, confirmed, bor, bor_date``."""
     origin = con.execute(
         "SELECT patient_id, CAST(index_date AS TIMESTAMP) AS origin FROM cohort ORDER BY 1"
     ).df()
     origin_series = pd.Series(
         pd.to_datetime(origin["origin"]).to_numpy(), index=origin["patient_id"]
     )
-    assessments["assessment_date"] = pd.to_datetime(assessments["assessment_date"])
+    if criteria == IRECIST:
+        assessments, bor_function = _irecist_time_points(con), irecist_best_overall_response
+    else:
+        assessments, bor_function = _recorded(con, criteria), best_overall_response
     r = protocol.response
-    bor = best_overall_response(
+    bor = bor_function(
         assessments,
         origin_series,
         confirm=confirm,

@@ -72,10 +72,15 @@ def prepare_assessments(
     new_therapy: pd.DataFrame | pd.Series | None,
     on_origin: str,
     origin_column: str,
+    *,
+    values: tuple[str, ...] = RESPONSE_VALUES,
+    worst_first: tuple[str, ...] = WORST_FIRST,
     **non_negative: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Checked, restricted and sorted assessments plus the patient list (one row each).
 
+    ``values`` are the accepted responses and ``worst_first`` their order for keeping one per
+    date (RECIST 1.1 by default; iRECIST passes its own, ``oncorwe.derive.irecist_bor``).
     Returns ``(rows, patients)``. ``rows`` has one response per patient and date (the worst),
     only dates on/after the origin (or after it, ``on_origin="exclude"``) and before a new
     therapy, sorted by patient and date, with helper columns ``_patient_code``, ``_day`` and
@@ -100,13 +105,12 @@ def prepare_assessments(
         )
     data["assessment_date"] = dates
     data = data[data["overall_response"].notna()]
-    unknown = ~data["overall_response"].isin(RESPONSE_VALUES)
+    unknown = ~data["overall_response"].isin(values)
     if unknown.any():
         i = unknown.idxmax()
         raise InputError(
             f"table {TABLE}, row {data.at[i, '_src']}, column overall_response: "
-            f"value {data.at[i, 'overall_response']!r} is not one of "
-            f"{', '.join(RESPONSE_VALUES)}"
+            f"value {data.at[i, 'overall_response']!r} is not one of {', '.join(values)}"
         )
     stray = ~data["patient_id"].isin(origin_dates.index)
     if stray.any():
@@ -123,7 +127,7 @@ def prepare_assessments(
         before_nact = data["assessment_date"] < data["patient_id"].map(nact)
         keep &= before_nact | data["patient_id"].map(nact).isna()
     data = data[keep.to_numpy()]
-    data["_worst"] = data["overall_response"].map({v: i for i, v in enumerate(WORST_FIRST)})
+    data["_worst"] = data["overall_response"].map({v: i for i, v in enumerate(worst_first)})
     data = (
         data.sort_values(["patient_id", "assessment_date", "_worst"], kind="mergesort")
         .drop_duplicates(["patient_id", "assessment_date"])
