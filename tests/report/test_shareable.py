@@ -34,8 +34,8 @@ from oncorwe.report.word_footnotes import footnote_texts
 
 NOTE = (
     "Counts of 1\u20134 are shown as <5; [c]: a further count withheld so that a count below 5 "
-    "cannot be recovered from the total (complementary suppression), or the percentage or "
-    "confidence interval of a withheld count."
+    "cannot be recovered from the total (complementary suppression), or a percentage or "
+    "confidence interval that would reveal a withheld count."
 )
 MARKER = pd.DataFrame(
     {
@@ -57,8 +57,8 @@ def test_note_names_only_the_symbols_used():
     assert suppression_note(5, complementary=True, derived=True) == NOTE
     assert suppression_note(5) == "Counts of 1\u20134 are shown as <5."
     assert suppression_note(11, derived=True) == (
-        "Counts of 1\u201310 are shown as <11; [c]: the percentage or confidence interval of a "
-        "withheld count."
+        "Counts of 1\u201310 are shown as <11; [c]: a percentage or confidence interval that "
+        "would reveal a withheld count."
     )
     assert suppression_note(2) == "Counts of 1 are shown as <2."
 
@@ -189,7 +189,11 @@ def test_html_cells_note_and_summary(shared):
     notes = re.search(r'<table id="table-baseline">.*?</table>\s*<ol class="footnotes">(.*?)</ol>',
                       page, re.S).group(1)  # fmt: skip
     assert NOTE in html.unescape(notes)
+    # 15 -> 14 -> 12, excluded 1 and 2: 14 is hidden too, or 1 = 15 - 14 (the last count,
+    # the cohort size, is printed everywhere and stays)
+    assert _row_texts(page, "attrition")["2"] == ["Stage IV or recurrent HCC", "[c]", "<5"]
     assert _row_texts(page, "attrition")["3"] == ["Received RT and an ICI", "12", "<5"]
+    assert re.findall(r"<strong>n = (.*?)</strong>", page) == ["15", "[c]", "12"]  # the flow
     assert "In-field recurrence occurred in &lt;5 patients." in page  # not "Only one patient"
     assert "Counts of 1\u20134 are shown as &lt;5." in page  # the KM figures' caption
 

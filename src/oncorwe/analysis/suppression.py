@@ -2,56 +2,76 @@
 
 A count ``1 <= n < min_cell`` is suppressed (primary suppression; 0 is shown), and so is every
 percentage computed from it. So that a suppressed cell cannot be recovered by subtraction from
-a total, each group of cells that adds up to a known total (the levels of one characteristic,
-the categories of one response criterion) gets a second suppressed cell when it has exactly
-one: the next-smallest non-zero count (complementary suppression). Suppressed cells become
-missing (NaN) and a ``<column>_suppressed`` column says which and why (``"primary"``,
-``"complementary"``, ``""`` for a cell shown); the report shows a primary cell as
-``<min_cell`` and a complementary one as ``[c]`` (``report.shareable``). Tables of one row per
-patient (swimmer, waterfall) are not aggregates and are removed from shareable output.
+a total, complementary cells are hidden too, over the relations each table declares
+(``oncorwe.analysis.additivity``: which cells add up to which totals, across columns, down
+rows, along the attrition steps, and which counts another table repeats):
+
+1. every relation ``total = sum(parts)`` with exactly one hidden cell gets a second one: its
+   smallest non-zero shown part, else its total (never a count printed elsewhere, never a
+   zero: a reader knows ``[c]`` is 0 or at least ``min_cell``), until no relation has exactly
+   one hidden cell;
+2. an audit (``disclosure_audit``) bounds each hidden cell by linear programming over all
+   relations at once (sums of relations, what ``<5`` and ``[c]`` tell): a cell it pins to one
+   value gets a neighbour hidden, and step 1 runs again.
+
+Suppressed cells become missing (NaN) and a ``<column>_suppressed`` column says which and why
+(``"primary"``, ``"complementary"``, ``""`` for a cell shown; for a percentage hidden because
+its denominator is, ``"complementary"``); the report shows a primary cell as ``<min_cell`` and
+every other hidden cell as ``[c]`` (``report.shareable``). Tables of one row per patient
+(swimmer, waterfall) are not aggregates and are removed from shareable output.
 
 References
 ----------
-OECD Glossary of Statistical Terms, "Threshold rule" (https://stats.oecd.org/glossary/
-detail.asp?ID=7010); CMS cell suppression policy (https://resdac.org/node/1506): no cell 1-10
-and no cell from which one can be derived; domain.md section 8.
+.. [1] OECD Glossary of Statistical Terms, "Threshold rule" (https://stats.oecd.org/glossary/
+   detail.asp?ID=7010); CMS cell suppression policy (https://resdac.org/node/1506): no cell
+   1-10 and no cell from which one can be derived; domain.md section 8.
+.. [2] Hundepool A, Domingo-Ferrer J, Franconi L, et al. Statistical Disclosure Control.
+   Wiley 2012, chapters 4 (secondary suppression, auditing by feasibility intervals) and 5
+   (frequency tables).
 """
 
 from __future__ import annotations
 
-import re
+import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-COUNT_COLUMN = re.compile(r"^(n|events|missing|denominator|n_[a-z0-9_]+|[a-z0-9_]+_n)$")
-GROUP_KEYS = (
-    "characteristic",
-    "criteria",
-    "confirmed",
-    "variable",
-    "endpoint",
-    "soc",
-    "model",
-    "scope",
-    "group",
+from oncorwe.analysis.additivity import (
+    COUNT_COLUMN,
+    GROUP_KEYS,
+    Additivity,
+    Percent,
+    additivity_of,
+    count_columns,
 )
+from oncorwe.analysis.cell_system import CellSystem, build_cell_system
+from oncorwe.analysis.disclosure_audit import exposed_cells
+
+__all__ = [
+    "COMPLEMENTARY",
+    "COUNT_COLUMN",
+    "GROUP_KEYS",
+    "PRIMARY",
+    "SHOWN",
+    "SUPPRESSED_SUFFIX",
+    "Protection",
+    "count_columns",
+    "percent_columns",
+    "protect",
+    "suppress_table",
+    "suppress_tables",
+]
+
+LOG = logging.getLogger("oncorwe.analysis")
 PATIENT_LEVEL_TABLES = ("swimmer", "waterfall")
 SUPPRESSED_SUFFIX = "_suppressed"
 PRIMARY = "primary"
 """A count in ``1..min_cell-1``: its value is below the threshold."""
 COMPLEMENTARY = "complementary"
-"""A count hidden only so that a primary cell cannot be recovered from its group's total."""
+"""A count hidden only so that a primary cell cannot be recovered from a total."""
 SHOWN = ""
-
-
-def count_columns(frame: pd.DataFrame) -> list[str]:
-    """The count columns of a tidy table, by name (``n``, ``events``, ``*_n``, ``n_*``)."""
-    return [
-        c
-        for c in frame.columns
-        if COUNT_COLUMN.match(str(c)) and pd.api.types.is_numeric_dtype(frame[c])
-    ]
 
 
 def percent_columns(frame: pd.DataFrame, count: str) -> list[str]:
@@ -68,25 +88,194 @@ def percent_columns(frame: pd.DataFrame, count: str) -> list[str]:
     return [c for c in names if c in frame.columns and c != count]
 
 
-def _complement(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Within one group: when exactly one cell is hidden, hide the next-smallest non-zero one."""
-    if hidden.sum() != 1 or len(values) < 2:
-        return hidden
-    candidates = np.where(~hidden & (values > 0), values, np.inf)
-    if np.isinf(candidates).all():
-        candidates = np.where(~hidden, 0.0, np.inf)  # only zeros left: hide one of them
-    out = hidden.copy()
-    out[int(np.argmin(candidates))] = True
+@dataclass(frozen=True)
+class Protection:
+    """The outcome of ``protect``, over the cells of a ``CellSystem`` (canonical cells):
+    ``primary`` and ``hidden`` cells, and ``unprotected``, hidden cells still exposed when no
+    cell was left to hide (none when the pattern passed its audit)."""
+
+    primary: np.ndarray
+    hidden: np.ndarray
+    unprotected: np.ndarray
+
+
+def _smallest(cells: np.ndarray, values: np.ndarray) -> int | None:
+    """The cell of smallest count (the first of equals), None when there is none."""
+    if cells.size == 0:
+        return None
+    return int(cells[np.lexsort((cells, values[cells]))[0]])
+
+
+def _complement(system: CellSystem, row: int, hidden: np.ndarray, free: np.ndarray) -> int | None:
+    """The cell to hide next in relation ``row``: its smallest free part, else its total."""
+    cells = np.flatnonzero(system.sign[row])
+    total = int(system.total[row])
+    candidates = cells[free[cells] & ~hidden[cells]]
+    pick = _smallest(candidates[candidates != total], system.values)
+    if pick is None and total >= 0 and free[total] and not hidden[total]:
+        pick = total
+    return pick
+
+
+def complete(system: CellSystem, hidden: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """``hidden`` with a second hidden cell in every relation that had exactly one, repeated
+    until no relation has exactly one (or none of its cells is ``free`` to hide)."""
+    hidden = hidden.copy()
+    members = system.members
+    progress = True
+    while progress:
+        progress = False
+        for row in np.flatnonzero((members & hidden).sum(axis=1) == 1):
+            if (members[row] & hidden).sum() != 1:
+                continue  # an earlier pick in this pass gave it its second cell
+            pick = _complement(system, int(row), hidden, free)
+            if pick is not None:
+                hidden[pick] = progress = True
+    return hidden
+
+
+def _connected(members: np.ndarray, hidden: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The hidden cells joined to ``seeds`` through relations (seeds included)."""
+    found = seeds.copy()
+    while True:
+        grown = found | (members[members[:, found].any(axis=1)].any(axis=0) & hidden)
+        if (grown == found).all():
+            return found
+        found = grown
+
+
+def _repair(
+    system: CellSystem, hidden: np.ndarray, free: np.ndarray, exposed: np.ndarray
+) -> np.ndarray:
+    """Cells to hide for the exposed cells: for each, the smallest free cell sharing a
+    relation with it; if none has one, the smallest free cell of a relation of the hidden
+    cells joined to them; empty when there is none (the exposure cannot be mended)."""
+    members, values = system.members, system.values
+    picks = {
+        _smallest(np.flatnonzero(members[members[:, cell]].any(axis=0) & free & ~hidden), values)
+        for cell in np.flatnonzero(exposed)
+    } - {None}
+    if not picks:
+        joined = _connected(members, hidden, exposed)
+        around = members[members[:, joined].any(axis=1)].any(axis=0)
+        picks = {_smallest(np.flatnonzero(around & free & ~hidden), values)} - {None}
+    return np.array(sorted(picks), dtype=int)
+
+
+def protect(system: CellSystem, min_cell: int) -> Protection:
+    """Primary and complementary suppression over a cell system.
+
+    Parameters
+    ----------
+    system : the cells and relations of the tables (``cell_system.build_cell_system``).
+    min_cell : the smallest count that may be shown.
+
+    Returns
+    -------
+    Protection
+
+    Notes
+    -----
+    Steps: 1. mark the primary cells (and remainders in ``1..min_cell-1``); 2. complete every
+    relation with one hidden cell; 3. audit, hide one more cell beside each exposed one, back
+    to step 2, until the audit passes or nothing is left to hide.
+    """
+    # step 1
+    values = system.values
+    own = system.canon == np.arange(values.size)
+    primary = own & (values >= 1) & (values < min_cell)
+    free = own & system.printed & ~system.public & (values > 0)
+    # step 2
+    hidden = complete(system, primary, free)
+    # step 3
+    memo: dict = {}  # intervals of groups of hidden cells that did not change
+    exposed = exposed_cells(system.sign, values, hidden, primary, min_cell, memo)
+    while exposed.any():
+        pick = _repair(system, hidden, free, exposed)
+        if pick.size == 0:
+            LOG.warning(
+                "small-cell suppression: %d hidden count(s) of table(s) %s remain recoverable "
+                "from the totals, and hiding more counts does not help; review before sharing",
+                int(exposed.sum()),
+                ", ".join(repr(t) for t in system.tables_of(exposed)),
+            )
+            break
+        hidden[pick] = True
+        hidden = complete(system, hidden, free)
+        exposed = exposed_cells(system.sign, values, hidden, primary, min_cell, memo)
+    return Protection(primary, hidden, exposed)
+
+
+def _hide_percents(out: pd.DataFrame, percent: Percent, hidden: np.ndarray) -> None:
+    """Hide ``percent.columns`` where their ``of`` count is hidden (and they have a value),
+    with a flag column."""
+    for column in (c for c in percent.columns if c in out.columns):
+        withheld = hidden & out[column].notna().to_numpy()
+        if not withheld.any():
+            continue
+        out[column] = out[column].mask(withheld)
+        flag = column + SUPPRESSED_SUFFIX
+        if flag in out.columns:
+            out[flag] = np.where(withheld, COMPLEMENTARY, out[flag])
+        else:
+            why = np.where(withheld, COMPLEMENTARY, SHOWN)
+            out.insert(out.columns.get_loc(column) + 1, flag, why)
+
+
+def _apply(
+    frame: pd.DataFrame, cells: np.ndarray, columns: list[str], protection: Protection,
+    percents: tuple[Percent, ...],
+) -> pd.DataFrame:  # fmt: skip
+    """``frame`` with its hidden counts and their percentages blanked, and the flags."""
+    if not protection.hidden[cells].any():
+        return frame
+    out = frame.copy()
+    for j, column in enumerate(columns):
+        hidden, primary = protection.hidden[cells[:, j]], protection.primary[cells[:, j]]
+        if not hidden.any():
+            continue
+        values = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype="float64")
+        out[column] = np.where(hidden, np.nan, values)  # no number is left to leak
+        for derived in percent_columns(out, column):
+            out[derived] = out[derived].mask(hidden)
+        why = np.where(primary, PRIMARY, np.where(hidden, COMPLEMENTARY, SHOWN))
+        out.insert(out.columns.get_loc(column) + 1, column + SUPPRESSED_SUFFIX, why)
+    for percent in percents:
+        if percent.of in columns:
+            hidden = protection.hidden[cells[:, columns.index(percent.of)]]
+            if hidden.any():
+                _hide_percents(out, percent, hidden)
     return out
 
 
-def suppress_table(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+def _suppress(
+    tables: dict[str, pd.DataFrame], declared: dict[str, Additivity], min_cell: int
+) -> dict[str, pd.DataFrame]:
+    system = build_cell_system(tables, declared)
+    protection = protect(system, min_cell)
+    return {
+        name: _apply(
+            frame,
+            system.cells_of(name),
+            system.layout[name][2],
+            protection,
+            declared[name].percents,
+        )  # fmt: skip
+        for name, frame in tables.items()
+    }
+
+
+def suppress_table(
+    frame: pd.DataFrame, min_cell: int, additivity: Additivity | None = None
+) -> pd.DataFrame:
     """Suppress counts in ``1..min_cell-1`` of one tidy table, with complementary suppression.
 
     Parameters
     ----------
     frame : a tidy aggregate table (Table 1, response, adverse events ...).
     min_cell : the smallest count that may be shown.
+    additivity : how its counts add up (``additivity.ADDITIVITY[name]``); default
+        ``additivity.column_rule``: each count column adds up within its ``GROUP_KEYS`` groups.
 
     Returns
     -------
@@ -94,44 +283,15 @@ def suppress_table(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     suppressed cell has ``<column>_suppressed`` beside it: ``"primary"`` (the count is in
     ``1..min_cell-1``), ``"complementary"`` (hidden so the primary cannot be recovered) or
     ``""`` (shown). A table without small cells is returned unchanged.
-
-    Notes
-    -----
-    Steps: 1. find the count columns and the grouping keys; 2. mark the primary cells;
-    3. add complementary cells group by group; 4. blank the cells and their percentages.
     """
-    # step 1
-    out = frame.copy()
-    keys = [k for k in GROUP_KEYS if k in out.columns]
-    groups = (
-        out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-        if keys
-        else np.zeros(len(out), dtype=int)
-    )
-    for column in count_columns(out):
-        values = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype="float64")
-        # step 2
-        primary = (values >= 1) & (values < min_cell)
-        if not primary.any():
-            continue
-        # step 3
-        hidden = primary.copy()
-        for group in np.unique(groups[primary]):
-            at = np.flatnonzero(groups == group)
-            hidden[at] = _complement(np.nan_to_num(values[at]), hidden[at])
-        # step 4
-        out[column] = np.where(hidden, np.nan, values)  # no number is left to leak
-        for derived in percent_columns(out, column):
-            out[derived] = out[derived].mask(hidden)
-        why = np.where(primary, PRIMARY, np.where(hidden, COMPLEMENTARY, SHOWN))
-        out.insert(out.columns.get_loc(column) + 1, column + SUPPRESSED_SUFFIX, why)
-    return out
+    declared = {"table": additivity or additivity_of(None, frame)}
+    return _suppress({"table": frame}, declared, min_cell)["table"]
 
 
 def suppress_tables(tables: dict[str, pd.DataFrame], min_cell: int) -> dict[str, pd.DataFrame]:
-    """``suppress_table`` on every table; patient-level tables are left out."""
-    return {
-        name: suppress_table(frame, min_cell)
-        for name, frame in tables.items()
-        if name not in PATIENT_LEVEL_TABLES
-    }
+    """Suppress every table at once, over each table's declared relations
+    (``additivity.ADDITIVITY``, else the column rule) and the counts tables repeat from one
+    another (``additivity.MIRRORS``); patient-level tables are left out."""
+    kept = {name: frame for name, frame in tables.items() if name not in PATIENT_LEVEL_TABLES}
+    declared = {name: additivity_of(name, frame) for name, frame in kept.items()}
+    return _suppress(kept, declared, min_cell)

@@ -11,6 +11,7 @@ cell                                   shown as    why
 count in ``1..min_cell-1`` (primary)   ``<5``      below the threshold
 complementary count                    ``[c]``     may be large: ``<5`` is false
 percentage or CI of a hidden count     ``[c]``     it would give the count back
+percentage of a hidden denominator     ``[c]``     it would give the denominator back
 =====================================  ==========  ===============================
 
 ``[c]`` ("confidential") is the UK Government Statistical Service's symbol for a suppressed
@@ -35,6 +36,7 @@ import pandas as pd
 
 from oncorwe.analysis.suppression import (
     COMPLEMENTARY,
+    COUNT_COLUMN,
     PRIMARY,
     SUPPRESSED_SUFFIX,
     percent_columns,
@@ -63,7 +65,7 @@ def suppression_note(
             "from the total (complementary suppression)"
         )
     if derived:
-        withheld.append("the percentage or confidence interval of a withheld count")
+        withheld.append("a percentage or confidence interval that would reveal a withheld count")
     if withheld:
         parts.append(f"{WITHHELD}: " + ", or ".join(withheld))
     return "; ".join(parts) + "."
@@ -90,7 +92,8 @@ def mark_suppressed(frame: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
     Returns
     -------
     A copy whose hidden count cells hold the text ``"<min_cell"`` (primary) or ``"[c]"``
-    (complementary), their percentage / CI cells ``"[c]"``, the flags kept, and the counts
+    (complementary), their percentage / CI cells ``"[c]"`` (and a percentage flagged itself,
+    ``pct_suppressed``, withheld with its denominator), the flags kept, and the counts
     shown as integers; ``attrs["footnotes"]`` ends with ``suppression_note`` (also under
     ``attrs["suppression_note"]``). A table without a suppressed cell is returned as it is.
 
@@ -113,6 +116,10 @@ def mark_suppressed(frame: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
         primary, complementary = flag == PRIMARY, flag == COMPLEMENTARY
         hidden = primary | complementary
         if not hidden.any():
+            continue
+        if not COUNT_COLUMN.match(column):  # a percentage withheld with its denominator
+            out[column] = _with_text(out[column], hidden, WITHHELD)
+            used["derived"] = True
             continue
         text = np.where(primary, below(min_cell), WITHHELD).astype(object)
         out[column] = _with_text(_whole(out[column]), hidden, text)

@@ -1,0 +1,301 @@
+"""How the counts of each exported table add up, declared as data (for cell suppression).
+
+Complementary suppression needs to know which cells add up to which totals: a hidden count
+that is the only hidden cell of such a sum can be recovered by subtraction. Each table id
+declares its sums with a few rule types:
+
+- ``Across``: in every row, a count column is the sum of other count columns (an adverse
+  event's any-grade count = its grade bands).
+- ``Down``: within each block of rows with equal key columns, in each count column, the row
+  with one label is the sum of the rows with other labels (ORR = CR + PR), or the rows add up
+  to a total printed elsewhere (the levels of a characteristic and its missing count add up to
+  the cohort or group size).
+- ``Steps``: a flow of patients, where each step's remaining patients are the next step's
+  remaining plus its excluded (the attrition table and the flow diagram drawn from it).
+- ``Repeated``: a column holding one count per block on each of its rows (a characteristic's
+  missing count): one cell, hidden on every row or on none.
+- ``Percent``: percentage columns that give a count away (their denominator), hidden with it.
+
+``MIRRORS`` declare counts that one table repeats from another (Table 1's overall column
+beside it by group, the ORR/DCR rows of the response table side by side): such cells are one
+cell, hidden in both tables or in neither. A table without a declaration gets
+``column_rule``: the cells of each count column add up, within the groups of
+``GROUP_KEYS``, to a total printed elsewhere (the rule before relations were declared).
+
+References
+----------
+.. [1] Hundepool A, Domingo-Ferrer J, Franconi L, et al. Statistical Disclosure Control.
+   Wiley 2012, chapters 4 (a table and its marginals as linear relations; linked tables;
+   secondary suppression) and 5 (frequency tables).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from oncorwe.analysis.compare import OVERALL
+from oncorwe.analysis.summarize import DISEASE_CONTROL, OBJECTIVE
+
+COUNT_COLUMN = re.compile(r"^(n|events|missing|denominator|n_[a-z0-9_]+|[a-z0-9_]+_n)$")
+GROUP_KEYS = (
+    "characteristic",
+    "criteria",
+    "confirmed",
+    "variable",
+    "endpoint",
+    "soc",
+    "model",
+    "scope",
+    "group",
+)
+
+
+def count_columns(frame: pd.DataFrame) -> list[str]:
+    """The count columns of a tidy table, by name (``n``, ``events``, ``*_n``, ``n_*``)."""
+    return [
+        c
+        for c in frame.columns
+        if COUNT_COLUMN.match(str(c)) and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+
+
+@dataclass(frozen=True)
+class Across:
+    """In every row: ``total`` = the sum of the ``parts`` columns.
+
+    ``remainder``: the total also counts patients in none of the parts (a count the table
+    does not show, such as the not-evaluable patients of ``field_response``); it is a cell of
+    the sum all the same, and hidden when it is in ``1..min_cell-1``.
+    """
+
+    total: str
+    parts: tuple[str, ...]
+    remainder: bool = False
+
+
+@dataclass(frozen=True)
+class Down:
+    """Within each block of rows with equal ``by`` values, in each column of ``columns``
+    (default: every count column): the row labelled ``total`` (in column ``label``) = the sum
+    of the rows labelled ``parts``.
+
+    ``total=None``: the rows add up to a total printed elsewhere (the cohort or a group's
+    size). ``parts=None``: every row of the block but the total and ``exclude``. ``plus``: a
+    ``Repeated`` column of the block that is one more part (the missing count). ``remainder``:
+    as in ``Across``.
+    """
+
+    label: str | None
+    by: tuple[str, ...] = ()
+    total: str | None = None
+    parts: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    columns: tuple[str, ...] | None = None
+    plus: str | None = None
+    remainder: bool = False
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A flow of patients, one row per step: ``remaining`` of a step = ``remaining`` of the
+    next step + ``excluded`` of the next step. The last step's ``remaining`` is the cohort
+    size, printed in every table: it is public and never hidden as a complement."""
+
+    remaining: str
+    excluded: str
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """``column`` holds one count per block of rows with equal ``by`` values, repeated on each
+    row of the block: one cell."""
+
+    column: str
+    by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Percent:
+    """The ``columns`` of a row (percentages, their CIs) reveal the row's ``of`` count, their
+    denominator or part of it: they are hidden when that count is."""
+
+    columns: tuple[str, ...]
+    of: str
+
+
+Relation = Across | Down | Steps
+
+
+@dataclass(frozen=True)
+class Additivity:
+    """How one table's counts add up: its relations, repeated columns and revealing
+    percentages, with a sentence saying why."""
+
+    description: str
+    relations: tuple[Relation, ...] = ()
+    repeated: tuple[Repeated, ...] = ()
+    percents: tuple[Percent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """Table ``table`` repeats counts of table ``source``: on the rows that agree on ``on``
+    (those of the keys both tables have; the source's rows restricted to ``source_rows``),
+    each pair of ``columns`` (column, source column) holds the same count."""
+
+    description: str
+    table: str
+    source: str
+    on: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    source_rows: tuple[tuple[str, object], ...] = ()
+
+
+def column_rule(frame: pd.DataFrame) -> Additivity:
+    """The relations assumed for a table nobody declared: within each group of rows with
+    equal ``GROUP_KEYS`` (those the table has), each count column adds up to a total printed
+    elsewhere. A group of one row is no relation."""
+    keys = tuple(k for k in GROUP_KEYS if k in frame.columns)
+    return Additivity(
+        "undeclared: each count column adds up within its groups",
+        (Down(label=None, by=keys),),
+    )
+
+
+# Best overall response: responders (ORR) within disease control (DCR) within all patients.
+# RECIST 1.1 / mRECIST categories from oncorwe.analysis.summarize; the iRECIST names as in
+# oncorwe.derive.irecist_bor (IRECIST_RESPONDER, IRECIST_DISEASE_CONTROL).
+RESPONDER_CATEGORIES = (*OBJECTIVE, "iCR", "iPR")
+CONTROL_CATEGORIES = (
+    *(c for c in DISEASE_CONTROL if c not in OBJECTIVE),
+    "iSD",
+    "NON-iCR/NON-iUPD",
+)
+_RESPONSE_BLOCK = ("criteria", "confirmed")
+_CHARACTERISTICS = Additivity(
+    "the levels of a characteristic and its missing count add up to the cohort size; the "
+    "percentages are of the patients with a value (cohort size - missing)",
+    relations=(Down(label="level", by=("characteristic",), columns=("n",), plus="missing"),),
+    repeated=(Repeated("missing", ("characteristic",)),),
+    percents=(Percent(("pct",), of="missing"),),
+)
+_ADVERSE_EVENTS = (
+    # CTCAE bands of the worst grade: any = 1-2 + 3 or worse; 3 or worse = 3-4 + 5
+    Across(total="any_n", parts=("grade1_2_n", "grade3plus_n")),
+    Across(total="grade3plus_n", parts=("grade3_4_n", "grade5_n")),
+)
+
+ADDITIVITY: dict[str, Additivity] = {
+    "attrition": Additivity(
+        "each step keeps the patients of the step before less those it excludes",
+        relations=(Steps(remaining="n_remaining", excluded="n_excluded"),),
+    ),
+    "baseline": _CHARACTERISTICS,
+    "treatment": _CHARACTERISTICS,
+    "baseline_by_group": Additivity(
+        "levels and missing add up to each group's size; the overall column is the sum of "
+        "the groups (and of patients in none)",
+        relations=(
+            Down(label="level", by=("characteristic", "group"), columns=("n",), plus="missing"),
+            Down(
+                label="group",
+                by=("characteristic", "level"),
+                total=OVERALL,
+                columns=("n", "missing"),
+                remainder=True,
+            ),
+        ),
+        repeated=(Repeated("missing", ("characteristic", "group")),),
+        percents=(Percent(("pct",), of="missing"),),
+    ),
+    "response": Additivity(
+        "per criteria: ORR = responders; DCR = ORR + stable disease; DCR and the other "
+        "categories add up to the cohort size",
+        relations=(
+            Down(label="category", by=_RESPONSE_BLOCK, total="ORR", parts=RESPONDER_CATEGORIES),
+            Down(
+                label="category",
+                by=_RESPONSE_BLOCK,
+                total="DCR",
+                parts=("ORR", *CONTROL_CATEGORIES),
+            ),
+            Down(
+                label="category",
+                by=_RESPONSE_BLOCK,
+                exclude=("ORR", *RESPONDER_CATEGORIES, *CONTROL_CATEGORIES),
+            ),
+        ),
+    ),
+    "field_response": Additivity(
+        "per scope: evaluable = ORR + SD + PD + not evaluable (not shown); ORR = CR + PR",
+        relations=(
+            Across(total="n_evaluable", parts=("orr_n", "sd_n", "pd_n"), remainder=True),
+            Across(total="orr_n", parts=("cr_n", "pr_n")),
+        ),
+        percents=(Percent(("orr_pct", "orr_ci_lower", "orr_ci_upper"), of="n_evaluable"),),
+    ),
+    "eqd2": Additivity(
+        "all patients = SBRT + conventional (oncorwe.analysis.radiotherapy_outcomes.eqd2_table)",
+        relations=(
+            Down(
+                label="group",
+                total="All patients",
+                columns=("n", "bed_ge_100_n"),
+                remainder=True,
+            ),
+        ),
+    ),
+    "adverse_events": Additivity(
+        "grade bands of each term; terms overlap (a patient has several), so rows do not add",
+        relations=_ADVERSE_EVENTS,
+    ),
+    "adverse_events_by_soc": Additivity(
+        "grade bands of each term and organ class; rows do not add (patients overlap)",
+        relations=_ADVERSE_EVENTS,
+    ),
+    "response_by_criteria": Additivity("ORR and DCR per criteria: no sum within the table"),
+}
+
+MIRRORS = (
+    Mirror(
+        "Table 1 is the overall column of Table 1 by group",
+        table="baseline",
+        source="baseline_by_group",
+        on=("characteristic", "level"),
+        columns=(("n", "n"), ("missing", "missing")),
+        source_rows=(("group", OVERALL),),
+    ),
+    Mirror(
+        "the ORR rows of the response table, side by side",
+        table="response_by_criteria",
+        source="response",
+        on=_RESPONSE_BLOCK,
+        columns=(("orr_n", "n"),),
+        source_rows=(("category", "ORR"),),
+    ),
+    Mirror(
+        "the DCR rows of the response table, side by side",
+        table="response_by_criteria",
+        source="response",
+        on=_RESPONSE_BLOCK,
+        columns=(("dcr_n", "n"),),
+        source_rows=(("category", "DCR"),),
+    ),
+    Mirror(
+        "each term's row again under its organ class",
+        table="adverse_events",
+        source="adverse_events_by_soc",
+        on=("term",),
+        columns=tuple(
+            (c, c) for c in ("any_n", "grade1_2_n", "grade3_4_n", "grade5_n", "grade3plus_n")
+        ),
+    ),
+)
+
+
+def additivity_of(name: str | None, frame: pd.DataFrame) -> Additivity:
+    """The declaration of table ``name``, or ``column_rule(frame)`` when there is none."""
+    return ADDITIVITY[name] if name in ADDITIVITY else column_rule(frame)

@@ -1,0 +1,87 @@
+"""Cells and relations built from the declarations, checked against hand-written matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oncorwe.analysis.additivity import (
+    ADDITIVITY,
+    Across,
+    Additivity,
+    Down,
+    Percent,
+    Repeated,
+    additivity_of,
+    column_rule,
+)
+from oncorwe.analysis.cell_system import build_cell_system
+
+
+def test_attrition_steps_and_its_public_last_count():
+    attrition = pd.DataFrame(
+        {"step": ["a", "b", "c"], "n_remaining": [20, 15, 12], "n_excluded": [0, 5, 3]}
+    )
+    system = build_cell_system({"attrition": attrition}, ADDITIVITY)
+    # cells: row-major over (n_remaining, n_excluded): r0 e0 r1 e1 r2 e2
+    np.testing.assert_array_equal(system.values, [20, 0, 15, 5, 12, 3])
+    np.testing.assert_array_equal(
+        system.sign, [[-1, 0, 1, 1, 0, 0], [0, 0, -1, 0, 1, 1]]
+    )  # 20 = 15 + 5, 15 = 12 + 3
+    np.testing.assert_array_equal(system.total, [0, 2])
+    np.testing.assert_array_equal(system.public, [False, False, False, False, True, False])
+
+
+def test_levels_and_a_repeated_missing_count_add_up_to_the_cohort():
+    baseline = pd.DataFrame(
+        {
+            "characteristic": ["CP", "CP", "Age"],
+            "level": ["A", "B", None],
+            "n": [9, 6, 16],
+            "pct": [60.0, 40.0, np.nan],
+            "missing": [2, 2, 1],
+        }
+    )
+    system = build_cell_system({"baseline": baseline}, ADDITIVITY)
+    # cells n0 m0 n1 m1 n2 m2; m1 is m0 (one missing count per characteristic)
+    np.testing.assert_array_equal(system.canon, [0, 1, 2, 1, 4, 5])
+    # A + B + missing = N and Age n + missing = N, totals printed elsewhere
+    np.testing.assert_array_equal(system.sign, [[1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1]])
+    np.testing.assert_array_equal(system.total, [-1, -1])
+    assert ADDITIVITY["baseline"].percents == (Percent(("pct",), of="missing"),)
+
+
+def test_a_remainder_is_a_cell_no_table_prints():
+    field = pd.DataFrame({"n_evaluable": [91], "orr_n": [67], "sd_n": [22], "pd_n": [0]})
+    declared = Additivity("", (Across("n_evaluable", ("orr_n", "sd_n", "pd_n"), True),))
+    system = build_cell_system({"field": field}, {"field": declared})
+    np.testing.assert_array_equal(system.values, [91, 67, 22, 0, 2])  # 2 not evaluable
+    np.testing.assert_array_equal(system.printed, [True] * 4 + [False])
+    np.testing.assert_array_equal(system.sign, [[-1, 1, 1, 1, 1]])
+
+
+def test_mirrored_counts_are_one_cell():
+    response = pd.DataFrame(
+        {"criteria": ["m", "m", "m"], "category": ["CR", "PR", "ORR"], "n": [3, 40, 43]}
+    )
+    side = pd.DataFrame({"criteria": ["m"], "orr_n": [43], "dcr_n": [90]})
+    tables = {"response": response, "response_by_criteria": side}
+    system = build_cell_system(tables, {k: additivity_of(k, v) for k, v in tables.items()})
+    # cells: CR PR ORR (response), orr_n dcr_n (side by side); orr_n is the ORR row's n
+    np.testing.assert_array_equal(system.canon, [0, 1, 2, 2, 4])
+    assert system.cells_of("response_by_criteria").tolist() == [[2, 4]]
+
+
+def test_the_column_rule_skips_one_row_groups_and_missing_counts():
+    table = pd.DataFrame(
+        {"endpoint": ["os", "pfs", "pfs"], "n": [108, 50, np.nan], "events": [58, 30, 20]}
+    )
+    assert column_rule(table).relations == (Down(label=None, by=("endpoint",)),)
+    system = build_cell_system({"t": table}, {"t": column_rule(table)})
+    # os is one row (no relation); pfs n has a missing count (no relation); pfs events add up
+    np.testing.assert_array_equal(system.sign, [[0, 0, 0, 1, 0, 1]])
+
+
+def test_declarations_use_columns_the_tables_have():
+    assert Repeated("missing", ("characteristic",)) in ADDITIVITY["baseline"].repeated
+    assert additivity_of("no_such_table", pd.DataFrame({"n": [1]})).relations[0].by == ()

@@ -1,0 +1,130 @@
+"""The shareable demo (built-in protocol hcc-rt-ici, ``privacy.shareable = true``): in the
+exported CSV files no declared relation has exactly one hidden cell, no hidden count can be
+worked out from the others, a count repeated by two tables is hidden in both or neither, and
+the flow diagram reads what the attrition table reads."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oncorwe.analysis.additivity import ADDITIVITY, additivity_of
+from oncorwe.analysis.cell_system import build_cell_system
+from oncorwe.analysis.disclosure_audit import exposed_cells
+from oncorwe.analysis.study import analyse_study
+from oncorwe.analysis.suppression import PATIENT_LEVEL_TABLES, suppress_tables
+from oncorwe.io.sources import read_source
+from oncorwe.protocol import load_protocol
+from oncorwe.report import write_report
+from oncorwe.synth import seed_twin_path
+from oncorwe.validate import validate_tables
+
+HIDDEN = ("<5", "[c]")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """(tables before suppression, the report folder) of the shareable demo run."""
+    protocol = load_protocol("hcc-rt-ici")
+    protocol = replace(protocol, privacy=replace(protocol.privacy, shareable=True))
+    accepted = validate_tables(read_source(seed_twin_path())).accepted
+    outputs, _, _ = analyse_study(accepted, protocol, synthetic=True)
+    min_cell = protocol.privacy.min_cell
+    shared = replace(outputs, tables=suppress_tables(outputs.tables, min_cell), min_cell=min_cell)
+    out = tmp_path_factory.mktemp("shareable_demo")
+    write_report(shared, out, pdf=False)
+    tables = {k: v for k, v in outputs.tables.items() if k not in PATIENT_LEVEL_TABLES}
+    return tables, out
+
+
+def exported(out, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / "tables" / f"{name}.csv", comment="#", dtype=str).fillna("")
+
+
+@pytest.fixture(scope="module")
+def pattern(demo):
+    """The cell system of the demo's tables and the cells the exported CSV files hide."""
+    tables, out = demo
+    system = build_cell_system(tables, {k: additivity_of(k, v) for k, v in tables.items()})
+    hidden = np.zeros(system.values.size, dtype=bool)
+    for name in tables:
+        first, rows, columns = system.layout[name]
+        if columns:
+            text = exported(out, name)[columns].to_numpy()
+            hidden[first : first + rows * len(columns)] = np.isin(text, HIDDEN).ravel()
+    return system, hidden
+
+
+def test_the_demo_has_small_cells_in_the_declared_tables(pattern):
+    """The checks below mean something: most declared tables of the demo hide cells (in
+    attrition, baseline_by_group, response, field_response, adverse_events when written)."""
+    system, hidden = pattern
+    with_hidden = set()
+    for name in set(ADDITIVITY) & set(system.layout):
+        first, rows, columns = system.layout[name]
+        if hidden[first : first + rows * len(columns)].any():
+            with_hidden.add(name)
+    assert len(with_hidden) >= 4, with_hidden
+
+
+def test_shown_counts_are_true_and_none_is_small(demo, pattern):
+    tables, out = demo
+    system, hidden = pattern
+    for name in tables:
+        first, rows, columns = system.layout[name]
+        text = exported(out, name)[columns].to_numpy().ravel()
+        values = system.values[first : first + rows * len(columns)]
+        shown = ~np.isin(text, HIDDEN) & (text != "")
+        numbers = text[shown].astype(float)
+        np.testing.assert_array_equal(numbers, values[shown], err_msg=name)
+        assert not ((numbers >= 1) & (numbers < 5)).any(), name
+
+
+def test_a_repeated_count_is_hidden_in_every_table_or_in_none(pattern):
+    system, hidden = pattern
+    by_cell = pd.Series(hidden[: system.printed.sum()]).groupby(
+        system.canon[: system.printed.sum()]
+    )
+    assert (by_cell.nunique() == 1).all()
+
+
+def test_no_declared_relation_has_exactly_one_hidden_cell(pattern):
+    system, hidden = pattern
+    on_canon = np.zeros_like(hidden)
+    on_canon[system.canon[hidden]] = True
+    remainders = ~system.printed & (system.values >= 1) & (system.values < 5)
+    on_canon |= remainders  # counts no table shows: hidden when small (else harmless)
+    per_relation = (system.members & on_canon).sum(axis=1)
+    declared = [n for n in system.names if n in ADDITIVITY]
+    assert {"attrition", "response", "field_response", "eqd2", "adverse_events"} <= set(declared)
+    lonely = [system.names[i] for i in np.flatnonzero(per_relation == 1)]
+    assert lonely == []
+    # and no combination of relations pins a hidden count (linear programming audit)
+    primary = (system.values >= 1) & (system.values < 5)
+    assert not exposed_cells(system.sign, system.values, on_canon, primary, 5).any()
+
+
+def _flow_texts(svg: str) -> list[str]:
+    """The remaining / excluded texts of the flow diagram, in order (SVG text comments)."""
+    comments = [html.unescape(c) for c in re.findall(r"<!-- (.*?) -->", svg)]
+    return [c for c in comments if c.startswith(("n = ", "Excluded: "))]
+
+
+def test_the_flow_diagram_reads_the_attrition_table(demo):
+    _, out = demo
+    attrition = exported(out, "attrition")
+    expected = []
+    for row in attrition.itertuples():
+        expected.append(f"n = {row.n_remaining}")
+        if row.n_excluded != "0":  # shown counts here are all 5 or more: "<n> patients"
+            expected.append(f"Excluded: {row.n_excluded} patients")
+    assert "n = [c]" in expected and "Excluded: <5 patients" in expected
+    assert _flow_texts((out / "figures" / "flow.svg").read_text(encoding="utf-8")) == expected
+    page = (out / "report.html").read_text(encoding="utf-8")
+    boxes = re.findall(r"<strong>n = (.*?)</strong>", page)
+    assert [html.unescape(b) for b in boxes] == attrition["n_remaining"].tolist()
