@@ -85,3 +85,45 @@ def test_the_column_rule_skips_one_row_groups_and_missing_counts():
 def test_declarations_use_columns_the_tables_have():
     assert Repeated("missing", ("characteristic",)) in ADDITIVITY["baseline"].repeated
     assert additivity_of("no_such_table", pd.DataFrame({"n": [1]})).relations[0].by == ()
+
+
+def test_counts_repeated_across_tables_are_joined_only_when_equal():
+    survival = pd.DataFrame({"endpoint": ["OS", "PFS"], "n": [108, 108], "events": [58, 66]})
+    cox = pd.DataFrame(
+        {"model": ["m", "m"], "endpoint": ["OS", "PFS"], "n": [108, 100], "events": [58, 61]}
+    )  # PFS: a complete-case model of 100 patients, no mirror
+    tables = {"survival": survival, "cox": cox}
+    system = build_cell_system(tables, {k: additivity_of(k, v) for k, v in tables.items()})
+    # cells: survival n0 e0 n1 e1 (0-3), cox n0 e0 n1 e1 (4-7), then the remainders n - events
+    np.testing.assert_array_equal(system.canon[:8], [0, 1, 2, 3, 0, 1, 6, 7])
+    # one remainder for OS (the same sum in both tables), one per other row
+    np.testing.assert_array_equal(system.values[8:], [50, 42, 39])
+    np.testing.assert_array_equal(system.unseen, [False] * 8 + [True] * 3)
+    np.testing.assert_array_equal(
+        system.sign,
+        [
+            [-1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+            [0, 0, -1, 1, 0, 0, 0, 0, 0, 1, 0],
+            [0, 0, 0, 0, 0, 0, -1, 1, 0, 0, 1],
+        ],
+    )
+
+
+def test_a_block_total_in_another_table():
+    survival = pd.DataFrame({"endpoint": ["OS"], "n": [108], "events": [58]})
+    subgroups = pd.DataFrame(
+        {"endpoint": ["OS"] * 2, "variable": ["afp"] * 2, "label": ["AFP"] * 2,
+         "level": ["No", "Yes"], "n": [50, 56], "events": [20, 37]}
+    )  # fmt: skip
+    tables = {"survival": survival, "subgroups": subgroups}
+    system = build_cell_system(tables, {k: additivity_of(k, v) for k, v in tables.items()})
+    # cells: survival n e (0, 1), subgroups n0 e0 n1 e1 (2-5); remainders: survival 50
+    # without an event, subgroups 30 and 19, then 2 patients without AFP (n) and 1 (events)
+    np.testing.assert_array_equal(system.values[6:], [50, 30, 19, 2, 1])
+    assert [-1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0] in system.sign.tolist()  # 108 = 50 + 56 + 2
+    assert [0, -1, 0, 1, 0, 1, 0, 0, 0, 0, 1] in system.sign.tolist()  # 58 = 20 + 37 + 1
+    # without the survival table, the levels add up to a total printed elsewhere (as before)
+    alone = build_cell_system(
+        {"subgroups": subgroups}, {"subgroups": additivity_of("subgroups", subgroups)}
+    )
+    assert [1, 0, 1, 0, 0, 0] in alone.sign.tolist()

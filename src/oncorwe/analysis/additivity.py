@@ -9,7 +9,8 @@ declares its sums with a few rule types:
 - ``Down``: within each block of rows with equal key columns, in each count column, the row
   with one label is the sum of the rows with other labels (ORR = CR + PR), or the rows add up
   to a total printed elsewhere (the levels of a characteristic and its missing count add up to
-  the cohort or group size).
+  the cohort or group size) or to a count of another table (the subgroups' levels to the
+  survival table's n and events).
 - ``Steps``: a flow of patients, where each step's remaining patients are the next step's
   remaining plus its excluded (the attrition table and the flow diagram drawn from it).
 - ``Repeated``: a column holding one count per block on each of its rows (a characteristic's
@@ -17,8 +18,11 @@ declares its sums with a few rule types:
 - ``Percent``: percentage columns that give a count away (their denominator), hidden with it.
 
 ``MIRRORS`` declare counts that one table repeats from another (Table 1's overall column
-beside it by group, the ORR/DCR rows of the response table side by side): such cells are one
-cell, hidden in both tables or in neither. A table without a declaration gets
+beside it by group, the ORR/DCR rows of the response table side by side, a Cox model's n and
+events): such cells are one cell, hidden in both tables or in neither (when they hold the same
+count). A sum can have a *remainder*, a count no table prints (the not-evaluable patients);
+an *unseen* one (the patients without an event, ``n - events``) is unknown to a reader unless
+it is small. A table without a declaration gets
 ``column_rule``: the cells of each count column add up, within the groups of
 ``GROUP_KEYS``, to a total printed elsewhere (the rule before relations were declared).
 
@@ -68,12 +72,15 @@ class Across:
 
     ``remainder``: the total also counts patients in none of the parts (a count the table
     does not show, such as the not-evaluable patients of ``field_response``); it is a cell of
-    the sum all the same, and hidden when it is in ``1..min_cell-1``.
+    the sum all the same, and hidden when it is in ``1..min_cell-1``. ``unseen``: a reader
+    does not know that remainder when it is larger (the patients without an event, ``n -
+    events``): the audit takes it as unknown, so it protects the other cells of its sum.
     """
 
     total: str
     parts: tuple[str, ...]
     remainder: bool = False
+    unseen: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,10 @@ class Down:
     of the rows labelled ``parts``.
 
     ``total=None``: the rows add up to a total printed elsewhere (the cohort or a group's
-    size). ``parts=None``: every row of the block but the total and ``exclude``. ``plus``: a
-    ``Repeated`` column of the block that is one more part (the missing count). ``remainder``:
-    as in ``Across``.
+    size); with ``source``, that total is the same column of the row of table ``source``
+    agreeing with the block on ``on`` (when that table is there; else as before). ``parts=None``:
+    every row of the block but the total and ``exclude``. ``plus``: a ``Repeated`` column of
+    the block that is one more part (the missing count). ``remainder``: as in ``Across``.
     """
 
     label: str | None
@@ -96,6 +104,8 @@ class Down:
     columns: tuple[str, ...] | None = None
     plus: str | None = None
     remainder: bool = False
+    source: str | None = None
+    on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,15 +153,19 @@ class Additivity:
 @dataclass(frozen=True)
 class Mirror:
     """Table ``table`` repeats counts of table ``source``: on the rows that agree on ``on``
-    (those of the keys both tables have; the source's rows restricted to ``source_rows``),
-    each pair of ``columns`` (column, source column) holds the same count."""
+    (those of the keys both tables have; a key is a column name or a pair (column, source
+    column); ``on=()``: every pair of rows), with the rows of ``table`` restricted to
+    ``rows`` and the source's to ``source_rows``, each pair of ``columns`` (column, source
+    column) holds the same count. A pair of cells whose counts differ is no mirror (the
+    table counted other patients, such as a model fitted on complete cases)."""
 
     description: str
     table: str
     source: str
-    on: tuple[str, ...]
+    on: tuple[str | tuple[str, str], ...]
     columns: tuple[tuple[str, str], ...]
     source_rows: tuple[tuple[str, object], ...] = ()
+    rows: tuple[tuple[str, object], ...] = ()
 
 
 def column_rule(frame: pd.DataFrame) -> Additivity:
@@ -175,6 +189,9 @@ CONTROL_CATEGORIES = (
     "NON-iCR/NON-iUPD",
 )
 _RESPONSE_BLOCK = ("criteria", "confirmed")
+# the SBRT label of Table 1's treatment part and of the eqd2 table
+# (oncorwe.analysis.describe, oncorwe.analysis.radiotherapy_outcomes.eqd2_table)
+SBRT = "SBRT (>= 5 Gy per fraction)"
 _CHARACTERISTICS = Additivity(
     "the levels of a characteristic and its missing count add up to the cohort size; the "
     "percentages are of the patients with a value (cohort size - missing)",
@@ -182,6 +199,8 @@ _CHARACTERISTICS = Additivity(
     repeated=(Repeated("missing", ("characteristic",)),),
     percents=(Percent(("pct",), of="missing"),),
 )
+# patients without an event: a count no table prints, small when nearly every patient had one
+_WITHOUT_EVENT = Across(total="n", parts=("events",), remainder=True, unseen=True)
 _ADVERSE_EVENTS = (
     # CTCAE bands of the worst grade: any = 1-2 + 3 or worse; 3 or worse = 3-4 + 5
     Across(total="any_n", parts=("grade1_2_n", "grade3plus_n")),
@@ -238,7 +257,8 @@ ADDITIVITY: dict[str, Additivity] = {
         percents=(Percent(("orr_pct", "orr_ci_lower", "orr_ci_upper"), of="n_evaluable"),),
     ),
     "eqd2": Additivity(
-        "all patients = SBRT + conventional (oncorwe.analysis.radiotherapy_outcomes.eqd2_table)",
+        "all patients = SBRT + conventional (oncorwe.analysis.radiotherapy_outcomes.eqd2_table); "
+        "n = BED10 of 100 Gy or more + below 100 Gy (not shown)",
         relations=(
             Down(
                 label="group",
@@ -246,7 +266,35 @@ ADDITIVITY: dict[str, Additivity] = {
                 columns=("n", "bed_ge_100_n"),
                 remainder=True,
             ),
+            Across(total="n", parts=("bed_ge_100_n",), remainder=True, unseen=True),
         ),
+    ),
+    "survival": Additivity(
+        "per endpoint: n = events + patients without an event (not shown)",
+        relations=(_WITHOUT_EVENT,),
+    ),
+    "subgroups": Additivity(
+        "per endpoint and variable: the levels add up to the survival table's n and events "
+        "(and patients without a value, not shown); n = events + patients without an event",
+        relations=(
+            _WITHOUT_EVENT,
+            Down(
+                label=None,
+                by=("endpoint", "variable"),
+                columns=("n", "events"),
+                remainder=True,
+                source="survival",
+                on=("endpoint",),
+            ),
+        ),
+    ),
+    "cox": Additivity(
+        "n = events + patients without an event (n and events repeat the survival table's)",
+        relations=(_WITHOUT_EVENT,),
+    ),
+    "duration_of_response": Additivity(
+        "per criteria: responders = events + responders without an event (not shown)",
+        relations=(Across(total="n_responders", parts=("events",), remainder=True, unseen=True),),
     ),
     "adverse_events": Additivity(
         "grade bands of each term; terms overlap (a patient has several), so rows do not add",
@@ -292,6 +340,43 @@ MIRRORS = (
         columns=tuple(
             (c, c) for c in ("any_n", "grade1_2_n", "grade3_4_n", "grade5_n", "grade3plus_n")
         ),
+    ),
+    Mirror(
+        "each Cox model's n and events are the survival table's for its endpoint",
+        table="cox",
+        source="survival",
+        on=("endpoint",),
+        columns=(("n", "n"), ("events", "events")),
+    ),
+    *(
+        Mirror(
+            f"a subgroup's n is the level's count in {source} (all patients of the endpoint)",
+            table="subgroups",
+            source=source,
+            on=(("label", "characteristic"), "level"),
+            columns=(("n", "n"),),
+        )
+        for source in ("baseline", "treatment")
+    ),
+    *(
+        Mirror(
+            f"eqd2's {group} row counts the treatment table's SBRT {level!r} patients",
+            table="eqd2",
+            source="treatment",
+            on=(),
+            columns=(("n", "n"),),
+            rows=(("group", group),),
+            source_rows=(("characteristic", SBRT), ("level", level)),
+        )
+        for group, level in ((SBRT, "Yes"), ("Conventional", "No"))
+    ),
+    Mirror(
+        "the responders of the duration of response are the unconfirmed ORR count",
+        table="duration_of_response",
+        source="response",
+        on=("criteria",),
+        columns=(("n_responders", "n"),),
+        source_rows=(("category", "ORR"), ("confirmed", False)),
     ),
 )
 

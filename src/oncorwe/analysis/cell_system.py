@@ -30,8 +30,9 @@ from oncorwe.analysis.additivity import (
     count_columns,
 )
 
-# a relation as built: (total cell or -1 for a total printed elsewhere, part cells, remainder)
-_Sum = tuple[int, list[int], bool]
+# a relation as built: (total cell or -1 for a total printed elsewhere, part cells, remainder,
+# the remainder unseen by a reader)
+_Sum = tuple[int, list[int], bool, bool]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class CellSystem:
         remainders (counts a relation implies but no table shows).
     printed : False for a remainder.
     public : printed elsewhere as it is (the cohort size): never hidden as a complement.
+    unseen : a remainder a reader does not know (``Across.unseen``, the patients without an
+        event): unknown to the audit unless it is small.
     canon : the cell standing for each cell; a repeated or mirrored count is one cell.
     sign : relations x cells, +1 for a part and -1 for the total (canonical cells only);
         a relation whose total is printed elsewhere has no -1.
@@ -56,6 +59,7 @@ class CellSystem:
     values: np.ndarray
     printed: np.ndarray
     public: np.ndarray
+    unseen: np.ndarray
     canon: np.ndarray
     sign: np.ndarray
     total: np.ndarray
@@ -114,10 +118,29 @@ def _across(cells: _Cells, rule: Across) -> list[_Sum]:
     rows = np.arange(len(cells.frame))
     totals = cells.cell(rows, rule.total)
     parts = np.column_stack([cells.cell(rows, p) for p in rule.parts])
-    return [(int(t), p.tolist(), rule.remainder) for t, p in zip(totals, parts, strict=True)]
+    return [
+        (int(t), p.tolist(), rule.remainder, rule.unseen)
+        for t, p in zip(totals, parts, strict=True)
+    ]
 
 
-def _down(cells: _Cells, rule: Down, skip: set[str]) -> list[_Sum]:
+def _source_total(cells: _Cells, rows: np.ndarray, rule: Down, column: str, tables) -> int:
+    """The cell of ``rule.source`` that is the total of the block ``rows`` in ``column``: the
+    source row agreeing with the block on ``rule.on``; -1 when there is not exactly one."""
+    source = tables.get(rule.source)
+    if source is None or not source.has(column) or not rule.on:
+        return -1
+    if not all(k in source.frame and k in cells.frame for k in rule.on):
+        return -1
+    first = cells.frame.iloc[rows[0]]
+    match = np.ones(len(source.frame), dtype=bool)
+    for key in rule.on:
+        match &= (source.frame[key] == first[key]).to_numpy()
+    found = np.flatnonzero(match)
+    return int(source.cell(found[0], column)) if found.size == 1 else -1
+
+
+def _down(cells: _Cells, rule: Down, skip: set[str], tables: dict) -> list[_Sum]:
     frame = cells.frame
     if (rule.label is not None and rule.label not in frame.columns) or not cells.has(rule.plus):
         return []
@@ -140,8 +163,10 @@ def _down(cells: _Cells, rule: Down, skip: set[str]) -> list[_Sum]:
         extra = [int(cells.cell(rows[0], rule.plus))] if rule.plus else []
         for column in columns:
             total = int(cells.cell(at_total[0], column)) if at_total.size else -1
+            if rule.source is not None:
+                total = _source_total(cells, rows, rule, column, tables)
             parts = cells.cell(part_rows, column).tolist() + extra
-            out.append((total, parts, rule.remainder and total >= 0))
+            out.append((total, parts, rule.remainder and total >= 0, False))
     return out
 
 
@@ -152,12 +177,15 @@ def _steps(cells: _Cells, rule: Steps) -> tuple[list[_Sum], list[int]]:
     before = cells.cell(rows - 1, rule.remaining)
     after, excluded = cells.cell(rows, rule.remaining), cells.cell(rows, rule.excluded)
     triples = zip(before, after, excluded, strict=True)
-    sums = [(int(b), [int(a), int(e)], False) for b, a, e in triples]
+    sums = [(int(b), [int(a), int(e)], False, False) for b, a, e in triples]
     return sums, [int(cells.cell(len(cells.frame) - 1, rule.remaining))]
 
 
-def _table_sums(cells: _Cells, additivity: Additivity) -> tuple[list[_Sum], list[int], list]:
-    """The sums, public cells and pairs of equal cells (repeated counts) of one table."""
+def _table_sums(
+    cells: _Cells, additivity: Additivity, others: dict[str, _Cells]
+) -> tuple[list[_Sum], list[int], list]:
+    """The sums, public cells and pairs of equal cells (repeated counts) of one table
+    (``others``: every table's cells, for a total in another table)."""
     skip = {r.column for r in additivity.repeated}
     sums: list[_Sum] = []
     public: list[int] = []
@@ -165,7 +193,7 @@ def _table_sums(cells: _Cells, additivity: Additivity) -> tuple[list[_Sum], list
         if isinstance(rule, Across):
             sums += _across(cells, rule)
         elif isinstance(rule, Down):
-            sums += _down(cells, rule, skip)
+            sums += _down(cells, rule, skip, others)
         else:
             found, known = _steps(cells, rule)
             sums, public = sums + found, public + known
@@ -178,25 +206,45 @@ def _table_sums(cells: _Cells, additivity: Additivity) -> tuple[list[_Sum], list
     return sums, public, pairs
 
 
-def _mirror_pairs(mirror: Mirror, cells: dict[str, _Cells]) -> list[tuple[int, int]]:
-    """Pairs of cells holding the same count in two tables."""
+def _restrict(frame: pd.DataFrame, rows: tuple[tuple[str, object], ...]) -> pd.DataFrame | None:
+    """``frame`` with a ``_row`` position column, restricted to ``rows``; None when it lacks
+    one of their columns."""
+    if not all(c in frame for c, _ in rows):
+        return None
+    out = frame.assign(_row=np.arange(len(frame)))
+    for column, value in rows:
+        out = out[out[column] == value]
+    return out
+
+
+def _mirror_pairs(
+    mirror: Mirror, cells: dict[str, _Cells], values: np.ndarray
+) -> list[tuple[int, int]]:
+    """Pairs of cells holding the same count in two tables (pairs of unequal counts left
+    out)."""
     if mirror.table not in cells or mirror.source not in cells:
         return []
     mine, theirs = cells[mirror.table], cells[mirror.source]
-    on = [k for k in mirror.on if k in mine.frame and k in theirs.frame]  # keys both have
-    if not on or not all(c in theirs.frame for c, _ in mirror.source_rows):
+    keys = [(k, k) if isinstance(k, str) else k for k in mirror.on]
+    keys = [(a, b) for a, b in keys if a in mine.frame and b in theirs.frame]  # both have
+    left, right = _restrict(mine.frame, mirror.rows), _restrict(theirs.frame, mirror.source_rows)
+    if (mirror.on and not keys) or left is None or right is None:
         return []
-    source = theirs.frame.assign(_row=np.arange(len(theirs.frame)))
-    for column, value in mirror.source_rows:
-        source = source[source[column] == value]
-    left = mine.frame[on].assign(_mine=np.arange(len(mine.frame)))
-    matched = left.merge(source[[*on, "_row"]], on=on, how="inner")
+    left = pd.DataFrame(
+        {f"_k{i}": left[a] for i, (a, _) in enumerate(keys)} | {"_mine": left["_row"]}
+    )
+    right = pd.DataFrame(
+        {f"_k{i}": right[b] for i, (_, b) in enumerate(keys)} | {"_row": right["_row"]}
+    )
+    on = [f"_k{i}" for i in range(len(keys))]
+    matched = left.merge(right, on=on, how="inner") if on else left.merge(right, how="cross")
     pairs = []
     for column, source_column in mirror.columns:
         if mine.has(column) and theirs.has(source_column):
             a = mine.cell(matched["_mine"].to_numpy(), column)
             b = theirs.cell(matched["_row"].to_numpy(), source_column)
-            pairs += list(zip(a.tolist(), b.tolist(), strict=True))
+            equal = values[a] == values[b]
+            pairs += list(zip(a[equal].tolist(), b[equal].tolist(), strict=True))
     return pairs
 
 
@@ -252,8 +300,9 @@ def build_cell_system(
     -----
     Steps: 1. number the count cells table by table; 2. collect each table's sums, public
     cells and repeated counts, and the mirrored counts between tables; 3. add one cell per
-    remainder; 4. join equal cells and write the relations over the joined cells, dropping
-    duplicates, relations of fewer than two cells and relations with a missing count.
+    remainder (one per sum over the same joined cells); 4. join equal cells and write the
+    relations over the joined cells, dropping duplicates, relations of fewer than two cells
+    and relations with a missing count.
     """
     # step 1
     cells: dict[str, _Cells] = {}
@@ -271,23 +320,28 @@ def build_cell_system(
     public: list[int] = []
     pairs: list[tuple[int, int]] = []
     for name, c in cells.items():
-        found, known, same = _table_sums(c, additivity[name])
+        found, known, same = _table_sums(c, additivity[name], cells)
         sums += [(s, name) for s in found]
         public, pairs = public + known, pairs + same
     for mirror in MIRRORS:
-        pairs += _mirror_pairs(mirror, cells)
-    # step 3
-    extra = []
+        pairs += _mirror_pairs(mirror, cells, values)
+    # step 3: one remainder per sum (a sum repeated on mirrored cells shares its remainder)
+    joined = _canon(first, pairs)
+    extra, unseen, made = [], [], {}
     relations: list[tuple[int, list[int], str]] = []
-    for (total, parts, remainder), name in sums:
+    for (total, parts, remainder, hidden_from_reader), name in sums:
         if remainder:
-            extra.append(values[total] - values[parts].sum())
-            parts = [*parts, first + len(extra) - 1]
+            key = (int(joined[total]) if total >= 0 else -1, tuple(sorted(joined[parts].tolist())))
+            if key not in made:
+                extra.append(values[total] - values[parts].sum())
+                unseen.append(hidden_from_reader)
+                made[key] = first + len(extra) - 1
+            parts = [*parts, made[key]]
         relations.append((total, parts, name))
     values = np.concatenate([values, np.asarray(extra, dtype=float)])
     printed = np.arange(values.size) < first
     # step 4
-    canon = _canon(values.size, pairs)
+    canon = np.concatenate([joined, np.arange(first, values.size)])
     sign, total, names = _relation_rows(relations, canon, values)
     flags = np.zeros(values.size, dtype=bool)
     flags[canon[public]] = True
@@ -295,6 +349,7 @@ def build_cell_system(
         values=values,
         printed=printed,
         public=flags,
+        unseen=np.concatenate([np.zeros(first, dtype=bool), np.asarray(unseen, dtype=bool)]),
         canon=canon,
         sign=sign,
         total=total,

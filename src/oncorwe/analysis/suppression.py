@@ -117,15 +117,19 @@ def _complement(system: CellSystem, row: int, hidden: np.ndarray, free: np.ndarr
     return pick
 
 
-def complete(system: CellSystem, hidden: np.ndarray, free: np.ndarray) -> np.ndarray:
+def complete(
+    system: CellSystem, hidden: np.ndarray, free: np.ndarray, unknown: np.ndarray | None = None
+) -> np.ndarray:
     """``hidden`` with a second hidden cell in every relation that had exactly one, repeated
-    until no relation has exactly one (or none of its cells is ``free`` to hide)."""
+    until no relation has exactly one (or none of its cells is ``free`` to hide). A relation
+    with an ``unknown`` cell (a remainder a reader does not know) needs no second one."""
     hidden = hidden.copy()
     members = system.members
+    covered = (members & unknown).any(axis=1) if unknown is not None else False
     progress = True
     while progress:
         progress = False
-        for row in np.flatnonzero((members & hidden).sum(axis=1) == 1):
+        for row in np.flatnonzero(((members & hidden).sum(axis=1) == 1) & ~covered):
             if (members[row] & hidden).sum() != 1:
                 continue  # an earlier pick in this pass gave it its second cell
             pick = _complement(system, int(row), hidden, free)
@@ -178,18 +182,27 @@ def protect(system: CellSystem, min_cell: int) -> Protection:
     -----
     Steps: 1. mark the primary cells (and remainders in ``1..min_cell-1``); 2. complete every
     relation with one hidden cell; 3. audit, hide one more cell beside each exposed one, back
-    to step 2, until the audit passes or nothing is left to hide.
+    to step 2, until the audit passes or nothing is left to hide. A remainder a reader does
+    not see (``CellSystem.unseen``, the patients without an event) of ``min_cell`` or more is
+    an unknown of the audit (at least ``min_cell``) and protects the cells of its relations; it
+    is not itself a cell to protect.
     """
     # step 1
     values = system.values
     own = system.canon == np.arange(values.size)
     primary = own & (values >= 1) & (values < min_cell)
     free = own & system.printed & ~system.public & (values > 0)
+    unknown = system.unseen & (values >= min_cell)
     # step 2
-    hidden = complete(system, primary, free)
+    hidden = complete(system, primary, free, unknown)
     # step 3
     memo: dict = {}  # intervals of groups of hidden cells that did not change
-    exposed = exposed_cells(system.sign, values, hidden, primary, min_cell, memo)
+
+    def audit(hidden: np.ndarray) -> np.ndarray:
+        found = exposed_cells(system.sign, values, hidden | unknown, primary, min_cell, memo)
+        return found & ~unknown
+
+    exposed = audit(hidden)
     while exposed.any():
         pick = _repair(system, hidden, free, exposed)
         if pick.size == 0:
@@ -201,8 +214,8 @@ def protect(system: CellSystem, min_cell: int) -> Protection:
             )
             break
         hidden[pick] = True
-        hidden = complete(system, hidden, free)
-        exposed = exposed_cells(system.sign, values, hidden, primary, min_cell, memo)
+        hidden = complete(system, hidden, free, unknown)
+        exposed = audit(hidden)
     return Protection(primary, hidden, exposed)
 
 
