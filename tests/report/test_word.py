@@ -12,7 +12,10 @@ from oncorwe.report.format import SYNTHETIC_BANNER
 
 docx = pytest.importorskip("docx")
 from docx.oxml.ns import qn  # noqa: E402
+from docx.shared import Emu  # noqa: E402
 
+from oncorwe.report.display import DisplayTable  # noqa: E402
+from oncorwe.report.word import column_widths  # noqa: E402
 from oncorwe.report.word_footnotes import footnote_texts  # noqa: E402
 
 TBL_PR_SCHEMA_ORDER = (
@@ -88,3 +91,66 @@ def test_adjacent_footnote_marks_are_separated(out):
     ]
     assert runs[1:] == ["*", ",", "*"]
     assert runs[0].startswith("Best overall response")
+
+
+def _column_widths(table) -> list[int]:
+    return [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.gridCol_lst]
+
+
+def _text_width(document) -> int:
+    section = document.sections[-1]
+    return Emu(section.page_width - section.left_margin - section.right_margin).twips
+
+
+def test_header_row_repeats_and_caption_stays_with_its_table(out):
+    """``w:tblHeader`` on the header row only; ``w:keepNext`` on the caption before the table."""
+    for name in ("report.docx", "tables/baseline.docx"):
+        document = docx.Document(str(out / name))
+        for table in document.tables:
+            marked = [row._tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") for row in table.rows]
+            assert marked[0] is not None, name
+            assert all(mark is None for mark in marked[1:]), name
+            caption = table._tbl.getprevious()
+            assert caption.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None, name
+
+
+def test_column_widths_follow_content_across_the_text_width(out):
+    """Grid and cell widths agree, fill the text width, differ; Table 1's label column widest."""
+    document = docx.Document(str(out / "report.docx"))
+    text_width = _text_width(document)
+    assert text_width == 8640  # US Letter less two 1.25-inch margins, in twips
+    for table in document.tables:
+        widths = _column_widths(table)
+        assert sum(widths) == text_width
+        assert len(set(widths)) == len(widths)
+        assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        table_width = table._tbl.tblPr.find(qn("w:tblW"))
+        assert (table_width.get(qn("w:type")), int(table_width.get(qn("w:w")))) == (
+            "dxa",
+            text_width,
+        )
+        for row in table.rows:
+            cell_widths = [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in row._tr.tc_lst]
+            assert cell_widths == widths
+    baseline = docx.Document(str(out / "tables" / "baseline.docx")).tables[0]
+    widths = _column_widths(baseline)
+    assert baseline.rows[0].cells[0].text == "Characteristic"
+    assert widths[0] == max(widths)
+
+
+def test_column_widths_by_hand():
+    """Least widths hold the longest word; too many columns are scaled down together."""
+    table = DisplayTable(
+        name="t",
+        title="T",
+        columns=("Characteristic", "n", "p"),
+        rows=(("Age", "12", "0.5"),),
+    )
+    widths = column_widths(table, 8640)
+    assert sum(widths) == 8640
+    assert widths[0] > widths[1] and widths[0] > widths[2]
+    # "Characteristic" in bold: 1 capital, 4 narrow (t, i, t, i), 9 others, plus the margins
+    least = (160 + 4 * 70 + 9 * 120) * 1.18 + 216
+    assert widths[0] >= least
+    squeezed = column_widths(table, 1000)
+    assert sum(squeezed) == 1000 and squeezed[0] == max(squeezed)

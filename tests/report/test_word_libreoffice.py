@@ -145,6 +145,13 @@ def test_adjacent_footnote_marks_print_apart(converted):
     assert f"Baseline characteristics by sequence{marks}" in first_page
 
 
+def test_header_words_are_not_broken(converted):
+    """Columns sized from their content: the six-column table's header holds "Characteristic"."""
+    _, pdf, _ = converted
+    first_page = _pages(pdf / "baseline_by_group.pdf")[0]
+    assert re.search(r"^Characteristic +Overall ", first_page, re.MULTILINE), first_page
+
+
 def test_table_one_numbers(converted):
     demo, pdf, _ = converted
     baseline = pd.read_csv(demo / "tables" / "baseline.csv", comment="#")

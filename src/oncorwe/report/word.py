@@ -5,23 +5,32 @@ and below the header, rule at the end); their notes become real Word footnotes
 (``word_footnotes``) on the caption, so they survive editing. The synthetic-data banner is in
 the page header, hence on every page.
 
+Each table fills the text width with a fixed layout whose column widths follow its content
+(``column_widths``), written both to the grid and to every cell so Word and LibreOffice draw
+the same table; its header row repeats on each page the table runs onto, and its caption is
+kept on the page of the table's first row.
+
 References
 ----------
 .. [1] python-docx documentation, "Working with Tables", "Working with Headers and Footers".
 .. [2] ECMA-376 Part 1, 17.4.38 ``w:tblBorders``, the child order of ``w:tblPr`` (``CT_TblPr``) and
    17.4.66 ``w:tcBorders``.
+.. [3] ECMA-376 Part 1, 17.4.48 ``w:tblGrid`` / 17.4.16 ``w:gridCol``, 17.4.72 ``w:tcW``,
+   17.4.53 ``w:tblLayout`` (fixed), 17.4.49 ``w:tblHeader`` and 17.3.1.15 ``w:keepNext``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
-from docx.shared import Inches, Pt, RGBColor
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Inches, Pt, RGBColor, Twips
 
 from oncorwe import __version__
 from oncorwe.report.display import DisplayTable
@@ -42,6 +51,25 @@ TBL_PR_AFTER_BORDERS = (
     "w:tblDescription",
     "w:tblPrChange",
 )
+CHAR_TWIPS = 120
+"""Estimated advance of a digit or lower-case letter of 9.5 pt DejaVu Sans (108-120 measured)."""
+NARROW_CHARS, NARROW_TWIPS = frozenset(" .,:;()[]'|!ijlft"), 70
+WIDE_TWIPS = 160
+"""Capitals, ``%``, ``m``, ``w`` and dashes: up to 160 twips (``%``), capitals 128 on average."""
+BOLD_FACTOR = 1.18
+"""Bold (the header row) is about 15-20 % wider than regular."""
+CELL_PADDING_TWIPS = 2 * 108
+"""Word's default left and right cell margins (0.075 in each)."""
+INDENT_TWIPS = 200
+"""The label column's left indent per level (10 pt, as ``_fill_row`` sets it)."""
+WHOLE_CHARS = 12
+"""Cells up to this long (``107 (99.1%)``) are kept on one line when the page allows it."""
+WRAP_CHARS = 32
+"""A cell longer than this wraps anyway; it asks for no more room than this many characters."""
+LABEL_COLUMN_WEIGHT = 1.5
+"""Share of the spare width the first (label) column gets, relative to the other columns."""
+BREAK_AFTER = re.compile(r"\s+|(?<=[-\u2013/])")
+"""Where a line may break: at spaces and after a hyphen, an en dash or a slash."""
 
 
 def new_document(synthetic: bool, title: str = ""):
@@ -103,15 +131,127 @@ def _fill_row(cells, texts: Sequence[str], label_columns: int, indent: int, bold
             paragraph.paragraph_format.left_indent = Pt(10 * indent)
 
 
+def _text_twips(text: str, bold: bool) -> float:
+    """Estimated printed width of ``text`` (character classes, not font metrics)."""
+    width = sum(
+        NARROW_TWIPS
+        if char in NARROW_CHARS
+        else WIDE_TWIPS
+        if char.isupper() or char in "%mw\u2013\u2014"
+        else CHAR_TWIPS
+        for char in text
+    )
+    return width * (BOLD_FACTOR if bold else 1.0)
+
+
+def _column_demand(texts: Sequence[str], indents: Sequence[int]) -> tuple[float, float, float]:
+    """``(word, whole, wished)`` widths of one column: its longest word, its longest short
+    cell (up to ``WHOLE_CHARS``) in one piece and its longest text (up to ``WRAP_CHARS``).
+
+    ``texts[0]`` is the (bold) header; ``indents`` are in twips.
+    """
+    word = whole = wished = 0.0
+    for row, (text, indent) in enumerate(zip(texts, indents, strict=True)):
+        bold = row == 0
+        longest = max((_text_twips(w, bold) for w in BREAK_AFTER.split(text)), default=0.0)
+        word = max(word, indent + longest)
+        if len(text) <= WHOLE_CHARS:
+            whole = max(whole, indent + _text_twips(text, bold))
+        wished = max(wished, indent + _text_twips(text[:WRAP_CHARS], bold))
+    whole = max(whole, word)
+    return word, whole, max(wished, whole)
+
+
+def column_widths(table: DisplayTable, text_width: int) -> tuple[int, ...]:
+    """Column widths in twips, from the cells' text, adding up to ``text_width``.
+
+    Steps
+    -----
+    1. Per column (header bold, label cells with their indent, plus the cell margins): the
+       width of its longest word, of its longest short cell kept whole and of its longest text.
+    2. The least widths are the short cells kept whole if they all fit, else the longest words.
+    3. The width left over is shared in proportion to what each column still wishes for (to the
+       wishes themselves once all are met), the first (label) column weighted
+       ``LABEL_COLUMN_WEIGHT``.
+    4. When even the longest words do not fit, they are scaled down together (words break).
+    5. Whole twips; the rounding remainder goes to the label column.
+
+    Widths are estimated from character classes (``CHAR_TWIPS``, ``NARROW_TWIPS``,
+    ``WIDE_TWIPS``), not from font metrics, so a table gives the same file on every machine.
+    """
+    # step 1
+    body = table.body()
+    demands = (
+        np.array(
+            [
+                _column_demand(
+                    [table.columns[col]] + [cells[col] for _, cells in body],
+                    [0] + [INDENT_TWIPS * indent if col == 0 else 0 for indent, _ in body],
+                )
+                for col in range(len(table.columns))
+            ],
+            dtype=float,
+        ).reshape(-1, 3)
+        + CELL_PADDING_TWIPS
+    )
+    word, whole, wished = demands.T
+    # step 2
+    least = whole if whole.sum() <= text_width else word
+    spare = text_width - least.sum()
+    if spare > 0:  # step 3
+        weights = wished - least if wished.sum() > text_width else wished.copy()
+        weights[0] *= LABEL_COLUMN_WEIGHT
+        if weights.sum() == 0:
+            weights[:] = 1.0
+        widths = least + spare * weights / weights.sum()
+    else:  # step 4
+        widths = least * text_width / least.sum()
+    # step 5
+    rounded = np.floor(widths).astype(int)
+    rounded[0] += text_width - rounded.sum()
+    return tuple(int(w) for w in rounded)
+
+
+def _set_column_widths(grid, widths: Sequence[int]) -> None:
+    """Fixed layout at the given widths, in the grid (``w:gridCol``) and every ``w:tcW``."""
+    grid.autofit = False  # w:tblLayout w:type="fixed"
+    table_width = grid._tbl.tblPr.find(qn("w:tblW"))
+    table_width.set(qn("w:type"), "dxa")
+    table_width.set(qn("w:w"), str(sum(widths)))
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Twips(width)
+    for row in grid.rows:
+        for tc, width in zip(row._tr.tc_lst, widths, strict=True):
+            tc.width = Twips(width)
+
+
+def _repeat_as_header(row) -> None:
+    """Mark the row as a header row: drawn again at the top of each page the table runs onto."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+
+
+def text_width(document) -> int:
+    """Width between the margins of the document's last section, in twips."""
+    section = document.sections[-1]
+    return Emu(section.page_width - section.left_margin - section.right_margin).twips
+
+
 def add_table(document, table: DisplayTable) -> None:
-    """Caption (with a real footnote per note), then the three-line table."""
+    """Caption (with a real footnote per note), then the three-line table.
+
+    The caption is kept with the table's first row, the header row repeats on every page and
+    the columns have content-based widths (``column_widths``) across the text width.
+    """
     caption = document.add_paragraph()
+    caption.paragraph_format.keep_with_next = True  # w:keepNext
     caption.add_run(table.title).bold = True
     add_footnotes(document, caption, table.footnotes)
     grid = document.add_table(rows=1, cols=len(table.columns))
     _fill_row(grid.rows[0].cells, table.columns, table.label_columns, 0, bold=True)
+    _repeat_as_header(grid.rows[0])
     for indent, cells in table.body():
         _fill_row(grid.add_row().cells, cells, table.label_columns, indent, bold=False)
+    _set_column_widths(grid, column_widths(table, text_width(document)))
     _three_line_borders(grid)
     document.add_paragraph()
 
