@@ -116,19 +116,31 @@ def _three_line_borders(table) -> None:
         )
 
 
+def _cell_properties(right: bool, indent: int) -> str:
+    """``w:pPr`` of a table cell: single-spaced, no space after (the template's document
+    default, 10 pt after and 1.15 lines, doubled every row's height and the report's page
+    count), indented label (``indent`` points) or right-aligned number."""
+    parts = ['<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>']
+    if indent:
+        parts.append(f'<w:ind w:left="{20 * indent}"/>')
+    if right:
+        parts.append('<w:jc w:val="right"/>')
+    return f"<w:pPr {nsdecls('w')}>{''.join(parts)}</w:pPr>"
+
+
 def _fill_row(cells, texts: Sequence[str], label_columns: int, indent: int, bold: bool) -> None:
+    # built as XML (the same python-docx would write through paragraph_format, 10x faster:
+    # about 0.9 ms a row that way, for some 900 rows per demo report)
+    weight = "<w:b/>" if bold else '<w:b w:val="0"/>'
+    run_properties = f"<w:rPr {nsdecls('w')}>{weight}</w:rPr>"
     for index, (cell, text) in enumerate(zip(cells, texts, strict=True)):
-        paragraph = cell.paragraphs[0]
-        # single-spaced, no space after: the template's document default (10 pt after, 1.15
-        # lines) doubled every row's height and the report's page count
-        paragraph.paragraph_format.space_after = Pt(0)
-        paragraph.paragraph_format.line_spacing = 1.0
-        run = paragraph.add_run(text)
-        run.bold = bold
-        if index >= label_columns:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        elif index == 0 and indent:
-            paragraph.paragraph_format.left_indent = Pt(10 * indent)
+        paragraph = cell._tc.p_lst[0]
+        right = index >= label_columns
+        points = 10 * indent if index == 0 and not right else 0
+        paragraph.insert(0, parse_xml(_cell_properties(right, points)))
+        run = paragraph.add_r()
+        run.append(parse_xml(run_properties))
+        run.text = text
 
 
 def _text_twips(text: str, bold: bool) -> float:
