@@ -17,8 +17,10 @@ import pandas as pd
 
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.sources import SourceStreams
-from oncorwe.io.store import MEMORY_LIMIT
 
+MEMORY_LIMIT = "128MB"  # DuckDB's buffer limit for imports; it spills to disk beyond it
+# the order of validate_tables' findings: rule order, then table and row, then arrival
+FINDINGS_ORDER = 'ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
 Progress = Callable[[str], None]
 
 
@@ -78,19 +80,13 @@ def append_frame(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame:
         con.unregister("_chunk")
 
 
-def table_chunks(
-    con: duckdb.DuckDBPyConnection,
-    schema: str,
-    table: str,
-    chunk_rows: int = CHUNK_ROWS,
-    columns: list[str] | None = None,
+def query_chunks(
+    con: duckdb.DuckDBPyConnection, query: str, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """``schema.table`` in chunks of ``chunk_rows`` rows, ordered by ``_row``; at least one
-    (empty) frame. ``columns`` limits the columns read."""
-    wanted = ", ".join(quote(c) for c in columns) if columns else "*"
+    """The rows of ``query`` in chunks of ``chunk_rows`` (a lazy Arrow reader on a cursor of
+    its own, so ``con`` stays free for writes); at least one (empty) frame."""
     cursor = con.cursor()
     try:
-        query = f"SELECT {wanted} FROM {quote(schema)}.{quote(table)} ORDER BY _row"
         reader = cursor.sql(query).to_arrow_reader(chunk_rows)
         yielded = False
         for batch in reader:
@@ -102,6 +98,20 @@ def table_chunks(
             yield reader.schema.empty_table().to_pandas()
     finally:
         cursor.close()
+
+
+def table_chunks(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    chunk_rows: int = CHUNK_ROWS,
+    columns: list[str] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """``schema.table`` in chunks of ``chunk_rows`` rows, ordered by ``_row``; at least one
+    (empty) frame. ``columns`` limits the columns read."""
+    wanted = ", ".join(quote(c) for c in columns) if columns else "*"
+    query = f"SELECT {wanted} FROM {quote(schema)}.{quote(table)} ORDER BY _row"
+    yield from query_chunks(con, query, chunk_rows)
 
 
 def stage_source(

@@ -32,9 +32,9 @@ from oncorwe.errors import InputError
 from oncorwe.io.export import write_tables
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import RawSource, SourceFile
+from oncorwe.io.staging import FINDINGS_ORDER, MEMORY_LIMIT, query_chunks
 
 SCHEMAS = ("raw", "accepted", "quarantine")
-MEMORY_LIMIT = "128MB"  # DuckDB's buffer limit; it spills to disk beyond it
 _DTYPES = {"date": "datetime64[ns]", "int": "Int64", "num": "float64", "bool": "boolean"}
 
 
@@ -230,8 +230,7 @@ class StudyStore:
                 con.execute("DROP TABLE IF EXISTS main.findings")
                 con.execute(
                     'CREATE TABLE main.findings AS SELECT "table", row, "column", value, '
-                    "rule, severity, message FROM staged.work.findings "
-                    'ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
+                    f"rule, severity, message FROM staged.work.findings {FINDINGS_ORDER}"
                 )
                 con.executemany(
                     "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -250,18 +249,9 @@ class StudyStore:
         if "findings" not in self.table_names("main"):
             yield self.findings()
             return
-        cursor = self.connection.cursor()
-        try:
-            query = "SELECT * FROM main.findings ORDER BY rowid"
-            reader = cursor.sql(query).to_arrow_reader(chunk_rows)
-            yielded = False
-            for batch in reader:
-                yielded = True
-                yield batch.to_pandas().astype({"row": "Int64"})
-            if not yielded:
-                yield reader.schema.empty_table().to_pandas().astype({"row": "Int64"})
-        finally:
-            cursor.close()
+        query = "SELECT * FROM main.findings ORDER BY rowid"
+        for chunk in query_chunks(self.connection, query, chunk_rows):
+            yield chunk.astype({"row": "Int64"})
 
     def table_names(self, schema: str = "accepted") -> list[str]:
         """Tables stored in ``schema`` (``raw``, ``accepted`` or ``quarantine``)."""

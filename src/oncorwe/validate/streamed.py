@@ -15,7 +15,7 @@ and arrival ``_seq``, so that they sort exactly as ``validate_tables`` sorts the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -25,7 +25,14 @@ from oncorwe.io.deidentify import dropped_findings
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS
-from oncorwe.io.staging import append_frame, quote, table_chunks, table_exists
+from oncorwe.io.staging import (
+    FINDINGS_ORDER,
+    append_frame,
+    query_chunks,
+    quote,
+    table_chunks,
+    table_exists,
+)
 from oncorwe.validate.checks_values import identifier_findings, load_synonyms
 from oncorwe.validate.identifiers import detect_identifiers
 from oncorwe.validate.rules import Context, Work, ordered_rules
@@ -33,6 +40,7 @@ from oncorwe.validate.tables import RECONCILIATION_COLUMNS, Reconciled, run_chec
 from oncorwe.validate.whole_table import (
     conventional_units,
     duplicate_findings,
+    errors_of,
     identifier_sample,
     lesion_keys,
     patient_context,
@@ -45,7 +53,7 @@ WHOLE_TABLE_RULES = frozenset(
 FIRST = ("patients", "lesions")
 SORTED_FINDINGS = (
     'SELECT "table", row, "column", value, rule, severity, message FROM work.findings '
-    '{where} ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
+    "{where} " + FINDINGS_ORDER
 )
 Progress = Callable[[str], None]
 
@@ -126,9 +134,7 @@ def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: 
 
 
 def _split(con, name: str) -> tuple[int, int, int]:
-    errors = (
-        f"FROM work.findings WHERE \"table\" = '{name}' AND severity = 'error' AND row IS NOT NULL"
-    )
+    errors = errors_of(name)
     con.execute("CREATE SCHEMA IF NOT EXISTS accepted")
     con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
     con.execute(
@@ -198,14 +204,9 @@ def validate_staged(
         _check_table(con, name, context, mapping, findings, chunk_rows)
         if name == "patients":
             ids, accepted = patient_context(con)
-            context = Context(context.conventional_units, ids, accepted, context.lesion_keys)
+            context = replace(context, patient_ids=ids, accepted_patients=accepted)
         if name == "lesions":
-            context = Context(
-                context.conventional_units,
-                context.patient_ids,
-                context.accepted_patients,
-                lesion_keys(con),
-            )
+            context = replace(context, lesion_keys=lesion_keys(con))
     # step 4
     counts = {name: _split(con, name) for name in names}
     rows = [(n, *counts[n]) for n in TABLES if n in counts]
@@ -227,17 +228,8 @@ def staged_findings(
             "WHERE severity = 'error' AND rule = (SELECT rule FROM work.findings "
             "WHERE severity = 'error' ORDER BY _order, _seq LIMIT 1)"
         )
-    cursor = con.cursor()
-    try:
-        reader = cursor.sql(SORTED_FINDINGS.format(where=where)).to_arrow_reader(chunk_rows)
-        yielded = False
-        for batch in reader:
-            yielded = True
-            yield _finding_dtypes(batch.to_pandas())
-        if not yielded:
-            yield _finding_dtypes(reader.schema.empty_table().to_pandas())
-    finally:
-        cursor.close()
+    for chunk in query_chunks(con, SORTED_FINDINGS.format(where=where), chunk_rows):
+        yield _finding_dtypes(chunk)
 
 
 def _finding_dtypes(frame: pd.DataFrame) -> pd.DataFrame:

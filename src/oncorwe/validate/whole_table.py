@@ -130,11 +130,10 @@ def duplicate_findings(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFram
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def _error_rows(name: str) -> str:
+def errors_of(name: str) -> str:
+    """SQL ``FROM ... WHERE ...`` selecting the row-level error findings of table ``name``."""
     return (
-        'SELECT DISTINCT row FROM work.findings WHERE "table" = \''
-        + name
-        + "' AND severity = 'error' AND row IS NOT NULL"
+        f"FROM work.findings WHERE \"table\" = '{name}' AND severity = 'error' AND row IS NOT NULL"
     )
 
 
@@ -147,7 +146,8 @@ def patient_context(con: duckdb.DuckDBPyConnection) -> tuple[pd.Index, pd.DataFr
     dates = [c for c in PATIENT_DATES if c in columns_of(con, "typed", "patients")]
     selected = ", ".join(["_row", "patient_id", *dates])
     accepted = con.execute(
-        f"SELECT {selected} FROM typed.patients WHERE _row NOT IN ({_error_rows('patients')}) "
+        f"SELECT {selected} FROM typed.patients "
+        f"WHERE _row NOT IN (SELECT DISTINCT row {errors_of('patients')}) "
         "AND patient_id IS NOT NULL ORDER BY _row"
     ).df()
     accepted = contract_dtypes("patients", accepted)

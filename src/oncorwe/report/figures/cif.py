@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from oncorwe.analysis.suppression import SHOWN, SUPPRESSED_SUFFIX
 from oncorwe.errors import InputError
 from oncorwe.report.figures.km import _draw_at_risk, time_grid
-from oncorwe.report.figures.style import add_synthetic_banner, figure_style, new_figure
+from oncorwe.report.figures.style import add_synthetic_banner, curve_figure, figure_style
 from oncorwe.report.format import format_compact
 from oncorwe.report.shareable import mark_suppressed
 
@@ -98,11 +98,7 @@ def plot_cif(
     top = float(table["estimate"].max())
     with figure_style():
         # step 2: curve axis above, at-risk axis below, sharing x (as the KM figure)
-        fig = new_figure(6.5, 4.6)
-        grid = fig.add_gridspec(2, 1, height_ratios=(5, 0.7), hspace=0.42)
-        ax = fig.add_subplot(grid[0])
-        risk_ax = fig.add_subplot(grid[1], sharex=ax)
-        fig.subplots_adjust(left=0.14, right=0.95, top=0.92 if synthetic else 0.96, bottom=0.05)
+        fig, ax, risk_ax = curve_figure(synthetic)
         # step 3: the step curves from (0, 0)
         for k, (_, curve) in enumerate(curves):
             curve = curve.sort_values("time", kind="mergesort")

@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from oncorwe.errors import InputError
-from oncorwe.report.figures.style import add_synthetic_banner, figure_style, new_figure
+from oncorwe.report.figures.style import add_synthetic_banner, curve_figure, figure_style
 from oncorwe.report.format import conf_label, format_compact, format_count
 
 TICK_STEPS = (1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0)
@@ -184,11 +184,7 @@ def plot_km(
     at_risk = at_risk_counts(km, ticks)
     with figure_style():
         # step 2: curve axis above, at-risk axis below, sharing x
-        fig = new_figure(6.5, 4.6)
-        grid = fig.add_gridspec(2, 1, height_ratios=(5, 0.7), hspace=0.42)
-        ax = fig.add_subplot(grid[0])
-        risk_ax = fig.add_subplot(grid[1], sharex=ax)
-        fig.subplots_adjust(left=0.14, right=0.95, top=0.92 if synthetic else 0.96, bottom=0.05)
+        fig, ax, risk_ax = curve_figure(synthetic)
         # step 3: the curve, its grid and labels
         _draw_curve(ax, km, show_ci)
         ax.set_xticks(ticks, [format_compact(t) for t in ticks])

@@ -59,6 +59,18 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+def curve_figure(synthetic: bool) -> tuple[Figure, object, object]:
+    """A survival-curve figure: the curve axis above, the numbers-at-risk axis below sharing
+    its x axis (Kaplan-Meier and cumulative incidence alike); room for the banner when
+    ``synthetic``. Returns (figure, curve axis, at-risk axis)."""
+    fig = new_figure(6.5, 4.6)
+    grid = fig.add_gridspec(2, 1, height_ratios=(5, 0.7), hspace=0.42)
+    ax = fig.add_subplot(grid[0])
+    risk_ax = fig.add_subplot(grid[1], sharex=ax)
+    fig.subplots_adjust(left=0.14, right=0.95, top=0.92 if synthetic else 0.96, bottom=0.05)
+    return fig, ax, risk_ax
+
+
 def add_synthetic_banner(fig: Figure) -> None:
     """Write the synthetic-data banner across the top of the figure."""
     fig.text(
