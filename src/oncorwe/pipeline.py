@@ -44,7 +44,7 @@ class RunSummary:
     results: dict[str, Any]
     reconciliation: pd.DataFrame
     n_findings: int
-    privacy_messages: tuple[str, ...] = ()  # one per identifier column dropped (issue 6)
+    privacy_messages: tuple[str, ...] = ()  # one per identifier column dropped
 
 
 def dependency_versions() -> dict[str, str]:
@@ -95,7 +95,7 @@ def run_study(
     store_path = out / "study.duckdb"
     store_path.unlink(missing_ok=True)
     # read -> validate -> store in chunks (oncorwe.intake); identifier columns never reach the
-    # store or an output unless the protocol allows them (privacy by default, issue 6)
+    # store or an output unless the protocol allows them (privacy by default)
     intake = take_in(
         data_path,
         store_path=store_path,
@@ -134,19 +134,18 @@ def run_study(
     write_results_json(outputs.results, out / "results.json")
     write_adam(datasets, out / "adam")
     progress("report")
-    # --- shareable output (issue 6): small cells suppressed in every exported table
+    # shareable output: small cells suppressed in every exported table
     if protocol.privacy.shareable:
         outputs = replace(
             outputs,
             tables=suppress_tables(outputs.tables, protocol.privacy.min_cell),
             min_cell=protocol.privacy.min_cell,
         )
-    # --- end shareable
     report = write_report(outputs, out)
     return RunSummary(
         report,
         outputs.results,
         checked.reconciliation,
         int(n_findings),
-        tuple(checked.dropped["message"]),  # privacy (issue 6)
+        tuple(checked.dropped["message"]),  # identifier columns dropped
     )

@@ -1,4 +1,4 @@
-"""Derivation findings: bad records become named findings, never a crash (issue 4)."""
+"""Derivation findings: bad records become named findings, never a crash."""
 
 import pandas as pd
 from tests.small_study import accepted_tables

@@ -61,14 +61,14 @@ def test_library_is_cited_verified_and_holds_key_values():
     assert (library["verified"].str.lower() == "true").all()
     assert library["source"].str.len().gt(10).all()
     key = library.set_index(["study", "arm", "quantity", "landmark_months"])["value"]
-    # seed study abstract (SEED_STUDY.md) and domain.md section 5 values marked [V]
+    # the seed study's abstract and published values read in their sources
     assert key[("Zhai 2025 (seed study)", "RT + ICI", "orr", np.nan)] == 75.0
     assert key[("Zhai 2025 (seed study)", "RT + ICI", "median_os", np.nan)] == 17.0
     assert key[("Zhai 2025 (seed study)", "RT + ICI", "median_pfs", np.nan)] == 12.6
     assert key[("HIMALAYA", "tremelimumab + durvalumab (STRIDE)", "median_os", np.nan)] == 16.43
     assert key[("CheckMate 459", "nivolumab", "os_rate", 24.0)] == 37.0
     assert key[("Cui 2025 meta-analysis", "RT + ICI (pooled, 16 studies)", "orr", np.nan)] == 54.4
-    # values marked unverified in domain.md are not shipped (e.g. IMbrave150 median OS 19.2 [S],
+    # values not read in their publication are not shipped (e.g. IMbrave150 median OS 19.2 [S],
     # SHARP 1-year OS 44% [U], ORIENT-32 [S])
     assert not ((library["study"] == "IMbrave150") & (library["quantity"] == "median_os")).any()
     assert not ((library["study"] == "SHARP") & (library["quantity"] == "os_rate")).any()

@@ -1,7 +1,8 @@
 """`oncorwe demo` end to end: the synthetic twin reproduces the reference study's numbers.
 
-The expected values are the published ones (Zhai et al., Front Immunol 2025; SEED_STUDY.md),
-compared at the published precision, read back from results.json.
+The expected values are the published ones (Zhai et al., Front Immunol 2025;
+docs/references/reference_study.md), compared at the published precision, read back from
+results.json.
 """
 
 import json

@@ -1,4 +1,5 @@
-"""CTCAE v5.0 term -> SOC table and lab grading at every grade boundary (domain.md 2.3)."""
+"""CTCAE v5.0 term -> SOC table and lab grading at every grade boundary
+(docs/references/ctcae.md)."""
 
 from __future__ import annotations
 

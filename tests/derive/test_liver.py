@@ -1,4 +1,4 @@
-"""Child-Pugh, ALBI, BCLC and PVTT mapping: hand-worked cases from domain.md section 4."""
+"""Child-Pugh, ALBI, BCLC and PVTT mapping: hand-worked cases (docs/references/liver.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from oncorwe.derive.liver import (
     pvtt_to_vp,
 )
 
-# bilirubin, albumin, INR, ascites, encephalopathy -> points (by hand from domain.md 4.1)
+# bilirubin, albumin, INR, ascites, encephalopathy -> points (by hand from the Child-Pugh table)
 CHILD_PUGH = [
     (15.0, 42.0, 1.1, "none", "none", 5),
     (33.9, 35.1, 1.69, "none", "none", 5),  # just inside every 1-point band
@@ -72,7 +72,7 @@ def test_child_pugh_class_series_and_errors():
 
 
 def test_albi_domain_test_vectors():
-    # domain.md 4.2: albumin 35, bilirubin 20.52 -> -2.109 (grade 2); 40 / 17.1 -> -2.586 (2)
+    # ALBI worked examples: albumin 35, bilirubin 20.52 -> -2.109 (grade 2); 40 / 17.1 -> -2.586 (2)
     assert albi_score(20.52, 35.0) == pytest.approx(0.66 * np.log10(20.52) - 0.085 * 35.0)
     assert albi_score(20.52, 35.0) == pytest.approx(-2.109, abs=5e-4)
     assert albi_score(17.1, 40.0) == pytest.approx(-2.586, abs=5e-4)

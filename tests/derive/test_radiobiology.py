@@ -1,4 +1,4 @@
-"""BED / EQD2 against the worked-example table of domain.md section 3 (hand-computed, 1 dp)."""
+"""BED / EQD2 against the worked-example table of docs/references/radiobiology.md (1 dp)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from oncorwe.derive.radiobiology import (
 )
 from oncorwe.errors import InputError
 
-# regimen (total Gy, fractions) -> {alpha/beta: (BED, EQD2)}, domain.md section 3 worked examples
+# regimen (total Gy, fractions) -> {alpha/beta: (BED, EQD2)}: worked examples of
+# docs/references/radiobiology.md
 WORKED = [
     (55.0, 25, {10: (67.1, 55.9), 3: (95.3, 57.2), 2: (115.5, 57.8)}),
     (40.0, 5, {10: (72.0, 60.0), 3: (146.7, 88.0), 2: (200.0, 100.0)}),

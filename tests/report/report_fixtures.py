@@ -196,7 +196,7 @@ def make_outputs(synthetic: bool = True) -> StudyOutputs:
         },
         curves=curves,
         methods=[
-            ("Time origin", "first of RT or ICI start", "SEED_STUDY.md default"),
+            ("Time origin", "first of RT or ICI start", "reference study default"),
             ("Response criteria", "mRECIST", "unconfirmed"),
             ("Survival CI", "log-log, 95%", "pointwise, Greenwood variance"),
         ],

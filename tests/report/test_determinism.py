@@ -1,4 +1,4 @@
-"""Issue 6 item 4: with SOURCE_DATE_EPOCH set, two demo runs write byte-identical files.
+"""With SOURCE_DATE_EPOCH set, two demo runs write byte-identical files.
 
 Every file of ``oncorwe demo`` is compared by SHA-256: HTML, PNG, SVG and PDF figures, the
 Chromium-printed report.pdf (when Chromium is installed), DOCX and XLSX packages, CSV, JSON,

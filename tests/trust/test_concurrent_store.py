@@ -1,4 +1,4 @@
-"""Reading the study store while another process imports (issue 6, item 5).
+"""Reading the study store while another process imports.
 
 DuckDB lets one process open a database file for writing and then locks the file: while an
 import runs, another process cannot open it at all, not even read-only. So a reader either gets

@@ -1,5 +1,5 @@
 """``oncorwe deidentify``: keyed pseudonyms, per-patient date shifts that keep every interval,
-study days, ages over 89, and a Safe Harbor report (issue 6, item 3)."""
+study days, ages over 89, and a Safe Harbor report."""
 
 from __future__ import annotations
 

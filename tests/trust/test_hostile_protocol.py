@@ -1,5 +1,5 @@
 """Hostile protocol TOML: every one is a ProtocolError with a message, exit 2 on the command
-line, never a traceback (issue 6, item 5)."""
+line, never a traceback."""
 
 import subprocess
 import sys

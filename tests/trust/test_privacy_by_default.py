@@ -1,5 +1,5 @@
 """Privacy by default: identifier columns seeded into the demo data are flagged, dropped before
-the study store, and no seeded value reaches any file a run writes (issue 6, item 3)."""
+the study store, and no seeded value reaches any file a run writes."""
 
 from __future__ import annotations
 

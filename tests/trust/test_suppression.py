@@ -1,6 +1,6 @@
 """Small-cell suppression: no count 1..min_cell-1 remains, a suppressed cell cannot be
 recovered from any total of its table (rows, columns, steps, tables repeating one another),
-and non-shareable output is unchanged (issue 6, item 3).
+and non-shareable output is unchanged.
 
 Each hand-made table below is one found in the demo run: the first assertion shows the leak
 under the old rule (complements only down one column), the rest that it is closed."""

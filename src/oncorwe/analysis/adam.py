@@ -1,7 +1,7 @@
 """The analysis datasets in CDISC ADaM shape (ADSL, ADTTE, ADRS, ADAE), for R, SAS or a sponsor.
 
 Variable names follow ADaM where one exists (ADaMIG; pharmaverse admiral / admiralonco
-conventions, domain.md section 7): ``USUBJID`` (the study pseudonym), ``TRTSDT`` (the time
+conventions, docs/references/adam.md): ``USUBJID`` (the study pseudonym), ``TRTSDT`` (the time
 origin: first RT or ICI), ``PARAMCD/PARAM/STARTDT/ADT/AVAL/CNSR/EVNTDESC`` in ADTTE (AVAL in
 days, no +1), ``PARAMCD = BOR/CBOR`` with ``AVALC`` in ADRS, ``AEDECOD/AEBODSYS/ATOXGRN`` in ADAE.
 Study-specific variables keep their oncorwe names in upper case.

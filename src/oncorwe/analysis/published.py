@@ -4,7 +4,7 @@ The library (``oncorwe/analysis/data/reference_results.csv``) holds one row per 
 ``study, arm, n, quantity, value, unit, landmark_months, source, verified, note`` with
 ``quantity`` one of ``orr`` (%), ``median_os``, ``median_pfs`` (months) and ``os_rate`` (% alive
 at ``landmark_months``). It holds the seed study (Zhai et al. 2025, abstract) and the first-line
-and RT + ICI results of ``reference/domain.md`` section 5 that are marked verified [V]; nothing
+and RT + ICI results checked against their publications (each row's ``source``); nothing
 unverified is shipped, and the loader refuses rows whose ``verified`` is not true.
 
 ``published_comparison`` columns: ``quantity, cohort_value, cohort_ci_lower, cohort_ci_upper,

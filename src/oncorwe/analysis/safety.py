@@ -1,9 +1,9 @@
 """Adverse-event tables: by term, and by system organ class (SOC) and term, with percentages.
 
-Counting rule (NEST/chevron AET04, gtreg ``tbl_ae``; domain.md 2.2): a patient counts once per
-term at the worst grade of that term, and once per SOC at the worst grade over the SOC's terms
-(so an SOC row is not the sum of its term rows). Grade bands: any grade, 1-2, 3-4, 5, >= 3, each
-as ``<band>_n`` patients and ``<band>_pct`` = 100 n / number of patients in the cohort.
+Counting rule (NEST/chevron AET04, gtreg ``tbl_ae``; docs/references/ctcae.md): a patient counts
+once per term at the worst grade of that term, and once per SOC at the worst grade over the SOC's
+terms (so an SOC row is not the sum of its term rows). Grade bands: any grade, 1-2, 3-4, 5, >= 3,
+each as ``<band>_n`` patients and ``<band>_pct`` = 100 n / number of patients in the cohort.
 
 ``adverse_events_by_term`` columns: ``term, any_n, any_pct, grade1_2_n, grade1_2_pct, grade3_4_n,
 grade3_4_pct, grade5_n, grade5_pct, grade3plus_n, grade3plus_pct``, sorted by ``any_n``

@@ -24,7 +24,7 @@ References
 ----------
 .. [1] OECD Glossary of Statistical Terms, "Threshold rule" (https://stats.oecd.org/glossary/
    detail.asp?ID=7010); CMS cell suppression policy (https://resdac.org/node/1506): no cell
-   1-10 and no cell from which one can be derived; domain.md section 8.
+   1-10 and no cell from which one can be derived; docs/references/disclosure_control.md.
 .. [2] Hundepool A, Domingo-Ferrer J, Franconi L, et al. Statistical Disclosure Control.
    Wiley 2012, chapters 4 (secondary suppression, auditing by feasibility intervals) and 5
    (frequency tables).

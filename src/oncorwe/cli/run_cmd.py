@@ -65,7 +65,7 @@ def _print_summary(summary: RunSummary) -> None:
     for row in summary.reconciliation.itertuples():
         table.add_row(row.table, str(row.read), str(row.accepted), str(row.quarantined))
     console.print(table)
-    for message in summary.privacy_messages:  # privacy (issue 6): dropped identifier columns
+    for message in summary.privacy_messages:  # dropped identifier columns
         console.print(f"[yellow]privacy:[/] {message}", highlight=False)
     if summary.n_findings:
         console.print(f"{summary.n_findings} validation finding(s): see validation.csv")

@@ -7,8 +7,9 @@ import pandas as pd
 
 from oncorwe.protocol import Protocol
 
-# Which first date is day 0, per protocol rule. SEED_STUDY.md: the reference study's origin is
-# unknown; the default is the start of the first of RT or ICI in the combined course.
+# Which first date is day 0, per protocol rule. The reference study's origin is unknown
+# (docs/references/reference_study.md); the default is the start of the first of RT or ICI in the
+# combined course.
 _ORIGIN_SQL = {
     "first_of_rt_or_ici": "LEAST(first_rt_date, first_ici_date)",
     "rt_start": "first_rt_date",

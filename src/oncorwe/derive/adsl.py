@@ -10,7 +10,8 @@ import duckdb
 import pandas as pd
 
 # Dates carried from the patient record are not analysis variables; they stay in the store.
-AFP_HIGH_NG_ML = 400.0  # AFP > 400 ng/mL: the usual prognostic cut-off in HCC (domain.md 4.5)
+# AFP > 400 ng/mL: the usual prognostic cut-off in HCC (docs/references/liver.md)
+AFP_HIGH_NG_ML = 400.0
 PVTT_ABSENT = ("none",)
 
 

@@ -235,7 +235,8 @@ def best_overall_response(
     return out.loc[:, ["patient_id", "bor", "bor_date", "confirmed"]]
 
 
-# Denominators for ORR / DCR (domain.md section 1.2: always state the denominator).
+# Denominators for ORR / DCR (FDA, Clinical Trial Endpoints for the Approval of Cancer Drugs and
+# Biologics, 2018: always state the denominator).
 DENOMINATORS = ("all", "evaluable", "measurable")
 # Responders and disease control (FDA 2018 endpoints guidance: ORR = CR + PR; DCR = CR + PR +
 # SD, with NON-CR/NON-PD counted as admiralonco's clinical benefit CB / CCB).

@@ -13,8 +13,8 @@ References
    v5.0, 27 Nov 2017 (Investigations SOC: platelet count decreased, ALT/AST increased, blood
    bilirubin increased, alkaline phosphatase increased).
 .. [2] Baseline-normal and baseline-abnormal thresholds as tabulated in World J Hepatol 2026;
-   18(1):113465, Table 1 (domain.md section 2.3, [V]); platelet grades 2-4 from the CTCAE v5.0
-   standard values [U in domain.md: not checked against the NCI file here].
+   18(1):113465, Table 1; platelet grades 2-4 from the CTCAE v5.0 standard values, not checked
+   against the NCI file (docs/references/ctcae.md).
 """
 
 from __future__ import annotations
@@ -126,7 +126,8 @@ def grade_lab(test: str, value, uln=None, baseline=None, lln=None):
 
     References
     ----------
-    CTCAE v5.0 (NCI 2017), Investigations SOC; World J Hepatol 2026 Table 1 (domain.md 2.3).
+    CTCAE v5.0 (NCI 2017), Investigations SOC; World J Hepatol 2026 Table 1
+    (docs/references/ctcae.md).
     """
     if test not in TERM_FOR_TEST:
         raise InputError(f"grade_lab: test {test!r} is not one of {', '.join(TERM_FOR_TEST)}")

@@ -3,12 +3,13 @@
 All functions are vectorised: they take scalars, numpy arrays or pandas Series (broadcast
 together) and return the same kind (a scalar for scalar input; a Series with the index of the
 first Series argument). A missing component gives a missing result (NaN / None), never a guess.
-Codes for ascites and encephalopathy are those of DATA_MODEL.md (patients table).
+Codes for ascites and encephalopathy are those of the input contract (docs/data_dictionary.md,
+patients table).
 
 References
 ----------
 .. [1] Pugh RN et al. Transection of the oesophagus for bleeding oesophageal varices.
-   Br J Surg 1973;60:646-649 (Child-Turcotte-Pugh score; thresholds in domain.md section 4.1,
+   Br J Surg 1973;60:646-649 (Child-Turcotte-Pugh score; thresholds in docs/references/liver.md,
    as tabulated by Cleve Clin J Med and PMC3017746 Table 1).
 .. [2] Johnson PJ et al. Assessment of liver function in patients with hepatocellular carcinoma:
    a new evidence-based approach - the ALBI grade. J Clin Oncol 2015;33:550-558.
@@ -27,7 +28,7 @@ import pandas as pd
 
 from oncorwe.errors import InputError
 
-# --- Child-Pugh [1] (domain.md 4.1). Each tuple: upper bounds of 1 and 2 points.
+# Child-Pugh [1]. Each tuple: upper bounds of 1 and 2 points.
 # Bilirubin: 1 point < 34 umol/L (2 mg/dL), 2 points 34-51 (2-3 mg/dL), 3 points > 51.
 CP_BILIRUBIN_UMOL_L = (34.0, 51.0)
 # Albumin: 1 point > 35 g/L, 2 points 28-35 g/L, 3 points < 28 g/L (3.5 / 2.8 g/dL).
@@ -39,16 +40,16 @@ CP_ENCEPHALOPATHY_POINTS = {"none": 1, "grade_1_2": 2, "grade_3_4": 3}
 # Class A 5-6, B 7-9, C 10-15: lowest score of classes B and C.
 CP_CLASS_B_MIN, CP_CLASS_C_MIN = 7, 10
 
-# --- ALBI [2]: 0.66 * log10(bilirubin umol/L) - 0.085 * albumin g/L; grade 1 <= -2.60,
-# grade 2 > -2.60 to <= -1.39, grade 3 > -1.39 (domain.md 4.2, [V]).
+# ALBI [2]: 0.66 * log10(bilirubin umol/L) - 0.085 * albumin g/L; grade 1 <= -2.60,
+# grade 2 > -2.60 to <= -1.39, grade 3 > -1.39 (docs/references/liver.md).
 ALBI_BILIRUBIN_COEF = 0.66
 ALBI_ALBUMIN_COEF = -0.085
 ALBI_GRADE_CUTOFFS = (-2.60, -1.39)
 # mALBI: grade 2 split into 2a / 2b at -2.270 (Hiraoka A et al., Liver Cancer 2017;6:325-336).
-# Marked unverified in domain.md 4.2 [U]: offered as an option only, off by default.
+# Not verified in the primary paper: offered as an option only, off by default.
 MALBI_2A_2B_CUTOFF = -2.270
 
-# --- BCLC 2022 [3]. Very early (0): single nodule <= 2 cm; early (A): single, or <= 3 nodules
+# BCLC 2022 [3]. Very early (0): single nodule <= 2 cm; early (A): single, or <= 3 nodules
 # each <= 3 cm; ECOG 0 for 0-B, 1-2 for C, > 2 for D; portal invasion / extrahepatic spread -> C.
 BCLC_VERY_EARLY_MAX_CM = 2.0
 BCLC_EARLY_MAX_NODULES = 3
@@ -58,7 +59,7 @@ BCLC_ECOG_C_MAX = 2
 # BCLC versions did; the 2022 figure does not give a Child-Pugh cut-off [U].
 BCLC_END_STAGE_CHILD_PUGH_MIN = CP_CLASS_C_MIN
 
-# --- PVTT [4]: Vp2 = Cheng I (second-order branch), Vp3 = II (first-order branch), Vp4 = III
+# PVTT [4]: Vp2 = Cheng I (second-order branch), Vp3 = II (first-order branch), Vp4 = III
 # (main trunk / bilateral) and Cheng IV = superior mesenteric vein (Vp4 in the Japanese system).
 # Vp1 (distal to second-order branches) has no own Cheng type: mapped to I (Cheng I covers the
 # segmental branches "or above"), and Cheng I to Vp2 [U: Vp1 <-> I not in the figure].
@@ -145,7 +146,7 @@ def child_pugh_score(bilirubin_umol_l, albumin_g_l, inr, ascites, encephalopathy
 
     References
     ----------
-    Pugh 1973 (Br J Surg 60:646); thresholds as domain.md section 4.1 (CCJM; PMC3017746 T1).
+    Pugh 1973 (Br J Surg 60:646); thresholds as tabulated in CCJM and PMC3017746 T1.
     Boundary values (bilirubin 34 and 51, albumin 28 and 35, INR 1.7 and 2.3) score 2 points.
     """
     bili = _array("bilirubin_umol_l", bilirubin_umol_l, minimum=0)
@@ -168,9 +169,9 @@ def child_pugh_score(bilirubin_umol_l, albumin_g_l, inr, ascites, encephalopathy
 def child_pugh_class(score, with_score: bool = True):
     """Child-Pugh class from the score: ``A5``, ``A6``, ``B7`` ... ``C15`` (or ``A``/``B``/``C``).
 
-    Class A = 5-6, B = 7-9, C = 10-15 (Pugh 1973; domain.md 4.1). Reporting the score with the
-    class matters because trials restrict to A or allow B7 (domain.md 4.1). Missing -> None;
-    a score outside 5-15 raises.
+    Class A = 5-6, B = 7-9, C = 10-15 (Pugh 1973). Reporting the score with the
+    class matters because trials restrict to A or allow B7 (docs/references/liver.md).
+    Missing -> None; a score outside 5-15 raises.
     """
     arr = _array("child_pugh_score", score)
     with np.errstate(invalid="ignore"):
@@ -190,7 +191,7 @@ def albi_score(bilirubin_umol_l, albumin_g_l):
 
     References
     ----------
-    Johnson PJ et al., J Clin Oncol 2015;33:550-558 (domain.md 4.2). Convert mg/dL x 17.1 to
+    Johnson PJ et al., J Clin Oncol 2015;33:550-558. Convert mg/dL x 17.1 to
     umol/L and g/dL x 10 to g/L before calling. Bilirubin must be > 0 (log10).
     """
     bili = _array("bilirubin_umol_l", bilirubin_umol_l, minimum=0)
@@ -242,7 +243,7 @@ def bclc_stage(
 
     References
     ----------
-    Reig M et al., J Hepatol 2022;76:681-693, Figure 1 (domain.md 4.3).
+    Reig M et al., J Hepatol 2022;76:681-693, Figure 1.
     """
     ps = _array("ecog", ecog, minimum=0)
     cp = _array("child_pugh_score", child_pugh)

@@ -1,7 +1,8 @@
 """Patterns of failure from progression records: in-field recurrence and first-failure site.
 
 A progression record's ``site`` is ``in_field`` (inside an irradiated volume),
-``intrahepatic_out_of_field`` or ``extrahepatic`` (DATA_MODEL.md ``progression_events``).
+``intrahepatic_out_of_field`` or ``extrahepatic`` (``progression_events`` in
+docs/data_dictionary.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """New anticancer therapy (NACT): the first systemic agent that is not part of the combined
 course, for censoring PFS at its start when the protocol asks (admiral: one censoring date = the
-last assessment before NACT; domain.md section 7).
+last assessment before NACT; docs/references/adam.md).
 
 Rule: a systemic agent of a non-ICI class, first given more than ``new_therapy_grace_days``
 after the patient's first ICI dose, and not given before that. Agents started with or soon

@@ -24,13 +24,13 @@ import pandas as pd
 from oncorwe.errors import InputError
 
 # Tumour alpha/beta: 10 Gy, the convention for HCC (doses reported as "Gy10"; e.g. Son et al.,
-# Oncotarget 2015, PMC4747233, "total dose > 60 Gy10"). domain.md section 3 [V].
+# Oncotarget 2015, PMC4747233, "total dose > 60 Gy10"); docs/references/radiobiology.md.
 ALPHA_BETA_TUMOR = 10.0
 # Normal liver alpha/beta: 3 Gy, the usual late-responding-tissue convention (Hall & Giaccia;
 # Joiner & van der Kogel). Some liver SBRT work uses 2 Gy (PMC4915544: BED2 thresholds ~40 Gy
 # cirrhotic / ~70 Gy normal liver) and Son et al. (Radiat Oncol 2013;8:61) estimated ~8 Gy for
 # hepatitis-background liver. oncorwe defaults to 3 and always reports the value used; pass
-# ALPHA_BETA_LIVER_ALTERNATIVE (2 Gy) to reproduce the BED2 literature. domain.md section 3 [V].
+# ALPHA_BETA_LIVER_ALTERNATIVE (2 Gy) to reproduce the BED2 literature.
 ALPHA_BETA_LIVER = 3.0
 ALPHA_BETA_LIVER_ALTERNATIVE = 2.0
 # EQD2 reference dose per fraction (Gy): the "2" in EQD2 (Joiner & van der Kogel).

@@ -35,8 +35,8 @@ PR_MIN_DECREASE = 0.30
 PD_MIN_INCREASE = 0.20
 PD_MIN_ABSOLUTE_MM = 5.0
 NODE_NORMAL_SHORT_AXIS_MM = 10.0
-# mRECIST [2] as published has no absolute-increase clause for PD [U: domain.md 1.3 open item];
-# a protocol may set it to PD_MIN_ABSOLUTE_MM.
+# mRECIST [2] as published has no absolute-increase clause for PD (not verified in the primary
+# paper; docs/references/mrecist.md); a protocol may set it to PD_MIN_ABSOLUTE_MM.
 MRECIST_PD_MIN_ABSOLUTE_MM = 0.0
 # mRECIST [2]: a new intrahepatic lesion counts as PD only if >= 1 cm (with the typical HCC
 # vascular pattern, which the data contract does not carry); smaller ones are equivocal [S].
@@ -203,7 +203,7 @@ def derive_time_point_response(
 
     Parameters
     ----------
-    lesions : DataFrame in the ``lesions`` contract (DATA_MODEL.md).
+    lesions : DataFrame in the ``lesions`` contract (docs/data_dictionary.md).
     criteria : ``RECIST1.1``, ``mRECIST`` (``diameter_mm`` holds viable diameters) or
         ``iRECIST`` (RECIST 1.1 components, then iUPD / iCPD logic, :func:`apply_irecist`).
     scope : ``all``, ``in_field`` or ``out_of_field`` (``in_rt_field``; lesions with unknown
@@ -343,8 +343,7 @@ def abscopal_response(field_responses: pd.DataFrame) -> pd.DataFrame:
     References
     ----------
     RECIST 1.1 section 4.3.1 (target response) applied to lesion subsets; abscopal response as
-    response of non-irradiated lesions (domain.md, issue 4: "response of lesions never
-    irradiated").
+    response of lesions never irradiated.
     """
     frame = field_responses.sort_values(["patient_id", "scope", "assessment_date"])
     is_pd = (frame["target_response"] == "PD").astype(int)

@@ -19,7 +19,7 @@ import pandas as pd
 from oncorwe.errors import InputError
 
 TABLE = "tumor_assessments"
-# Time-point responses of DATA_MODEL.md (tumor_assessments.overall_response).
+# Time-point responses of the input contract (tumor_assessments.overall_response).
 RESPONSE_VALUES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 # Worst first, to keep one response per date (admiralonco vignette worst_resp(): PD is worst and
 # NE the least bad, so an evaluable response wins over NE on the same day).

@@ -12,8 +12,8 @@ References
 .. [2] Toward consensus reporting of radiation-induced liver toxicity (Child-Pugh increase >= 2
    predicts survival); PMC4985424 (Child-Pugh >= 2-point rise within 3 months used as
    radiation-induced hepatic toxicity); PMC5779633 (ALBI change as an endpoint).
-.. [3] domain.md section 2.4; open item 5: the ALP > 2 x ULN cut-off and the exact non-classic
-   composite are [U] (common operationalisation, not read in a primary source here).
+.. [3] docs/references/ctcae.md: the ALP > 2 x ULN cut-off and the exact non-classic composite
+   are a common operationalisation, not read in a primary source.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def derive_rild(
     References
     ----------
     Kabarriti & Guha, Hepatol Int 2014; consensus reporting of radiation-induced liver
-    toxicity; PMC4985424; PMC5779633 (domain.md 2.4).
+    toxicity; PMC4985424; PMC5779633.
     """
     need = [c for c in ("patient_id", "lab_date", "test", "value") if c not in labs.columns]
     if need:

@@ -1,10 +1,10 @@
 """Predefined event and censoring sources (after admiralonco's ``death_event``, ``pd_event``,
 ``lastalive_censor``, ``lasta_censor``, ``rand_censor``), and the OS / PFS definitions.
 
-OS: event = death; censored at the last date known alive (SEED_STUDY.md: "censored at last
-contact"). PFS: event = first progression (a progression record, or a tumour assessment with a
-time-point response of PD, after day 0) or death; censored at the last tumour assessment after
-day 0, or at day 0 when there is none (admiralonco ``rand_censor``).
+OS: event = death; censored at the last date known alive (admiralonco ``lastalive_censor``;
+docs/references/adam.md). PFS: event = first progression (a progression record, or a tumour
+assessment with a time-point response of PD, after day 0) or death; censored at the last tumour
+assessment after day 0, or at day 0 when there is none (admiralonco ``rand_censor``).
 LC (local control): event = in-field progression; censored at the last tumour assessment.
 TTF (time to treatment failure): event = ICI stopped for progression, toxicity, patient choice,
 death or another reason, progression, or death; censored at the last contact.

@@ -15,9 +15,9 @@ agent first given no later than ``survival.new_therapy_grace_days`` after the fi
 (the regimen of ``oncorwe.derive.treatment`` / ``oncorwe.derive.new_therapy``); an agent without
 an end date is taken as given up to the patient's last contact (as ``derive_sequence``).
 
-Counting rule (NEST/chevron AET04, gtreg ``tbl_ae``; domain.md 2.2): each patient is counted once
-per term at the highest grade observed; likewise once for "any AE". Events with a missing grade
-never reach here (the validator quarantines them).
+Counting rule (NEST/chevron AET04, gtreg ``tbl_ae``; docs/references/ctcae.md): each patient is
+counted once per term at the highest grade observed; likewise once for "any AE". Events with a
+missing grade never reach here (the validator quarantines them).
 
 References
 ----------

@@ -4,9 +4,10 @@ BED and EQD2 follow the linear-quadratic model (``oncorwe.derive.radiobiology``)
 total is the sum over courses (no repopulation factor). SBRT is a course whose technique is SBRT
 or whose dose per fraction is at least ``SBRT_MIN_DOSE_PER_FRACTION`` Gy.
 
-Sequence: ``concurrent`` when any ICI exposure interval [start, end or last contact] overlaps any
-RT course widened by the protocol's window ([RT start - before, RT end + after], SEED_STUDY.md
-default 30/30 days); otherwise ``rt_first`` or ``ici_first`` by which started earlier.
+Sequence: ``concurrent`` when any ICI exposure interval [start, end or last contact] overlaps any RT
+course widened by the protocol's window ([RT start - before, RT end + after], default 30/30 days,
+docs/references/reference_study.md); otherwise ``rt_first`` or ``ici_first`` by which started
+earlier.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from oncorwe.derive.radiobiology import bed, eqd2
 from oncorwe.protocol import Protocol
 
 # Stereotactic ablative RT is conventionally >= 5 Gy per fraction in <= ~10 fractions
-# (e.g. HCC SBRT series 5-10 Gy x 3-10, domain.md section 3).
+# (e.g. HCC SBRT series 5-10 Gy x 3-10, docs/references/radiobiology.md).
 SBRT_MIN_DOSE_PER_FRACTION = 5.0
 
 

@@ -7,7 +7,7 @@ actual knowledge that the rest could identify a person, which no program can che
 References
 ----------
 HIPAA Privacy Rule, 45 CFR 164.514(b)(2)(i)(A)-(R) and (b)(2)(ii); 164.514(c) (re-identification
-codes); domain.md section 8.
+codes); docs/references/disclosure_control.md.
 """
 
 from __future__ import annotations

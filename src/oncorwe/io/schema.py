@@ -1,4 +1,4 @@
-"""The canonical input contract (DATA_MODEL.md, contract v1) as data.
+"""The canonical input contract (contract v1) as data.
 
 One place describes every table and column: the readers, the validator, ``oncorwe template`` and
 the data dictionary, and the synthetic generator all read it from here.

@@ -49,7 +49,7 @@ READ_RULES = {
         "warning",
         "Rows with no value at all were skipped; they are not counted as read.",
     ),
-    "privacy.identifier_column_dropped": (  # emitted by oncorwe.io.deidentify (issue 6)
+    "privacy.identifier_column_dropped": (  # emitted by oncorwe.io.deidentify
         "warning",
         "An extra column that looks like a direct identifier was dropped before the study store "
         "and every output (protocol privacy.allow_identifiers = false); its values are never "

@@ -85,7 +85,7 @@ class Privacy:
     """What may leave the study: identifiers (never, by default) and small cells.
 
     ``min_cell`` = 5 is the common statistical-disclosure threshold (OECD glossary); CMS /
-    ResDAC data need 11 (domain.md section 8).
+    ResDAC data need 11 (docs/references/disclosure_control.md).
     """
 
     allow_identifiers: bool = False

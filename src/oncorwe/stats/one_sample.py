@@ -117,7 +117,8 @@ def reference_curve(times: Any, surv: Any) -> ReferenceCurve:
 
     References
     ----------
-    domain.md section 5 (reconstructing reference curves from medians and landmark rates);
+    docs/methods/reporting_statistics.md (reconstructing reference curves from medians and
+    landmark rates);
     Finkelstein DM, et al. J Natl Cancer Inst 2003;95:1434-1439.
     """
     t = as_float_array("times", times)

@@ -9,10 +9,10 @@ cut-off date (plus a last-contact lag scale and a few pinned dates). ``oncorwe.s
 searches these so that the protocol's Kaplan-Meier medians hit their targets (OS 17.0, PFS 12.6
 and reverse-KM follow-up 18.8 months).
 
-Observation rules (those of the protocol, see ``SEED_STUDY.md``): OS ends at death or last contact;
-progression is documented at a scan (``PD``) on the progression date; scans are every 8-12 weeks
-(first at 6-9 weeks) until progression, death or last contact; PFS is censored at the last scan
-when neither progression nor death is observed.
+Observation rules (those of the protocol, see ``docs/references/reference_study.md``): OS ends at
+death or last contact; progression is documented at a scan (``PD``) on the progression date; scans
+are every 8-12 weeks (first at 6-9 weeks) until progression, death or last contact; PFS is censored
+at the last scan when neither progression nor death is observed.
 
 References
 ----------

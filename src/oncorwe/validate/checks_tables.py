@@ -1,6 +1,6 @@
 """Rules of one table: dose and grade ranges, conditional requirements, date order within a row.
 
-Each ``check_*`` is registered with its rule id (``<table>.<rule>``); see DATA_MODEL.md.
+Each ``check_*`` is registered with its rule id (``<table>.<rule>``); see docs/data_dictionary.md.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 3
 
-# Physical dose plausibility (DATA_MODEL.md, radiotherapy): 0 < total dose <= 150 Gy.
+# Physical dose plausibility (input contract, radiotherapy): 0 < total dose <= 150 Gy.
 MAX_TOTAL_DOSE_GY = 150.0
 MIN_FRACTIONS = 1
 CTCAE_GRADES = (1, 5)  # CTCAE v5.0: grade 1 (mild) .. grade 5 (death)

@@ -162,7 +162,7 @@ def validate_tables(
 
     References
     ----------
-    DATA_MODEL.md (canonical study input, contract v1); docs/data_dictionary.md.
+    docs/data_dictionary.md (canonical study input, contract v1).
     """
     # step 1
     text, read_findings = _prepare(raw)
