@@ -45,8 +45,8 @@ import pandas as pd
 
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_overall_response
-from oncorwe.derive.irecist_bor import TO_RECIST, irecist_best_overall_response
 from oncorwe.derive.recist import abscopal_response, derive_field_responses
+from oncorwe.derive.response_rules import IRECIST, RECIST11, response_criteria
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
 from oncorwe.protocol import Protocol
 from oncorwe.stats import binomial_ci, kaplan_meier
@@ -72,7 +72,9 @@ BY_CRITERIA_COLUMNS = [
 ]
 DOR_COLUMNS = ["criteria", "n_responders", "events", "median_months", "ci_lower", "ci_upper"]
 SCOPE_ORDER = ("in_field", "out_of_field", "abscopal")
-RESPONDED = ("CR", "PR")
+RESPONDED = RECIST11.responder  # CR, PR
+# time points that are a progression under any criteria (PD; iRECIST iUPD and iCPD)
+PROGRESSION = ("PD", *(v for v, word in IRECIST.recist_words.items() if word == "PD"))
 DOR_ORIGIN_TABLE = "dor_origin"  # responders and their first CR/PR date, per criteria
 # Duration of response ends at progression (a progression record or a PD assessment) or death
 # (RECIST 1.1 section 4.6; admiralonco DURRSP), ordered as the PFS sources.
@@ -112,9 +114,7 @@ class LesionResponse:
 
 def _rate(k: int, n: int) -> tuple[float, float, float]:
     """Percentage with exact 95 % CI; NaN when nobody is evaluable."""
-    if n == 0:
-        return (np.nan, np.nan, np.nan)
-    ci = binomial_ci(k, n, method="exact")
+    ci = binomial_ci(k, n, method="exact", when_empty="nan")
     return (100.0 * ci.estimate, 100.0 * ci.lower, 100.0 * ci.upper)
 
 
@@ -149,18 +149,19 @@ def field_response_table(
     time origin per patient (Series indexed by ``patient_id``).
     """
     rows = []
+    rules = response_criteria(criteria)
     for scope in ("in_field", "out_of_field"):
         part = responses[responses["scope"] == scope]
         measurable = part.loc[part["baseline_sum_mm"].notna(), "patient_id"].unique()
-        # iRECIST: iBOR, counted in the RECIST columns (iUPD and iCPD as PD)
-        irecist = criteria == "iRECIST"
-        bor = (irecist_best_overall_response if irecist else best_overall_response)(
+        bor = best_overall_response(
             part.loc[part["patient_id"].isin(measurable), list(_TP_COLUMNS)],
             origin[origin.index.isin(measurable)],
+            rules,
             ref_start_window=sd_window_days,
         )
         best = bor.loc[bor["bor"] != "MISSING", "bor"]
-        rows.append(_field_row(scope, criteria, best.map(TO_RECIST) if irecist else best))
+        # counted in the RECIST columns (iRECIST: iUPD and iCPD as PD)
+        rows.append(_field_row(scope, criteria, best.map(lambda c: rules.recist_words.get(c, c))))
     abscopal = abscopal_response(responses)
     rows.append(_field_row("abscopal", criteria, abscopal["out_of_field_best"].dropna()))
     return pd.DataFrame(rows, columns=FIELD_COLUMNS)
@@ -188,7 +189,7 @@ def waterfall_table(
         ["patient_id", "assessment_date"], kind="mergesort"
     )
     tp = tp[tp["assessment_date"] > tp["patient_id"].map(origin)]
-    is_pd = tp["overall_response"].isin(("PD", "iUPD", "iCPD")).astype(int)
+    is_pd = tp["overall_response"].isin(PROGRESSION).astype(int)
     tp = tp[is_pd.groupby(tp["patient_id"]).cumsum() - is_pd == 0]  # up to the first PD
     change = 100.0 * (tp["sum_mm"] - tp["baseline_sum_mm"]) / tp["baseline_sum_mm"]
     best = change.groupby(tp["patient_id"]).min()

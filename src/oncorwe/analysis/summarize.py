@@ -12,16 +12,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oncorwe.derive.irecist_bor import IBOR_ORDER, IRECIST_DISEASE_CONTROL, IRECIST_RESPONDER
+from oncorwe.derive.response_rules import RECIST11, response_criteria
 from oncorwe.derive.toxicity import GRADE_3_PLUS, patients_with_grade_at_least
 from oncorwe.protocol import Protocol
 from oncorwe.stats import binomial_ci, follow_up, kaplan_meier
 
 # time-to-event endpoints of the ADSL summarised by Kaplan-Meier (OS and PFS are also drawn)
 TIME_TO_EVENT = ("os", "pfs", "lc", "ttf")
-RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
-OBJECTIVE = ("CR", "PR")
-DISEASE_CONTROL = ("CR", "PR", "SD", "NON-CR/NON-PD")
+# RECIST 1.1 response order, ORR and DCR categories, as declared (oncorwe.derive.response_rules)
+RESPONSE_ORDER = RECIST11.order
+OBJECTIVE = RECIST11.responder
+DISEASE_CONTROL = RECIST11.disease_control
 
 
 def _num(value: Any) -> float | None:
@@ -92,13 +93,11 @@ def survival_results(curves: dict[str, Any], protocol: Protocol) -> dict[str, An
 def response_table(bor: pd.DataFrame, n_total: int, criteria: str, confirmed: bool) -> pd.DataFrame:
     """Counts per BOR category, then ORR and DCR with exact (Clopper-Pearson) 95% CI.
 
-    iRECIST rows use the iBOR categories (``oncorwe.derive.irecist_bor``): ORR = iCR + iPR,
-    DCR = iCR + iPR + iSD + NON-iCR/NON-iUPD."""
-    order, objective, control = (
-        (IBOR_ORDER, IRECIST_RESPONDER, IRECIST_DISEASE_CONTROL)
-        if criteria == "iRECIST"
-        else (RESPONSE_ORDER, OBJECTIVE, DISEASE_CONTROL)
-    )
+    Categories, ORR and DCR members are those declared for the criteria
+    (``oncorwe.derive.response_rules``; iRECIST: ORR = iCR + iPR, DCR adds iSD and
+    NON-iCR/NON-iUPD)."""
+    rules = response_criteria(criteria)
+    order, objective, control = rules.order, rules.responder, rules.disease_control
     counts = bor["bor"].value_counts()
     rows = [
         dict(category=c, n=int(counts.get(c, 0)), pct=100.0 * counts.get(c, 0) / n_total)

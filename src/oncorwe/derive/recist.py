@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.derive.lesion_checks import prepare_lesions
+from oncorwe.derive.response_rules import IRECIST, IRECIST_CONFIRM_MIN_DAYS, RECIST11
 from oncorwe.errors import InputError
 
 CRITERIA = ("RECIST1.1", "mRECIST", "iRECIST")
@@ -42,17 +43,11 @@ MRECIST_PD_MIN_ABSOLUTE_MM = 0.0
 # vascular pattern, which the data contract does not carry); smaller ones are equivocal [S].
 MRECIST_NEW_LIVER_LESION_MIN_MM = 10.0
 # iRECIST [3]: iCPD needs a further >= 5 mm in the target (or new-target) sum after iUPD, at the
-# next assessment and not earlier than 4 weeks after iUPD.
+# next assessment and not earlier than 4 weeks after iUPD (IRECIST_CONFIRM_MIN_DAYS,
+# oncorwe.derive.response_rules).
 IRECIST_FURTHER_INCREASE_MM = 5.0
-IRECIST_CONFIRM_MIN_DAYS = 28
-IRECIST_NAMES = {
-    "CR": "iCR",
-    "PR": "iPR",
-    "SD": "iSD",
-    "NON-CR/NON-PD": "NON-iCR/NON-iUPD",
-    "NE": "NE",
-    "PD": "iUPD",
-}
+# RECIST 1.1 time point -> iRECIST before confirmation (a first PD is iUPD), from the declaration
+IRECIST_NAMES = IRECIST.from_recist
 
 
 @dataclass(frozen=True)
@@ -312,8 +307,9 @@ def apply_irecist(responses: pd.DataFrame) -> pd.Series:
     return labels
 
 
-# Best-first order used to pick the best time point of a scope (RECIST 1.1 section 4.4).
-_BEST_FIRST = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6, "NONE": 7}
+# Best-first order used to pick the best time point of a scope: the declared RECIST 1.1 response
+# order (RECIST 1.1 section 4.4), then NONE (no lesion of that class in the scope).
+_BEST_FIRST = RECIST11.rank | {"NONE": len(RECIST11.rank) + 1}
 
 
 def derive_field_responses(

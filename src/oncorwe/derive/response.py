@@ -1,15 +1,16 @@
 """Best overall response per patient under the protocol's criteria (ADRS-shaped rows).
 
-The time-point responses come from ``tumor_assessments`` for one criteria; the BOR rules
-(admiralonco conventions: SD window, confirmation, order CR > PR > SD > NON-CR/NON-PD > PD > NE)
-live in ``oncorwe.derive.best_response``.
+The time-point responses come from ``tumor_assessments`` for one criteria; the BOR rules are
+declared in ``oncorwe.derive.response_rules`` (docs/references/) and applied by the generic
+``oncorwe.derive.best_response.best_overall_response``; the windows are the protocol's
+``response.confirmation_min_days`` and ``response.stable_disease_min_days``.
 
 iRECIST needs to tell unconfirmed from confirmed progression (iUPD / iCPD), which the recorded
 words (CR ... PD) cannot: a patient's iRECIST time points are derived from their ``lesions``
 records when there are any (:func:`oncorwe.derive.recist.derive_time_point_response`, the
 exact iRECIST rules), else from the recorded iRECIST responses
-(:func:`oncorwe.derive.irecist_bor.irecist_from_recorded`, an approximation); the iBOR rules live
-in ``oncorwe.derive.irecist_bor`` and ``bor`` takes the iRECIST categories (iCR, iPR, ...).
+(:func:`oncorwe.derive.irecist_bor.irecist_from_recorded`, an approximation); ``bor`` then takes
+the iRECIST categories (iCR, iPR, ...).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import duckdb
 import pandas as pd
 
 from oncorwe.derive.best_response import best_overall_response
-from oncorwe.derive.irecist_bor import irecist_best_overall_response, irecist_from_recorded
+from oncorwe.derive.irecist_bor import irecist_from_recorded
 from oncorwe.derive.recist import derive_time_point_response
+from oncorwe.derive.response_rules import IRECIST as IRECIST_RULES
 from oncorwe.protocol import Protocol
 
-IRECIST = "iRECIST"
+IRECIST = IRECIST_RULES.name
 _TIME_POINT = ["patient_id", "assessment_date", "overall_response"]
 
 
@@ -66,13 +68,14 @@ def derive_best_response(
         pd.to_datetime(origin["origin"]).to_numpy(), index=origin["patient_id"]
     )
     if criteria == IRECIST:
-        assessments, bor_function = _irecist_time_points(con), irecist_best_overall_response
+        assessments = _irecist_time_points(con)
     else:
-        assessments, bor_function = _recorded(con, criteria), best_overall_response
+        assessments = _recorded(con, criteria)
     r = protocol.response
-    bor = bor_function(
+    bor = best_overall_response(
         assessments,
         origin_series,
+        criteria,
         confirm=confirm,
         ref_confirm=r.confirmation_min_days,
         ref_start_window=r.stable_disease_min_days,

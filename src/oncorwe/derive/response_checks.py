@@ -16,14 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.response_rules import RECIST11
 from oncorwe.errors import InputError
 
 TABLE = "tumor_assessments"
-# Time-point responses of the input contract (tumor_assessments.overall_response).
-RESPONSE_VALUES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
-# Worst first, to keep one response per date (admiralonco vignette worst_resp(): PD is worst and
-# NE the least bad, so an evaluable response wins over NE on the same day).
-WORST_FIRST = ("PD", "NON-CR/NON-PD", "SD", "PR", "CR", "NE")
+# Time-point responses of the input contract (tumor_assessments.overall_response) and their
+# worst-first order for one response per date, as declared for RECIST 1.1 (response_rules).
+RESPONSE_VALUES = RECIST11.values
+WORST_FIRST = RECIST11.worst_first
 FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "message")
 ON_ORIGIN = ("include", "exclude")
 REQUIRED = ("patient_id", "assessment_date", "overall_response")
@@ -80,7 +80,8 @@ def prepare_assessments(
     """Checked, restricted and sorted assessments plus the patient list (one row each).
 
     ``values`` are the accepted responses and ``worst_first`` their order for keeping one per
-    date (RECIST 1.1 by default; iRECIST passes its own, ``oncorwe.derive.irecist_bor``).
+    date (RECIST 1.1 by default; other criteria pass their declared ones,
+    ``oncorwe.derive.response_rules``).
     Returns ``(rows, patients)``. ``rows`` has one response per patient and date (the worst),
     only dates on/after the origin (or after it, ``on_origin="exclude"``) and before a new
     therapy, sorted by patient and date, with helper columns ``_patient_code``, ``_day`` and

@@ -21,6 +21,7 @@ from oncorwe.stats._serialise import SerialisableResult
 from oncorwe.stats.confidence import normal_quantile
 
 BinomialMethod = Literal["exact", "wilson"]
+WhenEmpty = Literal["raise", "nan"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,11 @@ def _wilson(k: int, n: int, conf_level: float) -> tuple[float, float]:
 
 
 def binomial_ci(
-    k: int, n: int, method: BinomialMethod = "exact", conf_level: float = 0.95
+    k: int,
+    n: int,
+    method: BinomialMethod = "exact",
+    conf_level: float = 0.95,
+    when_empty: WhenEmpty = "raise",
 ) -> BinomialCI:
     """Proportion ``k / n`` with an exact (Clopper-Pearson) or Wilson confidence interval.
 
@@ -82,16 +87,21 @@ def binomial_ci(
     method : ``"exact"`` (Clopper-Pearson; equals R's ``binom.test(k, n)$conf.int``) or
         ``"wilson"`` (equals R's ``prop.test(k, n, correct = FALSE)$conf.int``).
     conf_level : confidence level (0.95).
+    when_empty : ``"raise"`` (n = 0 is an error) or ``"nan"`` (n = 0 gives NaN estimate and
+        limits, e.g. a response rate with nobody evaluable).
 
     References
     ----------
     Clopper CJ, Pearson ES. Biometrika 1934;26:404-413. Wilson EB. JASA 1927;22:209-212.
     """
-    k_int, n_int = _check_counts(k, n, conf_level)
-    if method == "exact":
-        lower, upper = _exact(k_int, n_int, conf_level)
-    elif method == "wilson":
-        lower, upper = _wilson(k_int, n_int, conf_level)
-    else:
+    limits = {"exact": _exact, "wilson": _wilson}
+    if method not in limits:
         raise StatsInputError(f"method: {method!r} is not one of 'exact', 'wilson'")
+    if when_empty not in ("raise", "nan"):
+        raise StatsInputError(f"when_empty: {when_empty!r} is not one of 'raise', 'nan'")
+    if when_empty == "nan" and k == 0 and n == 0:
+        nan = float("nan")
+        return BinomialCI(nan, nan, nan, 0, 0, method, float(conf_level))
+    k_int, n_int = _check_counts(k, n, conf_level)
+    lower, upper = limits[method](k_int, n_int, conf_level)
     return BinomialCI(k_int / n_int, lower, upper, k_int, n_int, method, float(conf_level))
