@@ -36,3 +36,13 @@ def test_bad_counts(k, n):
 def test_bad_method():
     with pytest.raises(StatsInputError, match="method"):
         binomial_ci(1, 2, method="agresti")
+
+
+def test_empty_gives_nan_when_asked():
+    empty = binomial_ci(0, 0, when_empty="nan")
+    assert (empty.k, empty.n) == (0, 0)
+    assert all(v != v for v in (empty.estimate, empty.lower, empty.upper))
+    with pytest.raises(StatsInputError):
+        binomial_ci(0, 0)
+    with pytest.raises(StatsInputError, match="when_empty"):
+        binomial_ci(1, 2, when_empty="zero")

@@ -147,7 +147,7 @@ def _categories(
                 options["max_nr_ne"], options["max_nr_sd"],
             )  # fmt: skip
         conditions.append(condition)
-    category = np.select(conditions, [e.category for e in events], default=events[-1].category)
+    category = np.select(conditions, [e.category for e in events], default=rules.catch_all.category)
     dates = rows["assessment_date"]
     for event in events:
         if event.dated_at_first is not None:

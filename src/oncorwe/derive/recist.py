@@ -10,11 +10,13 @@ References
 ----------
 .. [1] Eisenhauer EA et al. RECIST 1.1. Eur J Cancer 2009;45:228-247: section 4.3.1 (target
    response), 4.3.2 (non-target), 4.3.3 (new lesions), Table 1 and Table 2 (time-point
-   response with and without target disease).
+   response with and without target disease); summary docs/references/recist_1_1.md.
 .. [2] Lencioni R, Llovet JM. Modified RECIST (mRECIST) assessment for hepatocellular
-   carcinoma. Semin Liver Dis 2010;30:52-60 (viable-tumour diameters; new-lesion rule).
+   carcinoma. Semin Liver Dis 2010;30:52-60 (viable-tumour diameters; new-lesion rule);
+   summary docs/references/mrecist.md.
 .. [3] Seymour L et al. iRECIST. Lancet Oncol 2017;18:e143-e152, Table 2; EORTC iRECIST FAQ
-   (recist.eortc.org/faq: new lesions; iUPD driven by non-target disease).
+   (recist.eortc.org/faq: new lesions; iUPD driven by non-target disease); summary
+   docs/references/irecist.md.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.derive.lesion_checks import prepare_lesions
-from oncorwe.derive.response_rules import IRECIST, IRECIST_CONFIRM_MIN_DAYS, RECIST11
+from oncorwe.derive.response_rules import IRECIST, IRECIST_CONFIRM_MIN_DAYS, MRECIST, RECIST11
 from oncorwe.errors import InputError
 
-CRITERIA = ("RECIST1.1", "mRECIST", "iRECIST")
+CRITERIA = tuple(c.name for c in (RECIST11, MRECIST, IRECIST))
 SCOPES = ("all", "in_field", "out_of_field")
 # RECIST 1.1 section 4.3.1 [1]: PR >= 30 % decrease vs baseline; PD >= 20 % increase vs nadir
 # and an absolute increase >= 5 mm; lymph-node targets count as CR below 10 mm short axis.

@@ -131,8 +131,8 @@ class ResponseCriteria:
     name : criteria as recorded in ``tumor_assessments.criteria``.
     values : time-point responses accepted (in this order in messages).
     worst_first : order used to keep one response per patient and date (the worst).
-    events : the BOR categories; the lowest-precedence event must accept every value, so that
-        every assessment gets a category.
+    events : the BOR categories; one of them (NE) must accept any value without condition, so
+        that every assessment gets a category.
     last_counted : assessments after the first one with this response are ignored (the PD
         itself counts; admiralonco ANL02FL).
     recist_words : each value's RECIST 1.1 equivalent (confirmation is evaluated on these).
@@ -151,10 +151,20 @@ class ResponseCriteria:
         ranks = [e.precedence for e in self.events]
         if len(set(ranks)) != len(ranks):
             raise InputError(f"response criteria {self.name}: two events share a precedence")
-        if set(self.events_by_precedence[-1].responses) != set(self.values):
+        if not any(self._is_catch_all(e) for e in self.events):
             raise InputError(
-                f"response criteria {self.name}: the last event must accept every value"
+                f"response criteria {self.name}: one event must accept any value without "
+                "condition, so that every assessment gets a category"
             )
+
+    def _is_catch_all(self, event: ResponseEvent) -> bool:
+        plain = event.confirmation is None and not event.after_sd_window
+        return plain and set(event.responses) >= set(self.values)
+
+    @property
+    def catch_all(self) -> ResponseEvent:
+        """The event that accepts any value without condition (NE), best first if several."""
+        return next(e for e in self.events_by_precedence if self._is_catch_all(e))
 
     @property
     def events_by_precedence(self) -> tuple[ResponseEvent, ...]:
