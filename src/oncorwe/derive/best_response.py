@@ -9,7 +9,7 @@ References
 ----------
 .. [1] Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
    guideline (version 1.1). Eur J Cancer 2009;45:228-247, sections 4.4-4.5 and Table 3
-   (summary: docs/references/recist_1_1.md).
+   (summary: docs/references/recist.md).
 .. [2] Seymour L et al. iRECIST. Lancet Oncol 2017;18:e143-e152, Table 3 (iBOR; summary:
    docs/references/irecist.md).
 .. [3] pharmaverse admiralonco, R/derive_param_confirmed_bor.R (details, steps 1-3),
@@ -233,7 +233,7 @@ def best_overall_response(
     ----------
     RECIST 1.1 (Eisenhauer 2009) sections 4.4-4.5 and Table 3; iRECIST (Seymour 2017) Table 3;
     admiralonco derive_param_bor, derive_param_confirmed_bor, vignettes adrs_basic and irecist;
-    docs/references/recist_1_1.md, mrecist.md and irecist.md.
+    docs/references/recist.md, mrecist.md and irecist.md.
     """
     rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
     # step 1: check and restrict
@@ -267,7 +267,7 @@ def best_overall_response(
     return out.loc[:, ["patient_id", "bor", "bor_date", "confirmed"]]
 
 
-# Denominators for ORR / DCR (always state the denominator; docs/references/recist_1_1.md).
+# Denominators for ORR / DCR (always state the denominator; docs/references/recist.md).
 DENOMINATORS = ("all", "evaluable", "measurable")
 
 

@@ -20,7 +20,7 @@ reported. Rules (``rule`` column):
 References
 ----------
 Eisenhauer EA et al., Eur J Cancer 2009;45:228-247 (RECIST 1.1), sections 3.3 and 4.3; summary
-docs/references/recist_1_1.md.
+docs/references/recist.md.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ References
 ----------
 .. [1] Eisenhauer EA et al. RECIST 1.1. Eur J Cancer 2009;45:228-247: section 4.3.1 (target
    response), 4.3.2 (non-target), 4.3.3 (new lesions), Table 1 and Table 2 (time-point
-   response with and without target disease); summary docs/references/recist_1_1.md.
+   response with and without target disease); summary docs/references/recist.md.
 .. [2] Lencioni R, Llovet JM. Modified RECIST (mRECIST) assessment for hepatocellular
    carcinoma. Semin Liver Dis 2010;30:52-60 (viable-tumour diameters; new-lesion rule);
    summary docs/references/mrecist.md.

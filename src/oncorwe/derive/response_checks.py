@@ -8,7 +8,7 @@ References
 ----------
 pharmaverse admiralonco vignettes/adrs_basic.Rmd (ANL01FL: one worst assessment per date,
 ``ADT >= RANDDT``, optionally ``ADT < NACTDT``); admiralonco R/check_crpr.R (``signal_crpr``:
-CR followed by PR is a data issue, reported, not fatal); docs/references/recist_1_1.md.
+CR followed by PR is a data issue, reported, not fatal); docs/references/recist.md.
 """
 
 from __future__ import annotations

@@ -10,14 +10,14 @@ the order used to keep one response per date and the equivalence with the RECIST
 :func:`oncorwe.derive.best_response.best_overall_response` reads these declarations; it holds no
 criteria-specific rule.
 
-The rules are summarised, with their sources, in ``docs/references/recist_1_1.md``,
+The rules are summarised, with their sources, in ``docs/references/recist.md``,
 ``docs/references/mrecist.md`` and ``docs/references/irecist.md``.
 
 References
 ----------
 .. [1] Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
    guideline (version 1.1). Eur J Cancer 2009;45:228-247, sections 4.4-4.5 and Table 3
-   (docs/references/recist_1_1.md).
+   (docs/references/recist.md).
 .. [2] Lencioni R, Llovet JM. Modified RECIST (mRECIST) assessment for hepatocellular carcinoma.
    Semin Liver Dis 2010;30:52-60 (docs/references/mrecist.md).
 .. [3] Seymour L et al. iRECIST: guidelines for response criteria for use in trials testing
@@ -268,7 +268,7 @@ RECIST11 = ResponseCriteria(
     worst_first=("PD", "NON-CR/NON-PD", "SD", "PR", "CR", "NE"),
     events=_RECIST_EVENTS,
     last_counted="PD",
-    reference="docs/references/recist_1_1.md (Eisenhauer 2009, sections 4.4-4.5, Table 3)",
+    reference="docs/references/recist.md (Eisenhauer 2009, sections 4.4-4.5, Table 3)",
 )
 # mRECIST keeps the RECIST 1.1 categories and best-response rules; it changes what is measured
 # (viable tumour) and the time-point rules (oncorwe.derive.recist) [2].
