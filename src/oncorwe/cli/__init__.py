@@ -25,7 +25,13 @@ def _register_commands() -> None:
     from oncorwe.cli import run_cmd
 
     run_cmd.register(app)
-    for module in ("validate_cmd", "template_cmd", "deidentify_cmd", "quarantine_cmd"):
+    for module in (
+        "validate_cmd",
+        "template_cmd",
+        "deidentify_cmd",
+        "quarantine_cmd",
+        "explore_cmd",
+    ):
         try:
             mod = __import__(f"oncorwe.cli.{module}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a command module not yet part of this build
