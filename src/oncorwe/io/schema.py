@@ -22,6 +22,13 @@ LIST_SEPARATOR = ";"
 
 @dataclass(frozen=True)
 class Column:
+    """One contract column.
+
+    ``minimum`` / ``maximum`` bound a number (both ends included unless ``minimum_exclusive``);
+    the validator quarantines a value outside them under ``range_rule`` when the column names a
+    rule of its own, else under the generic ``column.range``.
+    """
+
     name: str
     type: ColumnType
     required: Requirement
@@ -30,6 +37,21 @@ class Column:
     partial_date: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    minimum_exclusive: bool = False
+    range_rule: str | None = None
+
+    @property
+    def has_range(self) -> bool:
+        return self.minimum is not None or self.maximum is not None
+
+    @property
+    def range_text(self) -> str:
+        """The range as written in the data dictionary: ``0..120``, ``>0..150``, ``0..``."""
+        if not self.has_range:
+            return ""
+        low = "" if self.minimum is None else f"{self.minimum:g}"
+        high = "" if self.maximum is None else f"{self.maximum:g}"
+        return f"{'>' if self.minimum_exclusive else ''}{low}..{high}"
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,7 @@ PATIENTS = Table(
             ("HBV", "HCV", "alcohol", "MASLD", "other", "none"),
         ),
         _c("ecog", "int", "no", "ECOG performance status", minimum=0, maximum=4),
-        _c("child_pugh_score", "int", "no", "Child-Pugh score (5-15)", minimum=5, maximum=15),
+        _c("child_pugh_score", "int", "no", "Child-Pugh score", minimum=5, maximum=15),
         _c(
             "bilirubin_umol_l",
             "num",
@@ -193,11 +215,21 @@ RADIOTHERAPY = Table(
             "total_dose_gy",
             "num",
             "yes",
-            "Total physical dose, Gy (> 0, <= 150)",
+            "Total physical dose, Gy",
             minimum=0,
+            minimum_exclusive=True,
             maximum=150,
+            range_rule="radiotherapy.dose_range",
         ),
-        _c("fractions", "int", "yes", "Number of fractions (>= 1)", minimum=1, maximum=100),
+        _c(
+            "fractions",
+            "int",
+            "yes",
+            "Number of fractions",
+            minimum=1,
+            maximum=100,
+            range_rule="radiotherapy.fractions_range",
+        ),
     ),
     key=("patient_id", "course_id"),
 )
@@ -303,7 +335,15 @@ ADVERSE_EVENTS = Table(
     (
         PATIENT_ID,
         _c("term", "text", "yes", "CTCAE v5.0 term, e.g. Dermatitis radiation"),
-        _c("grade", "int", "yes", "CTCAE grade 1-5", minimum=1, maximum=5),
+        _c(
+            "grade",
+            "int",
+            "yes",
+            "CTCAE v5.0 grade",
+            minimum=1,
+            maximum=5,
+            range_rule="adverse_events.grade_range",
+        ),
         _c("onset_date", "date", "yes", "Onset date", partial_date=True),
         _c(
             "attribution",

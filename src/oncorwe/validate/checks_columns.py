@@ -7,18 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oncorwe.io.schema import LIST_SEPARATOR, TABLES
+from oncorwe.io.schema import LIST_SEPARATOR, TABLES, Column
 from oncorwe.validate.coerce import parse_column
 from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 2
-
-# Ranges with their own, named rule (checked in checks_tables); the generic range check skips them.
-NAMED_RANGES = {
-    ("radiotherapy", "total_dose_gy"),
-    ("radiotherapy", "fractions"),
-    ("adverse_events", "grade"),
-}
 
 
 def _present_columns(work: Work, type_=None):
@@ -215,31 +208,41 @@ def check_allowed(work: Work) -> pd.DataFrame | None:
     return _collect(parts)
 
 
+def outside_range(values: pd.Series, col: Column) -> pd.Series:
+    """True where a number lies outside ``col``'s contract range (missing values are inside)."""
+    value = values.astype("float64")
+    low = -float("inf") if col.minimum is None else col.minimum
+    high = float("inf") if col.maximum is None else col.maximum
+    above_low = value > low if col.minimum_exclusive else value >= low
+    return value.notna() & ~(above_low & (value <= high))
+
+
+def range_findings(work: Work, table: str, col: Column, rule_id: str) -> pd.DataFrame:
+    """Findings of ``rule_id`` for the values of ``table.col`` outside the contract range."""
+    return make_findings(
+        rule_id,
+        table,
+        work.text[table],
+        outside_range(work.typed[table][col.name], col),
+        col.name,
+        f"{{table}} row {{row}}, column {{column}}: {{value}} is outside {col.range_text}",
+    )
+
+
 @rule(
     "column.range",
     "error",
-    "A number is outside the column's plausible range (min..max).",
+    "A number is outside the column's range in the contract (min..max, ends included; "
+    ">min excludes min); columns with a range rule of their own are checked under it.",
     stage=STAGE,
 )
 def check_range(work: Work) -> pd.DataFrame | None:
-    """Numbers below ``Column.minimum`` or above ``Column.maximum`` (inclusive bounds)."""
-    parts = []
-    for name, col in _present_columns(work, ("int", "num")):
-        if (name, col.name) in NAMED_RANGES or (col.minimum is None and col.maximum is None):
-            continue
-        value = work.typed[name][col.name].astype("float64")
-        low = -float("inf") if col.minimum is None else col.minimum
-        high = float("inf") if col.maximum is None else col.maximum
-        parts.append(
-            make_findings(
-                "column.range",
-                name,
-                work.text[name],
-                value.notna() & ~value.between(low, high),
-                col.name,
-                f"{{table}} row {{row}}, column {{column}}: {{value}} is outside {low:g}..{high:g}",
-            )
-        )
+    """Numbers outside ``Column.minimum`` .. ``Column.maximum`` (``oncorwe.io.schema``)."""
+    parts = [
+        range_findings(work, name, col, "column.range")
+        for name, col in _present_columns(work, ("int", "num"))
+        if col.has_range and col.range_rule is None
+    ]
     return _collect(parts)
 
 

@@ -1,4 +1,4 @@
-"""Rules of one table: dose and grade ranges, conditional requirements, date order within a row.
+"""Rules of one table: named contract ranges, conditional requirements, date order within a row.
 
 Each ``check_*`` is registered with its rule id (``<table>.<rule>``); see docs/data_dictionary.md.
 """
@@ -7,86 +7,39 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oncorwe.io.schema import TABLES
+from oncorwe.io.schema import TABLES, Column
+from oncorwe.validate.checks_columns import range_findings
 from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 3
-
-# Physical dose plausibility (input contract, radiotherapy): 0 < total dose <= 150 Gy.
-MAX_TOTAL_DOSE_GY = 150.0
-MIN_FRACTIONS = 1
-CTCAE_GRADES = (1, 5)  # CTCAE v5.0: grade 1 (mild) .. grade 5 (death)
 
 
 def _has(work: Work, table: str, *columns: str) -> bool:
     return table in work.typed and all(c in work.typed[table].columns for c in columns)
 
 
-@rule(
-    "radiotherapy.dose_range",
-    "error",
-    f"Total dose must be > 0 and <= {MAX_TOTAL_DOSE_GY:g} Gy.",
-    ("radiotherapy",),
-    stage=STAGE,
-)
-def check_dose_range(work: Work) -> pd.DataFrame | None:
-    """0 < total_dose_gy <= 150."""
-    if not _has(work, "radiotherapy", "total_dose_gy"):
-        return None
-    dose = work.typed["radiotherapy"]["total_dose_gy"]
-    return make_findings(
-        "radiotherapy.dose_range",
-        "radiotherapy",
-        work.text["radiotherapy"],
-        dose.notna() & ~((dose > 0) & (dose <= MAX_TOTAL_DOSE_GY)),
-        "total_dose_gy",
-        "{table} row {row}, column {column}: total dose {value} Gy is outside 0 < dose <= "
-        f"{MAX_TOTAL_DOSE_GY:g}",
-    )
+def _range_check(table: str, col: Column):
+    """The check of a contract range that has a rule of its own (``Column.range_rule``)."""
+
+    def check(work: Work) -> pd.DataFrame | None:
+        if not _has(work, table, col.name):
+            return None
+        return range_findings(work, table, col, col.range_rule)
+
+    check.__name__ = f"check_{col.range_rule.replace('.', '_')}"
+    return check
 
 
-@rule(
-    "radiotherapy.fractions_min",
-    "error",
-    f"Number of fractions must be >= {MIN_FRACTIONS}.",
-    ("radiotherapy",),
-    stage=STAGE,
-)
-def check_fractions_min(work: Work) -> pd.DataFrame | None:
-    """fractions >= 1."""
-    if not _has(work, "radiotherapy", "fractions"):
-        return None
-    fractions = work.typed["radiotherapy"]["fractions"]
-    return make_findings(
-        "radiotherapy.fractions_min",
-        "radiotherapy",
-        work.text["radiotherapy"],
-        fractions.notna() & (fractions < MIN_FRACTIONS),
-        "fractions",
-        "{table} row {row}, column {column}: {value} fractions; at least 1 is needed",
-    )
-
-
-@rule(
-    "adverse_events.grade_range",
-    "error",
-    "CTCAE grade must be 1, 2, 3, 4 or 5.",
-    ("adverse_events",),
-    stage=STAGE,
-)
-def check_grade_range(work: Work) -> pd.DataFrame | None:
-    """Grades 1-5 (CTCAE v5.0)."""
-    if not _has(work, "adverse_events", "grade"):
-        return None
-    grade = work.typed["adverse_events"]["grade"]
-    return make_findings(
-        "adverse_events.grade_range",
-        "adverse_events",
-        work.text["adverse_events"],
-        grade.notna() & ~grade.between(*CTCAE_GRADES),
-        "grade",
-        "{table} row {row}, column {column}: grade {value} is not a CTCAE grade 1-5",
-    )
+for _table in TABLES.values():
+    for _col in _table.columns:
+        if _col.range_rule is not None:
+            rule(
+                _col.range_rule,
+                "error",
+                f"{_col.name} ({_col.description}) must be in {_col.range_text}.",
+                (_table.name,),
+                stage=STAGE,
+            )(_range_check(_table.name, _col))
 
 
 @rule(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from oncorwe.io.schema import CONTRACT_VERSION, LIST_SEPARATOR, TABLES, Column
+from oncorwe.io.schema import CONTRACT_VERSION, LIST_SEPARATOR, TABLES
 from oncorwe.validate.coerce import EXCEL_SERIAL_RANGE, MISSING_TOKENS
 from oncorwe.validate.rules import rules_table
 
@@ -26,14 +26,6 @@ DICTIONARY_COLUMNS = (
 )
 
 
-def _range(col: Column) -> str:
-    if col.minimum is None and col.maximum is None:
-        return ""
-    low = "" if col.minimum is None else f"{col.minimum:g}"
-    high = "" if col.maximum is None else f"{col.maximum:g}"
-    return f"{low}..{high}"
-
-
 def data_dictionary() -> pd.DataFrame:
     """One row per contract column: ``DICTIONARY_COLUMNS``."""
     rows = [
@@ -44,7 +36,7 @@ def data_dictionary() -> pd.DataFrame:
             col.required,
             ", ".join(col.allowed),
             "yes" if col.partial_date else ("no" if col.type == "date" else ""),
-            _range(col),
+            col.range_text,
             col.description,
         )
         for table in TABLES.values()
@@ -82,6 +74,8 @@ _CONVENTIONS = f"""\
   with a warning.
 - **Lists** are written `a{LIST_SEPARATOR}b{LIST_SEPARATOR}c`; every item must be allowed.
 - **Booleans** accept `true/false/yes/no/1/0` (any case).
+- **Ranges** `a..b` include both ends; `>a..b` excludes `a`; an empty end is open. A number
+  outside its range is an error (rule `column.range`, or the column's own range rule).
 - **Encodings.** CSV files are read as UTF-8 (with or without BOM). If a file is not UTF-8,
   GB18030 is used when the text decodes as Chinese, Latin-1 otherwise, with a warning
   (`source.encoding_detected`); `--encoding` sets the encoding explicitly.

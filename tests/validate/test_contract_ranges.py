@@ -1,0 +1,131 @@
+"""Every range of the input contract is enforced: generated from ``oncorwe.io.schema``.
+
+For each ranged column and each closed end, a value just outside the range quarantines the row under
+the column's range rule, and the end itself (when included) does not. Each case is one row (a copy
+of the table's first row with that value), so one validation per table checks them all. The cases
+are read from the schema, so a column added there is tested here without a change to this file; the
+committed data dictionary is generated from the same schema (tests/cli/test_template_cmd.py).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+import pytest
+
+from oncorwe.io.sample import minimal_tables
+from oncorwe.io.schema import TABLES, Column
+from oncorwe.validate import validate_tables
+
+PATIENT = "P001"  # alive, diagnosed 2020-01-15, assessed on 2020-04-01 in the sample study
+DAY = "2020-04-01"
+
+
+def _number(col: Column, value: float) -> str:
+    return str(int(value)) if col.type == "int" else f"{value:.10g}"
+
+
+def _valid_text(col: Column) -> str | None:
+    """A value of ``col`` that every rule accepts (for tables the sample study lacks)."""
+    if col.name == "patient_id":
+        return PATIENT
+    if col.allowed:
+        return col.allowed[0]
+    if col.type in ("int", "num"):
+        low = col.minimum if col.minimum is not None else 0.0
+        high = col.maximum if col.maximum is not None else low + 2
+        return _number(col, round((low + high) / 2))
+    return {"date": DAY, "bool": "false"}.get(col.type, "x")
+
+
+def _study(table: str) -> dict[str, pd.DataFrame]:
+    """The valid sample study, with one generated valid row for a table it does not have."""
+    tables = minimal_tables()
+    if table not in tables:
+        row = {c.name: _valid_text(c) for c in TABLES[table].columns}
+        tables[table] = pd.DataFrame([row], dtype="string")
+    return tables
+
+
+def _step(col: Column) -> float:
+    return 1.0 if col.type == "int" else 0.01
+
+
+def _cases():
+    """(table, column, value, outside) for both ends of every ranged column."""
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.minimum is not None:
+                end = col.minimum
+                if col.minimum_exclusive:
+                    yield table.name, col, end, True
+                    yield table.name, col, end + _step(col), False
+                else:
+                    yield table.name, col, end - _step(col), True
+                    yield table.name, col, end, False
+            if col.maximum is not None:
+                yield table.name, col, col.maximum + _step(col), True
+                yield table.name, col, col.maximum, False
+
+
+CASES = [
+    pytest.param(t, c, v, out, id=f"{t}.{c.name}={_number(c, v)}-{'out' if out else 'in'}")
+    for t, c, v, out in _cases()
+]
+
+
+def test_the_contract_has_ranges_and_each_named_range_rule_is_one_column():
+    ranged = [c for t in TABLES.values() for c in t.columns if c.has_range]
+    assert len(ranged) >= 19
+    named = [c.range_rule for c in ranged if c.range_rule]
+    assert len(named) == len(set(named))
+    fractions = TABLES["radiotherapy"].column("fractions")
+    assert (fractions.minimum, fractions.maximum) == (1, 100)
+
+
+@cache
+def _validated(table: str):
+    """One validation per table: the study plus one copy of the table's first row per case,
+    carrying that case's value (row number = position + 1, as the first row's)."""
+    tables = _study(table)
+    frame = tables[table]
+    mine = [(col, value) for t, col, value, _ in _cases() if t == table]
+    copies = pd.concat([frame.iloc[[0]]] * len(mine), ignore_index=True)
+    for position, (col, value) in enumerate(mine):
+        if col.name not in copies.columns:
+            copies[col.name] = pd.Series(pd.NA, index=copies.index, dtype="string")
+        copies.loc[position, col.name] = _number(col, value)
+    tables[table] = pd.concat([frame, copies], ignore_index=True)
+    rows = {(c.name, v): len(frame) + 1 + i for i, (c, v) in enumerate(mine)}
+    return validate_tables(tables), rows
+
+
+@pytest.mark.parametrize(("table", "col", "value", "outside"), CASES)
+def test_a_value_just_outside_a_range_is_quarantined(table, col, value, outside):
+    result, rows = _validated(table)
+    row = rows[(col.name, value)]
+    rule_id = col.range_rule or "column.range"
+    findings = result.findings
+    hits = findings[
+        (findings["table"] == table)
+        & (findings["row"] == row)
+        & findings["rule"].isin(["column.range", rule_id])
+    ]
+    if not outside:
+        assert hits.empty, hits["message"].tolist()
+        return
+    assert hits["rule"].tolist() == [rule_id]
+    hit = hits.iloc[0]
+    assert hit["column"] == col.name and hit["value"] == _number(col, value)
+    assert col.range_text in hit["message"] and f"{table} row {row}" in hit["message"]
+    assert row in result.quarantined[table]["_row"].tolist()
+
+
+def test_fractions_above_the_contract_maximum_are_quarantined():
+    tables = minimal_tables()
+    tables["radiotherapy"].loc[0, "fractions"] = "500"
+    result = validate_tables(tables)
+    rules = set(result.findings.loc[result.findings["column"] == "fractions", "rule"])
+    assert rules == {"radiotherapy.fractions_range"}
+    assert 1 in result.quarantined["radiotherapy"]["_row"].tolist()
