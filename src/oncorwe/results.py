@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
+
 
 @dataclass(frozen=True)
 class StudyOutputs:
@@ -28,6 +30,8 @@ class StudyOutputs:
         option, written into the report's methods section.
     provenance : input file hashes, protocol name, oncorwe and dependency versions.
     synthetic : True when the data are synthetic (the demo twin); every output says so.
+    endpoints : the time-to-event endpoint declarations analysed (their labels name the
+        endpoints in tables and figures).
     """
 
     results: dict[str, Any]
@@ -40,3 +44,4 @@ class StudyOutputs:
     # shareable output (protocol privacy.shareable): counts 1..min_cell-1 are shown as
     # "<min_cell" wherever the report draws a count itself (numbers at risk); None = exact
     min_cell: int | None = None
+    endpoints: tuple[Endpoint, ...] = ENDPOINTS

@@ -6,6 +6,7 @@ from tests.small_study import accepted_tables
 
 from oncorwe.cohort import analysis_connection, build_cohort
 from oncorwe.derive import sources
+from oncorwe.derive.endpoints import OS, PFS
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
 from oncorwe.protocol import load_protocol
 
@@ -20,7 +21,7 @@ def con():
 
 
 def test_overall_survival(con):
-    os_ = derive_time_to_event(con, "OS", "Overall Survival", sources.OS_EVENTS, sources.OS_CENSORS)
+    os_ = derive_time_to_event(con, "OS", "Overall Survival", OS.events, OS.censors)
     os_ = os_.set_index("patient_id")
     # P1 2019-01-10 -> death 2020-01-10; P2 2019-05-01 -> alive 2020-05-01 (leap year);
     # P6 2020-01-01 -> alive 2020-06-01
@@ -32,9 +33,7 @@ def test_overall_survival(con):
 
 
 def test_progression_free_survival(con):
-    pfs = derive_time_to_event(
-        con, "PFS", "PFS", sources.PFS_EVENTS, sources.PFS_CENSORS
-    ).set_index("patient_id")
+    pfs = derive_time_to_event(con, "PFS", "PFS", PFS.events, PFS.censors).set_index("patient_id")
     # P1: progression record and PD scan both 2019-06-10 -> the record wins by precedence
     assert pfs.loc["P1", "aval"] == 151
     assert pfs.loc["P1", "cnsr"] == 0
@@ -51,11 +50,11 @@ def test_progression_free_survival(con):
 def test_event_before_origin_is_ignored(con):
     # P1 has an SD scan on 2019-01-05, before day 0: as a censoring source it must not count
     early = DateSource("scan", "tumor_assessments", "assessment_date", censor=1)
-    out = derive_time_to_event(con, "X", "x", sources.OS_EVENTS, (early,)).set_index("patient_id")
+    out = derive_time_to_event(con, "X", "x", OS.events, (early,)).set_index("patient_id")
     assert out.loc["P1", "cnsr"] == 0  # death is still the event
     assert pd.isna(out.loc["P6", "adt"])  # no censoring date at all: missing, not invented
 
 
 def test_needs_both_kinds_of_source(con):
     with pytest.raises(ValueError):
-        derive_time_to_event(con, "OS", "OS", sources.OS_EVENTS, ())
+        derive_time_to_event(con, "OS", "OS", OS.events, ())

@@ -50,7 +50,8 @@ def adsl(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def adtte(frame: pd.DataFrame) -> pd.DataFrame:
-    """One record per subject per parameter (OS, PFS, LC, TTF); ``AVALU = DAYS``."""
+    """One record per subject per parameter (each endpoint of ``oncorwe.derive.endpoints``
+    with ``adtte``); ``AVALU = DAYS``."""
     out = _upper(frame, ADTTE_NAMES)
     out.insert(out.columns.get_loc("AVAL") + 1, "AVALU", "DAYS")
     return out

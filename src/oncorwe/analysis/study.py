@@ -7,7 +7,7 @@ Steps: analysis database over the accepted rows -> cohort with attrition -> deri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,12 +47,10 @@ from oncorwe.analysis.summarize import (
 )
 from oncorwe.analysis.swimmer import swimmer_table
 from oncorwe.cohort import Cohort, analysis_connection, build_cohort
-from oncorwe.derive import sources
 from oncorwe.derive.adsl import assemble_adsl, derive_baseline
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
-from oncorwe.derive.new_therapy import derive_new_therapy
 from oncorwe.derive.response import derive_best_response
-from oncorwe.derive.time_to_event import derive_time_to_event
 from oncorwe.derive.timeline import derive_timeline
 from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
@@ -79,24 +77,13 @@ class AnalysisDatasets:
     liver_toxicity: pd.DataFrame
 
 
-def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets:
+def derive_datasets(
+    con, cohort: Cohort, protocol: Protocol, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> AnalysisDatasets:
     """Run every derivation for the cohort (registered as table ``cohort`` in ``con``)."""
-    days = protocol.survival.days_per_month
-    os_ = derive_time_to_event(
-        con, "OS", "Overall Survival", sources.OS_EVENTS, sources.OS_CENSORS, days
-    )
-    derive_new_therapy(con, protocol)
-    pfs_events, pfs_censors = sources.pfs_sources(protocol.survival.censor_pfs_at_new_therapy)
-    pfs = derive_time_to_event(
-        con, "PFS", "Progression-Free Survival", pfs_events, pfs_censors, days
-    )
-    lc = derive_time_to_event(
-        con, "LC", "Local Control", sources.LC_EVENTS, sources.LC_CENSORS, days
-    )
-    ttf = derive_time_to_event(
-        con, "TTF", "Time to Treatment Failure", sources.TTF_EVENTS, sources.TTF_CENSORS, days
-    )
-    adtte = pd.concat([os_, pfs, lc, ttf], ignore_index=True)
+    tte = derive_endpoints(con, protocol, endpoints)
+    written = [e.paramcd for e in endpoints if e.adtte]
+    adtte = tte[tte["paramcd"].isin(written)].reset_index(drop=True)
     criteria = [protocol.response.criteria] + [
         c for c in protocol.response.secondary_criteria if c != protocol.response.criteria
     ]
@@ -117,7 +104,7 @@ def derive_datasets(con, cohort: Cohort, protocol: Protocol) -> AnalysisDatasets
         derive_baseline(con),
         derive_rt_summary(con, protocol),
         derive_sequence(con, protocol),
-        adtte,
+        tte,
         primary,
         derive_failure_sites(con),
         treatment_emergent(adae),
@@ -138,8 +125,13 @@ def analyse_study(
     progress: Progress = lambda stage: None,
     synthetic: bool = False,
     provenance: dict[str, Any] | None = None,
+    endpoints: Sequence[Endpoint] = ENDPOINTS,
 ) -> tuple[StudyOutputs, AnalysisDatasets, Cohort]:
-    """Cohort, derivations and statistics for one study; returns what the report needs."""
+    """Cohort, derivations and statistics for one study; returns what the report needs.
+
+    ``endpoints`` are the time-to-event endpoints (``oncorwe.derive.endpoints.ENDPOINTS``);
+    each is derived, summarised and drawn as its declaration says.
+    """
     con = analysis_connection(accepted)
     progress("cohort")
     cohort = build_cohort(con, protocol)
@@ -147,7 +139,7 @@ def analyse_study(
     con.execute('CREATE TABLE cohort AS SELECT * FROM "_cohort_frame"')
     con.unregister("_cohort_frame")
     progress("derivations")
-    data = derive_datasets(con, cohort, protocol)
+    data = derive_datasets(con, cohort, protocol, endpoints)
     # lesion-level response and duration of response (oncorwe.analysis.lesion_response)
     lesion = derive_lesion_response(con, data.adsl, data.adrs, protocol)
     con.close()
@@ -163,8 +155,8 @@ def analyse_study(
     by_criteria = response_by_criteria(response)
     te_adae = treatment_emergent(data.adae)  # safety tables count treatment-emergent AEs only
     ae_table = adverse_events_by_term(te_adae, n)  # summarize_adverse_events + _pct columns
-    curves = survival_curves(data.adsl, protocol)
-    survival = survival_results(curves, protocol)
+    curves = survival_curves(data.adsl, protocol, endpoints)
+    survival = survival_results(curves, protocol, endpoints)
     results = {
         "meta": {
             "protocol": protocol.study.name,
@@ -209,11 +201,11 @@ def analyse_study(
         "field_response": lesion.field_response,
         "waterfall": lesion.waterfall,
         "duration_of_response": lesion.duration_of_response,
-        "survival": median_table(survival),
-        "landmarks": landmark_table(survival),
+        "survival": median_table(survival, endpoints),
+        "landmarks": landmark_table(survival, endpoints),
         "adverse_events": ae_table,
         "adverse_events_by_soc": adverse_events_by_soc(te_adae, n),
-        "subgroups": subgroup_survival(data.adsl, protocol),
+        "subgroups": subgroup_survival(data.adsl, protocol, endpoints),
         "swimmer": swimmer_table(data.timeline, data.adsl),
         "eqd2": eqd2_table(data.adsl),
         "failure_patterns": failure,
@@ -221,16 +213,17 @@ def analyse_study(
             data.adsl, protocol.survival.conf_type, protocol.survival.conf_level
         ),
         "liver_toxicity": liver,
-        "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates)),
+        "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates), endpoints),
         "published_comparison": published_comparison(data.adsl, curves),
     }
     outputs = StudyOutputs(
         results=results,
         tables=tables,
-        curves={"os": curves["os"], "pfs": curves["pfs"]},
+        curves={e.key: curves[e.key] for e in endpoints if e.km_figure},
         methods=protocol.methods_rows(),
         provenance=provenance or {},
         synthetic=synthetic,
         title=protocol.study.title,
+        endpoints=tuple(endpoints),
     )
     return outputs, data, cohort

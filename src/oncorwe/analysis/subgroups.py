@@ -9,14 +9,15 @@ and the univariable Cox hazard ratio of each level against the reference (first)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.errors import OncorweError
 from oncorwe.protocol import Protocol
 from oncorwe.stats import cox_ph, kaplan_meier, logrank
-
-ENDPOINTS = ("os", "pfs")
 
 # How a subgroup variable is named and which level is the reference (first).
 VARIABLE_LABELS = {
@@ -61,10 +62,13 @@ def _as_codes(values: pd.Series, levels: list) -> pd.Series:
     return values.map(index)
 
 
-def subgroup_survival(adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """One row per endpoint x subgroup variable x level (see module docstring)."""
+def subgroup_survival(
+    adsl: pd.DataFrame, protocol: Protocol, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> pd.DataFrame:
+    """One row per endpoint (with ``subgroups``) x subgroup variable x level (see module
+    docstring)."""
     rows: list[dict] = []
-    for endpoint in ENDPOINTS:
+    for endpoint in (e.key for e in endpoints if e.subgroups):
         for variable in protocol.subgroups.variables:
             if variable not in adsl.columns:
                 continue
@@ -139,11 +143,17 @@ def _design(adsl: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, di
     return frame, reference
 
 
-def cox_tables(adsl: pd.DataFrame, protocol: Protocol, covariates: list[str]) -> pd.DataFrame:
-    """Univariable Cox models (one per covariate) and the multivariable model, per endpoint."""
+def cox_tables(
+    adsl: pd.DataFrame,
+    protocol: Protocol,
+    covariates: list[str],
+    endpoints: Sequence[Endpoint] = ENDPOINTS,
+) -> pd.DataFrame:
+    """Univariable Cox models (one per covariate) and the multivariable model, per endpoint
+    with ``cox``."""
     covariates = [c for c in covariates if c in adsl.columns]
     rows: list[dict] = []
-    for endpoint in ENDPOINTS:
+    for endpoint in (e.key for e in endpoints if e.cox):
         t, e = f"{endpoint}_months", f"{endpoint}_event"
         models = [("univariable", [c]) for c in covariates]
         if len(covariates) > 1:

@@ -7,18 +7,18 @@ Every number the report shows is computed here, once; the report only formats. P
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.derive.response_rules import RECIST11, response_criteria
 from oncorwe.derive.toxicity import GRADE_3_PLUS, patients_with_grade_at_least
 from oncorwe.protocol import Protocol
 from oncorwe.stats import binomial_ci, follow_up, kaplan_meier
 
-# time-to-event endpoints of the ADSL summarised by Kaplan-Meier (OS and PFS are also drawn)
-TIME_TO_EVENT = ("os", "pfs", "lc", "ttf")
 # RECIST 1.1 response order, ORR and DCR categories, as declared (oncorwe.derive.response_rules)
 RESPONSE_ORDER = RECIST11.order
 OBJECTIVE = RECIST11.responder
@@ -37,14 +37,22 @@ def _count(n: int, total: int) -> dict[str, Any]:
     return {"n": int(n), "pct": 100.0 * n / total if total else None}
 
 
-def survival_curves(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, Any]:
-    """Kaplan-Meier fits of OS and PFS and the reverse-KM follow-up, in months."""
+def _summarised(endpoints: Sequence[Endpoint]) -> list[str]:
+    """Keys of the endpoints with a Kaplan-Meier summary or figure, in declaration order."""
+    return [e.key for e in endpoints if e.summary or e.km_figure]
+
+
+def survival_curves(
+    adsl: pd.DataFrame, protocol: Protocol, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> dict[str, Any]:
+    """Kaplan-Meier fit of each summarised endpoint and the reverse-KM follow-up (of OS), in
+    months."""
     s = protocol.survival
     curves = {}
-    for endpoint in TIME_TO_EVENT:
-        curves[endpoint] = kaplan_meier(
-            adsl[f"{endpoint}_months"].to_numpy(float),
-            adsl[f"{endpoint}_event"].to_numpy(int),
+    for key in _summarised(endpoints):
+        curves[key] = kaplan_meier(
+            adsl[f"{key}_months"].to_numpy(float),
+            adsl[f"{key}_event"].to_numpy(int),
             conf_type=s.conf_type,
             conf_level=s.conf_level,
         )
@@ -57,13 +65,16 @@ def survival_curves(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, Any]:
     return curves
 
 
-def survival_results(curves: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+def survival_results(
+    curves: dict[str, Any], protocol: Protocol, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> dict[str, Any]:
+    """Median with CI, events and landmark rates of each endpoint with a summary."""
     out: dict[str, Any] = {}
-    for endpoint in TIME_TO_EVENT:
-        km = curves[endpoint]
+    for key in (e.key for e in endpoints if e.summary):
+        km = curves[key]
         median = km.median
         landmarks = km.at(list(protocol.survival.landmark_months), extend=True)
-        out[endpoint] = {
+        out[key] = {
             "n": int(km.n),
             "events": int(km.n_events),
             "median_months": _num(median.estimate),
@@ -195,7 +206,9 @@ def cohort_results(adsl: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def landmark_table(results: dict[str, Any]) -> pd.DataFrame:
+def landmark_table(
+    results: dict[str, Any], endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> pd.DataFrame:
     rows = [
         dict(
             endpoint=e.upper(),
@@ -205,13 +218,15 @@ def landmark_table(results: dict[str, Any]) -> pd.DataFrame:
             upper=lm["upper"],
             n_risk=lm["n_risk"],
         )
-        for e in TIME_TO_EVENT
+        for e in (e.key for e in endpoints if e.summary)
         for lm in results[e]["landmarks"]
     ]
     return pd.DataFrame(rows, columns=["endpoint", "months", "surv", "lower", "upper", "n_risk"])
 
 
-def median_table(results: dict[str, Any]) -> pd.DataFrame:
+def median_table(
+    results: dict[str, Any], endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> pd.DataFrame:
     rows = [
         dict(
             endpoint=e.upper(),
@@ -221,6 +236,6 @@ def median_table(results: dict[str, Any]) -> pd.DataFrame:
             ci_lower=results[e]["ci_lower"],
             ci_upper=results[e]["ci_upper"],
         )
-        for e in TIME_TO_EVENT
+        for e in (e.key for e in endpoints if e.summary)
     ]
     return pd.DataFrame(rows)

@@ -20,14 +20,13 @@ TABLE = "new_therapy"
 def derive_new_therapy(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:
     """Create table ``new_therapy`` (``patient_id, nact_date, nact_agent``) in ``con``, one row
     per cohort patient with a new anticancer therapy, and return it."""
-    classes = ", ".join(f"'{c}'" for c in protocol.eligibility.ici_classes)
     grace = int(protocol.survival.new_therapy_grace_days)
     con.execute(
         f"""CREATE OR REPLACE TABLE {TABLE} AS
         WITH first_use AS (
             SELECT s.patient_id, s.agent, MIN(CAST(s.start_date AS DATE)) AS first_start
             FROM systemic_therapy s JOIN cohort c USING (patient_id)
-            WHERE s.drug_class NOT IN ({classes})
+            WHERE s.drug_class IS NOT NULL AND NOT list_contains($ici_classes, s.drug_class)
             GROUP BY 1, 2
         ), new AS (
             SELECT f.patient_id, f.agent, f.first_start
@@ -36,6 +35,7 @@ def derive_new_therapy(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd
         )
         SELECT patient_id, MIN(first_start) AS nact_date,
                arg_min(agent, CAST(first_start AS VARCHAR) || agent) AS nact_agent
-        FROM new GROUP BY 1 ORDER BY 1"""
+        FROM new GROUP BY 1 ORDER BY 1""",
+        {"ici_classes": list(protocol.eligibility.ici_classes)},
     )
     return con.execute(f"SELECT * FROM {TABLE}").df()

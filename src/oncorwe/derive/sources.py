@@ -1,21 +1,21 @@
 """Predefined event and censoring sources (after admiralonco's ``death_event``, ``pd_event``,
-``lastalive_censor``, ``lasta_censor``, ``rand_censor``), and the OS / PFS definitions.
+``lastalive_censor``, ``lasta_censor``, ``rand_censor``), combined into endpoints in
+``oncorwe.derive.endpoints``.
 
-OS: event = death; censored at the last date known alive (admiralonco ``lastalive_censor``;
-docs/references/adam.md). PFS: event = first progression (a progression record, or a tumour
-assessment with a time-point response of PD, after day 0) or death; censored at the last tumour
-assessment after day 0, or at day 0 when there is none (admiralonco ``rand_censor``).
-LC (local control): event = in-field progression; censored at the last tumour assessment.
-TTF (time to treatment failure): event = ICI stopped for progression, toxicity, patient choice,
-death or another reason, progression, or death; censored at the last contact.
+A source that depends on the study reads the protocol through a bound parameter of its
+condition (``$ici_classes``: ``eligibility.ici_classes``; see ``protocol_parameters``), and
+the new-therapy window through the ``new_therapy`` table that ``derive_new_therapy`` builds from
+``survival.new_therapy_grace_days``.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from oncorwe.derive.new_therapy import TABLE as NEW_THERAPY_TABLE
 from oncorwe.derive.time_to_event import DateSource
+from oncorwe.protocol import Protocol
 
 CNSR_ALIVE = 1
 CNSR_LAST_ASSESSMENT = 2
@@ -63,22 +63,22 @@ in_field_progression = DateSource(
     strictly_after_origin=True,
     precedence=0,
 )
-# ICI stopped for a reason other than completing the planned course, or still ongoing
-ici_stop_classes = "s.drug_class IN ('pd1', 'pdl1', 'ctla4')"
+# ICI (a class of the protocol's eligibility.ici_classes) stopped for a reason other than
+# completing the planned course
 ici_discontinuation = DateSource(
     "ICI discontinued (progression, toxicity, patient choice, death or other)",
     "systemic_therapy",
     "end_date",
-    condition=f"{ici_stop_classes} AND s.stop_reason IN "
+    condition="list_contains($ici_classes, s.drug_class) AND s.stop_reason IN "
     "('progression', 'toxicity', 'patient_choice', 'death', 'other')",
     strictly_after_origin=True,
     precedence=3,
 )
 
-OS_EVENTS = (death,)
-OS_CENSORS = (last_alive, origin_censor)
-PFS_EVENTS = (progression_record, progression_assessment, death)
-PFS_CENSORS = (last_assessment, origin_censor)
+
+def protocol_parameters(protocol: Protocol) -> dict[str, Any]:
+    """The protocol settings a source's condition may name as ``$parameter``."""
+    return {"ici_classes": list(protocol.eligibility.ici_classes)}
 
 
 def before_new_therapy(source: DateSource) -> DateSource:
@@ -97,20 +97,7 @@ def before_new_therapy(source: DateSource) -> DateSource:
     )
 
 
-def pfs_sources(censor_at_new_therapy: bool) -> tuple[tuple, tuple]:
-    """PFS event and censoring sources; with NACT censoring, every source (day 0 aside) is
-    restricted to dates on or before the new therapy."""
-    if not censor_at_new_therapy:
-        return PFS_EVENTS, PFS_CENSORS
-    events = tuple(before_new_therapy(s) for s in PFS_EVENTS)
-    return events, (before_new_therapy(last_assessment), origin_censor)
-
-
-# Local control: in-field progression; death and out-of-field progression are not events
-# (they censor at the last tumour assessment; see the competing-risk analysis of first failure).
-LC_EVENTS = (in_field_progression,)
-LC_CENSORS = (last_assessment, origin_censor)
-# Time to treatment failure: ICI discontinuation for any reason but completion, progression
-# or death, whichever first; censored at the last contact.
-TTF_EVENTS = (ici_discontinuation, progression_record, progression_assessment, death)
-TTF_CENSORS = (last_alive, origin_censor)
+def restricted_to_before_new_therapy(sources: tuple[DateSource, ...]) -> tuple[DateSource, ...]:
+    """Every source restricted by ``before_new_therapy``, except day 0 itself (the origin
+    precedes any new therapy)."""
+    return tuple(s if s == origin_censor else before_new_therapy(s) for s in sources)

@@ -9,16 +9,22 @@ Rules (admiral): the event date is the earliest date among the event sources on 
 origin; a patient without an event is censored at the *latest* date among the censoring sources.
 Ties between sources on the same date are broken by ``precedence`` (lower wins), never by list
 position. The computation is one SQL query in the analysis database (see
-``oncorwe.cohort.database``), so it runs unchanged on registry-sized tables.
+``oncorwe.cohort.database``), so it runs unchanged on registry-sized tables. Values reach the
+query as bound parameters (``$paramcd``, ``$param`` and the protocol settings a source's condition
+names, such as ``$ici_classes``), never pasted into its text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
+
+from oncorwe.protocol.model import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,9 @@ class DateSource:
     ----------
     description : text for EVNTDESC (e.g. "Death").
     table, date_column : where the date is read.
-    condition : SQL predicate over the source table's rows (default: every row).
+    condition : SQL predicate over the source table's rows ``s`` (default: every row); it may
+        name a setting as a bound parameter (``list_contains($ici_classes, s.drug_class)``),
+        given to ``derive_time_to_event`` in ``parameters``.
     censor : 0 for an event source; the CNSR code (>= 1) for a censoring source.
     strictly_after_origin : count only dates after day 0 (a scan on day 0 is a baseline scan).
     precedence : tie-break between sources on the same date, lower first.
@@ -44,13 +52,18 @@ class DateSource:
     precedence: int = 0
 
 
+def sql_text(value: str) -> str:
+    """``value`` as an SQL string literal (single quotes doubled)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _source_sql(source: DateSource, index: int) -> str:
     comparison = ">" if source.strictly_after_origin else ">="
-    description = source.description.replace("'", "''")
     return f"""
         SELECT o.patient_id, CAST(s."{source.date_column}" AS DATE) AS adt,
-               '{description}' AS evntdesc, {source.censor} AS cnsr,
-               {source.precedence} AS precedence, '{source.table}' AS srcdom, {index} AS src
+               {sql_text(source.description)} AS evntdesc, {int(source.censor)} AS cnsr,
+               {int(source.precedence)} AS precedence, {sql_text(source.table)} AS srcdom,
+               {index} AS src
         FROM origin o JOIN "{source.table}" s ON s.patient_id = o.patient_id
         WHERE ({source.condition}) AND s."{source.date_column}" IS NOT NULL
           AND CAST(s."{source.date_column}" AS DATE) {comparison} o.startdt"""
@@ -62,14 +75,16 @@ def derive_time_to_event(
     param: str,
     event_sources: Sequence[DateSource],
     censor_sources: Sequence[DateSource],
-    days_per_month: float = 30.4375,
+    days_per_month: float = DAYS_PER_MONTH,
     origin_table: str = "cohort",
+    parameters: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One row per patient of ``origin_table`` (columns ``patient_id, index_date``).
 
     Returns columns ``patient_id, paramcd, param, startdt, adt, aval, aval_months, cnsr,
     evntdesc, srcdom``; ``aval`` is in days (ADT - STARTDT, no +1), ``aval_months`` =
-    ``aval / days_per_month``.
+    ``aval / days_per_month``. ``parameters`` holds the values of the ``$name`` parameters
+    the sources' conditions use (e.g. ``{"ici_classes": ["pd1", "pdl1", "ctla4"]}``).
 
     Steps
     -----
@@ -96,7 +111,7 @@ def derive_time_to_event(
             SELECT * FROM cn QUALIFY row_number() OVER (
                 PARTITION BY patient_id ORDER BY adt DESC, precedence, src) = 1
         )
-        SELECT o.patient_id, '{paramcd}' AS paramcd, '{param}' AS param, o.startdt,
+        SELECT o.patient_id, $paramcd AS paramcd, $param AS param, o.startdt,
                COALESCE(e.adt, c.adt) AS adt,
                CASE WHEN e.adt IS NOT NULL THEN 0 ELSE c.cnsr END AS cnsr,
                COALESCE(e.evntdesc, c.evntdesc) AS evntdesc,
@@ -104,7 +119,8 @@ def derive_time_to_event(
         FROM origin o LEFT JOIN first_ev e USING (patient_id) LEFT JOIN last_cn c USING (patient_id)
         ORDER BY o.patient_id
     """
-    out = con.execute(sql).df()
+    values = {**(parameters or {}), "paramcd": paramcd, "param": param}
+    out = con.execute(sql, _bound(sql, values)).df()
     out["startdt"] = pd.to_datetime(out["startdt"])
     out["adt"] = pd.to_datetime(out["adt"])
     out["aval"] = (out["adt"] - out["startdt"]).dt.days.astype("Int64")
@@ -112,3 +128,13 @@ def derive_time_to_event(
     out["cnsr"] = out["cnsr"].astype("Int64")
     columns = ["patient_id", "paramcd", "param", "startdt", "adt", "aval", "aval_months", "cnsr"]
     return out[columns + ["evntdesc", "srcdom"]]
+
+
+def _bound(sql: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the ``$name`` parameters ``sql`` uses (DuckDB refuses unused ones)."""
+    code = re.sub(r"'(?:[^']|'')*'", "''", sql)  # a "$" inside a string literal is text
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", code))
+    absent = sorted(used - set(values))
+    if absent:
+        raise ValueError(f"a source condition names parameter(s) {absent} that were not given")
+    return {name: values[name] for name in used}

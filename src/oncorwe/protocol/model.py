@@ -10,6 +10,9 @@ TimeOriginRule = Literal["first_of_rt_or_ici", "rt_start", "ici_start"]
 ConfType = Literal["log-log", "log", "plain"]
 CRITERIA = ("RECIST1.1", "mRECIST", "iRECIST")
 ICI_CLASSES = ("pd1", "pdl1", "ctla4")
+# Months from days: the mean Gregorian month, 365.25 / 12 days (the divisor of admiral's
+# ``compute_duration(out_unit = "months")``); the protocol default, read everywhere from here.
+DAYS_PER_MONTH = 30.4375
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Survival:
     conf_type: ConfType = "log-log"
     conf_level: float = 0.95
     landmark_months: tuple[float, ...] = (6, 12, 24)
-    days_per_month: float = 30.4375
+    days_per_month: float = DAYS_PER_MONTH
     censor_pfs_at_new_therapy: bool = False
     new_therapy_grace_days: int = 30
 
@@ -158,7 +161,7 @@ SETTING_NOTES = {
     "(admiralonco ref_start_window)",
     "response.denominator": "ORR and DCR are over all treated patients in the cohort",
     "survival.conf_type": "pointwise CI transform for Kaplan-Meier (R survfit conf.type)",
-    "survival.days_per_month": "months = days / 30.4375",
+    "survival.days_per_month": f"months = days / {DAYS_PER_MONTH}",
     "survival.censor_pfs_at_new_therapy": "true = PFS events after a new anticancer therapy are "
     "not counted; censored at the last assessment on or before its start (admiral NACT rule)",
     "survival.new_therapy_grace_days": "a non-ICI systemic agent first started more than this "

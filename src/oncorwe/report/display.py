@@ -12,12 +12,13 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from oncorwe.derive.endpoints import ENDPOINTS, endpoint_labels
 from oncorwe.report.format import (
     GEQ,
     conf_label,
@@ -44,17 +45,14 @@ RESPONSE_LABELS = {
     "ORR": "Objective response rate (CR + PR)",
     "DCR": "Disease control rate (CR + PR + SD + non-CR/non-PD)",
 }
-ENDPOINT_LABELS = {
-    "os": "Overall survival",
-    "pfs": "Progression-free survival",
-    "lc": "Local control",
-    "ttf": "Time to treatment failure",
-}
+ENDPOINT_LABELS = endpoint_labels(ENDPOINTS)
+"""The declared endpoints' labels by key (``oncorwe.derive.endpoints``)."""
 
 
-def endpoint_label(endpoint: Any) -> str:
-    """``"OS"`` or ``"os"`` -> ``"Overall survival"``; other names as given."""
-    return ENDPOINT_LABELS.get(str(endpoint).lower(), str(endpoint))
+def endpoint_label(endpoint: Any, labels: Mapping[str, str] = ENDPOINT_LABELS) -> str:
+    """``"OS"`` or ``"os"`` -> ``"Overall survival"`` (``labels`` by endpoint key, default the
+    declared endpoints'); other names as given."""
+    return labels.get(str(endpoint).lower(), str(endpoint))
 
 
 @dataclass(frozen=True)
@@ -200,11 +198,13 @@ def response_table(
     )
 
 
-def survival_table(df: pd.DataFrame, conf_level: Any = 0.95) -> DisplayTable:
+def survival_table(
+    df: pd.DataFrame, conf_level: Any = 0.95, labels: Mapping[str, str] = ENDPOINT_LABELS
+) -> DisplayTable:
     """Patients, events and median time with CI for each endpoint (NR: not reached)."""
     rows = tuple(
         (
-            endpoint_label(r.endpoint),
+            endpoint_label(r.endpoint, labels),
             format_count(r.n),
             format_count(r.events),
             format_estimate_ci(r.median_months, r.ci_lower, r.ci_upper, conf_level=conf_level),
@@ -220,11 +220,13 @@ def survival_table(df: pd.DataFrame, conf_level: Any = 0.95) -> DisplayTable:
     )
 
 
-def landmarks_table(df: pd.DataFrame, conf_level: Any = 0.95) -> DisplayTable:
+def landmarks_table(
+    df: pd.DataFrame, conf_level: Any = 0.95, labels: Mapping[str, str] = ENDPOINT_LABELS
+) -> DisplayTable:
     """Survival probability at each landmark time with CI and the number still at risk."""
     rows = tuple(
         (
-            endpoint_label(r.endpoint),
+            endpoint_label(r.endpoint, labels),
             format_compact(r.months),
             format_proportion_ci(r.surv, r.lower, r.upper, conf_level=conf_level),
             format_count(r.n_risk),

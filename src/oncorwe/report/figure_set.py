@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from oncorwe.derive.endpoints import endpoint_labels
 from oncorwe.report.display import endpoint_label
 from oncorwe.report.figure_ref import HtmlFigure
 from oncorwe.report.figures.cif import plot_cif
@@ -60,9 +61,10 @@ def km_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> list[Ht
     results = outputs.results
     conf = conf_label(lookup(results, "meta.conf_level"))
     conf_type = lookup(results, "meta.conf_type") or "log-log"
+    labels = endpoint_labels(outputs.endpoints)
     shown = []
     for endpoint, km in outputs.curves.items():
-        title = endpoint_label(endpoint)
+        title = endpoint_label(endpoint, labels)
         drawn = plot_km(
             km,
             label=endpoint.upper(),
@@ -90,6 +92,7 @@ def km_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> list[Ht
 def forest_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
     """Forest plots of the subgroup HRs per endpoint and of each endpoint's multivariable model."""
     conf = conf_label(lookup(outputs.results, "meta.conf_level"))
+    labels = endpoint_labels(outputs.endpoints)
     shown = []
     subgroups, cox = outputs.tables.get("subgroups"), outputs.tables.get("cox")
     endpoints = []
@@ -97,7 +100,7 @@ def forest_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
         if table is not None and "endpoint" in table.columns:
             endpoints += [str(e) for e in table["endpoint"].unique() if str(e) not in endpoints]
     for endpoint in endpoints:
-        name = endpoint_label(endpoint)
+        name = endpoint_label(endpoint, labels)
         if subgroups is not None and not subgroups.empty:
             rows = subgroup_forest_rows(subgroups, endpoint)
             if len(rows):

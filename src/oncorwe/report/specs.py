@@ -19,14 +19,14 @@ References
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from oncorwe.analysis.suppression import SUPPRESSED_SUFFIX
-from oncorwe.report.display import DisplayTable, endpoint_label
+from oncorwe.report.display import ENDPOINT_LABELS, DisplayTable, endpoint_label
 from oncorwe.report.format import (
     NOT_AVAILABLE,
     NOT_REACHED,
@@ -139,6 +139,7 @@ class RenderContext:
     conf_level: Any = 0.95
     n_total: Any = None
     group_variable: str | None = None
+    endpoint_labels: Mapping[str, str] = field(default_factory=lambda: dict(ENDPOINT_LABELS))
 
 
 Builder = Callable[[pd.DataFrame, "TableSpec", RenderContext], list[DisplayTable]]
@@ -270,7 +271,7 @@ def render_spec(df: pd.DataFrame, spec: TableSpec, context: RenderContext) -> li
     tables = []
     for value, part in df.groupby(spec.split_by, sort=False):
         suffix = str(value).lower().replace(" ", "_")
-        title = f"{spec.title}: {endpoint_label(value)}"
+        title = f"{spec.title}: {endpoint_label(value, context.endpoint_labels)}"
         tables.append(_one_table(part, spec, context, f"{spec.name}_{suffix}", title))
     return tables
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from oncorwe.derive.endpoints import endpoint_labels
 from oncorwe.errors import InputError
 from oncorwe.report import display
 from oncorwe.report.figure_set import Figures, write_figures
@@ -94,6 +95,7 @@ def core_tables(
     t, r = outputs.tables, outputs.results
     n_total = lookup(r, "cohort.n")
     level = lookup(r, "meta.conf_level")
+    labels = endpoint_labels(outputs.endpoints)
     return {
         "attrition": [display.attrition_table(t["attrition"])],
         "baseline": [
@@ -108,8 +110,8 @@ def core_tables(
             display.response_table(t["response"], lookup(r, "response.denominator"), level)
         ],
         "survival": [
-            display.survival_table(t["survival"], level),
-            display.landmarks_table(landmarks, level),
+            display.survival_table(t["survival"], level, labels),
+            display.landmarks_table(landmarks, level, labels),
         ],
         "adverse-events": [display.adverse_events_table(t["adverse_events"], n_total)],
         "methods": [display.methods_table(outputs.methods)],
@@ -125,6 +127,7 @@ def report_sections(
         conf_level=lookup(results, "meta.conf_level"),
         n_total=lookup(results, "cohort.n"),
         group_variable=lookup(results, "meta.group_variable"),
+        endpoint_labels=endpoint_labels(outputs.endpoints),
     )
     core = core_tables(outputs, landmarks)
     optional = optional_tables(outputs.tables, context)

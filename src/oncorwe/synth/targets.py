@@ -1,9 +1,9 @@
 """What the seed twin is calibrated to: the published numbers of the reference study.
 
 Zhai Y, et al. Front Immunol 2025;16:1594577 (abstract; see ``docs/references/reference_study.md``).
-Counts are over the 108 eligible patients; survival targets are in days (months = days / 30.4375),
-chosen at the centre of the interval of days that rounds to the published value, so that the
-published value does not sit on a rounding edge.
+Counts are over the 108 eligible patients; survival targets are in days (months = days / the
+protocol's ``days_per_month``), chosen at the centre of the interval of days that rounds to the
+published value, so that the published value does not sit on a rounding edge.
 
 References
 ----------
@@ -15,8 +15,6 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-DAYS_PER_MONTH = 30.4375
 
 
 @dataclass(frozen=True)
