@@ -22,6 +22,9 @@ import pandas as pd
 
 from oncorwe.io import staging
 from oncorwe.io.export import write_csv_chunks
+from oncorwe.io.mapping.apply import stage_mapped
+from oncorwe.io.mapping.provenance import annotate_findings
+from oncorwe.io.mapping.spec import load_mapping
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.sources import SourceFile, open_source
 from oncorwe.io.store import StudyStore
@@ -40,12 +43,15 @@ class Intake:
     validation : reconciliation, counts of findings and errors, identifier columns dropped.
     shown : the first findings (for the console), after ``strict`` filtering.
     written : (findings written to ``findings_path``, errors among them); (0, 0) without one.
+    mapped : with a mapping, source rows -> contract rows per sheet and table
+        (``oncorwe.io.mapping.provenance.MAPPED_RECONCILIATION``); None without one.
     """
 
     files: tuple[SourceFile, ...]
     validation: StagedValidation
     shown: pd.DataFrame
     written: tuple[int, int] = (0, 0)
+    mapped: pd.DataFrame | None = None
 
 
 def take_in(
@@ -61,6 +67,7 @@ def take_in(
     chunk_rows: int = CHUNK_ROWS,
     show: int = 20,
     progress: Progress = lambda stage: None,
+    mapping: str | Path | None = None,
 ) -> Intake:
     """Read, validate and (with ``store_path``) store a study; see the module docstring.
 
@@ -75,21 +82,31 @@ def take_in(
     work_dir : folder for the temporary staging database (default: the system's temp folder).
     chunk_rows : rows per chunk; memory grows with it, not with the files.
     show : how many findings to return in ``shown``.
+    mapping : a mapping file (``oncorwe.io.mapping.spec``): ``data`` is then read as named
+        source tables (a workbook with any sheet names, a CSV folder) and mapped onto the
+        contract while it is staged; findings name the source sheet, row and column.
 
     Raises
     ------
     InputError
-        As ``read_source``: the input cannot be read or lacks a required table or column.
+        As ``read_source``: the input cannot be read or lacks a required table or column; the
+        mapping cannot be read or does not fit the source.
     """
+    plan = load_mapping(mapping) if mapping is not None else None
+    mapped = None
     if work_dir is not None:
         Path(work_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="oncorwe-staging-", dir=work_dir) as folder:
         path = Path(folder) / "staging.duckdb"
         con = staging.connect(path)
         try:
-            with open_source(data, encoding, chunk_rows) as source:
-                staging.stage_source(source, con, progress)
-                notes, files = source.read_notes(), tuple(source.files)
+            if plan is not None:
+                stage = stage_mapped(data, plan, con, encoding, chunk_rows, progress)
+                notes, files, mapped = stage.notes, stage.files, stage.reconciliation
+            else:
+                with open_source(data, encoding, chunk_rows) as source:
+                    staging.stage_source(source, con, progress)
+                    notes, files = source.read_notes(), tuple(source.files)
             progress("validate")
             result = validate_staged(
                 con,
@@ -99,6 +116,7 @@ def take_in(
                 chunk_rows=chunk_rows,
                 progress=progress,
             )
+            annotate_findings(con)
             written = (0, 0)
             if findings_path is not None:
                 written = write_csv_chunks(staged_findings(con, chunk_rows, strict), findings_path)
@@ -109,4 +127,4 @@ def take_in(
             progress("store")
             with StudyStore(store_path) as store:
                 store.write_staged(path, files, result.reconciliation)
-    return Intake(files, result, shown, written)
+    return Intake(files, result, shown, written, mapped)

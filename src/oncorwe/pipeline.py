@@ -26,6 +26,7 @@ from oncorwe.analysis.suppression import suppress_tables
 from oncorwe.errors import AnalysisError
 from oncorwe.intake import take_in
 from oncorwe.io.export import write_csv_chunks
+from oncorwe.io.mapping.provenance import reconciliation_lines
 from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.protocol import Protocol
@@ -45,6 +46,7 @@ class RunSummary:
     reconciliation: pd.DataFrame
     n_findings: int
     privacy_messages: tuple[str, ...] = ()  # one per identifier column dropped
+    mapped_lines: tuple[str, ...] = ()  # with a mapping: source rows -> contract rows per sheet
 
 
 def dependency_versions() -> dict[str, str]:
@@ -87,8 +89,10 @@ def run_study(
     progress: Progress = lambda stage: None,
     synthetic: bool = False,
     encoding: str | None = None,
+    mapping: str | Path | None = None,
 ) -> RunSummary:
-    """Run one study end to end; see the module docstring for what is written."""
+    """Run one study end to end; see the module docstring for what is written. With
+    ``mapping`` (``oncorwe.io.mapping``), ``data_path`` is read through the mapping file."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     progress("read")
@@ -103,6 +107,7 @@ def run_study(
         encoding=encoding,
         drop_identifiers=not protocol.privacy.allow_identifiers,
         progress=progress,
+        mapping=mapping,
     )
     make_store_reproducible(store_path)
     with StudyStore(store_path, read_only=True) as store:
@@ -148,4 +153,5 @@ def run_study(
         checked.reconciliation,
         int(n_findings),
         tuple(checked.dropped["message"]),  # identifier columns dropped
+        tuple(reconciliation_lines(intake.mapped)) if intake.mapped is not None else (),
     )

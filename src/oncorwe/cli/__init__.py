@@ -31,6 +31,7 @@ def _register_commands() -> None:
         "deidentify_cmd",
         "quarantine_cmd",
         "explore_cmd",
+        "map_cmd",
     ):
         try:
             mod = __import__(f"oncorwe.cli.{module}", fromlist=["register"])

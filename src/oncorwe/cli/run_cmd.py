@@ -30,7 +30,12 @@ STAGE_LABELS = {
 
 
 def _run_with_progress(
-    data: Path, protocol_name: str, out: Path, synthetic: bool, encoding: str | None
+    data: Path,
+    protocol_name: str,
+    out: Path,
+    synthetic: bool,
+    encoding: str | None,
+    mapping: Path | None = None,
 ) -> RunSummary:
     # imported here: the analysis and report stack (scipy, matplotlib, ...) takes seconds to
     # load, and `oncorwe validate` or `--help` do not need it
@@ -52,13 +57,17 @@ def _run_with_progress(
             seen.append(stage)
             bar.update(task, description=STAGE_LABELS.get(stage, stage))
 
-        summary = run_study(data, protocol, out, advance, synthetic=synthetic, encoding=encoding)
+        summary = run_study(
+            data, protocol, out, advance, synthetic=synthetic, encoding=encoding, mapping=mapping
+        )
         bar.update(task, completed=len(STAGES), description="Done")
     _print_summary(summary)
     return summary
 
 
 def _print_summary(summary: RunSummary) -> None:
+    for line in summary.mapped_lines:
+        console.print(line, highlight=False)
     table = Table(title="Rows read = accepted + quarantined", show_lines=False)
     for col in ("table", "read", "accepted", "quarantined"):
         table.add_column(col, justify="left" if col == "table" else "right")
@@ -84,9 +93,12 @@ def register(app: typer.Typer) -> None:
             "hcc-rt-ici", "--protocol", help="Built-in protocol name or a TOML file"
         ),
         encoding: str = typer.Option(None, "--encoding", help="Text encoding of CSV files"),
+        mapping: Path = typer.Option(
+            None, "--mapping", help="Mapping file (oncorwe map) from the source to the contract"
+        ),
     ) -> None:
         """Run a study end to end: validate, select, derive, analyse, report."""
-        _run_with_progress(data, protocol, out, synthetic=False, encoding=encoding)
+        _run_with_progress(data, protocol, out, synthetic=False, encoding=encoding, mapping=mapping)
 
     @app.command()
     def demo(

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from oncorwe.errors import OncorweError
 from oncorwe.intake import take_in
+from oncorwe.io.mapping.provenance import reconciliation_lines
 
 FINDINGS_FILE = "validation.csv"
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
@@ -63,6 +64,12 @@ def validate(
         ),
     ] = None,
     show: Annotated[int, typer.Option("--show", help="Findings to print.")] = 20,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="Mapping file (oncorwe map) from the source to the contract."
+        ),
+    ] = None,
 ) -> None:
     """Validate a study's tables and write the findings to validation.csv; nothing else."""
     console, errors = Console(), Console(stderr=True)
@@ -75,6 +82,7 @@ def validate(
                 encoding=encoding,
                 synonyms=synonyms,
                 show=show,
+                mapping=mapping,
                 progress=lambda stage: status.update(_STAGES.get(stage, stage)),
             )
     except OncorweError as exc:
@@ -86,6 +94,9 @@ def validate(
     total, n_errors = intake.written
     if total and show > 0:
         console.print(findings_table(intake.shown, show, total))
+    if intake.mapped is not None:
+        for line in reconciliation_lines(intake.mapped):
+            console.print(line, highlight=False)
     for line in intake.validation.reconciliation_lines():
         console.print(line, highlight=False)
     path = out / FINDINGS_FILE

@@ -14,6 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
+from oncorwe.io.mapping import MAPPING_RULES
 from oncorwe.io.sources import FINDING_COLUMNS, READ_RULES
 
 Severity = Literal["error", "warning"]
@@ -112,7 +113,7 @@ def ordered_checks() -> list[tuple[Rule, Callable[[Work], pd.DataFrame | None]]]
     return sorted(CHECKS, key=lambda pair: pair[0].stage)
 
 
-for _id, (_severity, _description) in READ_RULES.items():
+for _id, (_severity, _description) in {**READ_RULES, **MAPPING_RULES}.items():
     define_rule(_id, _severity, _description)
 
 

@@ -1,0 +1,62 @@
+"""``oncorwe map SOURCE --out mapping.toml``: propose a mapping from a workbook or CSV folder
+onto the contract, written as a commented TOML file to edit and keep with the study."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from oncorwe.errors import OncorweError
+
+EXIT_UNREADABLE = 2
+
+
+def map_source(
+    source: Annotated[
+        Path, typer.Argument(help="An .xlsx workbook (any sheet names) or a CSV folder.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The mapping file to write.")] = Path(
+        "mapping.toml"
+    ),
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="CSV encoding (default: detect).")
+    ] = None,
+) -> None:
+    """Propose a mapping of SOURCE onto the oncorwe contract (edit it, then use --mapping)."""
+    from oncorwe.io.mapping.propose import propose_mapping
+    from oncorwe.io.mapping.write import write_mapping
+
+    console, errors = Console(), Console(stderr=True)
+    try:
+        proposal = propose_mapping(source, encoding)
+        write_mapping(proposal, out)
+    except OncorweError as exc:
+        errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    except OSError as exc:
+        errors.print(f"[bold red]Error:[/bold red] cannot write {out}: {exc}", highlight=False)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    for plan in proposal.sheets:
+        placed = len(plan.placed) + (plan.key is not None)
+        console.print(
+            f"sheet '{plan.name}': {placed} column(s) placed, {len(plan.dropped)} identifier "
+            f"column(s) dropped, {len(plan.unplaced)} not placed",
+            highlight=False,
+        )
+    tables = sorted({b.table for b in proposal.blocks})
+    missing = [f"{b.table}.{c}" for b in proposal.blocks for c in b.missing]
+    unmatched = sum(v == "" for b in proposal.blocks for m in b.values.values() for v in m.values())
+    console.print(f"Tables mapped: {', '.join(tables) or 'none'}", highlight=False)
+    if missing:
+        console.print(f"Required columns not found: {', '.join(missing)}", highlight=False)
+    if unmatched:
+        console.print(f"{unmatched} value(s) not matched: search the file for NOT MATCHED")
+    console.print(f"Mapping written to {out}; read and correct it, then run with --mapping {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``map`` command to ``app``."""
+    app.command("map")(map_source)
