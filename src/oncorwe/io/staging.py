@@ -34,8 +34,17 @@ def connect(path: str | Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDB
     con = duckdb.connect(str(path))
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")
+    without_progress_bar(con)
     return con
+
+
+def without_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """No DuckDB progress bar on stderr. Inside Jupyter DuckDB refuses to change the setting
+    at all (it wants ipywidgets for its notebook bar), so there the setting is left as is."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
