@@ -25,7 +25,7 @@ from oncorwe.analysis.subgroups import cox_tables
 from oncorwe.analysis.summarize import response_table
 from oncorwe.analysis.suppression import suppress_tables
 from oncorwe.api.results import SurvivalResult, TableResult
-from oncorwe.api.survival import check_endpoint, survival_by
+from oncorwe.api.survival import find_endpoint, survival_by
 from oncorwe.api.where import FilterError, apply_where
 from oncorwe.cohort import Cohort
 from oncorwe.derive import child_pugh_class
@@ -242,7 +242,7 @@ class Study:
 
         Parameters
         ----------
-        endpoint : ``"os"`` or ``"pfs"``.
+        endpoint : a declared endpoint (``"os"``, ``"pfs"``, ``"lc"``, ``"ttf"``).
         covariates : columns of :attr:`cohort`; default the protocol's ``cox_covariates``.
         where : a filter over :attr:`cohort`.
 
@@ -252,17 +252,16 @@ class Study:
             The report's ``cox`` columns (``model, endpoint, term, label, n, events, hr,
             hr_lower, hr_upper, p, note``), complete cases, Efron ties.
         """
-        name = check_endpoint(endpoint, self.cohort.columns)
-        if name not in ("os", "pfs"):
-            raise FilterError(f"cox: endpoint {endpoint!r}: Cox models are fitted for os and pfs")
+        declared = find_endpoint(endpoint, self.cohort.columns)
+        name = declared.key
         chosen = list(self.protocol.subgroups.cox_covariates if covariates is None else covariates)
         subset = self._subset(where)
         missing = [c for c in chosen if c not in subset.columns]
         if missing or not chosen:
             raise FilterError(f"cox: no column(s) {missing} in the cohort" if missing else
                               "cox: name at least one covariate")  # fmt: skip
-        table = cox_tables(subset, self.protocol, chosen)
-        table = table[table["endpoint"] == name.upper()].reset_index(drop=True)
+        # the report's models (analysis.subgroups.cox_tables) for this one endpoint
+        table = cox_tables(subset, self.protocol, chosen, endpoints=[replace(declared, cox=True)])
         return self._table("cox", f"Cox models of {name.upper()}", table, self._where_note(where))
 
     def response(

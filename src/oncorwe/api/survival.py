@@ -13,13 +13,12 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.analysis.subgroups import LEVEL_LABELS, VARIABLE_LABELS
-from oncorwe.analysis.summarize import TIME_TO_EVENT
 from oncorwe.analysis.suppression import suppress_table
 from oncorwe.api.results import LANDMARK_COLUMNS, SUMMARY_COLUMNS, SurvivalResult
 from oncorwe.api.where import FilterError, apply_where
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.errors import AnalysisError, OncorweError
 from oncorwe.protocol import Protocol
-from oncorwe.report.display import endpoint_label
 from oncorwe.stats import cox_ph, kaplan_meier, logrank
 
 ALL_PATIENTS = "All patients"
@@ -27,13 +26,15 @@ MAX_GROUPS = 12
 """A grouping column with more distinct values is continuous: group by a filter instead."""
 
 
-def check_endpoint(endpoint: str, columns) -> str:
-    """``"OS"``/``"os"`` -> ``"os"``; an endpoint without ``<e>_months``/``<e>_event`` raises."""
+def find_endpoint(endpoint: str, columns) -> Endpoint:
+    """The declared endpoint (``oncorwe.derive.endpoints.ENDPOINTS``) named ``endpoint`` (any
+    case) whose ``<key>_months``/``<key>_event`` columns the cohort has; else FilterError."""
     name = str(endpoint).lower()
-    if name not in TIME_TO_EVENT or f"{name}_months" not in columns:
-        known = ", ".join(TIME_TO_EVENT)
-        raise FilterError(f"endpoint {endpoint!r} is not a time-to-event endpoint ({known})")
-    return name
+    for declared in ENDPOINTS:
+        if declared.key == name and f"{name}_months" in columns and f"{name}_event" in columns:
+            return declared
+    known = ", ".join(e.key for e in ENDPOINTS)
+    raise FilterError(f"endpoint {endpoint!r} is not a time-to-event endpoint ({known})")
 
 
 def group_levels(values: pd.Series, by: str) -> list:
@@ -107,7 +108,8 @@ def survival_by(
     cohort : one row per patient with ``<endpoint>_months`` and ``<endpoint>_event``
         (the ADSL, :attr:`oncorwe.api.Study.cohort`).
     protocol : CI type and level, landmarks, and privacy (shareable, min_cell).
-    endpoint : ``"os"``, ``"pfs"``, ``"lc"`` or ``"ttf"`` (any case).
+    endpoint : a declared endpoint's key (``oncorwe.derive.endpoints``: ``"os"``, ``"pfs"``,
+        ``"lc"``, ``"ttf"``; any case).
     by : a categorical column of the cohort (at most :data:`MAX_GROUPS` levels), or None.
     where : a filter over the cohort's columns (:mod:`oncorwe.api.where`), or None.
     synthetic : mark figures as synthetic data.
@@ -129,7 +131,8 @@ def survival_by(
     :mod:`oncorwe.stats`.
     """
     # step 1: check, filter, drop patients without the endpoint or the grouping value
-    name = check_endpoint(endpoint, cohort.columns)
+    declared = find_endpoint(endpoint, cohort.columns)
+    name = declared.key
     columns = [f"{name}_months", f"{name}_event"]
     selected = apply_where(cohort, where)
     data = selected.dropna(subset=columns + ([by] if by in selected.columns else []))
@@ -159,7 +162,7 @@ def survival_by(
         summary = suppress_table(summary, min_cell)
         landmarks = suppress_table(landmarks, min_cell)
     return SurvivalResult(
-        endpoint=name, label=endpoint_label(name), by=by, where=where, fits=tuple(fits),
+        endpoint=name, label=declared.label, by=by, where=where, fits=tuple(fits),
         summary=summary, landmarks=landmarks, logrank_p=p_value, conf_level=s.conf_level,
         note=note, min_cell=min_cell, synthetic=synthetic,
         notes=tuple(notes),

@@ -19,11 +19,10 @@ import html
 import pandas as pd
 from shiny import App, reactive, render, ui
 
-from oncorwe.analysis.summarize import TIME_TO_EVENT
+from oncorwe.derive.endpoints import ENDPOINTS
 from oncorwe.explore import view as state
 from oncorwe.explore.view import View, compute_view, figure_bytes, grouping_columns
 from oncorwe.protocol import Protocol
-from oncorwe.report.display import endpoint_label
 
 FILTER_HELP = "e.g. child_pugh_class == 'B' and age >= 60"
 CSS = """
@@ -34,7 +33,7 @@ CSS = """
 
 
 def _controls(cohort: pd.DataFrame, default_by: str) -> list:
-    endpoints = {e: endpoint_label(e) for e in TIME_TO_EVENT if f"{e}_months" in cohort.columns}
+    endpoints = {e.key: e.label for e in ENDPOINTS if f"{e.key}_months" in cohort.columns}
     by_choices = {"": "(all patients)"} | {c: c for c in grouping_columns(cohort)}
     return [
         ui.input_select("endpoint", "Endpoint", endpoints, selected="os"),
