@@ -1,5 +1,8 @@
 """Read a study's tables from a CSV folder, an Excel workbook or a Parquet folder, as text.
 
+A folder may also hold SAS, SPSS or Stata files named after the tables (``patients.sas7bdat``,
+``patients.xpt``, ``patients.sav``, ``patients.dta``; ``oncorwe.io.formats.stat_files``).
+
 Nothing is typed or judged here (that is ``oncorwe.validate``): every value is kept as text, so
 that a value which fails validation can still be shown and quarantined as it was written.
 """
@@ -14,6 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from oncorwe.errors import InputError
+from oncorwe.io.formats.stat_files import stream_stat_file
 from oncorwe.io.readers import (
     CHUNK_ROWS,
     TableStream,
@@ -29,7 +33,9 @@ from oncorwe.io.text import check_encoding_name
 
 FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "message")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-SourceFormat = Literal["csv", "xlsx", "parquet", "frames"]
+SourceFormat = Literal["csv", "xlsx", "parquet", "stat", "frames"]
+# suffixes tried for each table in a folder, in this order (the first present is read)
+FOLDER_SUFFIXES = (".csv", ".parquet", ".sas7bdat", ".xpt", ".sav", ".zsav", ".dta")
 
 # Read-level rules: the validator's rule registry lists them with its own rules.
 READ_RULES = {
@@ -254,29 +260,44 @@ def _lookup(folder: Path) -> dict[str, Path]:
     return {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
 
 
+def _open_table_file(path: Path, name: str, encoding: str | None, chunk_rows: int | None):
+    """(stream, SourceFile) for one table file of a folder, by its suffix."""
+    suffix = path.suffix.lower()
+    used = None
+    if suffix == ".csv":
+        stream, used = stream_csv_file(path, name, encoding, chunk_rows)
+    elif suffix == ".parquet":
+        stream = stream_parquet_file(path, name, chunk_rows)
+    else:
+        stream = stream_stat_file(path, name, chunk_rows)
+    return stream, SourceFile(path.name, sha256_of(path), (name,), used)
+
+
+def _folder_format(files: list[SourceFile]) -> SourceFormat:
+    suffixes = {Path(f.name).suffix.lower() for f in files}
+    if suffixes == {".csv"}:
+        return "csv"
+    return "stat" if suffixes.isdisjoint({".csv", ".parquet"}) else "parquet"
+
+
 def _open_folder(folder: Path, encoding: str | None, chunk_rows: int | None):
     available = _lookup(folder)
     streams, files, notes = {}, [], []
     for name in TABLES:
-        csv_path = available.get(f"{name}.csv")
-        parquet_path = available.get(f"{name}.parquet")
-        if csv_path is not None:
-            stream, used = stream_csv_file(csv_path, name, encoding, chunk_rows)
-            files.append(SourceFile(csv_path.name, sha256_of(csv_path), (name,), used))
-        elif parquet_path is not None:
-            stream = stream_parquet_file(parquet_path, name, chunk_rows)
-            files.append(SourceFile(parquet_path.name, sha256_of(parquet_path), (name,)))
-        else:
+        found = (available.get(f"{name}{suffix}") for suffix in FOLDER_SUFFIXES)
+        path = next((p for p in found if p is not None), None)
+        if path is None:
             continue
-        streams[name] = stream
+        streams[name], file = _open_table_file(path, name, encoding, chunk_rows)
+        files.append(file)
     if not streams:
         expected = ", ".join(f"{t}.csv" for t in TABLES if TABLES[t].required)
         raise InputError(
-            f"{folder} holds no study table. Expected CSV files named {expected} (or .parquet "
-            "files with the same names); `oncorwe template DIR` writes empty templates."
+            f"{folder} holds no study table. Expected CSV files named {expected} (or .parquet, "
+            ".sas7bdat, .xpt, .sav or .dta files with the same names); `oncorwe template DIR` "
+            "writes empty templates."
         )
-    fmt = "csv" if all(f.name.lower().endswith(".csv") for f in files) else "parquet"
-    return fmt, streams, files, notes
+    return _folder_format(files), streams, files, notes
 
 
 def _open_workbook(path: Path, book, chunk_rows: int | None):

@@ -1,0 +1,1 @@
+"""Sources in other formats: SAS/SPSS/Stata files, REDCap exports, CDISC SDTM."""
