@@ -146,7 +146,7 @@ def run_study(
             tables=suppress_tables(outputs.tables, protocol.privacy.min_cell),
             min_cell=protocol.privacy.min_cell,
         )
-    report = write_report(outputs, out)
+    report = write_report(outputs, out, max_patients_shown=protocol.report.max_patients_shown)
     return RunSummary(
         report,
         outputs.results,

@@ -16,6 +16,7 @@ from oncorwe.protocol.model import (
     Eligibility,
     Privacy,
     Protocol,
+    Report,
     Response,
     Safety,
     Study,
@@ -36,6 +37,7 @@ SECTIONS = {
     "safety": Safety,
     "subgroups": Subgroups,
     "privacy": Privacy,
+    "report": Report,
 }
 REQUIRED_SECTIONS = ("study", "eligibility")
 # TOML has no null: an optional setting (``int | None``) is left out, or written as one of these
@@ -201,6 +203,8 @@ def _range_problems(p: Protocol) -> list[str]:
         problems.append("survival.days_per_month must be positive")
     if p.privacy.min_cell < 1:
         problems.append("privacy.min_cell must be at least 1")
+    if p.report.max_patients_shown < 1:
+        problems.append("report.max_patients_shown must be at least 1")
     after = p.safety.treatment_emergent_days_after_last_dose
     if after is not None and after < 0:
         problems.append(

@@ -97,6 +97,19 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Report:
+    """How the report shows patient-level displays (swimmer and waterfall plots).
+
+    ``max_patients_shown``: up to this many patients, every patient has a lane or a bar and the
+    workbook of each display lists every patient; above it, each plot draws a seeded random
+    sample of this many patients (the caption says so) and the workbook holds a summary (the
+    CSV file keeps every row). Bounds the report's time and size whatever the cohort's size.
+    """
+
+    max_patients_shown: int = 300
+
+
+@dataclass(frozen=True)
 class Protocol:
     """The whole study configuration; ``source`` says where it was read from."""
 
@@ -109,6 +122,7 @@ class Protocol:
     safety: Safety
     subgroups: Subgroups
     privacy: Privacy = field(default_factory=Privacy)
+    report: Report = field(default_factory=Report)
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,6 +192,8 @@ SETTING_NOTES = {
     "privacy.shareable": "true = counts 1..min_cell-1 in exported tables are suppressed "
     "(with complementary suppression)",
     "privacy.min_cell": "smallest count shown in shareable output (OECD: 5; CMS/ResDAC: 11)",
+    "report.max_patients_shown": "swimmer and waterfall plots draw every patient up to this "
+    "many, a seeded random sample of this many above it (their workbooks then hold summaries)",
     "subgroups.table1_by": "Table 1 by this subgroup (sequence: concurrent vs sequential), with "
     "chi-square / Fisher / Wilcoxon tests and SMDs",
 }

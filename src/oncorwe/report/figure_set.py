@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from oncorwe.derive.endpoints import endpoint_labels
+from oncorwe.protocol.model import Report
 from oncorwe.report.display import endpoint_label
 from oncorwe.report.figure_ref import HtmlFigure
 from oncorwe.report.figures.cif import plot_cif
@@ -25,6 +26,7 @@ from oncorwe.report.figures.style import save_figure
 from oncorwe.report.figures.swimmer import plot_swimmer, plot_waterfall
 from oncorwe.report.format import conf_label, format_estimate_ci, suppress_counts
 from oncorwe.report.narrative import lookup
+from oncorwe.report.patient_displays import sample_patients
 from oncorwe.report.shareable import NOTE_KEY, mark_suppressed
 from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
@@ -130,29 +132,39 @@ def forest_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
     return shown
 
 
-def patient_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
-    """Swimmer and waterfall plots, when the analysis provides their tables."""
+def _sentences(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def patient_figures(outputs: StudyOutputs, folder: Path, limit: int) -> list[HtmlFigure]:
+    """Swimmer and waterfall plots, when the analysis provides their tables; each draws a seeded
+    random sample of ``limit`` patients when it has more (``report.patient_displays``)."""
     shown = []
     swimmer, waterfall = outputs.tables.get("swimmer"), outputs.tables.get("waterfall")
     if swimmer is not None and len(swimmer):
-        fig = plot_swimmer(swimmer, synthetic=outputs.synthetic)
-        caption = (
+        drawn = sample_patients(swimmer, limit)
+        fig = plot_swimmer(drawn.rows, synthetic=outputs.synthetic)
+        caption = _sentences(
             "One lane per patient (numbered by decreasing follow-up, never identified): ICI "
             "exposure (bar), radiotherapy courses (narrow bar), response assessments (circles, "
-            "by category), progression, death, and the last contact of patients alive."
+            "by category), progression, death, and the last contact of patients alive.",
+            drawn.note,
         )
         shown.append(_saved(fig, folder, "swimmer", "Treatment and outcome of each patient",
                             caption, "Swimmer plot of each patient's timeline"))  # fmt: skip
     else:
         LOG.info("table 'swimmer' not in the analysis outputs: no swimmer plot")
     if waterfall is not None and len(waterfall):
-        fig = plot_waterfall(waterfall, synthetic=outputs.synthetic)
-        unmeasured = int(waterfall["best_pct_change"].isna().sum())
-        caption = (
+        measured = waterfall.dropna(subset=["best_pct_change"])
+        drawn = sample_patients(measured, limit)
+        fig = plot_waterfall(drawn.rows, synthetic=outputs.synthetic)
+        unmeasured = len(waterfall) - len(measured)
+        caption = _sentences(
             "Best percentage change from baseline in the sum of target-lesion diameters, one bar "
             "per patient, coloured by best overall response; dashed lines at +20% and \u221230% "
             f"(RECIST 1.1 progression and partial response). {unmeasured} patient(s) without a "
-            "measurable change are not drawn."
+            "measurable change are not drawn.",
+            drawn.note,
         )
         shown.append(_saved(fig, folder, "waterfall", "Best change in target lesions", caption,
                             "Waterfall plot of best change in target lesions"))  # fmt: skip
@@ -186,8 +198,14 @@ def failure_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> li
                    caption, alt)]  # fmt: skip
 
 
-def write_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> Figures:
-    """Draw and save every figure; returns them by report section id."""
+def write_figures(
+    outputs: StudyOutputs,
+    folder: Path,
+    tables_dir: Path,
+    max_patients_shown: int = Report.max_patients_shown,
+) -> Figures:
+    """Draw and save every figure; returns them by report section id. Swimmer and waterfall
+    plots draw at most ``max_patients_shown`` patients (a seeded random sample above it)."""
     flow = plot_flow(outputs.tables["attrition"], synthetic=outputs.synthetic)
     caption = _with_note(
         "Flow of patients through the eligibility steps.",
@@ -198,7 +216,7 @@ def write_figures(outputs: StudyOutputs, folder: Path, tables_dir: Path) -> Figu
                          "Flow diagram of the eligibility steps")  # fmt: skip
     return {
         "attrition": [flow_figure],
-        "response": patient_figures(outputs, folder),
+        "response": patient_figures(outputs, folder, max_patients_shown),
         "survival": km_figures(outputs, folder, tables_dir),
         "subgroups": forest_figures(outputs, folder),
         "local-control": failure_figures(outputs, folder, tables_dir),

@@ -15,8 +15,13 @@ from oncorwe.report.specs import PRIVATE_COLUMNS
 from oncorwe.report.xlsx import write_xlsx
 
 
-def write_table(df: pd.DataFrame, stem: Path, synthetic: bool) -> Path:
+def write_table(
+    df: pd.DataFrame, stem: Path, synthetic: bool, workbook: pd.DataFrame | None = None
+) -> Path:
     """Write a tidy table as ``stem.csv`` and ``stem.xlsx``; returns the CSV path.
+
+    ``workbook``: what the ``.xlsx`` holds instead of ``df`` (a summary of a patient-level table
+    above the protocol's ``report.max_patients_shown``, ``report.patient_displays``).
 
     A synthetic CSV starts with a ``# SYNTHETIC DATA`` comment line (read it back with
     ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1. A table
@@ -31,5 +36,8 @@ def write_table(df: pd.DataFrame, stem: Path, synthetic: bool) -> Path:
         if public.attrs.get(NOTE_KEY):
             handle.write(f"# {public.attrs[NOTE_KEY]}\n")
         public.to_csv(handle, index=False, lineterminator="\n")
-    write_xlsx(public, stem.with_suffix(".xlsx"), synthetic=synthetic)
+    if workbook is not None:
+        workbook = workbook.drop(columns=[c for c in PRIVATE_COLUMNS if c in workbook.columns])
+    write_xlsx(public if workbook is None else workbook, stem.with_suffix(".xlsx"),
+               synthetic=synthetic)  # fmt: skip
     return path

@@ -28,11 +28,13 @@ import pandas as pd
 
 from oncorwe.derive.endpoints import endpoint_labels
 from oncorwe.errors import InputError
+from oncorwe.protocol.model import Report
 from oncorwe.report import display
 from oncorwe.report.figure_set import Figures, write_figures
 from oncorwe.report.format import format_estimate_ci, suppress_counts
 from oncorwe.report.html import provenance_blocks, render_html
 from oncorwe.report.narrative import lookup, write_summary
+from oncorwe.report.patient_displays import workbook_frame
 from oncorwe.report.pdf import find_browser, write_pdf
 from oncorwe.report.registry import BY_NAME
 from oncorwe.report.sections import (
@@ -141,7 +143,13 @@ def report_sections(
     return assemble_sections(core, optional, figures), checklist
 
 
-def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = None) -> Path:
+def write_report(
+    outputs: StudyOutputs,
+    out_dir: Path,
+    *,
+    pdf: bool | None = None,
+    max_patients_shown: int = Report.max_patients_shown,
+) -> Path:
     """Write the HTML report, its figures and its tables into ``out_dir``.
 
     Steps
@@ -149,9 +157,11 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     1. Check the outputs carry every table and column the report draws.
     2. With ``outputs.min_cell`` (shareable), show each suppressed cell as its text
        (``report.shareable``: ``<5``, ``[c]``, with a note); write every tidy table (and the
-       methods rows) as ``tables/<name>.csv`` and ``.xlsx``.
+       methods rows) as ``tables/<name>.csv`` and ``.xlsx`` (the workbook of a patient-level
+       table above ``max_patients_shown`` patients holds its summary).
     3. Draw every figure (PNG 300 dpi + SVG + PDF): Kaplan-Meier curves with their at-risk
-       tables, the flow diagram, forest plots, swimmer and waterfall plots.
+       tables, the flow diagram, forest plots, swimmer and waterfall plots (a seeded random
+       sample of ``max_patients_shown`` patients above that number).
     4. Format the display tables by section (core tables, registered optional tables, the
        STROBE/RECORD checklist) and the summary paragraph.
     5. Render ``report.html`` with the figures embedded.
@@ -164,6 +174,8 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
     out_dir : folder to write into (created if needed).
     pdf : write ``report.pdf``; None (default) = when a Chromium browser is installed, with a
         warning when it is not; True = always (``PdfError`` without a browser); False = never.
+    max_patients_shown : the protocol's ``report.max_patients_shown``
+        (``report.patient_displays``).
 
     Returns
     -------
@@ -187,9 +199,11 @@ def write_report(outputs: StudyOutputs, out_dir: Path, *, pdf: bool | None = Non
         "methods": display.methods_frame(outputs.methods),
     }
     for name, frame in frames.items():
-        write_table(frame, tables_dir / name, outputs.synthetic)
+        workbook = workbook_frame(name, frame, max_patients_shown)
+        write_table(frame, tables_dir / name, outputs.synthetic,
+                    workbook=None if workbook is frame else workbook)  # fmt: skip
     # step 3
-    figures = write_figures(outputs, figures_dir, tables_dir)
+    figures = write_figures(outputs, figures_dir, tables_dir, max_patients_shown)
     # step 4
     sections, checklist = report_sections(outputs, landmarks, figures)
     write_table(checklist.drop(columns="sections"), tables_dir / "checklist", outputs.synthetic)
