@@ -8,6 +8,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from oncorwe.errors import OncorweError
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         # without standalone mode, a typer.Exit raised by a command comes back as its code
         code = app(args=argv, standalone_mode=False)
     except OncorweError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         return _exit(exc.exit_code)
     except typer.Abort:
         err.print("Aborted.")

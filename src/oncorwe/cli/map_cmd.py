@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from oncorwe.errors import OncorweError
 
@@ -34,7 +35,7 @@ def map_source(
         proposal = propose_mapping(source, encoding)
         write_mapping(proposal, out)
     except OncorweError as exc:
-        errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        errors.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_UNREADABLE) from None
     except OSError as exc:
         errors.print(f"[bold red]Error:[/bold red] cannot write {out}: {exc}", highlight=False)

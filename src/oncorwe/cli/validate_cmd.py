@@ -13,6 +13,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from oncorwe.errors import OncorweError
@@ -86,7 +87,7 @@ def validate(
                 progress=lambda stage: status.update(_STAGES.get(stage, stage)),
             )
     except OncorweError as exc:
-        errors.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        errors.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_UNREADABLE) from None
     except OSError as exc:
         errors.print(f"[bold red]Error:[/bold red] cannot write {FINDINGS_FILE}: {exc}")

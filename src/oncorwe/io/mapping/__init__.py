@@ -24,11 +24,13 @@ MAPPING_RULES = {
     ),
     "mapping.formula": (
         "warning",
-        "Cells hold formulas; the values Excel last calculated are read.",
+        "Cells hold formulas; the values Excel last calculated are read (cells never calculated "
+        "are listed).",
     ),
     "mapping.formula_no_value": (
         "error",
-        "A formula cell was never calculated and has no value (the row is quarantined).",
+        "A mapped cell holds a formula that was never calculated, so it has no value; its row is "
+        "quarantined.",
     ),
     "mapping.value_unmapped": (
         "error",

@@ -33,7 +33,7 @@ def map_values(values: pd.Series, table: dict[str, str], is_list: bool):
         converted[value] = value if failed[value] else LIST_SEPARATOR.join(targets)
     text = values.astype(object)
     mapped = text.map(converted, na_action="ignore")
-    bad = text.map(failed, na_action="ignore").fillna(False).astype(bool)
+    bad = text.map(failed, na_action="ignore").eq(True)
     return pd.array(mapped.where(values.notna(), None), dtype="string"), bad.to_numpy()
 
 

@@ -299,23 +299,18 @@ def _structure_notes(title, scan: SheetScan, header_row, head, notes: list[dict]
             f"sheet '{title}': merged cells {listed(data)}; the value of each range's top-left "
             "cell is used for every cell of the range",
         )
-    if scan.formulas:
-        note(
-            "mapping.formula",
-            listed(list(scan.formulas)),
-            f"sheet '{title}': cells {listed(list(scan.formulas))} hold formulas; the values "
-            "Excel last calculated are read",
+    if scan.formulas or scan.formulas_without_value:
+        cells = listed([*scan.formulas, *scan.formulas_without_value])
+        message = (
+            f"sheet '{title}': cells {cells} hold formulas; the values Excel last calculated "
+            "are read"
         )
-    if scan.formulas_without_value:
-        refs = listed(list(scan.formulas_without_value))
-        note(
-            "mapping.formula_no_value",
-            refs,
-            f"sheet '{title}': cells {refs} hold formulas that were never calculated (the file "
-            "was not saved by Excel), so they have no value; open and save the workbook in "
-            "Excel or LibreOffice, or type the values",
-            "error",
-        )
+        if scan.formulas_without_value:
+            message += (
+                f"; cells {listed(list(scan.formulas_without_value))} were never calculated and "
+                "have no value (a mapped one quarantines its row, rule mapping.formula_no_value)"
+            )
+        note("mapping.formula", cells, message)
 
 
 def _ref(position: tuple[int, int]) -> str:
