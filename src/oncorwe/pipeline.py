@@ -2,7 +2,8 @@
 
 ``run_study`` is what ``oncorwe run`` and ``oncorwe demo`` call. It writes into ``out_dir``:
 ``report.html`` (+ ``figures/``, ``tables/``), ``results.json`` (the single source of the report's
-numbers), ``validation.csv``, ``adam/*.parquet`` (ADSL, ADTTE, ADRS, ADAE) and ``study.duckdb``.
+numbers), ``validation.csv``, ``adam/*.parquet`` and ``adam/*.xpt`` (ADSL, ADTTE, ADRS, ADAE)
+and ``study.duckdb``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 import oncorwe
 from oncorwe.analysis import adam
+from oncorwe.analysis.adam_xpt import write_adam_xpt
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.analysis.suppression import suppress_tables
@@ -75,11 +77,13 @@ def _json_default(value: Any) -> Any:
 
 def write_adam(data: AnalysisDatasets, folder: Path) -> None:
     """ADaM-shaped Parquet files (CDISC names, ``oncorwe.analysis.adam``; USUBJID = the study
-    pseudonym) for reuse in R or SAS."""
+    pseudonym) for reuse in R or SAS, each with its SAS transport v5 twin (``<name>.xpt``,
+    ``oncorwe.analysis.adam_xpt``) for a submission."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("adsl", "adtte", "adrs", "adae"):
         frame = getattr(adam, name)(getattr(data, name))
         frame.to_parquet(folder / f"{name}.parquet", index=False)
+        write_adam_xpt(name, frame, folder)
 
 
 def run_study(

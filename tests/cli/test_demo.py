@@ -81,3 +81,21 @@ def test_no_patient_identifier_in_report_outputs(demo):
 def test_results_json_is_byte_reproducible(demo, tmp_path):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "results.json").read_bytes() == (demo / "results.json").read_bytes()
+
+
+def test_adam_transport_files_equal_the_parquet(demo):
+    import pandas as pd
+    import pyreadstat
+
+    from oncorwe.analysis.adam_xpt import DATASETS, transport_frame
+
+    for name, label in DATASETS.items():
+        parquet = pd.read_parquet(demo / "adam" / f"{name}.parquet")
+        data, meta = pyreadstat.read_xport(demo / "adam" / f"{name}.xpt")
+        expected, labels = transport_frame(parquet)
+        assert meta.file_label == label and meta.table_name == name.upper()
+        assert dict(zip(meta.column_names, meta.column_labels, strict=True)) == labels
+        assert all(len(c) <= 8 for c in data.columns)
+        pd.testing.assert_frame_equal(
+            data.astype(object), expected.astype(object), check_dtype=False
+        )
