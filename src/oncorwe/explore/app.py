@@ -14,6 +14,7 @@ log-rank p and landmark rates on the right; downloads of the view as PNG, SVG an
 
 from __future__ import annotations
 
+import functools
 import html
 
 import pandas as pd
@@ -24,6 +25,10 @@ from oncorwe.explore import view as state
 from oncorwe.explore.view import View, compute_view, figure_bytes, grouping_columns
 from oncorwe.protocol import Protocol
 
+FIRST_ENDPOINT = ENDPOINTS[0].key
+"""The endpoint shown first (the first declared: overall survival)."""
+VIEWS_KEPT = 64
+"""Views kept in memory (a view is immutable: going back to a state redraws nothing)."""
 FILTER_HELP = "e.g. child_pugh_class == 'B' and age >= 60"
 CSS = """
 #km-image { max-width: 100%; height: auto; }
@@ -36,7 +41,7 @@ def _controls(cohort: pd.DataFrame, default_by: str) -> list:
     endpoints = {e.key: e.label for e in ENDPOINTS if f"{e.key}_months" in cohort.columns}
     by_choices = {"": "(all patients)"} | {c: c for c in grouping_columns(cohort)}
     return [
-        ui.input_select("endpoint", "Endpoint", endpoints, selected="os"),
+        ui.input_select("endpoint", "Endpoint", endpoints, selected=FIRST_ENDPOINT),
         ui.input_select("by", "Group by", by_choices, selected=default_by),
         ui.input_text("where", "Filter", "", placeholder=FILTER_HELP, update_on="blur"),
         ui.input_action_button("apply", "Apply filter", class_="btn-sm"),
@@ -98,13 +103,17 @@ def explorer_app(
     default_by = protocol.subgroups.table1_by if protocol.subgroups.table1_by in cohort else ""
     layout = page(cohort, protocol, title, default_by, banner.strip())
 
+    @functools.lru_cache(maxsize=VIEWS_KEPT)
+    def cached_view(endpoint: str, by: str, where: str) -> View:
+        return compute_view(cohort, protocol, endpoint, by, where, synthetic)
+
+    cached_view(FIRST_ENDPOINT, default_by, "")  # the first page's view is ready before anyone asks
+
     def server(input, output, session):  # Shiny's argument names
         @reactive.calc
         def view() -> View:
             input.apply()  # the button applies a filter typed without leaving the field
-            return compute_view(
-                cohort, protocol, input.endpoint(), input.by(), input.where(), synthetic
-            )
+            return cached_view(input.endpoint(), input.by(), input.where().strip())
 
         _view_outputs(view)
         _downloads(input, view)
@@ -144,17 +153,17 @@ def _downloads(input, view) -> None:
         by = f"_by_{input.by()}" if input.by() else ""
         return f"{input.endpoint()}_km{by}"
 
-    @render.download(filename=lambda: f"{stem()}.png", media_type="image/png")
+    @render.download_button(filename=lambda: f"{stem()}.png", media_type="image/png")
     def export_png():
         if view().result is not None:
             yield figure_bytes(view().result, "png")
 
-    @render.download(filename=lambda: f"{stem()}.svg", media_type="image/svg+xml")
+    @render.download_button(filename=lambda: f"{stem()}.svg", media_type="image/svg+xml")
     def export_svg():
         if view().result is not None:
             yield figure_bytes(view().result, "svg")
 
-    @render.download(filename=lambda: f"{stem()}.csv", media_type="text/csv")
+    @render.download_button(filename=lambda: f"{stem()}.csv", media_type="text/csv")
     def export_csv():
         if view().result is not None:
             yield state.export_csv(view().result)
