@@ -24,13 +24,13 @@ from oncorwe.analysis import adam
 from oncorwe.analysis.adam_xpt import write_adam_xpt
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
-from oncorwe.analysis.suppression import suppress_tables
 from oncorwe.errors import AnalysisError
 from oncorwe.intake import take_in
 from oncorwe.io.export import write_csv_chunks
 from oncorwe.io.mapping.provenance import reconciliation_lines
 from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore, make_store_reproducible
+from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import Protocol
 from oncorwe.report import write_report
 

@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 
+from oncorwe.privacy.suppression import suppress_counts
 from oncorwe.report.figures.km import plot_km
-from oncorwe.report.format import format_count, suppress_counts
+from oncorwe.report.format import format_count
 from oncorwe.stats import kaplan_meier
 
 

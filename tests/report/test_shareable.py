@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from report_fixtures import make_outputs
 
-from oncorwe.analysis.suppression import suppress_table, suppress_tables
+from oncorwe.privacy.shareable import NOTE_KEY, is_suppressed, mark_suppressed, suppression_note
+from oncorwe.privacy.suppression import suppress_table, suppress_tables
 from oncorwe.report import write_report
 from oncorwe.report.figures.cif import at_risk_at_ticks
 from oncorwe.report.format import (
@@ -25,10 +26,8 @@ from oncorwe.report.format import (
     format_pct,
     format_pct_ci,
     format_range,
-    is_suppressed,
 )
 from oncorwe.report.narrative import hidden_count
-from oncorwe.report.shareable import NOTE_KEY, mark_suppressed, suppression_note
 from oncorwe.report.specs import RenderContext, generic_spec, render_spec
 from oncorwe.report.word_footnotes import footnote_texts
 

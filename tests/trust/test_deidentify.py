@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -12,13 +13,15 @@ import pandas as pd
 import pytest
 
 from oncorwe.cli import main
-from oncorwe.io.deidentify import (
+from oncorwe.cohort.time_origin import derive_time_origin
+from oncorwe.privacy.deidentify import (
     MAX_SHIFT_DAYS,
     date_offsets,
     deidentify_source,
     load_or_create_key,
     pseudonyms,
 )
+from oncorwe.protocol import load_protocol
 from oncorwe.synth import seed_twin_path
 
 KEY_A, KEY_B = bytes(range(32)), bytes(range(1, 33))
@@ -108,7 +111,10 @@ def test_same_key_same_bytes_and_different_key_different_ids(tmp_path):
 
 
 def test_study_days_relative_to_the_time_origin(tmp_path):
-    summary = deidentify_source(seed_twin_path(), tmp_path / "out", KEY_A, dates="study_day")
+    origin = partial(derive_time_origin, protocol=load_protocol("hcc-rt-ici"))
+    summary = deidentify_source(
+        seed_twin_path(), tmp_path / "out", KEY_A, dates="study_day", time_origin=origin
+    )
     rt = pd.read_csv(tmp_path / "out" / "radiotherapy.csv")
     ici = pd.read_csv(tmp_path / "out" / "systemic_therapy.csv")
     assert "start_date" not in rt and {"start_date_day", "end_date_day"} <= set(rt.columns)

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from oncorwe.cli import main
-from oncorwe.io.deidentify import DROPPED_RULE, drop_identifier_columns
 from oncorwe.io.sources import read_source
+from oncorwe.privacy.deidentify import DROPPED_RULE, drop_identifier_columns
+from oncorwe.privacy.identifiers import chinese_id_checksum_ok, detect_identifiers
 from oncorwe.synth import seed_twin_path
-from oncorwe.validate.identifiers import chinese_id_checksum_ok, detect_identifiers
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰"]

@@ -14,9 +14,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncorwe.analysis.additivity import ADDITIVITY, Across, Additivity, Down
-from oncorwe.analysis.cell_system import build_cell_system
-from oncorwe.analysis.suppression import protect, suppress_table, suppress_tables
+from oncorwe.privacy.additivity import ADDITIVITY, Across, Additivity, Down
+from oncorwe.privacy.cell_system import build_cell_system
+from oncorwe.privacy.suppression import protect, suppress_table, suppress_tables
 
 BASELINE = pd.DataFrame(
     {
@@ -306,7 +306,7 @@ def test_two_small_cells_that_add_up_to_their_count_get_a_third():
 def test_a_lone_small_cell_beside_zeros_is_reported_not_hidden_behind_a_zero(caplog):
     # [c] tells a reader "0 or at least 5": a zero beside the 3 would protect nothing
     table = pd.DataFrame({"characteristic": ["x"] * 3, "level": list("abc"), "n": [3, 0, 0]})
-    with caplog.at_level(logging.WARNING, logger="oncorwe.analysis"):
+    with caplog.at_level(logging.WARNING, logger="oncorwe.privacy"):
         out = suppress_table(table, 5)
     assert out["n_suppressed"].tolist() == ["primary", "", ""]
     assert "remain recoverable" in caplog.text

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oncorwe.analysis.additivity import ADDITIVITY, additivity_of
-from oncorwe.analysis.cell_system import build_cell_system
-from oncorwe.analysis.disclosure_audit import exposed_cells
 from oncorwe.analysis.study import analyse_study
-from oncorwe.analysis.suppression import PATIENT_LEVEL_TABLES, suppress_tables
 from oncorwe.io.sources import read_source
+from oncorwe.privacy.additivity import ADDITIVITY, additivity_of
+from oncorwe.privacy.cell_system import build_cell_system
+from oncorwe.privacy.disclosure_audit import exposed_cells
+from oncorwe.privacy.suppression import PATIENT_LEVEL_TABLES, suppress_tables
 from oncorwe.protocol import load_protocol
 from oncorwe.report import write_report
 from oncorwe.synth import seed_twin_path

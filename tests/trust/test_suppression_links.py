@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncorwe.analysis.additivity import SBRT, additivity_of
-from oncorwe.analysis.cell_system import build_cell_system
-from oncorwe.analysis.disclosure_audit import exposed_cells
-from oncorwe.analysis.suppression import suppress_table, suppress_tables
+from oncorwe.privacy.additivity import SBRT, additivity_of
+from oncorwe.privacy.cell_system import build_cell_system
+from oncorwe.privacy.disclosure_audit import exposed_cells
+from oncorwe.privacy.suppression import suppress_table, suppress_tables
 
 SEQUENCE = "RT and ICI sequence"
 LEVELS = ["Concurrent", "Sequential, RT first", "Sequential, ICI first"]

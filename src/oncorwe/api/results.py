@@ -2,7 +2,7 @@
 
 Every number in them comes from the analysis and statistics layers (``oncorwe.analysis``,
 ``oncorwe.stats``); these classes only hold, show and draw it. In shareable output (protocol
-``privacy.shareable``) their frames are already suppressed (``oncorwe.analysis.suppression``)
+``privacy.shareable``) their frames are already suppressed (``oncorwe.privacy.suppression``)
 and figures draw small at-risk counts as ``<min_cell``.
 """
 

@@ -4,7 +4,7 @@
 over the accepted rows of a study store), so every number equals the report's. The methods
 re-run only the statistics, on the cohort subset a ``where`` filter selects
 (:mod:`oncorwe.api.where`). In shareable output (protocol ``privacy.shareable``) every table is
-suppressed as the report's (``oncorwe.analysis.suppression``).
+suppressed as the report's (``oncorwe.privacy.suppression``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from oncorwe.analysis.safety import adverse_events_by_term
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.analysis.subgroups import cox_tables
 from oncorwe.analysis.summarize import response_table
-from oncorwe.analysis.suppression import suppress_tables
 from oncorwe.api.results import SurvivalResult, TableResult
 from oncorwe.api.survival import find_endpoint, survival_by
 from oncorwe.api.where import FilterError, apply_where
@@ -34,6 +33,7 @@ from oncorwe.errors import AnalysisError, InputError
 from oncorwe.intake import take_in
 from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore
+from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import Protocol, load_protocol
 from oncorwe.results import StudyOutputs
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.analysis.subgroups import LEVEL_LABELS, VARIABLE_LABELS
-from oncorwe.analysis.suppression import suppress_table
 from oncorwe.api.results import LANDMARK_COLUMNS, SUMMARY_COLUMNS, SurvivalResult
 from oncorwe.api.where import FilterError, apply_where
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.errors import AnalysisError, OncorweError
+from oncorwe.privacy.suppression import suppress_table
 from oncorwe.protocol import Protocol
 from oncorwe.stats import cox_ph, kaplan_meier, logrank
 

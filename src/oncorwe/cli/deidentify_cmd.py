@@ -8,14 +8,15 @@ is read from ``--key-file`` (created if absent) and never written into ``DIR``.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from oncorwe.errors import InputError
-from oncorwe.io.deidentify import deidentify_source, load_or_create_key
-from oncorwe.io.deidentify_report import write_deidentification_report
+from oncorwe.privacy.deidentify import deidentify_source, load_or_create_key
+from oncorwe.privacy.deidentify_report import write_deidentification_report
 
 REPORT_FILE = "deidentification_report.md"
 DEFAULT_KEY_FILE = Path("oncorwe-deidentify.key")
@@ -49,6 +50,7 @@ def register(app: typer.Typer) -> None:
         encoding: str = typer.Option(None, "--encoding", help="Text encoding of CSV files"),
     ) -> None:
         """Write a pseudonymised copy of a study (keyed-hash ids, shifted dates)."""
+        from oncorwe.cohort.time_origin import derive_time_origin
         from oncorwe.protocol import load_protocol
 
         _check_key_outside(key_file, out, data)
@@ -59,7 +61,9 @@ def register(app: typer.Typer) -> None:
             out,
             key,
             dates=dates,  # type: ignore[arg-type]  # checked inside
-            protocol=load_protocol(protocol) if dates == "study_day" else None,
+            time_origin=partial(derive_time_origin, protocol=load_protocol(protocol))
+            if dates == "study_day"
+            else None,
             encoding=encoding,
         )
         report = write_deidentification_report(summary, out / REPORT_FILE)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from oncorwe.analysis.suppression import SUPPRESSED_SUFFIX
 from oncorwe.api.results import SurvivalResult, p_text
 from oncorwe.api.survival import MAX_GROUPS, survival_by
 from oncorwe.api.where import FilterError
 from oncorwe.errors import OncorweError
+from oncorwe.privacy.suppression import SUPPRESSED_SUFFIX
 from oncorwe.protocol import Protocol
 from oncorwe.report.figures.style import METADATA, figure_style
 from oncorwe.report.format import format_count, format_estimate_ci, format_ratio_ci

@@ -55,7 +55,7 @@ READ_RULES = {
         "warning",
         "Rows with no value at all were skipped; they are not counted as read.",
     ),
-    "privacy.identifier_column_dropped": (  # emitted by oncorwe.io.deidentify
+    "privacy.identifier_column_dropped": (  # emitted by oncorwe.privacy.deidentify
         "warning",
         "An extra column that looks like a direct identifier was dropped before the study store "
         "and every output (protocol privacy.allow_identifiers = false); its values are never "

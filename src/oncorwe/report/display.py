@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from oncorwe.derive.endpoints import ENDPOINTS, endpoint_labels
+from oncorwe.privacy.shareable import is_suppressed
 from oncorwe.report.format import (
     GEQ,
     conf_label,
@@ -31,7 +32,6 @@ from oncorwe.report.format import (
     format_range,
     is_missing,
     is_nonzero_count,
-    is_suppressed,
 )
 
 RESPONSE_LABELS = {

@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 from oncorwe.derive.endpoints import endpoint_labels
+from oncorwe.privacy.shareable import NOTE_KEY, mark_suppressed
+from oncorwe.privacy.suppression import suppress_counts
 from oncorwe.protocol.model import Report
 from oncorwe.report.display import endpoint_label
 from oncorwe.report.figure_ref import HtmlFigure
@@ -24,10 +26,9 @@ from oncorwe.report.figures.forest import model_forest_rows, plot_forest, subgro
 from oncorwe.report.figures.km import plot_km
 from oncorwe.report.figures.style import save_figure
 from oncorwe.report.figures.swimmer import plot_swimmer, plot_waterfall
-from oncorwe.report.format import conf_label, format_estimate_ci, suppress_counts
+from oncorwe.report.format import conf_label, format_estimate_ci
 from oncorwe.report.narrative import lookup
 from oncorwe.report.patient_displays import sample_patients
-from oncorwe.report.shareable import NOTE_KEY, mark_suppressed
 from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
 

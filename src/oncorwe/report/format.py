@@ -4,7 +4,7 @@ Every renderer (HTML, narrative, figures, Word) formats through these functions,
 number reads the same everywhere. Missing values (None, NaN) are shown as ``NOT_AVAILABLE``;
 a median or confidence limit that was not reached is shown as ``NOT_REACHED``. A cell hidden by
 small-cell suppression arrives as its text (``"<5"`` or ``"[c]"``, made by
-``report.shareable``) and every function here shows it as it is: a suppressed count never
+``privacy.shareable``) and every function here shows it as it is: a suppressed count never
 becomes a number or a percentage again.
 
 References
@@ -16,12 +16,9 @@ References
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
-import pandas as pd
-
-from oncorwe.analysis.suppression import PRIMARY, SHOWN, SUPPRESSED_SUFFIX
+from oncorwe.privacy.shareable import below, is_suppressed
 
 EN_DASH = "\u2013"
 GEQ = "\u2265"
@@ -30,27 +27,6 @@ NOT_REACHED = "NR"
 SYNTHETIC_BANNER = "SYNTHETIC DATA \u2014 not real patients"
 PCT_DIGITS = 1
 MONTH_DIGITS = 1
-WITHHELD = "[c]"
-"""A complementary-suppressed count, or the percentage or CI of any suppressed count
-("[c]", confidential: the UK Government Statistical Service's symbol for suppressed cells)."""
-
-
-SUPPRESSED_TEXT = re.compile(r"<\d+|\[c\]")
-"""The text of a suppressed cell: ``<min_cell`` (primary) or ``[c]`` (withheld)."""
-
-
-def is_suppressed(value: Any) -> bool:
-    """True for a cell hidden by small-cell suppression: the text ``"<5"`` or ``"[c]"``.
-
-    Told by its text, not its type, so a cell stays suppressed through every pandas operation
-    (``iterrows`` gives plain ``str``) and when a CSV is read back.
-    """
-    return isinstance(value, str) and SUPPRESSED_TEXT.fullmatch(value) is not None
-
-
-def below(min_cell: int) -> str:
-    """The text of a primary-suppressed count: ``"<5"`` for ``min_cell`` 5."""
-    return f"<{min_cell}"
 
 
 def is_missing(value: Any) -> bool:
@@ -84,22 +60,6 @@ def format_count(value: Any, min_cell: int | None = None) -> str:
     if min_cell is not None and 0 < count < min_cell:
         return below(min_cell)
     return f"{count}"
-
-
-def suppress_counts(frame: pd.DataFrame, column: str, min_cell: int | None) -> pd.DataFrame:
-    """``frame`` with counts 1..min_cell-1 of ``column`` blanked and ``<column>_suppressed``
-    set to ``"primary"`` (the tidy form of ``format_count``'s "<min_cell"); unchanged without
-    ``min_cell``, without a small count, or when the column was suppressed already (its flags
-    are kept)."""
-    flag = column + SUPPRESSED_SUFFIX
-    if min_cell is None or flag in frame.columns:
-        return frame
-    values = frame[column].astype(float)
-    hidden = (values > 0) & (values < min_cell)
-    if not hidden.any():
-        return frame
-    flags = hidden.map({True: PRIMARY, False: SHOWN})
-    return frame.assign(**{column: values.where(~hidden), flag: flags})
 
 
 def format_compact(value: Any, digits: int = 1) -> str:

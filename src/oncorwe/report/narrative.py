@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from oncorwe.privacy.shareable import below
 from oncorwe.report.format import (
     GEQ,
-    below,
     count_phrase,
     format_compact,
     format_count,

@@ -25,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from oncorwe.analysis.suppression import SUPPRESSED_SUFFIX
+from oncorwe.privacy.shareable import is_suppressed
+from oncorwe.privacy.suppression import SUPPRESSED_SUFFIX
 from oncorwe.report.display import ENDPOINT_LABELS, DisplayTable, endpoint_label
 from oncorwe.report.format import (
     NOT_AVAILABLE,
@@ -41,7 +42,6 @@ from oncorwe.report.format import (
     format_range,
     format_ratio_ci,
     is_missing,
-    is_suppressed,
     sentence_case,
 )
 
@@ -277,7 +277,7 @@ def render_spec(df: pd.DataFrame, spec: TableSpec, context: RenderContext) -> li
 
 
 def _shown_numbers(series: pd.Series) -> pd.Series:
-    """A column of numbers and suppressed cells' text ("<5", "[c]", ``report.shareable``) as
+    """A column of numbers and suppressed cells' text ("<5", "[c]", ``privacy.shareable``) as
     the numbers it shows; any other column as it is."""
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return series

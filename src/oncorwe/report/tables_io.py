@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from oncorwe.privacy.shareable import NOTE_KEY
 from oncorwe.report.format import SYNTHETIC_BANNER
-from oncorwe.report.shareable import NOTE_KEY
 from oncorwe.report.specs import PRIVATE_COLUMNS
 from oncorwe.report.xlsx import write_xlsx
 
@@ -25,7 +25,7 @@ def write_table(
 
     A synthetic CSV starts with a ``# SYNTHETIC DATA`` comment line (read it back with
     ``pd.read_csv(path, comment="#")``); a synthetic workbook has the banner in row 1. A table
-    with suppressed cells (``report.shareable``) has its note as a ``#`` comment line too, and in
+    with suppressed cells (``privacy.shareable``) has its note as a ``#`` comment line too, and in
     the workbook's ``notes`` sheet.
     """
     public = df.drop(columns=[c for c in PRIVATE_COLUMNS if c in df.columns])

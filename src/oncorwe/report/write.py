@@ -28,10 +28,12 @@ import pandas as pd
 
 from oncorwe.derive.endpoints import endpoint_labels
 from oncorwe.errors import InputError
+from oncorwe.privacy.shareable import mark_suppressed, mark_tables
+from oncorwe.privacy.suppression import suppress_counts
 from oncorwe.protocol.model import Report
 from oncorwe.report import display
 from oncorwe.report.figure_set import Figures, write_figures
-from oncorwe.report.format import format_estimate_ci, suppress_counts
+from oncorwe.report.format import format_estimate_ci
 from oncorwe.report.html import provenance_blocks, render_html
 from oncorwe.report.narrative import lookup, write_summary
 from oncorwe.report.patient_displays import workbook_frame
@@ -44,7 +46,6 @@ from oncorwe.report.sections import (
     checklist_frame,
     optional_tables,
 )
-from oncorwe.report.shareable import mark_suppressed, mark_tables
 from oncorwe.report.specs import PRIVATE_COLUMNS, RenderContext, render_spec
 from oncorwe.report.tables_io import write_table
 from oncorwe.results import StudyOutputs
@@ -156,7 +157,7 @@ def write_report(
     -----
     1. Check the outputs carry every table and column the report draws.
     2. With ``outputs.min_cell`` (shareable), show each suppressed cell as its text
-       (``report.shareable``: ``<5``, ``[c]``, with a note); write every tidy table (and the
+       (``privacy.shareable``: ``<5``, ``[c]``, with a note); write every tidy table (and the
        methods rows) as ``tables/<name>.csv`` and ``.xlsx`` (the workbook of a patient-level
        table above ``max_patients_shown`` patients holds its summary).
     3. Draw every figure (PNG 300 dpi + SVG + PDF): Kaplan-Meier curves with their at-risk

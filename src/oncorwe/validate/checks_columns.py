@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from oncorwe.io.coerce import parse_column
 from oncorwe.io.schema import LIST_SEPARATOR, TABLES, Column
-from oncorwe.validate.coerce import parse_column
 from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 2

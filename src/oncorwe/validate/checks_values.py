@@ -224,8 +224,8 @@ def check_synonyms(work: Work) -> pd.DataFrame | None:
     stage=STAGE,
 )
 def check_identifier_columns(work: Work) -> pd.DataFrame | None:
-    """Flag identifier-like extra columns (``oncorwe.validate.identifiers``), one per column."""
-    from oncorwe.validate.identifiers import detect_identifiers
+    """Flag identifier-like extra columns (``oncorwe.privacy.identifiers``), one per column."""
+    from oncorwe.privacy.identifiers import detect_identifiers
 
     return identifier_findings(
         {name: detect_identifiers(t, table=name) for name, t in work.text.items()}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from oncorwe.io.coerce import EXCEL_SERIAL_RANGE, MISSING_TOKENS
 from oncorwe.io.schema import CONTRACT_VERSION, LIST_SEPARATOR, TABLES
-from oncorwe.validate.coerce import EXCEL_SERIAL_RANGE, MISSING_TOKENS
 from oncorwe.validate.rules import rules_table
 
 DICTIONARY_COLUMNS = (

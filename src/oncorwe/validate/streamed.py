@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from oncorwe.io.deidentify import dropped_findings
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS
@@ -33,8 +32,9 @@ from oncorwe.io.staging import (
     table_chunks,
     table_exists,
 )
+from oncorwe.privacy.deidentify import dropped_findings
+from oncorwe.privacy.identifiers import detect_identifiers
 from oncorwe.validate.checks_values import identifier_findings, load_synonyms
-from oncorwe.validate.identifiers import detect_identifiers
 from oncorwe.validate.rules import Context, Work, ordered_rules
 from oncorwe.validate.tables import RECONCILIATION_COLUMNS, Reconciled, run_checks, text_table
 from oncorwe.validate.whole_table import (
@@ -172,7 +172,7 @@ def validate_staged(
     read_notes : the read findings (``SourceStreams.read_notes``).
     synonyms : extra category synonyms, as for ``validate_tables``.
     drop_identifiers : drop identifier-like extra columns from ``raw`` first (the pipeline's
-        privacy guard, as ``oncorwe.io.deidentify.drop_identifier_columns``).
+        privacy guard, as ``oncorwe.privacy.deidentify.drop_identifier_columns``).
     chunk_rows : rows per chunk.
 
     Notes

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from oncorwe.io.coerce import clean_text
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS, RawSource, check_structure, empty_findings
 
 # importing the check modules registers their rules (each rule has its stage)
 from oncorwe.validate import checks_columns, checks_cross, checks_tables, checks_values  # noqa: F401
 from oncorwe.validate.checks_values import load_synonyms
-from oncorwe.validate.coerce import clean_text
 from oncorwe.validate.rules import Work, ordered_checks, ordered_rules
 
 RECONCILIATION_COLUMNS = ("table", "read", "accepted", "quarantined")

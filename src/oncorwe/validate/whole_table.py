@@ -15,9 +15,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from oncorwe.io.coerce import clean_text
 from oncorwe.io.schema import TABLES
 from oncorwe.io.staging import append_frame, columns_of, quote, table_chunks, table_exists
 from oncorwe.io.store import contract_dtypes
+from oncorwe.privacy.identifiers import SAMPLE_SIZE
 from oncorwe.validate.checks_columns import duplicate_row_findings, unique_key_findings
 from oncorwe.validate.checks_values import (
     UNIT_RULES,
@@ -25,8 +27,6 @@ from oncorwe.validate.checks_values import (
     plain_numbers,
     unit_targets,
 )
-from oncorwe.validate.coerce import clean_text
-from oncorwe.validate.identifiers import SAMPLE_SIZE
 from oncorwe.validate.tables import text_table
 
 PATIENT_DATES = ("death_date", "diagnosis_date")  # what the cross-table rules read

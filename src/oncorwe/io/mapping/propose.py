@@ -100,7 +100,7 @@ def propose_mapping(path: str | Path, encoding: str | None = None) -> Proposal:
 
 
 def _identifiers(frame: pd.DataFrame) -> dict[str, str]:
-    from oncorwe.validate.identifiers import detect_identifiers  # the privacy rules, one place
+    from oncorwe.privacy.identifiers import detect_identifiers  # the privacy rules, one place
 
     found = detect_identifiers(frame, table="_none_")
     return dict(zip(found["column"], found["kind"], strict=True))

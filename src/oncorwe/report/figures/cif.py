@@ -9,7 +9,7 @@ patient leaves it at the first failure of any type or at censoring), so one row 
 drawn: at a tick ``t`` the ``n_risk`` of the first table time at or after ``t`` (``0`` past the
 last time), as R's ``summary(fit, times = t, extend = TRUE)`` reads it. In shareable output
 the table's ``n_risk`` is suppressed already (``n_risk_suppressed``); a tick reading a
-suppressed count keeps its flag and is drawn as ``<min_cell`` (``report.shareable``).
+suppressed count keeps its flag and is drawn as ``<min_cell`` (``privacy.shareable``).
 
 References
 ----------
@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from oncorwe.analysis.suppression import SHOWN, SUPPRESSED_SUFFIX
 from oncorwe.errors import InputError
+from oncorwe.privacy.shareable import mark_suppressed
+from oncorwe.privacy.suppression import SHOWN, SUPPRESSED_SUFFIX
 from oncorwe.report.figures.km import _draw_at_risk, time_grid
 from oncorwe.report.figures.style import add_synthetic_banner, curve_figure, figure_style
 from oncorwe.report.format import format_compact
-from oncorwe.report.shareable import mark_suppressed
 
 CIF_COLUMNS = ("pattern", "label", "time", "n_risk", "estimate")
 COLORS = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#404040")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncorwe.analysis.additivity import (
+from oncorwe.privacy.additivity import (
     ADDITIVITY,
     Across,
     Additivity,
@@ -15,7 +15,7 @@ from oncorwe.analysis.additivity import (
     additivity_of,
     column_rule,
 )
-from oncorwe.analysis.cell_system import build_cell_system
+from oncorwe.privacy.cell_system import build_cell_system
 
 
 def test_attrition_steps_and_its_public_last_count():

@@ -3,7 +3,7 @@
 A count ``1 <= n < min_cell`` is suppressed (primary suppression; 0 is shown), and so is every
 percentage computed from it. So that a suppressed cell cannot be recovered by subtraction from
 a total, complementary cells are hidden too, over the relations each table declares
-(``oncorwe.analysis.additivity``: which cells add up to which totals, across columns, down
+(``oncorwe.privacy.additivity``: which cells add up to which totals, across columns, down
 rows, along the attrition steps, and which counts another table repeats):
 
 1. every relation ``total = sum(parts)`` with exactly one hidden cell gets a second one: its
@@ -17,7 +17,7 @@ rows, along the attrition steps, and which counts another table repeats):
 Suppressed cells become missing (NaN) and a ``<column>_suppressed`` column says which and why
 (``"primary"``, ``"complementary"``, ``""`` for a cell shown; for a percentage hidden because
 its denominator is, ``"complementary"``); the report shows a primary cell as ``<min_cell`` and
-every other hidden cell as ``[c]`` (``report.shareable``). Tables of one row per patient
+every other hidden cell as ``[c]`` (``privacy.shareable``). Tables of one row per patient
 (swimmer, waterfall) are not aggregates and are removed from shareable output.
 
 References
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from oncorwe.analysis.additivity import (
+from oncorwe.privacy.additivity import (
     COUNT_COLUMN,
     GROUP_KEYS,
     Additivity,
@@ -46,8 +46,8 @@ from oncorwe.analysis.additivity import (
     additivity_of,
     count_columns,
 )
-from oncorwe.analysis.cell_system import CellSystem, build_cell_system
-from oncorwe.analysis.disclosure_audit import exposed_cells
+from oncorwe.privacy.cell_system import CellSystem, build_cell_system
+from oncorwe.privacy.disclosure_audit import exposed_cells
 
 __all__ = [
     "COMPLEMENTARY",
@@ -64,7 +64,7 @@ __all__ = [
     "suppress_tables",
 ]
 
-LOG = logging.getLogger("oncorwe.analysis")
+LOG = logging.getLogger("oncorwe.privacy")
 PATIENT_LEVEL_TABLES = ("swimmer", "waterfall")
 SUPPRESSED_SUFFIX = "_suppressed"
 PRIMARY = "primary"
@@ -72,6 +72,22 @@ PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
 """A count hidden only so that a primary cell cannot be recovered from a total."""
 SHOWN = ""
+
+
+def suppress_counts(frame: pd.DataFrame, column: str, min_cell: int | None) -> pd.DataFrame:
+    """``frame`` with counts 1..min_cell-1 of ``column`` blanked and ``<column>_suppressed``
+    set to ``"primary"`` (the tidy form of ``report.format.format_count``'s "<min_cell");
+    unchanged without ``min_cell``, without a small count, or when the column was suppressed
+    already (its flags are kept)."""
+    flag = column + SUPPRESSED_SUFFIX
+    if min_cell is None or flag in frame.columns:
+        return frame
+    values = frame[column].astype(float)
+    hidden = (values > 0) & (values < min_cell)
+    if not hidden.any():
+        return frame
+    flags = hidden.map({True: PRIMARY, False: SHOWN})
+    return frame.assign(**{column: values.where(~hidden), flag: flags})
 
 
 def percent_columns(frame: pd.DataFrame, count: str) -> list[str]:

@@ -40,9 +40,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from oncorwe.analysis.compare import OVERALL
-from oncorwe.analysis.summarize import DISEASE_CONTROL, OBJECTIVE
-
 COUNT_COLUMN = re.compile(r"^(n|events|missing|denominator|n_[a-z0-9_]+|[a-z0-9_]+_n)$")
 GROUP_KEYS = (
     "characteristic",
@@ -179,15 +176,15 @@ def column_rule(frame: pd.DataFrame) -> Additivity:
     )
 
 
-# Best overall response: responders (ORR) within disease control (DCR) within all patients.
-# RECIST 1.1 / mRECIST categories from oncorwe.analysis.summarize; the iRECIST names as in
-# oncorwe.derive.irecist_bor (IRECIST_RESPONDER, IRECIST_DISEASE_CONTROL).
-RESPONDER_CATEGORIES = (*OBJECTIVE, "iCR", "iPR")
-CONTROL_CATEGORIES = (
-    *(c for c in DISEASE_CONTROL if c not in OBJECTIVE),
-    "iSD",
-    "NON-iCR/NON-iUPD",
-)
+# The labels below are those the analysis writes into its tables. They are written here as
+# data because privacy sits below analysis (it may not import it); tests/privacy/
+# test_additivity.py checks that they agree with the analysis's own constants.
+OVERALL = "Overall"  # the all-patients group of a table by group (analysis.compare)
+# Best overall response: responders (ORR) within disease control (DCR) within all patients:
+# RECIST 1.1 / mRECIST (analysis.summarize OBJECTIVE, DISEASE_CONTROL) and iRECIST
+# (derive.irecist_bor IRECIST_RESPONDER, IRECIST_DISEASE_CONTROL) categories.
+RESPONDER_CATEGORIES = ("CR", "PR", "iCR", "iPR")
+CONTROL_CATEGORIES = ("SD", "NON-CR/NON-PD", "iSD", "NON-iCR/NON-iUPD")
 _RESPONSE_BLOCK = ("criteria", "confirmed")
 # the SBRT label of Table 1's treatment part and of the eqd2 table
 # (oncorwe.analysis.describe, oncorwe.analysis.radiotherapy_outcomes.eqd2_table)

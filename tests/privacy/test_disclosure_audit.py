@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from oncorwe.analysis.disclosure_audit import exposed_cells, feasibility_intervals, reader_bounds
+from oncorwe.privacy.disclosure_audit import exposed_cells, feasibility_intervals, reader_bounds
 
 
 def test_reader_bounds_of_primary_complementary_and_zero_cells():

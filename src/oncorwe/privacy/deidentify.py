@@ -1,7 +1,7 @@
 """Privacy of a study's inputs: drop identifier columns, and write a pseudonymised copy.
 
 ``drop_identifier_columns`` is the pipeline's guard (privacy by default): extra input columns
-that look like direct identifiers (``oncorwe.validate.identifiers``) are removed before
+that look like direct identifiers (``oncorwe.privacy.identifiers``) are removed before
 validation, so they never reach the study store, a quarantine export or a report. Each dropped
 column is one finding ``privacy.identifier_column_dropped`` naming the table, the column and
 the kind, never a value.
@@ -12,13 +12,13 @@ the kind, never a value.
   HMAC-SHA256(key, patient id);
 - every date of a patient shifted by the same secret offset (1 to 180 days earlier or later,
   derived from the key and the patient id, so intervals are kept), or converted to study days
-  (``<column>_day``, day 0 = the protocol's time origin);
+  (``<column>_day``, day 0 = the protocol's time origin, given by the caller);
 - ages over 89 set to 90 ("90 or older"), birth dates reduced to the year;
 - every non-contract column dropped (identifier-like or not: free text may hold anything).
 
-The key never enters the output. ``oncorwe.io.deidentify_report`` writes what was done per
-HIPAA Safe Harbor item. This module imports the identifier detector from ``validate`` (the
-one place where ``io`` looks ahead): detection is a reading-time decision here.
+The key never enters the output. ``oncorwe.privacy.deidentify_report`` writes what was done per
+HIPAA Safe Harbor item. This module sits just above ``io`` (see ``oncorwe.privacy``): the time
+origin of study-day mode is a cohort rule, so the caller passes it in as a function.
 
 References
 ----------
@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -40,11 +41,16 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.errors import InputError
+from oncorwe.io.coerce import parse_date, parse_int
 from oncorwe.io.export import write_tables
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS, RawSource, read_source
-from oncorwe.validate.coerce import parse_date, parse_int
-from oncorwe.validate.identifiers import detect_identifiers
+from oncorwe.privacy.identifiers import detect_identifiers
+
+TimeOrigin = Callable[[duckdb.DuckDBPyConnection], pd.DataFrame]
+"""The protocol's time origin: tables ``patients``, ``radiotherapy`` and ``systemic_therapy``
+registered in a DuckDB connection -> one row per patient with ``patient_id`` and
+``index_date`` (``oncorwe.cohort.time_origin.derive_time_origin`` with its protocol)."""
 
 DROPPED_RULE = "privacy.identifier_column_dropped"  # described in io.sources.READ_RULES
 KEY_BYTES = 32  # 256-bit HMAC key (RFC 2104: at least the hash output length)
@@ -204,15 +210,13 @@ def _date_columns(name: str, frame: pd.DataFrame) -> list[str]:
     return [c.name for c in TABLES[name].columns if c.type == "date" and c.name in frame.columns]
 
 
-def _origins(typed: dict[str, pd.DataFrame], protocol) -> tuple[pd.Series, int]:
+def _origins(typed: dict[str, pd.DataFrame], time_origin: TimeOrigin) -> tuple[pd.Series, int]:
     """Day 0 per (original) patient id: the protocol's time origin or, for a patient without
     one, the patient's first date; and the number of such patients."""
-    from oncorwe.cohort.time_origin import derive_time_origin
-
     con = duckdb.connect()
     for name in ("patients", "radiotherapy", "systemic_therapy"):  # required tables
         con.register(name, typed[name])
-    origin = derive_time_origin(con, protocol).set_index("patient_id")["index_date"]
+    origin = time_origin(con).set_index("patient_id")["index_date"]
     con.close()
     first = (
         pd.concat(
@@ -235,7 +239,7 @@ def deidentify_source(
     key: bytes,
     *,
     dates: DateMode = "shift",
-    protocol=None,
+    time_origin: TimeOrigin | None = None,
     encoding: str | None = None,
 ) -> DeidentificationSummary:
     """Write a pseudonymised copy of a study into ``out_dir`` (CSV, canonical columns).
@@ -244,11 +248,14 @@ def deidentify_source(
     shift per patient or convert to study days; 4. ages over 89 -> 90, birth dates -> year;
     5. patient ids -> keyed pseudonyms; 6. write the tables.
 
-    ``protocol`` (study-day mode only) gives the time origin; default the built-in hcc-rt-ici.
+    ``time_origin`` (study-day mode only, required there) gives day 0 per patient: the
+    protocol's rule, ``TimeOrigin``.
     """
     # step 1
     if dates not in ("shift", "study_day"):
         raise InputError(f"--dates must be shift or study_day, not '{dates}'.")
+    if dates == "study_day" and time_origin is None:
+        raise InputError("--dates study_day needs the protocol's time origin (day 0).")
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} is not empty; give a new folder for the de-identified copy.")
@@ -268,12 +275,8 @@ def deidentify_source(
     counts = dict.fromkeys(("changed", "unreadable", "completed", "ages", "years"), 0)
     origins, no_origin = None, 0
     # step 3
-    if dates == "study_day":
-        if protocol is None:
-            from oncorwe.protocol import load_protocol
-
-            protocol = load_protocol("hcc-rt-ici")
-        origins, no_origin = _origins(typed, protocol)
+    if time_origin is not None and dates == "study_day":
+        origins, no_origin = _origins(typed, time_origin)
     for name, frame in tables.items():
         ids = frame["patient_id"]
         for key_, n in _table_dates(frame, parsed[name], key, origins).items():

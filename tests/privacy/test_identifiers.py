@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from oncorwe.io.sample import minimal_tables
-from oncorwe.validate.identifiers import chinese_id_checksum_ok, detect_identifiers
+from oncorwe.privacy.identifiers import chinese_id_checksum_ok, detect_identifiers
 
 # Fake identifiers, made up for the test (the ID numbers carry valid GB 11643 check digits).
 SEEDED = {

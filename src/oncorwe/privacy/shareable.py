@@ -1,6 +1,6 @@
 """Shareable output: how a suppressed cell reads, in every format, and the note that says so.
 
-``analysis.suppression`` hides small counts and leaves, beside each count column, a
+``privacy.suppression`` hides small counts and leaves, beside each count column, a
 ``<column>_suppressed`` flag (``"primary"``, ``"complementary"`` or ``""``) and NaN in the
 hidden cells. ``mark_suppressed`` turns those NaN into their text, once, before any renderer
 sees the table, so the CSV, XLSX, HTML and Word files read alike:
@@ -29,19 +29,44 @@ References
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from oncorwe.analysis.suppression import (
+from oncorwe.privacy.suppression import (
     COMPLEMENTARY,
     COUNT_COLUMN,
     PRIMARY,
     SUPPRESSED_SUFFIX,
     percent_columns,
 )
-from oncorwe.report.format import EN_DASH, WITHHELD, below
+
+EN_DASH = "\u2013"  # the range 1-4 of the note, as the report writes ranges
+WITHHELD = "[c]"
+"""A complementary-suppressed count, or the percentage or CI of any suppressed count
+("[c]", confidential: the UK Government Statistical Service's symbol for suppressed cells)."""
+
+
+SUPPRESSED_TEXT = re.compile(r"<\d+|\[c\]")
+"""The text of a suppressed cell: ``<min_cell`` (primary) or ``[c]`` (withheld)."""
+
+
+def is_suppressed(value: Any) -> bool:
+    """True for a cell hidden by small-cell suppression: the text ``"<5"`` or ``"[c]"``.
+
+    Told by its text, not its type, so a cell stays suppressed through every pandas operation
+    (``iterrows`` gives plain ``str``) and when a CSV is read back.
+    """
+    return isinstance(value, str) and SUPPRESSED_TEXT.fullmatch(value) is not None
+
+
+def below(min_cell: int) -> str:
+    """The text of a primary-suppressed count: ``"<5"`` for ``min_cell`` 5."""
+    return f"<{min_cell}"
+
 
 NOTE_KEY = "suppression_note"
 """``df.attrs`` key of the suppression note (the CSV writes it as a comment line)."""
@@ -85,7 +110,7 @@ def mark_suppressed(frame: pd.DataFrame, min_cell: int | None) -> pd.DataFrame:
 
     Parameters
     ----------
-    frame : a tidy table from ``analysis.suppression.suppress_table`` (or
+    frame : a tidy table from ``privacy.suppression.suppress_table`` (or
         ``format.suppress_counts``): NaN in hidden cells, ``<column>_suppressed`` beside them.
     min_cell : the protocol's ``privacy.min_cell``; None (not shareable) returns ``frame``.
 

@@ -1,6 +1,6 @@
 """The count cells of a set of tables, numbered, and the sums they take part in.
 
-``build_cell_system`` reads each table's declaration (``oncorwe.analysis.additivity``) and
+``build_cell_system`` reads each table's declaration (``oncorwe.privacy.additivity``) and
 returns every count cell as one number in one vector, and every relation ``total = sum(parts)``
 as a row of a coefficient matrix (+1 for a part, -1 for the total), so that suppression and
 its audit work on plain arrays whatever the table.
@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from oncorwe.analysis.additivity import (
+from oncorwe.privacy.additivity import (
     MIRRORS,
     Across,
     Additivity,

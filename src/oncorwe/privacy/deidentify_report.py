@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oncorwe.io.deidentify import AGE_CAP, ID_HEX_DIGITS, MAX_SHIFT_DAYS, DeidentificationSummary
+from oncorwe.privacy.deidentify import (
+    AGE_CAP,
+    ID_HEX_DIGITS,
+    MAX_SHIFT_DAYS,
+    DeidentificationSummary,
+)
 
 NOT_IN_CONTRACT = "The data contract has no such column; any extra column was dropped (see below)."
 
