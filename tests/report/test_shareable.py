@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from report_fixtures import make_outputs
 
+from oncorwe.privacy.additivity import column_rule
 from oncorwe.privacy.shareable import NOTE_KEY, is_suppressed, mark_suppressed, suppression_note
 from oncorwe.privacy.suppression import suppress_table, suppress_tables
 from oncorwe.report import write_report
@@ -63,14 +64,16 @@ def test_note_names_only_the_symbols_used():
 
 
 def test_mark_suppressed_by_hand():
-    marked = mark_suppressed(suppress_table(MARKER, 5), 5)
+    marked = mark_suppressed(suppress_table(MARKER, 5, column_rule(MARKER)), 5)
     assert marked["n"].tolist() == ["<5", "[c]", 5200]
     assert marked["n_suppressed"].tolist() == ["primary", "complementary", ""]
     assert marked["pct"].tolist() == ["[c]", "[c]", 52.3]
     assert marked.attrs["footnotes"] == (NOTE,) and marked.attrs[NOTE_KEY] == NOTE
     # idempotent, and nothing to do without min_cell or without a suppressed cell
     assert mark_suppressed(marked, 5).attrs["footnotes"] == (NOTE,)
-    assert mark_suppressed(suppress_table(MARKER, 5), None)["n"].isna().sum() == 2
+    assert (
+        mark_suppressed(suppress_table(MARKER, 5, column_rule(MARKER)), None)["n"].isna().sum() == 2
+    )
     assert mark_suppressed(MARKER, 5) is MARKER
 
 
@@ -85,7 +88,7 @@ def test_response_ci_of_a_suppressed_count_is_withheld():
             "ci_upper": [np.nan, np.nan, 48.7],
         }
     )
-    out = mark_suppressed(suppress_table(response, 5), 5)
+    out = mark_suppressed(suppress_table(response, 5, column_rule(response)), 5)
     assert out["n"].tolist() == ["<5", "[c]", 42]  # PR 40 is the complement
     assert out["ci_lower"].tolist()[:2] == ["[c]", "[c]"]
 
@@ -225,7 +228,7 @@ def test_a_table_shown_without_a_spec_keeps_its_formats_and_symbols():
     table = pd.DataFrame(
         {"pattern": ["a", "b", "c", "d"], "n": [3, 35, 20, 50], "pct": [2.7, 32.4, 18.5, 46.4]}
     )
-    marked = mark_suppressed(suppress_table(table, 5), 5)
+    marked = mark_suppressed(suppress_table(table, 5, column_rule(table)), 5)
     spec = generic_spec("patterns", marked)
     assert [(c.label, c.fmt) for c in spec.columns] == [
         ("Pattern", "text"),

@@ -15,10 +15,10 @@ import pytest
 
 from oncorwe.analysis.study import analyse_study
 from oncorwe.io.sources import read_source
-from oncorwe.privacy.additivity import ADDITIVITY, additivity_of
 from oncorwe.privacy.cell_system import build_cell_system
 from oncorwe.privacy.disclosure_audit import exposed_cells
-from oncorwe.privacy.suppression import PATIENT_LEVEL_TABLES, suppress_tables
+from oncorwe.privacy.exported import EXPORTED_TABLES, PATIENT_LEVEL_TABLES, additivity_of
+from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import load_protocol
 from oncorwe.report import write_report
 from oncorwe.synth import seed_twin_path
@@ -50,7 +50,7 @@ def exported(out, name: str) -> pd.DataFrame:
 def pattern(demo):
     """The cell system of the demo's tables and the cells the exported CSV files hide."""
     tables, out = demo
-    system = build_cell_system(tables, {k: additivity_of(k, v) for k, v in tables.items()})
+    system = build_cell_system(tables, {k: additivity_of(k) for k, v in tables.items()})
     hidden = np.zeros(system.values.size, dtype=bool)
     for name in tables:
         first, rows, columns = system.layout[name]
@@ -65,7 +65,7 @@ def test_the_demo_has_small_cells_in_the_declared_tables(pattern):
     attrition, baseline_by_group, response, field_response, adverse_events when written)."""
     system, hidden = pattern
     with_hidden = set()
-    for name in set(ADDITIVITY) & set(system.layout):
+    for name in set(EXPORTED_TABLES) & set(system.layout):
         first, rows, columns = system.layout[name]
         if hidden[first : first + rows * len(columns)].any():
             with_hidden.add(name)
@@ -104,7 +104,7 @@ def test_no_declared_relation_has_exactly_one_hidden_cell(pattern):
     unknown = system.unseen & (system.values >= 5)
     per_relation = (system.members & on_canon).sum(axis=1)
     covered = (system.members & unknown).any(axis=1)
-    declared = [n for n in system.names if n in ADDITIVITY]  # cox's are survival's relations
+    declared = [n for n in system.names if n in EXPORTED_TABLES]  # cox's are survival's relations
     assert {"attrition", "response", "field_response", "eqd2", "adverse_events", "survival",
             "subgroups", "duration_of_response"} <= set(declared)  # fmt: skip
     lonely = [system.names[i] for i in np.flatnonzero((per_relation == 1) & ~covered)]

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncorwe.privacy.additivity import SBRT, additivity_of
+from oncorwe.privacy.additivity import column_rule
 from oncorwe.privacy.cell_system import build_cell_system
 from oncorwe.privacy.disclosure_audit import exposed_cells
+from oncorwe.privacy.exported import SBRT, additivity_of
 from oncorwe.privacy.suppression import suppress_table, suppress_tables
 
 SEQUENCE = "RT and ICI sequence"
@@ -25,7 +26,7 @@ LEVELS = ["Concurrent", "Sequential, RT first", "Sequential, ICI first"]
 def audit(tables: dict[str, pd.DataFrame], out: dict[str, pd.DataFrame]) -> tuple[list, bool]:
     """(tables of relations with exactly one hidden cell, whether a hidden cell is pinned)
     over every declared relation of ``tables``, with the cells ``out`` hides."""
-    system = build_cell_system(tables, {k: additivity_of(k, v) for k, v in tables.items()})
+    system = build_cell_system(tables, {k: additivity_of(k) for k, v in tables.items()})
     hidden = np.zeros(system.values.size, dtype=bool)
     for name, (first, rows, columns) in system.layout.items():
         shown = out[name][columns].notna().to_numpy().ravel()
@@ -58,7 +59,7 @@ SURVIVAL = pd.DataFrame(
 
 
 def test_patients_without_an_event_n_minus_events():
-    old = suppress_table(SURVIVAL, 5)
+    old = suppress_table(SURVIVAL, 5, column_rule(SURVIVAL))
     assert old["n"][0] - old["events"][0] == 3  # 3 patients alive at the end: shown by both
     out = assert_audited({"survival": SURVIVAL})["survival"]
     assert out["events_suppressed"].tolist() == ["complementary", ""]
@@ -77,7 +78,7 @@ def test_cox_repeats_the_survival_n_and_events():
             "hr": [1.3, 1.4],
         }
     )
-    old = suppress_table(cox, 5)
+    old = suppress_table(cox, 5, column_rule(cox))
     hidden = suppress_tables({"survival": SURVIVAL}, 5)["survival"]
     assert np.isnan(hidden["events"][0]) and old["n"][0] - old["events"][0] == 3
     out = assert_audited({"survival": SURVIVAL, "cox": cox})
@@ -95,7 +96,8 @@ def test_subgroup_levels_add_up_to_the_survival_counts():
             "events": [50, 55],
         }
     )
-    old = suppress_table(subgroups, 5)  # the former column rule: nothing below 5, all shown
+    # the column rule (each count column adds up): nothing below 5, all shown
+    old = suppress_table(subgroups, 5, column_rule(subgroups))
     assert 108 - old["events"].sum() == 3  # survival's hidden events back, and n - events
     tables = {"survival": SURVIVAL.iloc[:1], "subgroups": subgroups}
     out = assert_audited(tables)
@@ -125,7 +127,7 @@ def test_subgroup_sequence_rows_are_the_treatment_levels():
     )
     alone = suppress_tables({"treatment": treatment}, 5)["treatment"]
     assert alone["n_suppressed"].tolist() == ["", "", "complementary"]  # for missing = 2
-    old = suppress_table(subgroups, 5)
+    old = suppress_table(subgroups, 5, column_rule(subgroups))
     assert 108 - old["n"].sum() == 2  # subgroups print the 6 treatment hides: missing back
     survival = pd.DataFrame({"endpoint": ["OS"], "n": [108], "events": [58]})
     tables = {"treatment": treatment, "survival": survival, "subgroups": subgroups}
@@ -145,7 +147,7 @@ def test_eqd2_groups_are_the_treatment_sbrt_yes_and_no():
     assert alone["n_suppressed"].tolist() == ["", "complementary", "complementary"]
     # (SBRT's n shown would pin its BED count, none below 100 Gy: the conventional 3 = 53 -
     # 50), but Table 1 printed the group sizes
-    assert suppress_table(treatment, 5)["n"].tolist() == [50, 58]
+    assert suppress_table(treatment, 5, column_rule(treatment))["n"].tolist() == [50, 58]
     out = assert_audited({"treatment": treatment, "eqd2": eqd2})
     assert out["treatment"]["n"].isna().all()
 
@@ -155,7 +157,7 @@ def test_n_minus_bed_ge_100():
         {"group": ["All patients", SBRT, "Conventional"], "n": [108, 55, 53],
          "bed_ge_100_n": [60, 52, 8]}
     )  # fmt: skip
-    old = suppress_table(eqd2, 5)
+    old = suppress_table(eqd2, 5, column_rule(eqd2))
     assert old["n"][1] - old["bed_ge_100_n"][1] == 3  # 3 SBRT patients below 100 Gy
     out = assert_audited({"eqd2": eqd2})["eqd2"]
     assert out["bed_ge_100_n_suppressed"].tolist() == ["", "complementary", "complementary"]
@@ -177,7 +179,7 @@ def test_duration_of_response_responders_are_the_orr_count():
     alone = suppress_tables({"response": response}, 5)["response"]
     assert alone["n"].isna().tolist()[:5] == [True, True, False, False, True]
     assert np.isnan(alone["n"][7])  # ORR hidden with CR, PR and PD (108 = ORR + SD + PD)
-    old = suppress_table(dor, 5)
+    old = suppress_table(dor, 5, column_rule(dor))
     assert 108 - alone["n"][2] - old["n_responders"][0] == 4  # the DoR table gives PD back
     out = assert_audited({"response": response, "duration_of_response": dor})
     assert out["duration_of_response"]["n_responders_suppressed"].tolist() == ["complementary"]

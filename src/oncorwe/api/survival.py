@@ -17,6 +17,7 @@ from oncorwe.api.results import LANDMARK_COLUMNS, SUMMARY_COLUMNS, SurvivalResul
 from oncorwe.api.where import FilterError, apply_where
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.errors import AnalysisError, OncorweError
+from oncorwe.privacy.additivity import column_rule
 from oncorwe.privacy.suppression import suppress_table
 from oncorwe.protocol import Protocol
 from oncorwe.stats import cox_ph, kaplan_meier, logrank
@@ -159,8 +160,9 @@ def survival_by(
     # step 4: shareable output hides small counts
     min_cell = protocol.privacy.min_cell if protocol.privacy.shareable else None
     if min_cell is not None:
-        summary = suppress_table(summary, min_cell)
-        landmarks = suppress_table(landmarks, min_cell)
+        # the groups' counts add up to a total printed elsewhere (each count column's rule)
+        summary = suppress_table(summary, min_cell, column_rule(summary))
+        landmarks = suppress_table(landmarks, min_cell, column_rule(landmarks))
     return SurvivalResult(
         endpoint=name, label=declared.label, by=by, where=where, fits=tuple(fits),
         summary=summary, landmarks=landmarks, logrank_p=p_value, conf_level=s.conf_level,

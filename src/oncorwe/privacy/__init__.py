@@ -3,6 +3,8 @@
 - ``identifiers``: identifier-like columns in the input (names, phone numbers, national ids).
 - ``deidentify``, ``deidentify_report``: drop identifier columns before anything is stored
   (privacy by default), and write a pseudonymised copy of a study with its Safe Harbor report.
+- ``exported``, ``mirrors``: every exported table declared once (builder, sums, display),
+  and the counts tables repeat from one another; an undeclared table is an error.
 - ``additivity``, ``cell_system``, ``disclosure_audit``, ``suppression``: small-cell
   suppression of the exported tables (threshold rule, complementary cells over each table's
   declared sums, a linear-programming audit).

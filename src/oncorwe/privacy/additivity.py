@@ -1,8 +1,8 @@
-"""How the counts of each exported table add up, declared as data (for cell suppression).
+"""The rule types in which a table's sums are declared, as data (for cell suppression).
 
 Complementary suppression needs to know which cells add up to which totals: a hidden count
-that is the only hidden cell of such a sum can be recovered by subtraction. Each table id
-declares its sums with a few rule types:
+that is the only hidden cell of such a sum can be recovered by subtraction. Each exported table
+declares its sums (``oncorwe.privacy.exported``) with a few rule types:
 
 - ``Across``: in every row, a count column is the sum of other count columns (an adverse
   event's any-grade count = its grade bands).
@@ -17,14 +17,14 @@ declares its sums with a few rule types:
   missing count): one cell, hidden on every row or on none.
 - ``Percent``: percentage columns that give a count away (their denominator), hidden with it.
 
-``MIRRORS`` declare counts that one table repeats from another (Table 1's overall column
+``Mirror`` declares counts that one table repeats from another (Table 1's overall column
 beside it by group, the ORR/DCR rows of the response table side by side, a Cox model's n and
-events): such cells are one cell, hidden in both tables or in neither (when they hold the same
-count). A sum can have a *remainder*, a count no table prints (the not-evaluable patients);
-an *unseen* one (the patients without an event, ``n - events``) is unknown to a reader unless
-it is small. A table without a declaration gets
-``column_rule``: the cells of each count column add up, within the groups of
-``GROUP_KEYS``, to a total printed elsewhere (the rule before relations were declared).
+events; ``oncorwe.privacy.mirrors``): such cells are one cell, hidden in both tables or in
+neither (when they hold the same count). A sum can have a *remainder*, a count no table prints
+(the not-evaluable patients); an *unseen* one (the patients without an event, ``n - events``)
+is unknown to a reader unless it is small. ``column_rule`` is a rule a caller may choose for a
+table of its own: the cells of each count column add up, within the groups of ``GROUP_KEYS``,
+to a total printed elsewhere. It is never applied to a table by default.
 
 References
 ----------
@@ -166,218 +166,10 @@ class Mirror:
 
 
 def column_rule(frame: pd.DataFrame) -> Additivity:
-    """The relations assumed for a table nobody declared: within each group of rows with
-    equal ``GROUP_KEYS`` (those the table has), each count column adds up to a total printed
-    elsewhere. A group of one row is no relation."""
+    """Within each group of rows with equal ``GROUP_KEYS`` (those the table has), each count
+    column adds up to a total printed elsewhere. A group of one row is no relation."""
     keys = tuple(k for k in GROUP_KEYS if k in frame.columns)
     return Additivity(
-        "undeclared: each count column adds up within its groups",
+        "each count column adds up within its groups",
         (Down(label=None, by=keys),),
     )
-
-
-# The labels below are those the analysis writes into its tables. They are written here as
-# data because privacy sits below analysis (it may not import it); tests/privacy/
-# test_additivity.py checks that they agree with the analysis's own constants.
-OVERALL = "Overall"  # the all-patients group of a table by group (analysis.compare)
-# Best overall response: responders (ORR) within disease control (DCR) within all patients:
-# RECIST 1.1 / mRECIST (analysis.summarize OBJECTIVE, DISEASE_CONTROL) and iRECIST
-# (derive.irecist_bor IRECIST_RESPONDER, IRECIST_DISEASE_CONTROL) categories.
-RESPONDER_CATEGORIES = ("CR", "PR", "iCR", "iPR")
-CONTROL_CATEGORIES = ("SD", "NON-CR/NON-PD", "iSD", "NON-iCR/NON-iUPD")
-_RESPONSE_BLOCK = ("criteria", "confirmed")
-# the SBRT label of Table 1's treatment part and of the eqd2 table
-# (oncorwe.analysis.describe, oncorwe.analysis.radiotherapy_outcomes.eqd2_table)
-SBRT = "SBRT (>= 5 Gy per fraction)"
-_CHARACTERISTICS = Additivity(
-    "the levels of a characteristic and its missing count add up to the cohort size; the "
-    "percentages are of the patients with a value (cohort size - missing)",
-    relations=(Down(label="level", by=("characteristic",), columns=("n",), plus="missing"),),
-    repeated=(Repeated("missing", ("characteristic",)),),
-    percents=(Percent(("pct",), of="missing"),),
-)
-# patients without an event: a count no table prints, small when nearly every patient had one
-_WITHOUT_EVENT = Across(total="n", parts=("events",), remainder=True, unseen=True)
-_ADVERSE_EVENTS = (
-    # CTCAE bands of the worst grade: any = 1-2 + 3 or worse; 3 or worse = 3-4 + 5
-    Across(total="any_n", parts=("grade1_2_n", "grade3plus_n")),
-    Across(total="grade3plus_n", parts=("grade3_4_n", "grade5_n")),
-)
-
-ADDITIVITY: dict[str, Additivity] = {
-    "attrition": Additivity(
-        "each step keeps the patients of the step before less those it excludes",
-        relations=(Steps(remaining="n_remaining", excluded="n_excluded"),),
-    ),
-    "baseline": _CHARACTERISTICS,
-    "treatment": _CHARACTERISTICS,
-    "baseline_by_group": Additivity(
-        "levels and missing add up to each group's size; the overall column is the sum of "
-        "the groups (and of patients in none)",
-        relations=(
-            Down(label="level", by=("characteristic", "group"), columns=("n",), plus="missing"),
-            Down(
-                label="group",
-                by=("characteristic", "level"),
-                total=OVERALL,
-                columns=("n", "missing"),
-                remainder=True,
-            ),
-        ),
-        repeated=(Repeated("missing", ("characteristic", "group")),),
-        percents=(Percent(("pct",), of="missing"),),
-    ),
-    "response": Additivity(
-        "per criteria: ORR = responders; DCR = ORR + stable disease; DCR and the other "
-        "categories add up to the cohort size",
-        relations=(
-            Down(label="category", by=_RESPONSE_BLOCK, total="ORR", parts=RESPONDER_CATEGORIES),
-            Down(
-                label="category",
-                by=_RESPONSE_BLOCK,
-                total="DCR",
-                parts=("ORR", *CONTROL_CATEGORIES),
-            ),
-            Down(
-                label="category",
-                by=_RESPONSE_BLOCK,
-                exclude=("ORR", *RESPONDER_CATEGORIES, *CONTROL_CATEGORIES),
-            ),
-        ),
-    ),
-    "field_response": Additivity(
-        "per scope: evaluable = ORR + SD + PD + not evaluable (not shown); ORR = CR + PR",
-        relations=(
-            Across(total="n_evaluable", parts=("orr_n", "sd_n", "pd_n"), remainder=True),
-            Across(total="orr_n", parts=("cr_n", "pr_n")),
-        ),
-        percents=(Percent(("orr_pct", "orr_ci_lower", "orr_ci_upper"), of="n_evaluable"),),
-    ),
-    "eqd2": Additivity(
-        "all patients = SBRT + conventional (oncorwe.analysis.radiotherapy_outcomes.eqd2_table); "
-        "n = BED10 of 100 Gy or more + below 100 Gy (not shown)",
-        relations=(
-            Down(
-                label="group",
-                total="All patients",
-                columns=("n", "bed_ge_100_n"),
-                remainder=True,
-            ),
-            Across(total="n", parts=("bed_ge_100_n",), remainder=True, unseen=True),
-        ),
-    ),
-    "survival": Additivity(
-        "per endpoint: n = events + patients without an event (not shown)",
-        relations=(_WITHOUT_EVENT,),
-    ),
-    "subgroups": Additivity(
-        "per endpoint and variable: the levels add up to the survival table's n and events "
-        "(and patients without a value, not shown); n = events + patients without an event",
-        relations=(
-            _WITHOUT_EVENT,
-            Down(
-                label=None,
-                by=("endpoint", "variable"),
-                columns=("n", "events"),
-                remainder=True,
-                source="survival",
-                on=("endpoint",),
-            ),
-        ),
-    ),
-    "cox": Additivity(
-        "n = events + patients without an event (n and events repeat the survival table's)",
-        relations=(_WITHOUT_EVENT,),
-    ),
-    "duration_of_response": Additivity(
-        "per criteria: responders = events + responders without an event (not shown)",
-        relations=(Across(total="n_responders", parts=("events",), remainder=True, unseen=True),),
-    ),
-    "adverse_events": Additivity(
-        "grade bands of each term; terms overlap (a patient has several), so rows do not add",
-        relations=_ADVERSE_EVENTS,
-    ),
-    "adverse_events_by_soc": Additivity(
-        "grade bands of each term and organ class; rows do not add (patients overlap)",
-        relations=_ADVERSE_EVENTS,
-    ),
-    "response_by_criteria": Additivity("ORR and DCR per criteria: no sum within the table"),
-}
-
-MIRRORS = (
-    Mirror(
-        "Table 1 is the overall column of Table 1 by group",
-        table="baseline",
-        source="baseline_by_group",
-        on=("characteristic", "level"),
-        columns=(("n", "n"), ("missing", "missing")),
-        source_rows=(("group", OVERALL),),
-    ),
-    Mirror(
-        "the ORR rows of the response table, side by side",
-        table="response_by_criteria",
-        source="response",
-        on=_RESPONSE_BLOCK,
-        columns=(("orr_n", "n"),),
-        source_rows=(("category", "ORR"),),
-    ),
-    Mirror(
-        "the DCR rows of the response table, side by side",
-        table="response_by_criteria",
-        source="response",
-        on=_RESPONSE_BLOCK,
-        columns=(("dcr_n", "n"),),
-        source_rows=(("category", "DCR"),),
-    ),
-    Mirror(
-        "each term's row again under its organ class",
-        table="adverse_events",
-        source="adverse_events_by_soc",
-        on=("term",),
-        columns=tuple(
-            (c, c) for c in ("any_n", "grade1_2_n", "grade3_4_n", "grade5_n", "grade3plus_n")
-        ),
-    ),
-    Mirror(
-        "each Cox model's n and events are the survival table's for its endpoint",
-        table="cox",
-        source="survival",
-        on=("endpoint",),
-        columns=(("n", "n"), ("events", "events")),
-    ),
-    *(
-        Mirror(
-            f"a subgroup's n is the level's count in {source} (all patients of the endpoint)",
-            table="subgroups",
-            source=source,
-            on=(("label", "characteristic"), "level"),
-            columns=(("n", "n"),),
-        )
-        for source in ("baseline", "treatment")
-    ),
-    *(
-        Mirror(
-            f"eqd2's {group} row counts the treatment table's SBRT {level!r} patients",
-            table="eqd2",
-            source="treatment",
-            on=(),
-            columns=(("n", "n"),),
-            rows=(("group", group),),
-            source_rows=(("characteristic", SBRT), ("level", level)),
-        )
-        for group, level in ((SBRT, "Yes"), ("Conventional", "No"))
-    ),
-    Mirror(
-        "the responders of the duration of response are the unconfirmed ORR count",
-        table="duration_of_response",
-        source="response",
-        on=("criteria",),
-        columns=(("n_responders", "n"),),
-        source_rows=(("category", "ORR"), ("confirmed", False)),
-    ),
-)
-
-
-def additivity_of(name: str | None, frame: pd.DataFrame) -> Additivity:
-    """The declaration of table ``name``, or ``column_rule(frame)`` when there is none."""
-    return ADDITIVITY[name] if name in ADDITIVITY else column_rule(frame)

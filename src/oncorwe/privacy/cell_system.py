@@ -1,6 +1,7 @@
 """The count cells of a set of tables, numbered, and the sums they take part in.
 
-``build_cell_system`` reads each table's declaration (``oncorwe.privacy.additivity``) and
+``build_cell_system`` reads each table's sums (``oncorwe.privacy.exported``) and the counts
+tables repeat from one another (``oncorwe.privacy.mirrors``), and
 returns every count cell as one number in one vector, and every relation ``total = sum(parts)``
 as a row of a coefficient matrix (+1 for a part, -1 for the total), so that suppression and
 its audit work on plain arrays whatever the table.
@@ -21,7 +22,6 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from oncorwe.privacy.additivity import (
-    MIRRORS,
     Across,
     Additivity,
     Down,
@@ -29,6 +29,7 @@ from oncorwe.privacy.additivity import (
     Steps,
     count_columns,
 )
+from oncorwe.privacy.mirrors import MIRRORS
 
 # a relation as built: (total cell or -1 for a total printed elsewhere, part cells, remainder,
 # the remainder unseen by a reader)
@@ -290,7 +291,7 @@ def build_cell_system(
     Parameters
     ----------
     tables : tidy tables by id.
-    additivity : each table's declaration (``additivity.additivity_of``).
+    additivity : each table's sums (``exported.additivity_of``).
 
     Returns
     -------

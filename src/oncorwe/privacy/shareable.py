@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oncorwe.privacy.additivity import COUNT_COLUMN
 from oncorwe.privacy.suppression import (
     COMPLEMENTARY,
-    COUNT_COLUMN,
     PRIMARY,
     SUPPRESSED_SUFFIX,
     percent_columns,

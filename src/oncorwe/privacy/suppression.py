@@ -3,8 +3,8 @@
 A count ``1 <= n < min_cell`` is suppressed (primary suppression; 0 is shown), and so is every
 percentage computed from it. So that a suppressed cell cannot be recovered by subtraction from
 a total, complementary cells are hidden too, over the relations each table declares
-(``oncorwe.privacy.additivity``: which cells add up to which totals, across columns, down
-rows, along the attrition steps, and which counts another table repeats):
+(``oncorwe.privacy.exported``: which cells add up to which totals, across columns, down rows,
+along the attrition steps; ``oncorwe.privacy.mirrors``: which counts another table repeats):
 
 1. every relation ``total = sum(parts)`` with exactly one hidden cell gets a second one: its
    smallest non-zero shown part, else its total (never a count printed elsewhere, never a
@@ -38,34 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from oncorwe.privacy.additivity import (
-    COUNT_COLUMN,
-    GROUP_KEYS,
-    Additivity,
-    Percent,
-    additivity_of,
-    count_columns,
-)
+from oncorwe.privacy.additivity import Additivity, Percent
 from oncorwe.privacy.cell_system import CellSystem, build_cell_system
 from oncorwe.privacy.disclosure_audit import exposed_cells
-
-__all__ = [
-    "COMPLEMENTARY",
-    "COUNT_COLUMN",
-    "GROUP_KEYS",
-    "PRIMARY",
-    "SHOWN",
-    "SUPPRESSED_SUFFIX",
-    "Protection",
-    "count_columns",
-    "percent_columns",
-    "protect",
-    "suppress_table",
-    "suppress_tables",
-]
+from oncorwe.privacy.exported import additivity_of, declared_table
 
 LOG = logging.getLogger("oncorwe.privacy")
-PATIENT_LEVEL_TABLES = ("swimmer", "waterfall")
 SUPPRESSED_SUFFIX = "_suppressed"
 PRIMARY = "primary"
 """A count in ``1..min_cell-1``: its value is below the threshold."""
@@ -294,17 +272,16 @@ def _suppress(
     }
 
 
-def suppress_table(
-    frame: pd.DataFrame, min_cell: int, additivity: Additivity | None = None
-) -> pd.DataFrame:
+def suppress_table(frame: pd.DataFrame, min_cell: int, additivity: Additivity) -> pd.DataFrame:
     """Suppress counts in ``1..min_cell-1`` of one tidy table, with complementary suppression.
 
     Parameters
     ----------
     frame : a tidy aggregate table (Table 1, response, adverse events ...).
     min_cell : the smallest count that may be shown.
-    additivity : how its counts add up (``additivity.ADDITIVITY[name]``); default
-        ``additivity.column_rule``: each count column adds up within its ``GROUP_KEYS`` groups.
+    additivity : how its counts add up: an exported table's ``exported.additivity_of(name)``,
+        or ``additivity.column_rule(frame)`` (each count column adds up within its groups)
+        when the caller chooses that rule for a table of its own.
 
     Returns
     -------
@@ -313,14 +290,20 @@ def suppress_table(
     ``1..min_cell-1``), ``"complementary"`` (hidden so the primary cannot be recovered) or
     ``""`` (shown). A table without small cells is returned unchanged.
     """
-    declared = {"table": additivity or additivity_of(None, frame)}
-    return _suppress({"table": frame}, declared, min_cell)["table"]
+    return _suppress({"table": frame}, {"table": additivity}, min_cell)["table"]
 
 
 def suppress_tables(tables: dict[str, pd.DataFrame], min_cell: int) -> dict[str, pd.DataFrame]:
-    """Suppress every table at once, over each table's declared relations
-    (``additivity.ADDITIVITY``, else the column rule) and the counts tables repeat from one
-    another (``additivity.MIRRORS``); patient-level tables are left out."""
-    kept = {name: frame for name, frame in tables.items() if name not in PATIENT_LEVEL_TABLES}
-    declared = {name: additivity_of(name, frame) for name, frame in kept.items()}
+    """Suppress every table at once, over each table's declared sums
+    (``exported.EXPORTED_TABLES``) and the counts tables repeat from one another
+    (``mirrors.MIRRORS``); patient-level tables are left out.
+
+    Raises
+    ------
+    UndeclaredTableError
+        A table of ``tables`` is not declared in ``exported.EXPORTED_TABLES`` (named in the
+        message): no table is suppressed by a guessed rule.
+    """
+    kept = {name: frame for name, frame in tables.items() if declared_table(name).sums is not None}
+    declared = {name: additivity_of(name) for name in kept}
     return _suppress(kept, declared, min_cell)
