@@ -17,6 +17,9 @@ from oncorwe.io.schema import BOOLEAN_FALSE, BOOLEAN_TRUE, LIST_SEPARATOR, Colum
 
 MAX_DISTINCT = 300  # a column with more distinct words is free text, not a category
 FREE_TEXT_MAPPED = ("agent", "term", "organ", "test")
+MAX_COMPLETED = 8  # closed categories up to this size get their unseen words too
+_PAIRS = {"有": "无", "是": "否", "阳性": "阴性", "yes": "no", "y": "n", "true": "false"}
+OPPOSITES = {**_PAIRS, **{v: k for k, v in _PAIRS.items()}}
 
 
 def value_map(column: Column, values: pd.Series, by_agent: bool = False) -> dict | None:
@@ -33,7 +36,33 @@ def value_map(column: Column, values: pd.Series, by_agent: bool = False) -> dict
     mapped = {v: _lookup(column, v, by_agent) for v in distinct}
     if all(mapped[v] == v for v in distinct):
         return None
+    if not by_agent:
+        _complete(column, mapped)
     return dict(sorted(mapped.items(), key=lambda kv: (kv[1] == "", kv[0])))
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _complete(column: Column, mapped: dict[str, str]) -> None:
+    """Add the words of a closed category that the sample did not show (a sample of men still
+    maps ``女``): the vocabulary's first word, in the script of the words seen, for each
+    contract value not yet reached; for booleans the opposite of each yes/no word seen."""
+    if column.type == "bool":
+        for word in list(mapped):
+            other = OPPOSITES.get(fold(word))
+            if other and other not in {fold(k) for k in mapped}:
+                mapped[other] = value_words()["bool"][other]
+        return
+    if column.type == "list" or not column.allowed or len(column.allowed) > MAX_COMPLETED:
+        return
+    script = any(_cjk(k) for k in mapped)
+    reached = set(mapped.values())
+    for word, target in value_words().get(column.name, {}).items():
+        if target not in reached and _cjk(word) == script and word not in mapped:
+            mapped[word] = target
+            reached.add(target)
 
 
 def _is_category(column: Column, by_agent: bool) -> bool:

@@ -1,0 +1,84 @@
+"""Proposing a mapping: a CSV folder with English abbreviations, long sheets keyed by patient,
+identifiers dropped, unplaced columns listed with their reason, and the proposal round-trips
+through the mapping reader."""
+
+import pandas as pd
+import pytest
+
+from oncorwe.io.mapping.propose import propose_mapping
+from oncorwe.io.mapping.spec import load_mapping
+from oncorwe.io.mapping.write import write_mapping
+from oncorwe.synth import seed_twin_path
+from oncorwe.synth.hospital_workbook import hospital_frames, read_cohort
+
+
+@pytest.fixture()
+def csv_folder(tmp_path):
+    tables = read_cohort(seed_twin_path())
+    keep = ("SYN-001", "SYN-002", "SYN-003")
+    small = {k: v[v["patient_id"].isin(keep)] for k, v in tables.items()}
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, frame in hospital_frames(small, "en").items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_csv_folder_proposal(csv_folder, tmp_path):
+    patients = pd.read_csv(csv_folder / "Patients.csv")
+    patients["Remarks"] = "see chart"
+    patients.to_csv(csv_folder / "Patients.csv", index=False)
+    proposal = propose_mapping(csv_folder)
+    plans = {p.name: p for p in proposal.sheets}
+    assert {h for h, _, _ in plans["Patients"].dropped} == {"Patient name", "MRN", "Phone"}
+    assert ("Remarks",) == tuple(h for h, _, _ in plans["Patients"].unplaced)
+    assert "no contract column" in plans["Patients"].unplaced[0][2]
+    tables = {(b.sheet, b.table) for b in proposal.blocks}
+    assert ("Imaging", "tumor_assessments") in tables and ("Labs", "labs") in tables
+    ae = next(b for b in proposal.blocks if b.table == "adverse_events")
+    assert ae.instances == tuple(range(1, 9))
+    assert dict((c, s) for c, s, _ in ae.columns)["grade"] == "AE{n} grade (CTCAE 5.0)"
+    assert not any(b.missing for b in proposal.blocks)
+    path = write_mapping(proposal, tmp_path / "mapping.toml")
+    mapping = load_mapping(path)
+    assert len(mapping.blocks) == len(proposal.blocks)
+    assert mapping.sheets["Patients"].drop == ("Patient name", "MRN", "Phone")
+
+
+def test_abbreviated_english_headers(tmp_path):
+    folder = tmp_path / "abbrev"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "Pt ID": ["A1", "A2"],
+            "Gender": ["M", "F"],
+            "Age": [61, 58],
+            "Dx date": ["2020-01-02", "2021-03-04"],
+            "TBil (umol/L)": [12.1, 20.3],
+            "PLT (10^9/L)": [150, 98],
+            "ECOG PS": [0, 1],
+            "Vital status": ["Deceased", "Alive"],
+        }
+    ).to_csv(folder / "sheet1.csv", index=False)
+    proposal = propose_mapping(folder)
+    (block,) = proposal.blocks
+    columns = {c: s for c, s, _ in block.columns}
+    assert columns["patient_id"] == "Pt ID" and columns["sex"] == "Gender"
+    assert columns["bilirubin_umol_l"] == "TBil (umol/L)"
+    assert columns["platelets_10e9_l"] == "PLT (10^9/L)"
+    assert block.values["vital_status"] == {"Alive": "alive", "Deceased": "dead"}
+    assert "sex" not in block.values  # already contract values
+    assert columns["diagnosis_date"] == "Dx date" and columns["age_at_index"] == "Age"
+    assert "last_contact_date" in block.missing  # required, not in the source: said so
+
+
+def test_unmatched_words_are_left_empty_for_the_user(tmp_path):
+    folder = tmp_path / "words"
+    folder.mkdir()
+    pd.DataFrame(
+        {"序号": [1, 2], "不良反应1": ["疲乏", "头晕"], "不良反应2": ["腹泻", None]}
+    ).to_csv(folder / "ae.csv", index=False)
+    proposal = propose_mapping(folder)
+    block = next(b for b in proposal.blocks if b.table == "adverse_events")
+    assert block.values["term"] == {"疲乏": "Fatigue", "腹泻": "Diarrhea", "头晕": ""}
+    assert "grade" in block.missing and "onset_date" in block.missing
