@@ -50,7 +50,7 @@ from oncorwe.cohort import Cohort, analysis_connection, build_cohort
 from oncorwe.derive.adsl import assemble_adsl, derive_baseline
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
-from oncorwe.derive.response import derive_best_response
+from oncorwe.derive.response import RECORDED_NOTE, derive_best_response, recorded_response_note
 from oncorwe.derive.timeline import derive_timeline
 from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
@@ -152,6 +152,9 @@ def analyse_study(
         ],
         ignore_index=True,
     )
+    recorded_note = recorded_response_note(data.adrs)
+    if recorded_note:  # best responses recorded, not derived: the table and methods say so
+        response.attrs["footnotes"] = (recorded_note,)
     by_criteria = response_by_criteria(response)
     te_adae = treatment_emergent(data.adae)  # safety tables count treatment-emergent AEs only
     ae_table = adverse_events_by_term(te_adae, n)  # summarize_adverse_events + _pct columns
@@ -181,6 +184,8 @@ def analyse_study(
         "attrition": cohort.attrition.to_dict(orient="records"),
     }
     results["response"].update(lesion_response_results(lesion, by_criteria))
+    if recorded_note:
+        results["response"]["best_response_source"] = {"note": RECORDED_NOTE, "text": recorded_note}
     failure = failure_pattern_table(data.adsl)
     liver = liver_toxicity_table(data.liver_toxicity)
     results["local_control"]["first_failure"] = {
@@ -220,7 +225,12 @@ def analyse_study(
         results=results,
         tables=tables,
         curves={e.key: curves[e.key] for e in endpoints if e.km_figure},
-        methods=protocol.methods_rows(),
+        methods=protocol.methods_rows()
+        + (
+            [("response.best_response_source", RECORDED_NOTE, recorded_note)]
+            if recorded_note
+            else []
+        ),
         provenance=provenance or {},
         synthetic=synthetic,
         title=protocol.study.title,

@@ -232,6 +232,30 @@ TUMOR_ASSESSMENTS = Table(
         ),
     ),
     key=("patient_id", "assessment_date", "criteria"),
+    required_unless=("recorded_response",),
+)
+
+# Retrospective sheets often hold only the best response the team recorded per patient (with or
+# without its date): it is used as recorded, not derived, and its confirmation is not assessable
+# (oncorwe.derive.response).
+RECORDED_RESPONSE = Table(
+    "recorded_response",
+    False,
+    "Best overall response as recorded in the source, one row per patient and criteria, for "
+    "patients without time-point responses; used as recorded, not derived",
+    (
+        PATIENT_ID,
+        _c("criteria", "text", "yes", "Response criteria", ("RECIST1.1", "mRECIST", "iRECIST")),
+        _c(
+            "best_response",
+            "text",
+            "yes",
+            "Best overall response as recorded",
+            ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"),
+        ),
+        _c("response_date", "date", "no", "Date of the best response, when recorded"),
+    ),
+    key=("patient_id", "criteria"),
 )
 
 LESIONS = Table(
@@ -345,6 +369,7 @@ TABLES: dict[str, Table] = {
         RADIOTHERAPY,
         SYSTEMIC_THERAPY,
         TUMOR_ASSESSMENTS,
+        RECORDED_RESPONSE,
         LESIONS,
         PROGRESSION_EVENTS,
         ADVERSE_EVENTS,

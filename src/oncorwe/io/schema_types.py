@@ -59,12 +59,23 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
+    # a required table may be left out when one of these tables is given instead
+    required_unless: tuple[str, ...] = field(default=())
 
     def column(self, name: str) -> Column:
         for col in self.columns:
             if col.name == name:
                 return col
         raise KeyError(name)
+
+    @property
+    def requirement(self) -> str:
+        """``required``, ``optional`` or ``required unless <table> is given``."""
+        if not self.required:
+            return "optional"
+        if self.required_unless:
+            return f"required unless {' or '.join(self.required_unless)} is given"
+        return "required"
 
     @property
     def column_names(self) -> tuple[str, ...]:

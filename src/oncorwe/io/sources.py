@@ -381,7 +381,11 @@ def check_structure(tables: dict[str, pd.DataFrame], files=()) -> None:
     """Raise ``InputError`` when a required table, a required column or a "one of" group of
     columns is missing."""
     files = list(files)
-    missing = [t.name for t in TABLES.values() if t.required and t.name not in tables]
+    missing = [
+        t.name
+        for t in TABLES.values()
+        if t.required and t.name not in tables and not set(t.required_unless) & set(tables)
+    ]
     if missing:
         raise InputError(
             f"Required table(s) missing: {', '.join(missing)}. Add "

@@ -15,7 +15,11 @@ from oncorwe.validate.rules import Work, make_findings, rule
 STAGE = 4
 
 CHILD_TABLES = tuple(name for name in TABLES if name != "patients")
-ASSESSMENT_DATES = {"tumor_assessments": "assessment_date", "lesions": "assessment_date"}
+ASSESSMENT_DATES = {
+    "tumor_assessments": "assessment_date",
+    "recorded_response": "response_date",
+    "lesions": "assessment_date",
+}
 
 
 def is_member(series: pd.Series, values) -> pd.Series:

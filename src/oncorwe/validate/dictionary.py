@@ -102,7 +102,11 @@ _CONVENTIONS = f"""\
 
 def data_dictionary_markdown() -> str:
     """The data dictionary and the validation rules as a Markdown document."""
-    required = ", ".join(f"`{t.name}`" for t in TABLES.values() if t.required)
+    required = ", ".join(
+        f"`{t.name}`" + "".join(f" (or `{u}`)" for u in t.required_unless)
+        for t in TABLES.values()
+        if t.required
+    )
     lines = [
         f"# oncorwe data dictionary (contract v{CONTRACT_VERSION})",
         "",
@@ -114,7 +118,7 @@ def data_dictionary_markdown() -> str:
     dictionary = data_dictionary()
     for table in TABLES.values():
         key = f" Key: `{', '.join(table.key)}`." if table.key else ""
-        status = "required" if table.required else "optional"
+        status = table.requirement
         lines += ["", f"## {table.name} ({status})", "", f"{table.description}.{key}", ""]
         mine = dictionary[dictionary["table"] == table.name].drop(columns="table")
         lines += _md_table(mine)
