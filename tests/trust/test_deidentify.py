@@ -131,6 +131,14 @@ def test_study_days_relative_to_the_time_origin(tmp_path):
     assert not [c for c in patients.columns if c.endswith("_date")]
 
 
+def test_study_days_need_the_time_origin(tmp_path):
+    from oncorwe.errors import InputError
+
+    with pytest.raises(InputError, match="needs the protocol's time origin"):
+        deidentify_source(seed_twin_path(), tmp_path / "out", KEY_A, dates="study_day")
+    assert not (tmp_path / "out").exists()
+
+
 def test_deidentified_demo_gives_identical_results(tmp_path, capsys):
     """Every interval is kept, so every number of results.json is the same.
 
