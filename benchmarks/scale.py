@@ -15,7 +15,9 @@ progress bar) with a progress callback that stamps each stage. Every 50 ms the p
 peak) and the proportional set size (PSS: shared pages divided among the processes sharing them)
 of that process with its children (Chromium printing ``report.pdf``). Stages: intake (read,
 validate, store), analysis (cohort, derivations, statistics, ``results.json`` and ADaM files),
-report (HTML, figures, tables, Word, PDF).
+report (HTML, figures, tables, Word, PDF). "CPU" is the user + system time of the study process and
+the children it waited for, less sensitive than wall time to other work on a shared machine;
+"load" is the 1-minute load average when the run started.
 
 The replicated run's ``results.json`` is checked against the single copy's: every median,
 percentage and survival probability must be equal (to 1e-9) and every count must be multiplied
@@ -126,14 +128,18 @@ def measured_run(data: Path, out: Path, timeout: float) -> dict[str, float]:
         env=env,
     )
     samples: list[tuple[float, int, int]] = []
-    while child.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
         samples.append((time.time(), *_memory(child.pid)))
         if time.time() - start > timeout:
             child.kill()
             child.wait()
             return {"failed": f"stopped after {timeout:.0f} s"}
         time.sleep(SAMPLE_SECONDS)
-    stdout, stderr = child.communicate()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    stdout, stderr = child.stdout.read(), child.stderr.read()
     if child.returncode:
         last = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
         return {"failed": f"exit {child.returncode} after {time.time() - start:.0f} s: {last}"}
@@ -148,6 +154,9 @@ def measured_run(data: Path, out: Path, timeout: float) -> dict[str, float]:
         result[f"{group}_s"] = stop - begin
         result[f"{group}_mb"] = max(inside, default=0) / 1e6
     result["total_s"] = float(stamps[-1][1]) - start
+    # CPU seconds of the study process and the children it waited for (Chromium): much less
+    # sensitive than wall time to other work on a shared machine
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
     result["peak_mb"] = max((rss for _, rss, _ in samples), default=0) / 1e6
     result["tree_mb"] = max((pss for _, _, pss in samples), default=0) / 1e6
     return result
@@ -194,13 +203,16 @@ def compare_results(single: dict, replicated: dict, copies: int) -> list[str]:
 
 
 def _row(patients: int, rows: int, r: dict) -> str:
+    """A Markdown row: wall seconds / peak RSS per stage group, totals, and the load average
+    (1 minute, at the start of the run; the machine has 2 cores)."""
     if "failed" in r:
         return f"| {patients:,} | {rows:,} | failed: {r['failed']} |"
     cells = [f"{r[f'{g}_s']:.1f} s / {r[f'{g}_mb']:.0f} MB" for g in GROUPS]
     return (
         f"| {patients:,} | {rows:,} | "
         + " | ".join(cells)
-        + f" | {r['total_s']:.1f} s | {r['peak_mb']:.0f} MB | {r['tree_mb']:.0f} MB |"
+        + f" | {r['total_s']:.1f} s | {r['cpu_s']:.1f} s | {r['peak_mb']:.0f} MB "
+        f"| {r['tree_mb']:.0f} MB | {r['load']:.1f} |"
     )
 
 
@@ -218,20 +230,20 @@ def main() -> None:
         replicate_seed_twin(work / "single" / "data", 1)
         measured_run(work / "single" / "data", reference, args.timeout)
         single = json.loads((reference / "results.json").read_text())
-        print(f"load average at start: {os.getloadavg()[0]:.1f}")
         print(
-            "| patients | rows | intake | analysis | report | total | peak RSS | peak PSS with "
-            "Chromium |"
+            "| patients | rows | intake | analysis | report | total | CPU | peak RSS | peak PSS "
+            "with Chromium | load |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for target in args.patients:
             copies = math.ceil(target / seed_patients)
             data = work / f"n{target}" / "data"
             rows = replicate_seed_twin(data, copies)
-            runs = [
-                measured_run(data, work / f"n{target}" / f"out{i}", args.timeout)
-                for i in range(args.repeat)
-            ]
+            runs = []
+            for index in range(args.repeat):
+                load = os.getloadavg()[0]
+                runs.append(measured_run(data, work / f"n{target}" / f"out{index}", args.timeout))
+                runs[-1]["load"] = load
             done = [r for r in runs if "failed" not in r]
             best = min(done, key=lambda r: r["total_s"]) if done else runs[0]
             print(_row(copies * seed_patients, rows, best), flush=True)

@@ -135,27 +135,55 @@ def _ij_variance(counts: dict, n_risk, surv_left, estimate, inv_nd) -> np.ndarra
     those who left at u share one value per (u, type), so the sum of squares is a cumulative
     sum over distinct times (no loop over subjects).
     """
-    d_all, d_cause = counts["d_all"], counts["d_cause"]
-    c1 = np.cumsum(d_all / n_risk * inv_nd)
-    c2 = np.cumsum(estimate * d_all / n_risk * inv_nd + surv_left * d_cause / n_risk**2)
+    # The products go into three reused buffers (``out=``): with one entry per distinct time
+    # (1e6 at N = 1e6), fresh temporaries cost more than the arithmetic. Each line computes the
+    # formula in its comment with the same operations in the same order: the same bits.
+    d_all, d_cause, censored, after = (counts[k] for k in ("d_all", "d_cause", "n_censor", "after"))
+    x, y, z = np.empty_like(estimate), np.empty_like(estimate), np.empty_like(estimate)
+    # c1 = cumsum(d_all / n_risk * inv_nd)
+    np.divide(d_all, n_risk, out=x)
+    c1 = np.cumsum(np.multiply(x, inv_nd, out=x))
+    # c2 = cumsum(estimate * d_all / n_risk * inv_nd + surv_left * d_cause / n_risk**2)
+    np.multiply(estimate, d_all, out=x)
+    np.divide(x, n_risk, out=x)
+    np.multiply(x, inv_nd, out=x)
+    np.multiply(surv_left, d_cause, out=y)
+    np.divide(y, np.square(n_risk, out=z), out=y)
+    c2 = np.cumsum(np.add(x, y, out=x))
     # (a, b) of those who left at u, by type: censored (c1, -c2); an event of the cause
     # (a_event, b_other + S(u-)/n); a competing event (a_event, b_other). Both event types share
     # a_event, so their terms are summed before the cumulative sums.
     a_event = c1 - inv_nd
-    b_other = estimate * inv_nd - c2
+    b_other = np.subtract(estimate * inv_nd, c2)
     cause_step = surv_left / n_risk
-    censored = counts["n_censor"]
-    aa = np.cumsum(censored * c1 * c1 + d_all * a_event * a_event)
-    ab = np.cumsum(a_event * (d_all * b_other + d_cause * cause_step) - censored * c1 * c2)
-    b_cause = b_other + cause_step
-    bb = np.cumsum(censored * c2 * c2 + (d_all - d_cause) * b_other**2 + d_cause * b_cause**2)
-    after = counts["after"]
-    variance = (
-        estimate**2 * (aa + after * c1**2)
-        + 2 * estimate * (ab - after * c1 * c2)
-        + (bb + after * c2**2)
-    )
-    return np.sqrt(np.maximum(variance, 0.0))
+    # aa = cumsum(censored * c1 * c1 + d_all * a_event * a_event)
+    np.multiply(np.multiply(censored, c1, out=x), c1, out=x)
+    np.multiply(np.multiply(d_all, a_event, out=y), a_event, out=y)
+    aa = np.cumsum(np.add(x, y, out=x))
+    # ab = cumsum(a_event * (d_all * b_other + d_cause * cause_step) - censored * c1 * c2)
+    np.multiply(d_all, b_other, out=x)
+    np.add(x, np.multiply(d_cause, cause_step, out=y), out=x)
+    np.multiply(a_event, x, out=x)
+    np.multiply(np.multiply(censored, c1, out=y), c2, out=y)
+    ab = np.cumsum(np.subtract(x, y, out=x))
+    # b_cause = b_other + cause_step
+    b_cause = np.add(b_other, cause_step, out=cause_step)
+    # bb = cumsum(censored * c2 * c2 + (d_all - d_cause) * b_other**2 + d_cause * b_cause**2)
+    np.multiply(np.multiply(censored, c2, out=x), c2, out=x)
+    np.multiply(np.subtract(d_all, d_cause, out=y), np.square(b_other, out=z), out=y)
+    np.add(x, y, out=x)
+    np.multiply(d_cause, np.square(b_cause, out=y), out=y)
+    bb = np.cumsum(np.add(x, y, out=x))
+    # variance = estimate**2 * (aa + after * c1**2) + 2 * estimate * (ab - after * c1 * c2)
+    #            + (bb + after * c2**2)
+    np.add(aa, np.multiply(after, np.square(c1, out=x), out=x), out=x)
+    np.multiply(np.square(estimate, out=y), x, out=x)
+    np.multiply(np.multiply(after, c1, out=y), c2, out=y)
+    np.multiply(np.multiply(2, estimate, out=z), np.subtract(ab, y, out=y), out=y)
+    np.add(x, y, out=x)
+    np.add(bb, np.multiply(after, np.square(c2, out=y), out=y), out=y)
+    variance = np.add(x, y, out=x)
+    return np.sqrt(np.maximum(variance, 0.0, out=variance), out=variance)
 
 
 def _cmprsk_variance(counts: dict, n_risk, surv_left, surv, estimate) -> np.ndarray:
@@ -165,18 +193,34 @@ def _cmprsk_variance(counts: dict, n_risk, surv_left, surv, estimate) -> np.ndar
     d_other = counts["d_all"] - d_cause
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_surv = np.where(surv > 0, 1.0 / surv, 0.0)
+        left_squared, risk_squared = np.square(surv_left), np.square(n_risk)
+        tied = counts["d_all"].max(initial=0) > 1
 
-        def term(d):  # cinc's t6, with the tie correction t5
+        def term(d):  # cinc's t6, surv_left**2 * t5 * d / n_risk**2, with the tie correction t5
+            if not tied:  # t5 = 1 everywhere, and x * 1.0 is x: the same value, fewer passes
+                return np.divide(left_squared * d, risk_squared)
             t5 = np.where(d > 1, 1 - (d - 1) / (n_risk - 1), 1.0)
-            return surv_left**2 * t5 * d / n_risk**2
+            return left_squared * t5 * d / risk_squared
 
-        t6_other = np.where((d_other > 0) & (surv > 0), term(d_other), 0.0)
-        t6_cause = np.where(d_cause > 0, term(d_cause), 0.0)
+        # term(d) is finite and 0 where d = 0, so only S(t) = 0 needs its own zero
+        t6_other = np.where(surv > 0, term(d_other), 0.0)
+        t6_cause = term(d_cause)
     t4_other, t4_cause = estimate * inv_surv, 1 + inv_surv * estimate
-    v1 = np.cumsum(t4_other**2 * t6_other + t4_cause**2 * t6_cause)
-    v2 = np.cumsum(inv_surv * t4_other * t6_other + inv_surv * t4_cause * t6_cause)
-    v3 = np.cumsum(inv_surv**2 * (t6_other + t6_cause))
-    variance = v1 + estimate**2 * v3 - 2 * estimate * v2
+    x, y = np.empty_like(estimate), np.empty_like(estimate)
+    # v1 = cumsum(t4_other**2 * t6_other + t4_cause**2 * t6_cause), as v2 and v3 in buffers
+    np.multiply(np.square(t4_other, out=x), t6_other, out=x)
+    np.add(x, np.multiply(np.square(t4_cause, out=y), t6_cause, out=y), out=x)
+    v1 = np.cumsum(x)
+    # v2 = cumsum(inv_surv * t4_other * t6_other + inv_surv * t4_cause * t6_cause)
+    np.multiply(np.multiply(inv_surv, t4_other, out=x), t6_other, out=x)
+    np.multiply(np.multiply(inv_surv, t4_cause, out=y), t6_cause, out=y)
+    v2 = np.cumsum(np.add(x, y, out=x))
+    # v3 = cumsum(inv_surv**2 * (t6_other + t6_cause))
+    np.multiply(np.square(inv_surv, out=x), np.add(t6_other, t6_cause, out=y), out=x)
+    v3 = np.cumsum(x)
+    # variance = v1 + estimate**2 * v3 - 2 * estimate * v2
+    np.add(v1, np.multiply(np.square(estimate, out=x), v3, out=x), out=x)
+    variance = np.subtract(x, np.multiply(np.multiply(2, estimate, out=y), v2, out=y), out=x)
     # recorded at events of the cause only: carry the last recorded value forward
     recorded = np.where(d_cause > 0, np.arange(d_cause.size), -1)
     last = np.maximum.accumulate(recorded)
