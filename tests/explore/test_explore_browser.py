@@ -165,12 +165,31 @@ def test_filter_and_endpoint_update_the_view(browser_page, cohort):
     assert problems == []
 
 
+def test_ticked_levels_filter_the_cohort(browser_page, cohort):
+    page, _, problems, folder = browser_page
+    src = page.get_attribute("#km-image", "src")
+    page.fill("#where", "")
+    page.click("#apply")
+    _wait_for_change(page, src)
+    src = page.get_attribute("#km-image", "src")
+    page.uncheck("input[name='pick_child_pugh_class'][value=\"'B'\"]")
+    _wait_for_change(page, src)
+    page.screenshot(path=str(folder / "04_child_pugh_a.png"), full_page=True)
+    part = cohort[cohort["child_pugh_score"] <= 6].dropna(subset=["pvtt_present"])
+    numbers = _numbers(page)
+    assert sum(int(v) for (g, f), v in numbers.items() if f == "n") == len(part)
+    src = page.get_attribute("#km-image", "src")
+    page.check("input[name='pick_child_pugh_class'][value=\"'B'\"]")
+    _wait_for_change(page, src)
+    assert problems == []
+
+
 def test_a_bad_filter_names_the_column(browser_page):
     page, _, problems, folder = browser_page
     page.fill("#where", "child_pugh == 'B'")
     page.click("#apply")
     page.wait_for_selector("#view-error")
-    page.screenshot(path=str(folder / "04_bad_filter.png"), full_page=True)
+    page.screenshot(path=str(folder / "05_bad_filter.png"), full_page=True)
     assert "'child_pugh'" in page.inner_text("#view-error")
     page.fill("#where", "")
     page.click("#apply")

@@ -62,3 +62,21 @@ def test_shareable_view_shows_no_small_count(study):
     csv = pd.read_csv(pd.io.common.StringIO(export_csv(view.result)))
     shown = pd.to_numeric(csv["n"], errors="coerce").dropna()
     assert not ((shown > 0) & (shown < 5)).any()
+
+
+def test_ticked_levels_become_a_filter(study):
+    from oncorwe.explore.view import combined_where, level_choices, quick_filter_columns
+
+    columns = quick_filter_columns(study.cohort, study.protocol)
+    assert columns[:2] == ["child_pugh_class", "sequence"]
+    choices = {c: level_choices(study.cohort, c) for c in columns}
+    assert choices["pvtt_present"] == {"False": "No", "True": "Yes"}
+    everything = {c: tuple(levels) for c, levels in choices.items()}
+    assert combined_where("", everything, choices) == ""
+    picks = {**everything, "child_pugh_class": ("'A'",), "pvtt_present": ("True", "evil()")}
+    where = combined_where("age >= 50", picks, choices)
+    assert where == "child_pugh_class in ['A'] and pvtt_present in [True] and (age >= 50)"
+    cohort = study.cohort
+    expected = cohort[(cohort["child_pugh_score"] <= 6) & (cohort["pvtt_present"] == True)]  # noqa: E712
+    expected = expected[expected["age"] >= 50]
+    assert study.km("os", where=where).summary["n"].iloc[0] == len(expected)

@@ -22,7 +22,15 @@ from shiny import App, reactive, render, ui
 
 from oncorwe.derive.endpoints import ENDPOINTS
 from oncorwe.explore import view as state
-from oncorwe.explore.view import View, compute_view, figure_bytes, grouping_columns
+from oncorwe.explore.view import (
+    View,
+    combined_where,
+    compute_view,
+    figure_bytes,
+    grouping_columns,
+    level_choices,
+    quick_filter_columns,
+)
 from oncorwe.protocol import Protocol
 
 FIRST_ENDPOINT = ENDPOINTS[0].key
@@ -37,12 +45,17 @@ CSS = """
 """
 
 
-def _controls(cohort: pd.DataFrame, default_by: str) -> list:
+def _controls(cohort: pd.DataFrame, default_by: str, choices: dict[str, dict]) -> list:
     endpoints = {e.key: e.label for e in ENDPOINTS if f"{e.key}_months" in cohort.columns}
     by_choices = {"": "(all patients)"} | {c: c for c in grouping_columns(cohort)}
+    ticks = [
+        ui.input_checkbox_group(f"pick_{c}", c, levels, selected=list(levels), inline=True)
+        for c, levels in choices.items()
+    ]
     return [
         ui.input_select("endpoint", "Endpoint", endpoints, selected=FIRST_ENDPOINT),
         ui.input_select("by", "Group by", by_choices, selected=default_by),
+        *ticks,
         ui.input_text("where", "Filter", "", placeholder=FILTER_HELP, update_on="blur"),
         ui.input_action_button("apply", "Apply filter", class_="btn-sm"),
         ui.hr(),
@@ -52,10 +65,10 @@ def _controls(cohort: pd.DataFrame, default_by: str) -> list:
     ]
 
 
-def page(cohort: pd.DataFrame, protocol: Protocol, title: str, default_by: str, banner: str):
+def page(cohort: pd.DataFrame, choices: dict, title: str, default_by: str, banner: str):
     """The page layout (ids used by the browser tests: km-image, summary-table, logrank ...)."""
     return ui.page_sidebar(
-        ui.sidebar(*_controls(cohort, default_by), width=300),
+        ui.sidebar(*_controls(cohort, default_by, choices), width=300),
         ui.tags.style(CSS),
         ui.tags.p(banner, id="banner", style="color:#b00020;font-weight:700") if banner else None,
         ui.output_ui("view_error"),
@@ -101,7 +114,8 @@ def explorer_app(
     if protocol.privacy.shareable:
         banner += f" Shareable output: counts below {protocol.privacy.min_cell} are hidden."
     default_by = protocol.subgroups.table1_by if protocol.subgroups.table1_by in cohort else ""
-    layout = page(cohort, protocol, title, default_by, banner.strip())
+    choices = {c: level_choices(cohort, c) for c in quick_filter_columns(cohort, protocol)}
+    layout = page(cohort, choices, title, default_by, banner.strip())
 
     @functools.lru_cache(maxsize=VIEWS_KEPT)
     def cached_view(endpoint: str, by: str, where: str) -> View:
@@ -113,7 +127,9 @@ def explorer_app(
         @reactive.calc
         def view() -> View:
             input.apply()  # the button applies a filter typed without leaving the field
-            return cached_view(input.endpoint(), input.by(), input.where().strip())
+            picks = {c: tuple(input[f"pick_{c}"]()) for c in choices}
+            where = combined_where(input.where(), picks, choices)
+            return cached_view(input.endpoint(), input.by(), where)
 
         _view_outputs(view)
         _downloads(input, view)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.api.results import SurvivalResult, p_text
-from oncorwe.api.survival import MAX_GROUPS, survival_by
+from oncorwe.api.survival import MAX_GROUPS, group_levels, level_label, survival_by
 from oncorwe.api.where import FilterError
 from oncorwe.errors import OncorweError
 from oncorwe.privacy.suppression import SUPPRESSED_SUFFIX
@@ -63,6 +63,36 @@ def grouping_columns(cohort: pd.DataFrame) -> list[str]:
         if 2 <= levels <= MAX_GROUPS:
             out.append(str(column))
     return out
+
+
+def quick_filter_columns(cohort: pd.DataFrame, protocol: Protocol, most: int = 5) -> list[str]:
+    """Columns offered as tick-box filters: Child-Pugh class and the protocol's subgroups."""
+    wanted = ["child_pugh_class", *protocol.subgroups.variables]
+    offered = set(grouping_columns(cohort))
+    return [c for c in dict.fromkeys(wanted) if c in offered][:most]
+
+
+def level_choices(cohort: pd.DataFrame, column: str) -> dict[str, str]:
+    """``{literal: label}`` for each level of ``column``: the literal is how the level is
+    written in a filter (``'A'``, ``True``, ``2``), the label how the report names it."""
+    levels = group_levels(cohort[column], column)
+    plain = [level.item() if hasattr(level, "item") else level for level in levels]
+    return {repr(level): level_label(level) for level in plain}
+
+
+def combined_where(text: str, picks: dict[str, tuple[str, ...]], choices) -> str:
+    """The filter text and the ticked levels as one filter: ``column in [...]`` for each
+    column with a level unticked (``choices``: :func:`level_choices` by column), then
+    ``(text)``. Values not offered are ignored (they come from the browser)."""
+    parts = []
+    for column, ticked in picks.items():
+        offered = choices[column]
+        kept = [value for value in offered if value in set(ticked)]
+        if len(kept) < len(offered):
+            parts.append(f"{column} in [{', '.join(kept)}]")
+    if text.strip():
+        parts.append(f"({text.strip()})" if parts else text.strip())
+    return " and ".join(parts)
 
 
 def compute_view(
