@@ -1,4 +1,5 @@
-"""``oncorwe template DIR``: empty CSV templates plus the data dictionary (CSV and Markdown)."""
+"""``oncorwe template DIR``: empty CSV templates plus the data dictionary (CSV and Markdown);
+``oncorwe template --redcap DIR``: a REDCap data dictionary of the contract to start a project."""
 
 from __future__ import annotations
 
@@ -14,11 +15,24 @@ from oncorwe.validate.dictionary import write_templates
 def template(
     directory: Annotated[Path, typer.Argument(help="Folder to write the templates into.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    redcap: Annotated[
+        bool,
+        typer.Option(
+            "--redcap",
+            help="Write a REDCap data dictionary (one instrument per table) and the list of "
+            "repeating instruments instead, to start a REDCap project whose export runs as is.",
+        ),
+    ] = False,
 ) -> None:
     """Write header-only CSV templates for every table and the data dictionary."""
+    from oncorwe.io.formats.redcap_template import write_redcap_template
+
     console = Console()
     try:
-        written = write_templates(directory, overwrite=force)
+        if redcap:
+            written = write_redcap_template(directory, overwrite=force)
+        else:
+            written = write_templates(directory, overwrite=force)
     except FileExistsError as exc:
         Console(stderr=True).print(
             f"[bold red]Error:[/bold red] {exc} already exists; templates never overwrite "

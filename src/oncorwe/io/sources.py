@@ -1,7 +1,9 @@
 """Read a study's tables from a CSV folder, an Excel workbook or a Parquet folder, as text.
 
 A folder may also hold SAS, SPSS or Stata files named after the tables (``patients.sas7bdat``,
-``patients.xpt``, ``patients.sav``, ``patients.dta``; ``oncorwe.io.formats.stat_files``).
+``patients.xpt``, ``patients.sav``, ``patients.dta``; ``oncorwe.io.formats.stat_files``), or a
+REDCap data dictionary and export of a project made by ``oncorwe template --redcap``
+(``oncorwe.io.formats.redcap_template``).
 
 Nothing is typed or judged here (that is ``oncorwe.validate``): every value is kept as text, so
 that a value which fails validation can still be shown and quarantined as it was written.
@@ -18,6 +20,7 @@ import pandas as pd
 
 from oncorwe.errors import InputError
 from oncorwe.io.formats.stat_files import stream_stat_file
+from oncorwe.io.read_rules import READ_RULES  # noqa: F401 (the validator reads it from here)
 from oncorwe.io.readers import (
     CHUNK_ROWS,
     TableStream,
@@ -33,39 +36,9 @@ from oncorwe.io.text import check_encoding_name
 
 FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "message")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-SourceFormat = Literal["csv", "xlsx", "parquet", "stat", "frames"]
+SourceFormat = Literal["csv", "xlsx", "parquet", "stat", "redcap", "frames"]
 # suffixes tried for each table in a folder, in this order (the first present is read)
 FOLDER_SUFFIXES = (".csv", ".parquet", ".sas7bdat", ".xpt", ".sav", ".zsav", ".dta")
-
-# Read-level rules: the validator's rule registry lists them with its own rules.
-READ_RULES = {
-    "source.encoding_detected": (
-        "warning",
-        "A file was not UTF-8 and its encoding was detected (GB18030 or Latin-1).",
-    ),
-    "source.column_renamed": (
-        "warning",
-        "A header differed from the contract name only in case or spaces and was renamed.",
-    ),
-    "source.unknown_table": (
-        "warning",
-        "A file or sheet does not name a contract table and was not read.",
-    ),
-    "source.empty_rows": (
-        "warning",
-        "Rows with no value at all were skipped; they are not counted as read.",
-    ),
-    "privacy.identifier_column_dropped": (  # emitted by oncorwe.privacy.deidentify
-        "warning",
-        "An extra column that looks like a direct identifier was dropped before the study store "
-        "and every output (protocol privacy.allow_identifiers = false); its values are never "
-        "shown.",
-    ),
-    "structure.field_count": (
-        "error",
-        "A row has more or fewer fields than the header (extra values are kept in _extra).",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -281,6 +254,12 @@ def _folder_format(files: list[SourceFile]) -> SourceFormat:
 
 
 def _open_folder(folder: Path, encoding: str | None, chunk_rows: int | None):
+    from oncorwe.io.formats.redcap_dictionary import find_dictionary
+    from oncorwe.io.formats.redcap_template import open_redcap_folder
+
+    dictionary = find_dictionary(folder)
+    if dictionary is not None:
+        return open_redcap_folder(folder, dictionary, encoding, chunk_rows)
     available = _lookup(folder)
     streams, files, notes = {}, [], []
     for name in TABLES:
