@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import metadata
 from itertools import chain
@@ -33,6 +33,8 @@ from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import Protocol
 from oncorwe.report import write_report
+from oncorwe.results import DataQuality, StudyResults, records
+from oncorwe.stats._serialise import SerialisableResult
 
 Progress = Callable[[str], None]
 STAGES = ("read", "validate", "store", "cohort", "derivations", "statistics", "report")
@@ -44,7 +46,7 @@ class RunSummary:
     """What a run did: where the report is, the reconciliation, and the headline numbers."""
 
     report: Path
-    results: dict[str, Any]
+    results: StudyResults
     reconciliation: pd.DataFrame
     n_findings: int
     privacy_messages: tuple[str, ...] = ()  # one per identifier column dropped
@@ -61,8 +63,11 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
-def write_results_json(results: dict[str, Any], path: Path) -> None:
-    """Deterministic JSON (sorted keys, no NaN) so two runs give identical bytes."""
+def write_results_json(results: StudyResults | Mapping[str, Any], path: Path) -> None:
+    """``results`` (``to_dict()`` of typed results, or a nested dict) as deterministic JSON
+    (sorted keys, no NaN) so two runs give identical bytes."""
+    if isinstance(results, SerialisableResult):
+        results = results.to_dict()
     text = json.dumps(results, indent=2, sort_keys=True, allow_nan=False, default=_json_default)
     path.write_text(text + "\n", encoding="utf-8")
 
@@ -136,10 +141,8 @@ def run_study(
             chain(store.findings_chunks(), [derived]), out / "validation.csv"
         )
     checked = intake.validation
-    outputs.results["data_quality"] = {
-        "reconciliation": checked.reconciliation.to_dict(orient="records"),
-        "findings": int(n_findings),
-    }
+    quality = DataQuality(records(checked.reconciliation), int(n_findings))
+    outputs = replace(outputs, results=replace(outputs.results, data_quality=quality))
     write_results_json(outputs.results, out / "results.json")
     write_adam(datasets, out / "adam")
     progress("report")

@@ -33,8 +33,9 @@ from oncorwe.analysis.safety import (
     adverse_events_by_term,
     unmapped_term_findings,
 )
-from oncorwe.analysis.subgroups import cox_tables, subgroup_survival
+from oncorwe.analysis.subgroups import COX_TIES, cox_tables, subgroup_survival
 from oncorwe.analysis.summarize import (
+    PROPORTION_CI,
     cohort_results,
     landmark_table,
     median_table,
@@ -55,7 +56,15 @@ from oncorwe.derive.timeline import derive_timeline
 from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.protocol import Protocol
-from oncorwe.results import StudyOutputs
+from oncorwe.results import (
+    Count,
+    LiverCount,
+    LocalControlResults,
+    Meta,
+    StudyOutputs,
+    StudyResults,
+    records,
+)
 
 Progress = Callable[[str], None]
 
@@ -160,42 +169,24 @@ def analyse_study(
     ae_table = adverse_events_by_term(te_adae, n)  # summarize_adverse_events + _pct columns
     curves = survival_curves(data.adsl, protocol, endpoints)
     survival = survival_results(curves, protocol, endpoints)
-    results = {
-        "meta": {
-            "protocol": protocol.study.name,
-            "synthetic": synthetic,
-            "conf_type": protocol.survival.conf_type,
-            "conf_level": protocol.survival.conf_level,
-            "time_unit": f"months (days / {protocol.survival.days_per_month})",
-            "group_variable": protocol.subgroups.table1_by,
-        },
-        "cohort": cohort_results(data.adsl),
-        "treatment": treatment_results(data.adsl),
-        "response": response_results(response, protocol),
-        "survival": survival,
-        "local_control": {
-            "in_field_recurrence": {
-                "n": int(data.adsl["in_field_recurrence"].fillna(False).sum()),
-                "pct": 100.0 * data.adsl["in_field_recurrence"].fillna(False).sum() / n,
-            }
-        },
-        "safety": safety_results(te_adae, ae_table, n),
-        "ae_term_findings": unmapped_term_findings(te_adae).to_dict(orient="records"),
-        "attrition": cohort.attrition.to_dict(orient="records"),
-    }
-    results["response"].update(lesion_response_results(lesion, by_criteria))
-    if recorded_note:
-        results["response"]["best_response_source"] = {"note": RECORDED_NOTE, "text": recorded_note}
     failure = failure_pattern_table(data.adsl)
     liver = liver_toxicity_table(data.liver_toxicity)
-    results["local_control"]["first_failure"] = {
-        row.pattern: {"n": int(row.n), "pct": float(row.pct)} for row in failure.itertuples()
-    }
-    results["safety"]["liver"] = {
-        row.measure: {"n": int(row.n), "denominator": int(row.denominator)}
-        for row in liver.itertuples()
-        if row.measure.endswith("RILD")
-    }
+    results = StudyResults(
+        meta=_meta(protocol, synthetic),
+        cohort=cohort_results(data.adsl),
+        treatment=treatment_results(data.adsl),
+        response=response_results(
+            response,
+            protocol,
+            lesion_response_results(lesion, by_criteria),
+            source={"note": RECORDED_NOTE, "text": recorded_note} if recorded_note else None,
+        ),
+        survival=survival,
+        local_control=_local_control(data.adsl, failure),
+        safety=safety_results(te_adae, ae_table, n, _liver_counts(liver)),
+        ae_term_findings=records(unmapped_term_findings(te_adae)),
+        attrition=records(cohort.attrition),
+    )
     tables = {
         "attrition": cohort.attrition,
         "baseline": describe(data.adsl, BASELINE_VARIABLES),
@@ -237,3 +228,37 @@ def analyse_study(
         endpoints=tuple(endpoints),
     )
     return outputs, data, cohort
+
+
+def _meta(protocol: Protocol, synthetic: bool) -> Meta:
+    """The protocol, the kind of data and the statistical options the numbers were made with."""
+    return Meta(
+        protocol=protocol.study.name,
+        synthetic=synthetic,
+        conf_type=protocol.survival.conf_type,
+        conf_level=protocol.survival.conf_level,
+        time_unit=f"months (days / {protocol.survival.days_per_month})",
+        group_variable=protocol.subgroups.table1_by,
+        ties=COX_TIES,
+        proportion_ci=PROPORTION_CI,
+    )
+
+
+def _local_control(adsl: pd.DataFrame, failure: pd.DataFrame) -> LocalControlResults:
+    """In-field recurrence over the cohort and the first-failure patterns (``failure``)."""
+    recurred = adsl["in_field_recurrence"].fillna(False).sum()
+    return LocalControlResults(
+        in_field_recurrence=Count(int(recurred), 100.0 * recurred / len(adsl)),
+        first_failure={
+            row.pattern: Count(int(row.n), float(row.pct)) for row in failure.itertuples()
+        },
+    )
+
+
+def _liver_counts(liver: pd.DataFrame) -> dict[str, LiverCount]:
+    """RILD rows of the liver-toxicity table: patients and the evaluable denominator."""
+    return {
+        row.measure: LiverCount(int(row.n), int(row.denominator))
+        for row in liver.itertuples()
+        if row.measure.endswith("RILD")
+    }

@@ -40,6 +40,9 @@ LEVEL_LABELS = {
     "F": "Female",
 }
 
+# Ties in every Cox model (R coxph's default), recorded in the results' meta for the report
+COX_TIES = "efron"
+
 SUBGROUP_COLUMNS = [
     "endpoint", "variable", "label", "level", "n", "events", "median_months", "ci_lower",
     "ci_upper", "hr", "hr_lower", "hr_upper", "p_logrank", "note",
@@ -90,7 +93,7 @@ def _one_variable(adsl: pd.DataFrame, endpoint: str, variable: str, protocol: Pr
             p_value = logrank(time, event, codes.to_numpy()).p_value
             fit = cox_ph(
                 pd.DataFrame({"t": time, "e": event, "g": codes.to_numpy()}), "t", "e", ["g"],
-                reference={"g": "0"}, conf_level=protocol.survival.conf_level,
+                reference={"g": "0"}, conf_level=protocol.survival.conf_level, ties=COX_TIES,
             )  # fmt: skip
             for term, r in fit.summary.iterrows():
                 hrs[str(term).removeprefix("g")] = (r.hr, r.hr_lower, r.hr_upper)
@@ -163,7 +166,7 @@ def cox_tables(
             data = pd.concat([adsl[[t, e]], design], axis=1).dropna()
             try:
                 fit = cox_ph(data, t, e, terms, reference=reference,
-                             conf_level=protocol.survival.conf_level)  # fmt: skip
+                             conf_level=protocol.survival.conf_level, ties=COX_TIES)  # fmt: skip
             except OncorweError as exc:  # kept as a row: a model that cannot be fitted says why
                 rows.append(
                     dict(

@@ -35,7 +35,7 @@ from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore
 from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import Protocol, load_protocol
-from oncorwe.results import StudyOutputs
+from oncorwe.results import StudyOutputs, StudyResults
 
 STORE_NAME = "study.duckdb"
 DEFAULT_PROTOCOL = "hcc-rt-ici"
@@ -158,8 +158,10 @@ class Study:
         return adsl
 
     @property
-    def results(self) -> dict[str, Any]:
-        """The headline numbers (what ``results.json`` holds, without data-quality counts)."""
+    def results(self) -> StudyResults:
+        """The headline numbers (``oncorwe.results.StudyResults``: what ``results.json`` holds,
+        without data-quality counts), as typed, frozen results; ``results.survival["os"]`` and
+        ``results["survival"]["os"]`` read the same object."""
         return self.outputs.results
 
     @property

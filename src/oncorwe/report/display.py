@@ -12,6 +12,7 @@ References
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ from oncorwe.report.format import (
     is_missing,
     is_nonzero_count,
 )
+from oncorwe.report.narrative import lookup
+from oncorwe.stats import binomial_ci, cox_ph
 
 RESPONSE_LABELS = {
     "CR": "Complete response (CR)",
@@ -47,6 +50,32 @@ RESPONSE_LABELS = {
 }
 ENDPOINT_LABELS = endpoint_labels(ENDPOINTS)
 """The declared endpoints' labels by key (``oncorwe.derive.endpoints``)."""
+
+
+# The statistics function and parameter behind each option recorded in ``results["meta"]``
+RECORDED_OPTIONS = {"ties": (cox_ph, "ties"), "proportion_ci": (binomial_ci, "method")}
+PROPORTION_CI_TEXT = {"exact": "exact (Clopper\u2013Pearson)", "wilson": "Wilson score"}
+
+
+def recorded_option(results: Mapping[str, Any] | None, name: str) -> str:
+    """The option ``name`` (``ties``, ``proportion_ci``) as ``results["meta"]`` records it; for
+    results that do not record it, the default of the statistics function that takes it."""
+    value = lookup(results or {}, f"meta.{name}")
+    if value is None:
+        function, parameter = RECORDED_OPTIONS[name]
+        value = inspect.signature(function).parameters[parameter].default
+    return str(value)
+
+
+def ties_text(results: Mapping[str, Any] | None) -> str:
+    """``"Efron ties"``: how the Cox models handled tied event times."""
+    return f"{recorded_option(results, 'ties').capitalize()} ties"
+
+
+def proportion_ci_text(results: Mapping[str, Any] | None) -> str:
+    """``"exact (Clopper\u2013Pearson)"``: the method of the ORR and DCR intervals."""
+    method = recorded_option(results, "proportion_ci")
+    return PROPORTION_CI_TEXT.get(method, method)
 
 
 def endpoint_label(endpoint: Any, labels: Mapping[str, str] = ENDPOINT_LABELS) -> str:
@@ -166,7 +195,10 @@ def _response_groups(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 def response_table(
-    df: pd.DataFrame, denominator: str | None = None, conf_level: Any = 0.95
+    df: pd.DataFrame,
+    denominator: str | None = None,
+    conf_level: Any = 0.95,
+    proportion_ci: str = proportion_ci_text(None),
 ) -> DisplayTable:
     """Best overall response categories, then ORR and DCR with their exact CI, per criteria."""
     groups = _response_groups(df)
@@ -193,7 +225,7 @@ def response_table(
         footnotes=_footnotes(
             df,
             f"Denominator: {denominator}." if denominator else None,
-            "Confidence intervals for ORR and DCR are exact (Clopper\u2013Pearson).",
+            f"Confidence intervals for ORR and DCR are {proportion_ci}.",
         ),
     )
 

@@ -9,6 +9,7 @@ A figure whose table is absent is skipped with a logged note.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from oncorwe.derive.endpoints import endpoint_labels
 from oncorwe.privacy.shareable import NOTE_KEY, mark_suppressed
 from oncorwe.privacy.suppression import suppress_counts
 from oncorwe.protocol.model import Report
-from oncorwe.report.display import endpoint_label
+from oncorwe.report.display import endpoint_label, ties_text
 from oncorwe.report.figure_ref import HtmlFigure
 from oncorwe.report.figures.cif import plot_cif
 from oncorwe.report.figures.flow import plot_flow
@@ -48,7 +49,7 @@ def _with_note(caption: str, counts: pd.DataFrame, min_cell: int | None) -> str:
     return f"{caption} {note}" if note else caption
 
 
-def _median_annotation(results: dict[str, Any], endpoint: str) -> str | None:
+def _median_annotation(results: Mapping[str, Any], endpoint: str) -> str | None:
     s = lookup(results, f"survival.{endpoint}")
     if not s or "median_months" not in s:
         return None
@@ -125,7 +126,7 @@ def forest_figures(outputs: StudyOutputs, folder: Path) -> list[HtmlFigure]:
                                   synthetic=outputs.synthetic)  # fmt: skip
                 caption = (
                     f"Hazard ratios with {conf} from one Cox model holding every covariate "
-                    "(complete cases; Efron ties); Wald p values."
+                    f"(complete cases; {ties_text(outputs.results)}); Wald p values."
                 )
                 alt = f"Forest plot of the multivariable Cox model of {name.lower()}"
                 shown.append(_saved(fig, folder, f"{endpoint.lower()}_forest_multivariable",

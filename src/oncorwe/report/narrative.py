@@ -18,7 +18,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from oncorwe.privacy.shareable import below
@@ -36,11 +36,14 @@ from oncorwe.report.format import (
 )
 
 
-def lookup(results: dict[str, Any], path: str) -> Any:
-    """``lookup(r, "response.orr.pct")`` -> value, or None when any key on the path is absent."""
+def lookup(results: Mapping[str, Any], path: str) -> Any:
+    """``lookup(r, "response.orr.pct")`` -> value, or None when any key on the path is absent.
+
+    ``results`` is ``StudyResults`` (``oncorwe.results``; every result reads by its JSON keys
+    and field names) or the same numbers as a nested dict (``results.json``)."""
     node: Any = results
     for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
+        if not isinstance(node, Mapping) or key not in node:
             return None
         node = node[key]
     return node
@@ -59,13 +62,13 @@ def hidden_count(n: Any, total: Any, min_cell: int | None) -> str | None:
     return None
 
 
-def _n_pct(entry: dict[str, Any], r: dict[str, Any], min_cell: int | None) -> str:
+def _n_pct(entry: Mapping[str, Any], r: Mapping[str, Any], min_cell: int | None) -> str:
     """``"58 (53.7%)"``, or the hidden count's text alone (``hidden_count``)."""
     hidden = hidden_count(entry["n"], lookup(r, "cohort.n"), min_cell)
     return hidden or format_n_pct(entry["n"], entry["pct"])
 
 
-def _cohort(r: dict[str, Any], min_cell: int | None = None) -> str:
+def _cohort(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     n = format_count(lookup(r, "cohort.n"))
     ehm = _n_pct(lookup(r, "cohort.extrahepatic_metastasis"), r, min_cell)
     pvtt = _n_pct(lookup(r, "cohort.pvtt"), r, min_cell)
@@ -75,7 +78,7 @@ def _cohort(r: dict[str, Any], min_cell: int | None = None) -> str:
     )
 
 
-def _treatment(r: dict[str, Any], min_cell: int | None = None) -> str:
+def _treatment(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     dose = format_compact(lookup(r, "treatment.rt_total_dose_gy.median"))
     text = f"The median radiation dose was {dose} Gy"
     concurrent = lookup(r, "treatment.sequence.concurrent")
@@ -89,7 +92,7 @@ def _treatment(r: dict[str, Any], min_cell: int | None = None) -> str:
     return text + "."
 
 
-def _response(r: dict[str, Any], min_cell: int | None = None) -> str:
+def _response(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     level = lookup(r, "meta.conf_level")
     orr = lookup(r, "response.orr")
     total = lookup(r, "cohort.n")
@@ -110,7 +113,7 @@ def _response(r: dict[str, Any], min_cell: int | None = None) -> str:
     return text + "."
 
 
-def _survival(r: dict[str, Any], min_cell: int | None = None) -> str:
+def _survival(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     level = lookup(r, "meta.conf_level")
 
     def median(key: str) -> str:
@@ -131,7 +134,7 @@ def _survival(r: dict[str, Any], min_cell: int | None = None) -> str:
     )
 
 
-def _local_control(r: dict[str, Any], min_cell: int | None = None) -> str:
+def _local_control(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     n = int(lookup(r, "local_control.in_field_recurrence.n"))
     pct = lookup(r, "local_control.in_field_recurrence.pct")
     hidden = hidden_count(n, lookup(r, "cohort.n"), min_cell)
@@ -144,7 +147,7 @@ def _local_control(r: dict[str, Any], min_cell: int | None = None) -> str:
     return f"In-field recurrence occurred in {format_n_pct(n, pct)} patients."
 
 
-def _safety(r: dict[str, Any], min_cell: int | None = None) -> str:
+def _safety(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     any3 = lookup(r, "safety.grade3plus_any")
     common = lookup(r, "safety.most_common_any_grade")
     common3 = lookup(r, "safety.most_common_grade3plus")
@@ -164,7 +167,7 @@ def _safety(r: dict[str, Any], min_cell: int | None = None) -> str:
     return text + "."
 
 
-SENTENCES: tuple[tuple[str, Callable[[dict[str, Any], int | None], str]], ...] = (
+SENTENCES: tuple[tuple[str, Callable[[Mapping[str, Any], int | None], str]], ...] = (
     ("cohort.n", _cohort),
     ("treatment.rt_total_dose_gy.median", _treatment),
     ("response.orr.pct", _response),
@@ -175,7 +178,7 @@ SENTENCES: tuple[tuple[str, Callable[[dict[str, Any], int | None], str]], ...] =
 """Each sentence with the key that must be present for it to be written."""
 
 
-def write_summary(results: dict[str, Any], min_cell: int | None = None) -> str:
+def write_summary(results: Mapping[str, Any], min_cell: int | None = None) -> str:
     """The results paragraph, one sentence per topic, numbers formatted as in the tables.
 
     Parameters

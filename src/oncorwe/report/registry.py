@@ -120,7 +120,7 @@ SPECS: tuple[TableSpec, ...] = (
         note_column="note",
         footnotes=(
             "Kaplan\u2013Meier medians (NR, not reached); hazard ratios from univariable Cox "
-            "models (Efron ties) against the first level of each subgroup; p from the log-rank "
+            "models ({ties}) against the first level of each subgroup; p from the log-rank "
             "test across levels.",
         ),
     ),
@@ -141,7 +141,7 @@ SPECS: tuple[TableSpec, ...] = (
         note_column="note",
         footnotes=(
             "Univariable: one covariate per model; multivariable: all covariates together, "
-            "complete cases. Efron ties; Wald p values; HR ({ci}) per category against the "
+            "complete cases. {ties}; Wald p values; HR ({ci}) per category against the "
             "first (reference) category.",
         ),
     ),

@@ -27,7 +27,13 @@ import pandas as pd
 
 from oncorwe.privacy.shareable import is_suppressed
 from oncorwe.privacy.suppression import SUPPRESSED_SUFFIX
-from oncorwe.report.display import ENDPOINT_LABELS, DisplayTable, endpoint_label
+from oncorwe.report.display import (
+    ENDPOINT_LABELS,
+    DisplayTable,
+    endpoint_label,
+    proportion_ci_text,
+    ties_text,
+)
 from oncorwe.report.format import (
     NOT_AVAILABLE,
     NOT_REACHED,
@@ -140,6 +146,8 @@ class RenderContext:
     n_total: Any = None
     group_variable: str | None = None
     endpoint_labels: Mapping[str, str] = field(default_factory=lambda: dict(ENDPOINT_LABELS))
+    ties: str = ties_text(None)
+    proportion_ci: str = proportion_ci_text(None)
 
 
 Builder = Callable[[pd.DataFrame, "TableSpec", RenderContext], list[DisplayTable]]
@@ -196,14 +204,23 @@ def _cells(row: pd.Series, spec: TableSpec) -> tuple[str, ...]:
     return tuple(FORMATS[c.fmt](*(row[f] for f in c.fields)) for c in spec.columns)
 
 
+def _note_text(note: str, context: RenderContext) -> str:
+    """A spec's footnote with ``{ci}``, ``{ties}`` and ``{proportion_ci}`` filled in from the
+    results' recorded options."""
+    return (
+        note.replace("{ci}", conf_label(context.conf_level))
+        .replace("{ties}", context.ties)
+        .replace("{proportion_ci}", context.proportion_ci)
+    )
+
+
 def _notes(df: pd.DataFrame, spec: TableSpec, context: RenderContext) -> tuple[str, ...]:
-    ci = conf_label(context.conf_level)
     attached = [str(n) for n in df.attrs.get("footnotes", ())]
     row_notes: list[str] = []
     if spec.note_column and spec.note_column in df.columns:
         row_notes = [str(n) for n in pd.unique(df[spec.note_column].dropna()) if str(n).strip()]
     return tuple(
-        dict.fromkeys(attached + [n.replace("{ci}", ci) for n in spec.footnotes] + row_notes)
+        dict.fromkeys(attached + [_note_text(n, context) for n in spec.footnotes] + row_notes)
     )
 
 

@@ -110,7 +110,12 @@ def core_tables(
             display.characteristics_table(t["treatment"], "treatment", "Treatment summary", n_total)
         ],
         "response": [
-            display.response_table(t["response"], lookup(r, "response.denominator"), level)
+            display.response_table(
+                t["response"],
+                lookup(r, "response.denominator"),
+                level,
+                display.proportion_ci_text(r),
+            )
         ],
         "survival": [
             display.survival_table(t["survival"], level, labels),
@@ -131,6 +136,8 @@ def report_sections(
         n_total=lookup(results, "cohort.n"),
         group_variable=lookup(results, "meta.group_variable"),
         endpoint_labels=endpoint_labels(outputs.endpoints),
+        ties=display.ties_text(results),
+        proportion_ci=display.proportion_ci_text(results),
     )
     core = core_tables(outputs, landmarks)
     optional = optional_tables(outputs.tables, context)

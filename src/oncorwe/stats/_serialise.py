@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,9 +14,11 @@ import pandas as pd
 
 def jsonable(value: Any) -> Any:
     """Return ``value`` as JSON-ready Python: dicts, lists, floats, ints, str, None."""
+    if isinstance(value, SerialisableResult):
+        return value.to_dict()
     if isinstance(value, pd.DataFrame):
         return [jsonable(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
         return [jsonable(item) for item in value]
@@ -26,6 +29,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         number = float(value)
         return number if math.isfinite(number) else None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
     return value
 
 
@@ -34,13 +39,30 @@ def to_json(value: Any, indent: int | None = 2) -> str:
     return json.dumps(jsonable(value), indent=indent, allow_nan=False)
 
 
+# Field metadata a result may declare (``field(metadata=...)``) to shape its JSON:
+NOT_SERIALISED = {"serialise": False}  # recorded on the object, not written
+INLINE = {"inline": True}  # a mapping whose entries are written at this level
+OMIT_IF_NONE = {"omit_none": True}  # no key at all (rather than null) when None
+
+
 class SerialisableResult:
-    """Mixin for frozen result dataclasses whose fields are all plain values: ``to_dict`` and
-    ``to_json`` of every field."""
+    """Mixin for frozen result dataclasses: ``to_dict`` and ``to_json`` of every field, nested
+    results included, shaped by the field metadata above."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict of every field."""
-        return jsonable(dataclasses.asdict(self))
+        """JSON-ready dict of every field (in field order)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if not f.metadata.get("serialise", True):
+                continue
+            if value is None and f.metadata.get("omit_none"):
+                continue
+            if f.metadata.get("inline"):
+                out.update(jsonable(value))
+            else:
+                out[f.name] = jsonable(value)
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """``to_dict()`` as JSON text."""
