@@ -38,7 +38,7 @@ def _frame_html(frame: pd.DataFrame, title: str, notes: tuple[str, ...] = ()) ->
     return f"<div class='oncorwe-result'>{caption}{table}{foot}</div>"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds DataFrames: compared by identity
 class TableResult:
     """A tidy table of the study (Table 1, attrition, response, adverse events, Cox models).
 
@@ -68,7 +68,7 @@ class TableResult:
         return _frame_html(self.frame, self.title, self.notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds DataFrames: compared by identity
 class SurvivalResult:
     """Kaplan-Meier curves of one endpoint, overall or by group, with their comparison.
 

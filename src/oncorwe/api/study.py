@@ -72,7 +72,7 @@ def _taken_in(data: Path, protocol: Protocol) -> dict[str, pd.DataFrame]:
         return read_accepted(store)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds DataFrames: compared by identity
 class Study:
     """One analysed study: its cohort, datasets, report outputs and protocol.
 

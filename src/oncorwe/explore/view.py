@@ -31,7 +31,7 @@ NO_GROUP = ""
 SKIPPED = ("patient_id", "index_date", "rt_targets", "first_failure_site")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds DataFrames: compared by identity
 class View:
     """What the page shows for one choice of endpoint, grouping and filter.
 
@@ -50,6 +50,7 @@ class View:
     error: str = ""
 
     def image_uri(self) -> str:
+        """The figure as a ``data:`` URI for an ``<img>`` (no request back to the server)."""
         return "data:image/png;base64," + base64.b64encode(self.image).decode("ascii")
 
 
