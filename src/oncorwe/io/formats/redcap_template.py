@@ -61,8 +61,13 @@ REPEATING_FILE = "repeating_instruments.csv"
 YESNO = {"true": "1", "false": "0"}
 
 
+def table_prefix(table: str) -> str:
+    """The field-name prefix of a table: declared above, or the initials of its words."""
+    return TABLE_PREFIXES.get(table, "".join(w[0] for w in table.split("_")) + "_")
+
+
 def field_name(table: str, column: str) -> str:
-    return RECORD_ID if column == RECORD_ID else TABLE_PREFIXES[table] + column
+    return RECORD_ID if column == RECORD_ID else table_prefix(table) + column
 
 
 def _validation(column: Column) -> tuple[str, str, str]:
@@ -205,7 +210,7 @@ def contract_streams(
 
 
 def _as_contract(stream: TableStream, table: str, record_id: str) -> TableStream:
-    prefix = TABLE_PREFIXES.get(table, "")
+    prefix = table_prefix(table)
     rename = {record_id: RECORD_ID}
     for name in stream.header:
         if prefix and name.startswith(prefix):
