@@ -7,10 +7,17 @@ import shutil
 
 import pytest
 
-# Rich wraps command-line output at the terminal width (80 columns when output is captured), so a
-# message that names a long path would break across lines. Tests read the CLI's output at a width
-# no message reaches; set before any oncorwe.cli module creates its consoles.
-os.environ["COLUMNS"] = "4000"
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Rich wraps command-line output at the terminal width (80 columns when output is captured),
+    so a message naming a long path would break across lines: tests read the CLI's output at a
+    width no message reaches (COLUMNS, read when oncorwe.cli creates its consoles, i.e. after
+    this hook). pytest's own report keeps the terminal's width."""
+    if config.pluginmanager.get_plugin("terminalreporter") is not None:
+        writer = config.get_terminal_writer()
+        writer.fullwidth = writer.fullwidth
+    os.environ["COLUMNS"] = "4000"
 
 
 def require_tool(name: str) -> str:

@@ -12,6 +12,7 @@ from oncorwe.io.schema_types import (
     LIST_SEPARATOR,
     Column,
     ColumnType,
+    RequiredWhen,
     Requirement,
     Table,
 )
@@ -26,12 +27,15 @@ __all__ = [
     "TABLES",
     "Column",
     "ColumnType",
+    "RequiredWhen",
     "Requirement",
     "Table",
 ]
 
 
 def _c(name, type_, required, description, allowed=(), **kw) -> Column:
+    if isinstance(required, RequiredWhen):
+        kw["required_when"], required = required, required.text
     return Column(name, type_, required, description, tuple(allowed), **kw)
 
 
@@ -137,7 +141,12 @@ PATIENTS = Table(
         ),
         _c("last_contact_date", "date", "yes", "Last date known alive (or death date)"),
         _c("vital_status", "text", "yes", "Vital status at last contact", ("alive", "dead")),
-        _c("death_date", "date", "if dead", "Date of death; >= every other date of the patient"),
+        _c(
+            "death_date",
+            "date",
+            RequiredWhen("vital_status", ("dead",), "patients.death_date_if_dead"),
+            "Date of death; >= every other date of the patient",
+        ),
     ),
     key=("patient_id",),
 )
@@ -273,7 +282,7 @@ LESIONS = Table(
         _c(
             "diameter_mm",
             "num",
-            "if target",
+            RequiredWhen("lesion_class", ("target",), "lesions.diameter_if_target"),
             "Longest diameter (short axis for nodes; viable "
             "diameter under mRECIST); 0 = disappeared",
             minimum=0,
@@ -282,7 +291,7 @@ LESIONS = Table(
         _c(
             "status",
             "text",
-            "if non_target or new",
+            RequiredWhen("lesion_class", ("non_target", "new"), "lesions.status_if_non_target"),
             "Qualitative status",
             ("present", "absent", "unequivocal_progression", "equivocal"),
         ),

@@ -9,9 +9,26 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ColumnType = Literal["text", "int", "num", "date", "bool", "list"]
-# "yes" = required on every row; "no" = optional; anything else is a rule written in words and
-# checked by a cross-field rule in ``oncorwe.validate`` (e.g. death_date "if dead").
+# "yes" = required on every row; "no" = optional; "one of a, b" = at least one of the columns (or
+# tables) named; "if <column> = <value>" = required where that column has the value
+# (``Column.required_when``). The validator reads each of these from the contract.
 Requirement = str
+ONE_OF = "one of "
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """A column required on the rows where ``column`` has one of ``values``; the rule ``rule``
+    reports a missing value."""
+
+    column: str
+    values: tuple[str, ...]
+    rule: str
+
+    @property
+    def text(self) -> str:
+        return f"if {self.column} = {' or '.join(self.values)}"
+
 
 BOOLEAN_TRUE = ("true", "yes", "1", "y", "t")
 BOOLEAN_FALSE = ("false", "no", "0", "n", "f")
@@ -37,6 +54,14 @@ class Column:
     maximum: float | None = None
     minimum_exclusive: bool = False
     range_rule: str | None = None
+    required_when: RequiredWhen | None = None
+
+    @property
+    def one_of(self) -> tuple[str, ...]:
+        """The columns (or tables) of a "one of" requirement; empty for any other."""
+        if not self.required.startswith(ONE_OF):
+            return ()
+        return tuple(n.strip() for n in self.required.removeprefix(ONE_OF).split(","))
 
     @property
     def has_range(self) -> bool:

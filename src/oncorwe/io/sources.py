@@ -352,10 +352,6 @@ def match_header(header: list[str], table: Table, where: str) -> tuple[list[str]
     return names, notes
 
 
-def _one_of_names(requirement: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in requirement.removeprefix("one of ").split(","))
-
-
 def check_structure(tables: dict[str, pd.DataFrame], files=()) -> None:
     """Raise ``InputError`` when a required table, a required column or a "one of" group of
     columns is missing."""
@@ -382,9 +378,9 @@ def check_structure(tables: dict[str, pd.DataFrame], files=()) -> None:
                 "matched by name, in any order."
             )
         for col in table.columns:
-            if not col.required.startswith("one of"):
+            options = col.one_of
+            if not options:
                 continue
-            options = _one_of_names(col.required)
             if not any(o in frame.columns or o in tables for o in options):
                 raise InputError(
                     f"{where}: table '{name}' needs one of the columns {', '.join(options)} "

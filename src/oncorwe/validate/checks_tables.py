@@ -54,7 +54,8 @@ def check_age_or_birth_date(work: Work) -> pd.DataFrame | None:
     if "patients" not in work.text:  # a chunk of another table
         return None
     text = work.text["patients"]
-    present = [c for c in ("age_at_index", "birth_date") if c in text.columns]
+    group = TABLES["patients"].column("age_at_index").one_of
+    present = [c for c in group if c in text.columns]
     missing = text[present].isna().all(axis=1)
     return make_findings(
         "patients.age_or_birth_date",
@@ -66,27 +67,40 @@ def check_age_or_birth_date(work: Work) -> pd.DataFrame | None:
     )
 
 
-@rule(
-    "patients.death_date_if_dead",
-    "error",
-    "vital_status 'dead' needs a death_date.",
-    ("patients",),
-    stage=STAGE,
-)
-def check_death_date_if_dead(work: Work) -> pd.DataFrame | None:
-    """death_date is required when vital_status is dead."""
-    if "patients" not in work.text:  # a chunk of another table
-        return None
-    text = work.text["patients"]
-    death = text["death_date"] if "death_date" in text.columns else pd.Series(pd.NA, text.index)
-    return make_findings(
-        "patients.death_date_if_dead",
-        "patients",
-        text,
-        (text["vital_status"] == "dead") & death.isna(),
-        "death_date",
-        "{table} row {row}, column {column}: patient is dead but death_date is missing",
-    )
+def _required_when_check(table: str, col: Column):
+    """The check of a conditional requirement (``Column.required_when``)."""
+    when = col.required_when
+
+    def check(work: Work) -> pd.DataFrame | None:
+        if not _has(work, table, when.column):
+            return None
+        text = work.text[table]
+        value = text.get(col.name, pd.Series(pd.NA, index=text.index, dtype="string"))
+        return make_findings(
+            when.rule,
+            table,
+            text,
+            text[when.column].isin(when.values) & value.isna(),
+            col.name,
+            f"{{table}} row {{row}}, column {{column}}: missing, but required where "
+            f"{when.column} is '{{extra}}'",
+            extra=text[when.column],
+        )
+
+    check.__name__ = f"check_{when.rule.replace('.', '_')}"
+    return check
+
+
+for _table in TABLES.values():
+    for _col in _table.columns:
+        if _col.required_when is not None:
+            rule(
+                _col.required_when.rule,
+                "error",
+                f"{_col.name} is required {_col.required_when.text}.",
+                (_table.name,),
+                stage=STAGE,
+            )(_required_when_check(_table.name, _col))
 
 
 @rule(
@@ -218,50 +232,4 @@ def check_response_or_lesions(work: Work) -> pd.DataFrame | None:
         "overall_response",
         "{table} row {row}, column {column}: no overall_response and no lesions for this "
         "patient and date",
-    )
-
-
-@rule(
-    "lesions.diameter_if_target",
-    "error",
-    "A target lesion needs diameter_mm.",
-    ("lesions",),
-    stage=STAGE,
-)
-def check_diameter_if_target(work: Work) -> pd.DataFrame | None:
-    """diameter_mm required for target lesions."""
-    if not _has(work, "lesions", "lesion_class"):
-        return None
-    text = work.text["lesions"]
-    diameter = text.get("diameter_mm", pd.Series(pd.NA, index=text.index, dtype="string"))
-    return make_findings(
-        "lesions.diameter_if_target",
-        "lesions",
-        text,
-        (text["lesion_class"] == "target") & diameter.isna(),
-        "diameter_mm",
-        "{table} row {row}, column {column}: target lesion without a diameter",
-    )
-
-
-@rule(
-    "lesions.status_if_non_target",
-    "error",
-    "A non-target or new lesion needs status.",
-    ("lesions",),
-    stage=STAGE,
-)
-def check_status_if_non_target(work: Work) -> pd.DataFrame | None:
-    """status required for non-target and new lesions."""
-    if not _has(work, "lesions", "lesion_class"):
-        return None
-    text = work.text["lesions"]
-    status = text.get("status", pd.Series(pd.NA, index=text.index, dtype="string"))
-    return make_findings(
-        "lesions.status_if_non_target",
-        "lesions",
-        text,
-        text["lesion_class"].isin(["non_target", "new"]) & status.isna(),
-        "status",
-        "{table} row {row}, column {column}: non-target/new lesion without a status",
     )

@@ -1,4 +1,5 @@
-"""Every range of the input contract is enforced: generated from ``oncorwe.io.schema``.
+"""Every range and requirement of the input contract is enforced: tests generated from
+``oncorwe.io.schema``.
 
 For each ranged column and each closed end, a value just outside the range quarantines the row under
 the column's range rule, and the end itself (when included) does not. Each case is one row (a copy
@@ -129,3 +130,46 @@ def test_fractions_above_the_contract_maximum_are_quarantined():
     rules = set(result.findings.loc[result.findings["column"] == "fractions", "rule"])
     assert rules == {"radiotherapy.fractions_range"}
     assert 1 in result.quarantined["radiotherapy"]["_row"].tolist()
+
+
+def _requirement_cases():
+    """(table, column, condition column, condition value) for every required column: always
+    required ("yes", condition None) or required where another column has a value."""
+    for table in TABLES.values():
+        for col in table.columns:
+            if col.required == "yes":
+                yield table.name, col, None, None
+            elif col.required_when is not None:
+                for value in col.required_when.values:
+                    yield table.name, col, col.required_when.column, value
+
+
+REQUIRED = [
+    pytest.param(t, c, w, v, id=f"{t}.{c.name}" + (f"-if-{w}={v}" if w else ""))
+    for t, c, w, v in _requirement_cases()
+]
+
+
+@pytest.mark.parametrize(("table", "col", "when", "value"), REQUIRED)
+def test_a_missing_required_value_is_quarantined(table, col, when, value):
+    tables = _study(table)
+    frame = tables[table]
+    if when is not None:
+        frame.loc[0, when] = value
+    frame.loc[0, col.name] = pd.NA
+    result = validate_tables(tables)
+    rule_id = "column.required" if when is None else col.required_when.rule
+    findings = result.findings
+    hits = findings[(findings["table"] == table) & (findings["rule"] == rule_id)]
+    assert hits["row"].tolist() == [1] and hits["column"].tolist() == [col.name]
+    assert 1 in result.quarantined[table]["_row"].tolist()
+
+
+def test_a_one_of_group_needs_one_of_its_columns():
+    groups = {c.one_of for t in TABLES.values() for c in t.columns if c.one_of}
+    assert ("age_at_index", "birth_date") in groups
+    tables = minimal_tables()
+    tables["patients"].loc[0, "age_at_index"] = pd.NA  # the sample study has no birth_date
+    result = validate_tables(tables)
+    rules = result.findings.loc[result.findings["row"] == 1, "rule"]
+    assert "patients.age_or_birth_date" in set(rules)
