@@ -1,16 +1,25 @@
 """CDISC SDTM as a source: pharmaverse's domains read as oncorwe inputs give, per subject, the
-best overall response (BOR) and confirmed BOR (CBOR) that admiralonco derives (adrs_onco)."""
+best overall response (BOR) and confirmed BOR (CBOR) that admiralonco derives (adrs_onco), and
+the PFS (days, CNSR) and OS (status, death days) of adtte_onco."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
+from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_overall_response
+from oncorwe.derive.time_to_event import derive_time_to_event
 from oncorwe.errors import InputError
-from oncorwe.io.formats.sdtm import impute_last, sdtm_origin, sdtm_tumor_assessments
+from oncorwe.io.formats.sdtm import (
+    impute_last,
+    sdtm_deaths,
+    sdtm_origin,
+    sdtm_tumor_assessments,
+)
 
 DATA = Path(__file__).parent / "sdtm_data"
 
@@ -72,3 +81,49 @@ def test_missing_domain_and_bad_origin(tmp_path):
         sdtm_origin(tmp_path, "randomization")
     with pytest.raises(InputError, match="randomization"):
         sdtm_origin(DATA, "consent")
+
+
+@pytest.fixture(scope="module")
+def sdtm_store():
+    con = duckdb.connect()
+    con.register("cohort", sdtm_origin(DATA, "randomization"))
+    con.register("patients", sdtm_deaths(DATA))
+    con.register("tumor_assessments", sdtm_tumor_assessments(DATA))
+    yield con
+    con.close()
+
+
+def _adtte(paramcd: str) -> pd.DataFrame:
+    frame = pd.read_csv(DATA / "adtte_onco_os_pfs.csv", dtype=str)
+    frame = frame[frame["PARAMCD"] == paramcd].set_index("USUBJID")
+    return frame.assign(ADT=pd.to_datetime(frame["ADT"]), AVAL=frame["AVAL"].astype(int))
+
+
+def test_pfs_per_subject_equals_admiralonco(sdtm_store):
+    # admiralonco: pd_event, death_event; lasta_censor, rand_censor (CNSR 1 for every censoring)
+    pfs = derive_time_to_event(
+        sdtm_store, "PFS", "Progression-free survival",
+        [sources.progression_assessment, sources.death],
+        [sources.last_assessment, sources.origin_censor],
+    ).set_index("patient_id")  # fmt: skip
+    want = _adtte("PFS")
+    assert len(pfs) == len(want) == 254 and set(pfs.index) == set(want.index)
+    want = want.loc[pfs.index]
+    assert (pfs["adt"] == want["ADT"]).all()
+    assert ((pfs["cnsr"] > 0).astype(int) == want["CNSR"].astype(int)).all()
+    # ADTTE's AVAL counts the origin day as day 1 (admiral: ADT - STARTDT + 1); oncorwe's not
+    assert (pfs["aval"] + 1 == want["AVAL"]).all()
+
+
+def test_os_deaths_and_status_per_subject_equal_admiralonco(sdtm_store):
+    os_ = derive_time_to_event(
+        sdtm_store, "OS", "Overall survival", [sources.death], [sources.origin_censor]
+    ).set_index("patient_id")
+    want = _adtte("OS").loc[os_.index]
+    assert ((os_["cnsr"] > 0).astype(int) == want["CNSR"].astype(int)).all()
+    deaths = os_["cnsr"] == 0
+    assert deaths.sum() == 3
+    assert (os_.loc[deaths, "adt"] == want.loc[deaths, "ADT"]).all()
+    assert (os_.loc[deaths, "aval"] + 1 == want.loc[deaths, "AVAL"]).all()
+    # the censoring date of the living (ADSL LSTALVDT) is derived by admiral from domains
+    # such as LB and VS that the test data do not hold; it is not compared here

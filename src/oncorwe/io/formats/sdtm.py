@@ -124,3 +124,19 @@ def sdtm_tumor_assessments(folder: str | Path, evaluator: str = "INVESTIGATOR") 
         }
     )
     return out.dropna(subset=["assessment_date"]).reset_index(drop=True)
+
+
+def sdtm_deaths(folder: str | Path) -> pd.DataFrame:
+    """``patient_id, vital_status, death_date`` from DM: dead when ``DTHFL = Y`` or a death
+    date ``DTHDTC`` is given (imputed to the last day when partial)."""
+    dm = read_domain(folder, "dm")
+    death = impute_last(dm["DTHDTC"]) if "DTHDTC" in dm.columns else pd.Series(pd.NaT, dm.index)
+    flag = dm["DTHFL"].eq("Y").fillna(False) if "DTHFL" in dm.columns else False
+    dead = flag | death.notna()
+    return pd.DataFrame(
+        {
+            "patient_id": dm["USUBJID"],
+            "vital_status": dead.map({True: "dead", False: "alive"}),
+            "death_date": death,
+        }
+    ).reset_index(drop=True)
