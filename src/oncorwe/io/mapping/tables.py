@@ -115,6 +115,11 @@ def open_named_tables(
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist. Give an .xlsx workbook or a folder of CSV files.")
+    from oncorwe.io.formats.named import open_format_named  # SAS/SPSS/Stata, REDCap
+
+    formatted = open_format_named(path, encoding, chunk_rows)
+    if formatted is not None:
+        return formatted
     suffix = "/" if path.is_dir() else path.suffix.lower()
     if suffix in _READERS:
         return _READERS[suffix](path, encoding, chunk_rows)

@@ -1,0 +1,57 @@
+"""SAS/SPSS/Stata files and REDCap exports as *named source tables* for a mapping
+(``oncorwe.io.mapping.tables.NamedTables``): what ``oncorwe map`` and ``--mapping`` read.
+
+- a ``.sas7bdat``, ``.xpt``, ``.sav``/``.zsav`` or ``.dta`` file: one table named after the file
+  (value labels applied, dates as dates; ``oncorwe.io.formats.stat_files``);
+- a folder holding a REDCap data dictionary and an export: one table per instrument, named after
+  it, decoded through the dictionary (``oncorwe.io.formats.redcap``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oncorwe.io.formats.redcap import find_export, form_stream
+from oncorwe.io.formats.redcap_dictionary import find_dictionary, read_dictionary
+from oncorwe.io.formats.stat_files import is_stat_file, stream_stat_file
+from oncorwe.io.mapping.tables import NamedTables, letter_map
+from oncorwe.io.sources import SourceFile, sha256_of
+
+
+def open_stat_named(path: Path, chunk_rows: int | None) -> NamedTables:
+    """One SAS/SPSS/Stata file as one named table (the file's stem)."""
+    name = path.stem
+    stream = stream_stat_file(path, name, chunk_rows)
+    files = [SourceFile(path.name, sha256_of(path), (name,))]
+    return NamedTables(path, {name: stream}, {name: letter_map(stream.header)}, {name: 1}, files)
+
+
+def open_redcap_named(
+    folder: Path, dictionary_path: Path, encoding: str | None, chunk_rows: int | None
+) -> NamedTables:
+    """A REDCap folder (dictionary + export) as one named table per instrument."""
+    dictionary = read_dictionary(dictionary_path)
+    export = find_export(folder, dictionary)
+    streams = {
+        form: form_stream(export, dictionary, form, encoding, chunk_rows)
+        for form in dictionary.forms
+    }
+    files = [
+        SourceFile(dictionary_path.name, sha256_of(dictionary_path), ()),
+        SourceFile(export.name, sha256_of(export), tuple(streams)),
+    ]
+    letters = {name: letter_map(s.header) for name, s in streams.items()}
+    return NamedTables(folder, streams, letters, dict.fromkeys(streams, 1), files)
+
+
+def open_format_named(
+    path: Path, encoding: str | None, chunk_rows: int | None
+) -> NamedTables | None:
+    """Named tables of a statistics file or a REDCap folder; None for any other source."""
+    if path.is_file() and is_stat_file(path):
+        return open_stat_named(path, chunk_rows)
+    if path.is_dir():
+        dictionary = find_dictionary(path)
+        if dictionary is not None:
+            return open_redcap_named(path, dictionary, encoding, chunk_rows)
+    return None
