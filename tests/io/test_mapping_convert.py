@@ -42,3 +42,13 @@ def test_date_order_decided_only_by_the_values():
     assert guess_date_order(pd.Series(["12/25/2020", "01/02/2020"])) == "MDY"
     assert guess_date_order(pd.Series(["01/02/2020", "03/04/2020"])) is None
     assert guess_date_order(pd.Series(["2020-01-02", np.nan])) is None
+
+
+def test_grade_words_become_numbers_and_numbers_stay():
+    from oncorwe.io.mapping.values import value_map
+    from oncorwe.io.schema import TABLES
+
+    grade = TABLES["adverse_events"].column("grade")
+    assert value_map(grade, pd.Series(["1", "2", "3"])) is None
+    words = value_map(grade, pd.Series(["Ⅲ级", "2级", "G4", "1"]))
+    assert words == {"1": "1", "2级": "2", "G4": "4", "Ⅲ级": "3"}

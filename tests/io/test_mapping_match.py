@@ -69,3 +69,10 @@ def test_values_that_do_not_fit_lower_the_confidence():
 
 def test_unknown_header_has_no_candidate():
     assert header_candidates("备注") == []
+
+
+def test_course_groups_in_english():
+    found = templates(["Course 1 start date", "Course 2 start date"])
+    assert found["Course 2 start date"] == ("Course {n} start date", 2)
+    best = header_candidates("Course start date")[0]
+    assert (best.target.table, best.target.column) == ("radiotherapy", "start_date")

@@ -9,6 +9,8 @@ user fills it in, and until then its rows are quarantined with a finding; nothin
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from oncorwe.io.mapping.convert import LIST_SPLIT
@@ -17,6 +19,7 @@ from oncorwe.io.schema import BOOLEAN_FALSE, BOOLEAN_TRUE, LIST_SEPARATOR, Colum
 
 MAX_DISTINCT = 300  # a column with more distinct words is free text, not a category
 FREE_TEXT_MAPPED = ("agent", "term", "organ", "test")
+NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
 MAX_COMPLETED = 8  # closed categories up to this size get their unseen words too
 _PAIRS = {"有": "无", "是": "否", "阳性": "阴性", "yes": "no", "y": "n", "true": "false"}
 OPPOSITES = {**_PAIRS, **{v: k for k, v in _PAIRS.items()}}
@@ -93,6 +96,8 @@ def _lookup(column: Column, value: str, by_agent: bool) -> str:
 
 def _word(column: Column, value: str) -> str:
     key = fold(value)
+    if column.type in ("int", "num") and NUMBER.match(key):
+        return value
     if column.type == "bool":
         if key in BOOLEAN_TRUE or key in BOOLEAN_FALSE:
             return value
