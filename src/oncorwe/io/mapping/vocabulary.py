@@ -136,15 +136,22 @@ def find_term(text: str) -> str | None:
     return ctcae_terms().get(fold(text))
 
 
+@cache
+def _chinese_terms() -> dict[str, str]:
+    table = _read("ctcae_terms.csv")
+    return dict(zip(table["term"], table["chinese"], strict=True))
+
+
 def chinese_term(term: str) -> str:
     """The Chinese CTCAE term of an English one (the term itself when none is shipped)."""
-    table = _read("ctcae_terms.csv")
-    found = table.loc[table["term"] == term, "chinese"]
-    return found.iloc[0] if len(found) else term
+    return _chinese_terms().get(term, term)
+
+
+@cache
+def _chinese_agents() -> dict[str, str]:
+    return dict(zip(agents()["agent"], agents()["chinese_name"], strict=True))
 
 
 def chinese_agent(agent: str) -> str:
     """The Chinese generic name of an agent (the agent itself when none is shipped)."""
-    table = agents()
-    found = table.loc[table["agent"] == agent, "chinese_name"]
-    return found.iloc[0] if len(found) else agent
+    return _chinese_agents().get(agent, agent)
