@@ -5,6 +5,7 @@ through the mapping reader."""
 import pandas as pd
 import pytest
 
+from oncorwe.cli import main
 from oncorwe.io.mapping.propose import propose_mapping
 from oncorwe.io.mapping.spec import load_mapping
 from oncorwe.io.mapping.write import write_mapping
@@ -43,6 +44,11 @@ def test_csv_folder_proposal(csv_folder, tmp_path):
     mapping = load_mapping(path)
     assert len(mapping.blocks) == len(proposal.blocks)
     assert mapping.sheets["Patients"].drop == ("Patient name", "MRN", "Phone")
+    # the same mapping applies to the CSV folder: every row accepted
+    out = tmp_path / "checked"
+    assert main(["validate", str(csv_folder), "--mapping", str(path), "--out", str(out)]) == 0
+    findings = pd.read_csv(out / "validation.csv")
+    assert set(findings["rule"]) <= {"mapping.column_dropped", "mapping.column_unused"}
 
 
 def test_abbreviated_english_headers(tmp_path):
