@@ -19,14 +19,22 @@ from pathlib import Path
 import pandas as pd
 
 from oncorwe.io.mapping.convert import guess_date_order
-from oncorwe.io.mapping.match import Candidate, group_header, rank, templates
+from oncorwe.io.mapping.match import (
+    EXACT,
+    Candidate,
+    group_header,
+    header_candidates,
+    rank,
+    templates,
+)
 from oncorwe.io.mapping.spec import PLACEHOLDER
 from oncorwe.io.mapping.tables import open_named_tables
 from oncorwe.io.mapping.values import value_map
-from oncorwe.io.mapping.vocabulary import Target
+from oncorwe.io.mapping.vocabulary import GROUP_NUMBER, Target
 from oncorwe.io.schema import TABLES
 
-SAMPLE_ROWS = 5000  # rows read per sheet to propose a mapping
+SAMPLE_ROWS = 2000  # rows read per sheet to propose a mapping
+IDENTIFIER_SAMPLE = 300  # values per column checked for identifiers
 SAMPLES_SHOWN = 3
 TABLE_VOTE = 0.1  # weight of the sheet's clear matches when a header fits several tables
 
@@ -100,10 +108,24 @@ def propose_mapping(path: str | Path, encoding: str | None = None) -> Proposal:
 
 
 def _identifiers(frame: pd.DataFrame) -> dict[str, str]:
+    """Identifier columns by header (all) and by value (those whose header is not an exact
+    contract word, and the patient-number candidates, which may hold record numbers)."""
     from oncorwe.privacy.identifiers import detect_identifiers  # the privacy rules, one place
 
-    found = detect_identifiers(frame, table="_none_")
+    known = {h for h in frame.columns if _exact_non_key(h)}
+    by_value = frame[[c for c in frame.columns if c not in known]].head(IDENTIFIER_SAMPLE)
+    by_name = frame[[c for c in frame.columns if c in known]].head(0)
+    found = pd.concat(
+        [detect_identifiers(by_value, table="_none_"), detect_identifiers(by_name, table="_none_")]
+    )
     return dict(zip(found["column"], found["kind"], strict=True))
+
+
+def _exact_non_key(header: str) -> bool:
+    candidates = header_candidates(GROUP_NUMBER.sub("", header))
+    return bool(candidates) and all(
+        c.score >= EXACT and c.target.column != "patient_id" for c in candidates
+    )
 
 
 def _plan_sheet(name: str, frame: pd.DataFrame, header_row: int, letters: dict) -> SheetPlan:

@@ -23,6 +23,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from oncorwe.errors import InputError
+from oncorwe.io.mapping.sheet_rows import calamine_sheets
 from oncorwe.io.mapping.workbook_scan import SheetScan, cell_position, listed, scan_workbook
 from oncorwe.io.readers import (
     CHUNK_ROWS,
@@ -209,8 +210,9 @@ def _open_workbook(path: Path, chunk_rows: int | None, header_rows: dict[str, in
     book = open_workbook(path)
     scans = scan_workbook(path)
     tables = NamedTables(path, {}, {}, {}, [], closers=[book.close])
+    sheets = calamine_sheets(path) or book.worksheets
     try:
-        for sheet in book.worksheets:
+        for sheet in sheets:
             scan = scans.get(sheet.title, SheetScan(sheet.title))
             _add_sheet(tables, sheet, scan, chunk_rows, header_rows.get(sheet.title))
     except BaseException:
@@ -228,7 +230,7 @@ def _add_sheet(tables: NamedTables, sheet, scan: SheetScan, chunk_rows, header_r
     title = sheet.title
     head = [
         [cell_to_text(v) for v in values]
-        for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+        for values in sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)
     ]
     if not any(any(c is not None for c in r) for r in head):
         return

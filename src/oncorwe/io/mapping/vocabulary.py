@@ -42,8 +42,10 @@ class Target:
     fixed: tuple[str, str] | None = None
 
 
-def _read(name: str, package: str = "oncorwe.io.mapping") -> pd.DataFrame:
-    path = resources.files(package).joinpath("data", name)
+def _read(name: str, package: str = "io/mapping") -> pd.DataFrame:
+    # a data file by its path in the package: reading the derivations' CTCAE table must not
+    # import oncorwe.derive (and the statistics stack below it)
+    path = resources.files("oncorwe").joinpath(*package.split("/"), "data", name)
     with path.open(encoding="utf-8") as handle:
         return pd.read_csv(handle, dtype=str, keep_default_na=False)
 
@@ -121,7 +123,7 @@ def find_agent(text: str) -> tuple[str, str] | None:
 def ctcae_terms() -> dict[str, str]:
     """Folded term, Chinese term or synonym -> CTCAE v5.0 term."""
     terms: dict[str, str] = {}
-    for row in _read("ctcae_v5_soc.csv", "oncorwe.derive").itertuples():
+    for row in _read("ctcae_v5_soc.csv", "derive").itertuples():
         terms[fold(row.term)] = row.term
     for row in _read("ctcae_terms.csv").itertuples():
         for word in [row.term, row.chinese, *row.synonyms.split(";")]:
