@@ -12,6 +12,7 @@ from oncorwe.analysis.compare import OVERALL as ANALYSIS_OVERALL
 from oncorwe.analysis.describe import TREATMENT_VARIABLES
 from oncorwe.analysis.summarize import DISEASE_CONTROL, OBJECTIVE
 from oncorwe.derive.irecist_bor import IRECIST_DISEASE_CONTROL, IRECIST_RESPONDER
+from oncorwe.privacy import exported
 from oncorwe.privacy.exported import (
     CONTROL_CATEGORIES,
     EXPORTED_TABLES,
@@ -43,6 +44,11 @@ def test_builder_and_display_exist(name):
         assert [s.name for s in display if isinstance(s, TableSpec)].count(name) == 1
     else:
         assert callable(display)
+
+
+def test_each_table_is_declared_once():
+    names = [t.name for t in exported._TABLES]
+    assert len(names) == len(set(names)) == len(EXPORTED_TABLES)
 
 
 def test_patient_level_tables_have_no_sums():
