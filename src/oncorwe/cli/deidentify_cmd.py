@@ -14,23 +14,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from oncorwe.errors import InputError
-from oncorwe.privacy.deidentify import deidentify_source, load_or_create_key
+from oncorwe.privacy.deidentify import check_key_outside, deidentify_source, load_or_create_key
 from oncorwe.privacy.deidentify_report import write_deidentification_report
 
 REPORT_FILE = "deidentification_report.md"
 DEFAULT_KEY_FILE = Path("oncorwe-deidentify.key")
 console = Console()
-
-
-def _check_key_outside(key_file: Path, out: Path, data: Path) -> None:
-    key, out_dir, data_dir = key_file.resolve(), out.resolve(), data.resolve()
-    for folder, what in ((out_dir, "the output folder"), (data_dir, "the data folder")):
-        if key.is_relative_to(folder) and (what != "the data folder" or data.is_dir()):
-            raise InputError(
-                f"The key file {key_file} is inside {what}; keep it apart from the data "
-                "(give --key-file a path elsewhere)."
-            )
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +42,7 @@ def register(app: typer.Typer) -> None:
         from oncorwe.cohort.time_origin import derive_time_origin
         from oncorwe.protocol import load_protocol
 
-        _check_key_outside(key_file, out, data)
+        check_key_outside(key_file, out, data)
         created = not key_file.exists()
         key = load_or_create_key(key_file)
         summary = deidentify_source(

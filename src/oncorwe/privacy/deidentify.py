@@ -138,6 +138,18 @@ def load_or_create_key(path: str | Path) -> bytes:
     return key
 
 
+def check_key_outside(key_file: Path, out_dir: Path, data_path: Path) -> None:
+    """Refuse a key file inside the output folder or inside the data folder (a key kept with
+    the copy would let anyone recompute the pseudonyms and date offsets)."""
+    key, out, data = Path(key_file).resolve(), Path(out_dir).resolve(), Path(data_path).resolve()
+    for folder, what in ((out, "the output folder"), (data, "the data folder")):
+        if key.is_relative_to(folder) and (what != "the data folder" or data.is_dir()):
+            raise InputError(
+                f"The key file {key_file} is inside {what}; keep it apart from the data "
+                "(give --key-file a path elsewhere)."
+            )
+
+
 def _digest(key: bytes, purpose: str, value: str) -> bytes:
     return hmac.new(key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
 
