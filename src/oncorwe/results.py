@@ -286,7 +286,9 @@ class LiverCount(Result):
 @dataclass(frozen=True, eq=False)
 class SafetyResults(Result):
     """Adverse events (treatment-emergent, CTCAE): patients by worst grade and the most
-    common terms (absent from JSON when no adverse event was recorded); RILD in ``liver``."""
+    common terms (absent from JSON when no adverse event was recorded); RILD in ``liver``;
+    ``undated_events``: the note when events without onset date were counted (as the protocol's
+    ``safety.undated_ae_recorded_in_window`` states; absent otherwise)."""
 
     ctcae_version: str
     any_grade_any: Count
@@ -295,6 +297,7 @@ class SafetyResults(Result):
     most_common_any_grade: TermCount | None = field(default=None, metadata=OMIT_IF_NONE)
     most_common_grade3plus: TermCount | None = field(default=None, metadata=OMIT_IF_NONE)
     liver: Mapping[str, LiverCount] = field(default_factory=lambda: frozen_map({}))
+    undated_events: str | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,7 +8,7 @@ Steps: analysis database over the accepted rows -> cohort with attrition -> deri
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -53,7 +53,7 @@ from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.response import RECORDED_NOTE, derive_best_response, recorded_response_note
 from oncorwe.derive.timeline import derive_timeline
-from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent
+from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent, undated_ae_note
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.protocol import Protocol
 from oncorwe.results import (
@@ -167,6 +167,9 @@ def analyse_study(
     by_criteria = response_by_criteria(response)
     te_adae = treatment_emergent(data.adae)  # safety tables count treatment-emergent AEs only
     ae_table = adverse_events_by_term(te_adae, n)  # summarize_adverse_events + _pct columns
+    ae_note = undated_ae_note(te_adae)  # worst grade per term recorded without onset dates
+    if ae_note:
+        ae_table.attrs["footnotes"] = (ae_note,)
     curves = survival_curves(data.adsl, protocol, endpoints)
     survival = survival_results(curves, protocol, endpoints)
     failure = failure_pattern_table(data.adsl)
@@ -183,7 +186,9 @@ def analyse_study(
         ),
         survival=survival,
         local_control=_local_control(data.adsl, failure),
-        safety=safety_results(te_adae, ae_table, n, _liver_counts(liver)),
+        safety=replace(
+            safety_results(te_adae, ae_table, n, _liver_counts(liver)), undated_events=ae_note
+        ),
         ae_term_findings=records(unmapped_term_findings(te_adae)),
         attrition=records(cohort.attrition),
     )

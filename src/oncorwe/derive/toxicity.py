@@ -9,6 +9,12 @@ treatment-emergent. The contract has one row per event (onset and grade, no "gra
 treatment"), so the worsening of a pre-existing AE is seen as a new row dated at the worsening,
 judged by its own onset.
 
+Retrospective sheets often hold only the worst grade per term, without onset dates. Such events
+are accepted when the protocol states that they were recorded within the treatment-emergent
+window (``safety.undated_ae_recorded_in_window``): they count as treatment-emergent
+(:func:`undated_ae_note` gives the report's note). Without that statement an event without onset
+date cannot be placed in time and stops the analysis with a :class:`ProtocolError`.
+
 Last dose (``last_dose_date``): the latest end date over the study treatment, i.e. every
 radiotherapy course and every systemic agent of the combined course - an ICI class, or another
 agent first given no later than ``survival.new_therapy_grace_days`` after the first ICI dose
@@ -89,7 +95,9 @@ def derive_adverse_events(
        agent first given within the grace period after the first ICI dose (ongoing rows end at
        the last contact).
     2. Last dose = the latest of those dates per patient.
-    3. Treatment-emergent = onset >= time origin and (no window, or onset <= last dose + N).
+    3. Treatment-emergent = onset >= time origin and (no window, or onset <= last dose + N);
+       without onset date: as the protocol states (``safety.undated_ae_recorded_in_window``),
+       else a ProtocolError naming the first such event.
 
     References
     ----------
@@ -136,11 +144,47 @@ def derive_adverse_events(
         ORDER BY a.patient_id, onset_date, a.term, a.grade
     """
     out = con.execute(sql).df()
+    undated = out["onset_date"].isna()
+    if undated.any():
+        out.loc[undated, "treatment_emergent"] = _undated_in_window(out[undated], protocol)
     out["grade"] = out["grade"].astype("Int64")
     out["treatment_emergent"] = out["treatment_emergent"].astype(bool)
     for column in ("onset_date", "last_dose_date", "window_end_date"):
         out[column] = pd.to_datetime(out[column])
     return out[AE_COLUMNS]
+
+
+def _undated_in_window(undated: pd.DataFrame, protocol: Protocol | None) -> bool:
+    """True when the protocol states that undated events were recorded in the window."""
+    if protocol is not None and protocol.safety.undated_ae_recorded_in_window:
+        return True
+    first = undated.iloc[0]
+    raise ProtocolError(
+        f"table adverse_events: {len(undated)} event(s) have no onset_date (first: patient "
+        f"{first['patient_id']!r}, term {first['term']!r}, grade {first['grade']}), so they "
+        "cannot be placed in time (rule adverse_events.onset_missing). If the source recorded "
+        "them (worst grade per term) within the treatment-emergent window, state it in the "
+        "protocol: [safety] undated_ae_recorded_in_window = true; otherwise add the onset dates."
+    )
+
+
+def undated_ae_note(events: pd.DataFrame) -> str | None:
+    """The report's note when adverse events without onset date were counted (else None).
+
+    ``events``: rows of :func:`derive_adverse_events` or of :func:`derive_worst_grade`.
+    """
+    onset = "onset_date" if "onset_date" in events.columns else "first_onset_date"
+    emergent = events.get("treatment_emergent", pd.Series(True, index=events.index))
+    undated = events[events[onset].isna() & emergent.astype(bool)]
+    if undated.empty:
+        return None
+    return (
+        f"{len(undated)} adverse event record(s) of {undated['patient_id'].nunique()} "
+        "patient(s) have "
+        "no onset date: recorded as the worst grade per term within the treatment-emergent "
+        "window, as the protocol states (safety.undated_ae_recorded_in_window), and counted as "
+        "treatment-emergent."
+    )
 
 
 def derive_worst_grade(

@@ -331,7 +331,14 @@ ADVERSE_EVENTS = Table(
             maximum=5,
             range_rule="adverse_events.grade_range",
         ),
-        _c("onset_date", "date", "yes", "Onset date", partial_date=True),
+        _c(
+            "onset_date",
+            "date",
+            "yes, unless the protocol sets safety.undated_ae_recorded_in_window",
+            "Onset date; may be empty when the source records the worst grade per term within "
+            "a window the protocol states",
+            partial_date=True,
+        ),
         _c(
             "attribution",
             "text",

@@ -109,3 +109,9 @@ class Table:
     @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required == "yes")
+
+    @property
+    def expected_columns(self) -> tuple[str, ...]:
+        """Required columns and those required unless a setting says otherwise ("yes, unless
+        ...", e.g. adverse_events.onset_date): what a mapping should look for."""
+        return tuple(c.name for c in self.columns if c.required.startswith("yes"))

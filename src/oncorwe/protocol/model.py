@@ -69,11 +69,18 @@ class Safety:
     """Adverse-event settings. ``treatment_emergent_days_after_last_dose``: an AE is
     treatment-emergent up to this many days after the last dose of study treatment (admiral
     ``end_window``; 30 is common, 90-100 for immune-related AEs); None = no end of the window.
+    ``undated_ae_recorded_in_window``: events without an onset date were recorded within that
+    window (worst grade per term), so they count as treatment-emergent.
     """
 
     ctcae_version: str = "5.0"
     treatment_emergent_from: str = "time_origin"
     treatment_emergent_days_after_last_dose: int | None = None
+    # Retrospective sheets often record adverse events as the worst grade per term without onset
+    # dates. true = the protocol states that they were recorded within the treatment-emergent
+    # window: events without onset_date are accepted and counted as treatment-emergent, and the
+    # report says so. false = an event without onset_date stops the analysis with an error.
+    undated_ae_recorded_in_window: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,9 @@ SETTING_NOTES = {
     "survival.new_therapy_grace_days": "a non-ICI systemic agent first started more than this "
     "many days after the first ICI dose is a new anticancer therapy",
     "safety.treatment_emergent_from": "adverse events counted from the time origin on",
+    "safety.undated_ae_recorded_in_window": "true = adverse events without an onset date were "
+    "recorded (worst grade per term) within the treatment-emergent window, as the protocol "
+    "states; they are counted as treatment-emergent",
     "safety.treatment_emergent_days_after_last_dose": "adverse events counted up to this many "
     "days after the last dose of study treatment (latest end of RT or a systemic agent of the "
     "combined course); none = no end of the window",

@@ -233,3 +233,28 @@ def check_response_or_lesions(work: Work) -> pd.DataFrame | None:
         "{table} row {row}, column {column}: no overall_response and no lesions for this "
         "patient and date",
     )
+
+
+@rule(
+    "adverse_events.onset_missing",
+    "warning",
+    "An adverse event without onset_date is counted only when the protocol states the window it "
+    "was recorded in (safety.undated_ae_recorded_in_window).",
+    ("adverse_events",),
+    stage=STAGE,
+)
+def check_onset_missing(work: Work) -> pd.DataFrame | None:
+    """onset_date may be empty for sources that record the worst grade per term in a window."""
+    if not _has(work, "adverse_events", "patient_id"):
+        return None
+    text = work.text["adverse_events"]
+    onset = text.get("onset_date", pd.Series(pd.NA, index=text.index, dtype="string"))
+    return make_findings(
+        "adverse_events.onset_missing",
+        "adverse_events",
+        text,
+        onset.isna(),
+        "onset_date",
+        "{table} row {row}, column {column}: no onset date; counted only when the protocol "
+        "states the window it was recorded in (safety.undated_ae_recorded_in_window)",
+    )

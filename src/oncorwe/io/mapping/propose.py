@@ -256,7 +256,7 @@ def _block(plan, frame, table, instances, members, variant) -> ProposedBlock:
         block.rows_when = [p.header for p in members if p.target.fixed == variant]
     _derived(block, members, frame)
     given = {c for c, _, _ in block.columns}
-    block.missing = [c for c in TABLES[table].required_columns if c not in given]
+    block.missing = [c for c in TABLES[table].expected_columns if c not in given]
     return block
 
 
