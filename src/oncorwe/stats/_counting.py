@@ -90,6 +90,8 @@ def count_by_time(
     if weights is None:
         bits, flag = sorted_with_flag(time, event)
         start = distinct_starts(bits)
+        if start.size == bits.size:  # no tied times (continuous): one subject per time
+            return bits.view(np.float64), flag.astype(float), np.ones(bits.size)
         leaving = np.diff(np.append(start, bits.size)).astype(float)
         n_event = np.add.reduceat(flag, start).astype(float)
         return bits[start].view(np.float64), n_event, leaving
@@ -125,9 +127,12 @@ def count_causes_by_time(
         return present.astype(float), leaving[present], d_all[present], d_cause[present]
     bits, flag = sorted_with_flag(time, any_event)
     start = distinct_starts(bits)
-    leaving = np.diff(np.append(start, bits.size)).astype(float)
-    d_all = np.add.reduceat(flag, start).astype(float)
-    times = bits[start]
+    if start.size == bits.size:  # no tied times (continuous): one subject per time
+        leaving, d_all, times = np.ones(bits.size), flag.astype(float), bits
+    else:
+        leaving = np.diff(np.append(start, bits.size)).astype(float)
+        d_all = np.add.reduceat(flag, start).astype(float)
+        times = bits[start]
     if np.array_equal(any_event, is_cause):  # no competing events: every event is of cause
         return times.view(np.float64), leaving, d_all, d_all.copy()
     # events of cause: a value sort of that subset, matched to the distinct times
