@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: each test process makes its own shared demo
+    fcntl = None
+
+DEMO_EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the shared demo run
 
 
 @pytest.hookimpl(trylast=True)
@@ -29,3 +37,25 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """One ``oncorwe demo`` run (SOURCE_DATE_EPOCH = DEMO_EPOCH), shared by every test that only
+    reads its files; pytest-xdist workers share it through a lock file. Never write into it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder all workers' temporary folders live in
+    out, done = root / "shared-demo", root / "shared-demo.done"
+    with open(root / "shared-demo.lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            from oncorwe.cli import main
+
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SOURCE_DATE_EPOCH", DEMO_EPOCH)
+                assert main(["demo", "--out", str(out)]) == 0
+            done.touch()
+    return out

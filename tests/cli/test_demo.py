@@ -38,10 +38,8 @@ def _get(results, path):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out)]) == 0
-    return out
+def demo(demo_output):
+    return demo_output
 
 
 @pytest.mark.parametrize("path, published", sorted(PUBLISHED.items()))

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import DEMO_EPOCH
 from oncorwe.cli import main
 from oncorwe.report.reproducible import (
     ZIP_EPOCH,
@@ -27,7 +28,7 @@ from oncorwe.report.reproducible import (
     zip_time,
 )
 
-EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
+EPOCH = DEMO_EPOCH  # 2023-11-14 22:13:20 UTC, as the shared demo run (conftest)
 NOT_REPRODUCIBLE: set[str] = set()
 
 
@@ -55,15 +56,13 @@ def _store_content(path: Path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(tmp_path_factory, demo_output):
+    """The shared demo run (made with the same SOURCE_DATE_EPOCH) and a second run."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        folders = []
-        for name in ("first", "second"):
-            out = tmp_path_factory.mktemp(name)
-            assert main(["demo", "--out", str(out)]) == 0
-            folders.append(out)
-    return folders
+        out = tmp_path_factory.mktemp("second")
+        assert main(["demo", "--out", str(out)]) == 0
+    return [demo_output, out]
 
 
 def test_every_file_byte_identical(two_runs):

@@ -23,7 +23,6 @@ import pandas as pd
 import pytest
 
 from conftest import require_tool
-from oncorwe.cli import main
 from oncorwe.report.format import SYNTHETIC_BANNER
 
 docx = pytest.importorskip("docx")
@@ -82,13 +81,12 @@ def _captions(document) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory):
+def converted(tmp_path_factory, demo_output):
     """The demo, its Word files printed to PDF and ``report.docx`` re-saved by LibreOffice."""
     require_tool("soffice")
     require_tool("pdftotext")
     require_tool("pdfimages")
-    demo = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(demo)]) == 0
+    demo = demo_output
     pdf, resaved = tmp_path_factory.mktemp("lo_pdf"), tmp_path_factory.mktemp("lo_docx")
     profile = tmp_path_factory.mktemp("lo_profile")
     sources = [demo / "report.docx"] + [demo / "tables" / f"{n}.docx" for n in TABLE_FILES]

@@ -61,10 +61,7 @@ def test_guard_catches_a_connection(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["report.html"])
-def test_report_references_nothing_remote(tmp_path, name):
-    from oncorwe.cli import main
-
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    html = (tmp_path / name).read_text(encoding="utf-8")
+def test_report_references_nothing_remote(demo_output, name):
+    html = (demo_output / name).read_text(encoding="utf-8")
     for marker in ('src="http', "src='http", 'href="http', "url(http", "@import"):
         assert marker not in html
