@@ -158,8 +158,9 @@ class Median(Result):
 class Meta(Result):
     """What the numbers are: protocol, data kind and the statistical options used.
 
-    ``ties`` (Cox models) and ``proportion_ci`` (ORR/DCR intervals) are recorded for the
-    report's text and are not written to ``results.json``.
+    ``ties`` (Cox models), ``proportion_ci`` (ORR/DCR intervals) and the response windows
+    (``confirmation_min_days``, ``stable_disease_min_days``) are recorded for the report's text
+    and are not written to ``results.json``.
     """
 
     protocol: str
@@ -170,6 +171,9 @@ class Meta(Result):
     group_variable: str | None
     ties: str = field(default="efron", metadata=NOT_SERIALISED)
     proportion_ci: str = field(default="exact", metadata=NOT_SERIALISED)
+    # response windows (protocol response.*), for the report's text; None = the defaults
+    confirmation_min_days: int | None = field(default=None, metadata=NOT_SERIALISED)
+    stable_disease_min_days: int | None = field(default=None, metadata=NOT_SERIALISED)
 
 
 @dataclass(frozen=True, eq=False)

@@ -246,6 +246,8 @@ def _meta(protocol: Protocol, synthetic: bool) -> Meta:
         group_variable=protocol.subgroups.table1_by,
         ties=COX_TIES,
         proportion_ci=PROPORTION_CI,
+        confirmation_min_days=protocol.response.confirmation_min_days,
+        stable_disease_min_days=protocol.response.stable_disease_min_days,
     )
 
 

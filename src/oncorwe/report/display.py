@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from oncorwe.derive.best_response import best_overall_response
 from oncorwe.derive.endpoints import ENDPOINTS, endpoint_labels
 from oncorwe.privacy.shareable import is_suppressed
 from oncorwe.report.format import (
@@ -53,7 +54,12 @@ ENDPOINT_LABELS = endpoint_labels(ENDPOINTS)
 
 
 # The statistics function and parameter behind each option recorded in ``results["meta"]``
-RECORDED_OPTIONS = {"ties": (cox_ph, "ties"), "proportion_ci": (binomial_ci, "method")}
+RECORDED_OPTIONS = {
+    "ties": (cox_ph, "ties"),
+    "proportion_ci": (binomial_ci, "method"),
+    "confirmation_min_days": (best_overall_response, "ref_confirm"),
+    "stable_disease_min_days": (best_overall_response, "ref_start_window"),
+}
 PROPORTION_CI_TEXT = {"exact": "exact (Clopper\u2013Pearson)", "wilson": "Wilson score"}
 
 
@@ -76,6 +82,16 @@ def proportion_ci_text(results: Mapping[str, Any] | None) -> str:
     """``"exact (Clopper\u2013Pearson)"``: the method of the ORR and DCR intervals."""
     method = recorded_option(results, "proportion_ci")
     return PROPORTION_CI_TEXT.get(method, method)
+
+
+def response_windows_text(results: Mapping[str, Any] | None) -> str:
+    """The confirmation and SD windows the best responses were derived with, in words."""
+    confirm = recorded_option(results, "confirmation_min_days")
+    stable = recorded_option(results, "stable_disease_min_days")
+    return (
+        f"Confirmed: CR/PR repeated at least {confirm} days later (RECIST 1.1 section 4.5); "
+        f"SD counted from {stable} days after the time origin"
+    )
 
 
 def endpoint_label(endpoint: Any, labels: Mapping[str, str] = ENDPOINT_LABELS) -> str:

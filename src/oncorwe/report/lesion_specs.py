@@ -59,8 +59,7 @@ LESION_SPECS: tuple[TableSpec, ...] = (
         footnotes=(
             "ORR, objective response rate (CR + PR); DCR, disease control rate (CR + PR + SD + "
             "non-CR/non-PD); denominator all treated patients; {proportion_ci} "
-            "{ci}. Confirmed: CR/PR repeated at least 28 days later (RECIST 1.1 section 4.5); "
-            "SD counted from 42 days after the time origin. mRECIST measures viable (arterially "
+            "{ci}. {response_windows}. mRECIST measures viable (arterially "
             "enhancing) tumour in the liver, hence more responses than RECIST 1.1.",
         ),
         builder=_shown_unless_empty,

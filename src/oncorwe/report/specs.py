@@ -32,6 +32,7 @@ from oncorwe.report.display import (
     DisplayTable,
     endpoint_label,
     proportion_ci_text,
+    response_windows_text,
     ties_text,
 )
 from oncorwe.report.format import (
@@ -148,6 +149,7 @@ class RenderContext:
     endpoint_labels: Mapping[str, str] = field(default_factory=lambda: dict(ENDPOINT_LABELS))
     ties: str = ties_text(None)
     proportion_ci: str = proportion_ci_text(None)
+    response_windows: str = response_windows_text(None)
 
 
 Builder = Callable[[pd.DataFrame, "TableSpec", RenderContext], list[DisplayTable]]
@@ -205,12 +207,13 @@ def _cells(row: pd.Series, spec: TableSpec) -> tuple[str, ...]:
 
 
 def _note_text(note: str, context: RenderContext) -> str:
-    """A spec's footnote with ``{ci}``, ``{ties}`` and ``{proportion_ci}`` filled in from the
-    results' recorded options."""
+    """A spec's footnote with ``{ci}``, ``{ties}``, ``{proportion_ci}`` and
+    ``{response_windows}`` filled in from the results' recorded options."""
     return (
         note.replace("{ci}", conf_label(context.conf_level))
         .replace("{ties}", context.ties)
         .replace("{proportion_ci}", context.proportion_ci)
+        .replace("{response_windows}", context.response_windows)
     )
 
 

@@ -138,6 +138,7 @@ def report_sections(
         endpoint_labels=endpoint_labels(outputs.endpoints),
         ties=display.ties_text(results),
         proportion_ci=display.proportion_ci_text(results),
+        response_windows=display.response_windows_text(results),
     )
     core = core_tables(outputs, landmarks)
     optional = optional_tables(outputs.tables, context)
