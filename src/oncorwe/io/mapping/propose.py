@@ -90,7 +90,7 @@ class Proposal:
 def propose_mapping(path: str | Path, encoding: str | None = None) -> Proposal:
     """Propose a mapping of the source at ``path`` onto the contract (module docstring)."""
     path = Path(path)
-    with open_named_tables(path, encoding, SAMPLE_ROWS) as tables:
+    with open_named_tables(path, encoding, SAMPLE_ROWS, max_rows=SAMPLE_ROWS) as tables:
         samples = {name: next(iter(s.chunks)) for name, s in tables.streams.items()}
         plans = [
             _plan_sheet(name, samples[name], tables.header_rows[name], tables.letters[name])

@@ -21,15 +21,21 @@ class CalamineSheet:
     def __init__(self, book, title: str) -> None:
         self.book, self.title = book, title
         self._rows: list[list] | None = None
+        self._limit: int | None = None  # rows converted so far (None: all)
+        self._sheet = None  # the sheet as calamine parsed it, once
 
-    def _all(self) -> list[list]:
-        if self._rows is None:
-            sheet = self.book.get_sheet_by_name(self.title)
-            self._rows = sheet.to_python(skip_empty_area=False)
+    def _first(self, rows: int | None) -> list[list]:
+        """The first ``rows`` rows (all for None), converted once."""
+        done = self._rows is not None and (self._limit is None or (rows or 1e18) <= self._limit)
+        if not done:
+            if self._sheet is None:
+                self._sheet = self.book.get_sheet_by_name(self.title)
+            self._rows = self._sheet.to_python(skip_empty_area=False, nrows=rows)
+            self._limit = rows
         return self._rows
 
     def iter_rows(self, min_row: int = 1, max_row: int | None = None, values_only: bool = True):
-        rows = self._all()
+        rows = self._first(max_row)
         stop = len(rows) if max_row is None else min(max_row, len(rows))
         for k in range(min_row - 1, stop):
             yield tuple(None if v == "" else v for v in rows[k])

@@ -98,6 +98,7 @@ def open_named_tables(
     encoding: str | None = None,
     chunk_rows: int | None = CHUNK_ROWS,
     header_rows: dict[str, int] | None = None,
+    max_rows: int | None = None,
 ) -> NamedTables:
     """Open every table of a workbook, a CSV folder or a registered format by its own name.
 
@@ -107,6 +108,7 @@ def open_named_tables(
     encoding : text encoding of CSV files (None: detect, as ``oncorwe.io.text``).
     chunk_rows : rows per chunk (None: one chunk).
     header_rows : table -> header row to use instead of the detected one (workbooks).
+    max_rows : read at most this many rows below each sheet's header (a sample; workbooks).
 
     Raises
     ------
@@ -127,7 +129,7 @@ def open_named_tables(
     if path.is_dir():
         return _open_csv_folder(path, encoding, chunk_rows)
     if suffix in EXCEL_SUFFIXES:
-        return _open_workbook(path, chunk_rows, header_rows or {})
+        return _open_workbook(path, chunk_rows, header_rows or {}, max_rows)
     raise InputError(
         f"{path.name} cannot be mapped: give an .xlsx workbook (any sheet names) or a folder of "
         "CSV files (any file names); an old .xls workbook must be saved again as .xlsx."
@@ -206,27 +208,29 @@ def detect_header_row(rows: list[list[str | None]]) -> int:
     return next((k for k, w in enumerate(widths, start=1) if w), 1)
 
 
-def _open_workbook(path: Path, chunk_rows: int | None, header_rows: dict[str, int]):
-    book = open_workbook(path)
+def _open_workbook(path: Path, chunk_rows, header_rows: dict[str, int], max_rows=None):
+    # openpyxl only when calamine cannot read the file: opening a workbook, openpyxl scans
+    # every sheet whose size the file does not state
+    sheets = calamine_sheets(path)
+    book = open_workbook(path) if sheets is None else None
     scans = scan_workbook(path)
-    tables = NamedTables(path, {}, {}, {}, [], closers=[book.close])
-    sheets = calamine_sheets(path) or book.worksheets
+    tables = NamedTables(path, {}, {}, {}, [], closers=[book.close] if book else [])
     try:
-        for sheet in sheets:
+        for sheet in sheets or book.worksheets:
             scan = scans.get(sheet.title, SheetScan(sheet.title))
-            _add_sheet(tables, sheet, scan, chunk_rows, header_rows.get(sheet.title))
+            _add_sheet(tables, sheet, scan, chunk_rows, header_rows.get(sheet.title), max_rows)
     except BaseException:
-        book.close()
+        tables.close()
         raise
     if not tables.streams:
-        book.close()
+        tables.close()
         raise InputError(f"{path.name}: every sheet is empty; there is nothing to map.")
     tables.hidden = tuple(s.title for s in scans.values() if s.hidden and s.title in tables.streams)
     tables.files.append(SourceFile(path.name, sha256_of(path), tuple(tables.streams)))
     return tables
 
 
-def _add_sheet(tables: NamedTables, sheet, scan: SheetScan, chunk_rows, header_row) -> None:
+def _add_sheet(tables: NamedTables, sheet, scan, chunk_rows, header_row, max_rows) -> None:
     title = sheet.title
     head = [
         [cell_to_text(v) for v in values]
@@ -241,7 +245,7 @@ def _add_sheet(tables: NamedTables, sheet, scan: SheetScan, chunk_rows, header_r
     notes = tables.notes
     header = unique_header(title, _header_names(cells), notes)
     _structure_notes(title, scan, header_row, head, notes)
-    records = _records(sheet, header_row, scan)
+    records = _records(sheet, header_row, scan, max_rows)
     width = len(header)
     trimmed = ((n, _trim(c, width)) for n, c in records)
     stream_notes: list[dict] = []
@@ -263,11 +267,12 @@ def _trim(cells: list, width: int) -> list:
     return cells
 
 
-def _records(sheet, header_row: int, scan: SheetScan):
+def _records(sheet, header_row: int, scan: SheetScan, max_rows: int | None = None):
     """(row number, cell texts) below the header; merged ranges repeat their top-left value."""
     spans = [m for m in scan.merged if m[1][0] > header_row]
     anchors: dict[tuple[int, int], str | None] = {}
-    rows = sheet.iter_rows(min_row=header_row + 1, values_only=True)
+    last = header_row + max_rows if max_rows else None
+    rows = sheet.iter_rows(min_row=header_row + 1, max_row=last, values_only=True)
     for number, values in enumerate(rows, start=header_row + 1):
         cells = [cell_to_text(v) for v in values]
         for (r1, c1), (r2, c2) in spans:
