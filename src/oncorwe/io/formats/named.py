@@ -4,17 +4,24 @@
 - a ``.sas7bdat``, ``.xpt``, ``.sav``/``.zsav`` or ``.dta`` file: one table named after the file
   (value labels applied, dates as dates; ``oncorwe.io.formats.stat_files``);
 - a folder holding a REDCap data dictionary and an export: one table per instrument, named after
-  it, decoded through the dictionary (``oncorwe.io.formats.redcap``).
+  it, decoded through the dictionary (``oncorwe.io.formats.redcap``), its columns headed by the
+  fields' labels.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from oncorwe.io.formats.redcap import find_export, form_stream
-from oncorwe.io.formats.redcap_dictionary import find_dictionary, read_dictionary
+from oncorwe.io.formats.redcap_dictionary import (
+    RedcapDictionary,
+    find_dictionary,
+    read_dictionary,
+)
 from oncorwe.io.formats.stat_files import is_stat_file, stream_stat_file
 from oncorwe.io.mapping.tables import NamedTables, letter_map
+from oncorwe.io.readers import TableStream
 from oncorwe.io.sources import SourceFile, sha256_of
 
 
@@ -33,7 +40,7 @@ def open_redcap_named(
     dictionary = read_dictionary(dictionary_path)
     export = find_export(folder, dictionary)
     streams = {
-        form: form_stream(export, dictionary, form, encoding, chunk_rows)
+        form: _labelled(form_stream(export, dictionary, form, encoding, chunk_rows), dictionary)
         for form in dictionary.forms
     }
     files = [
@@ -42,6 +49,21 @@ def open_redcap_named(
     ]
     letters = {name: letter_map(s.header) for name, s in streams.items()}
     return NamedTables(folder, streams, letters, dict.fromkeys(streams, 1), files)
+
+
+def _labelled(stream: TableStream, dictionary: RedcapDictionary) -> TableStream:
+    """Headers as the fields' labels (what a person reads on the form, and what a mapping
+    proposal recognises), the variable name where two fields of the form share a label."""
+    labels = {f.name: f.label for f in dictionary.fields if f.label}
+    counts = Counter(labels.get(h, h) for h in stream.header)
+    names = [labels[h] if h in labels and counts[labels[h]] == 1 else h for h in stream.header]
+    rename = dict(zip(stream.header, names, strict=True))
+
+    def chunks():
+        for chunk in stream.chunks:
+            yield chunk.rename(columns=rename)
+
+    return TableStream(stream.table, names, chunks(), stream.notes)
 
 
 def open_format_named(
