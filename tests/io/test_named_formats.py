@@ -12,6 +12,7 @@ from oncorwe.io.formats.stat_files import write_stat_table
 from oncorwe.io.mapping.tables import open_named_tables
 from oncorwe.io.readers import join_chunks
 from oncorwe.io.sample import minimal_tables
+from oncorwe.io.schema import TABLES
 
 DATA = Path(__file__).parent / "formats_data"
 
@@ -40,6 +41,8 @@ def test_a_redcap_folder_is_one_table_per_instrument(tmp_path):
         assert "patients" in named.streams and "radiotherapy" in named.streams
         rt = join_chunks(named.streams["radiotherapy"])
         assert [f.name for f in named.files] == ["redcap_data_dictionary.csv", "export.csv"]
-    assert rt["rt_total_dose_gy"].tolist() == tables["radiotherapy"]["total_dose_gy"].tolist()
+    # headed by the fields' labels, for the mapping proposal
+    dose = TABLES["radiotherapy"].column("total_dose_gy").description
+    assert rt[dose].tolist() == tables["radiotherapy"]["total_dose_gy"].tolist()
     assert set(rt["radiotherapy_complete"]) == {"Complete"}
     assert pd.notna(rt["redcap_repeat_instance"]).all()
