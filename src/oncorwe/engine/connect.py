@@ -1,0 +1,171 @@
+"""Connect to an engine: DuckDB (embedded, the default), PostgreSQL or Spark.
+
+Table expressions are written once with Ibis, compiled to the engine's SQL dialect
+(``ibis.to_sql``) and run by the engine's own driver; only their results (per-patient rows,
+aggregated counts) come back to Python, as pandas frames. Running the compiled SQL on the
+driver, rather than through Ibis's backend objects, keeps oncorwe working with the DuckDB
+release it depends on (Ibis 12's DuckDB backend calls ``fetch_arrow_table``, which DuckDB 2
+removed). PostgreSQL (psycopg) and Spark (pyspark) are extras of the package:
+``pip install oncorwe[postgres]``, ``oncorwe[spark]``.
+
+Notes for expressions: Ibis does not support as-of joins on PySpark, so "the latest record
+before a date" is written as a window ``row_number`` over the patient ordered by date.
+
+References
+----------
+Ibis project, "ibis.to_sql" and "Backends", https://ibis-project.org/reference/
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+
+from oncorwe.errors import InputError
+
+EngineName = Literal["duckdb", "postgres", "spark"]
+ENGINES: tuple[str, ...] = ("duckdb", "postgres", "spark")
+# the SQL dialect Ibis compiles to, per engine
+DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "pyspark"}
+SQL_TYPES = {
+    "int64": "BIGINT",
+    "float64": "DOUBLE PRECISION",
+    "string": "VARCHAR",
+    "date": "DATE",
+}
+
+
+class Engine:
+    """A connection to one engine: run Ibis expressions there, load tables into it."""
+
+    def __init__(self, name: str, url: str | None, connection) -> None:
+        self.name = name
+        self.url = url
+        self.connection = connection
+
+    @property
+    def dialect(self) -> str:
+        return DIALECTS[self.name]
+
+    def sql(self, expression) -> str:
+        """The engine's SQL for an Ibis expression."""
+        import ibis
+
+        return str(ibis.to_sql(expression, dialect=self.dialect))
+
+    def query(self, expression) -> pd.DataFrame:
+        """Run an Ibis expression (or SQL text) on the engine; its rows as a frame."""
+        text = expression if isinstance(expression, str) else self.sql(expression)
+        if self.name == "duckdb":
+            return self.connection.execute(text).df()
+        if self.name == "spark":
+            return self.connection.sql(text).toPandas()
+        with self.connection.cursor() as cursor:
+            cursor.execute(text)
+            names = [d.name for d in cursor.description]
+            return pd.DataFrame(cursor.fetchall(), columns=names)
+
+    def execute(self, text: str) -> None:
+        """Run a statement that returns no rows."""
+        if self.name == "spark":
+            self.connection.sql(text)
+        elif self.name == "duckdb":
+            self.connection.execute(text)
+        else:
+            with self.connection.cursor() as cursor:
+                cursor.execute(text)
+            self.connection.commit()
+
+    def load(self, name: str, table: pa.Table, types: dict[str, str]) -> None:
+        """Create (or replace) table ``name``: columns of Ibis ``types``, ``table``'s rows."""
+        if self.name == "spark":
+            frame = self.connection.createDataFrame(table.to_pandas())
+            frame.write.mode("overwrite").saveAsTable(name)
+            return
+        columns = ", ".join(f'"{c}" {SQL_TYPES[t]}' for c, t in types.items())
+        self.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self.execute(f'CREATE TABLE "{name}" ({columns})')
+        if self.name == "duckdb":
+            self.connection.register("_oncorwe_load", table)
+            self.connection.execute(f'INSERT INTO "{name}" SELECT * FROM _oncorwe_load')
+            self.connection.unregister("_oncorwe_load")
+            return
+        quoted = ", ".join(f'"{c}"' for c in table.column_names)
+        with self.connection.cursor() as cursor:
+            with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+                for row in zip(
+                    *(table.column(c).to_pylist() for c in table.column_names), strict=True
+                ):
+                    copy.write_row(row)
+        self.connection.commit()
+
+    def tables(self) -> set[str]:
+        """The names of the tables in the engine's current schema."""
+        if self.name == "spark":
+            return {t.name for t in self.connection.catalog.listTables()}
+        sql = (
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        return set(self.query(sql)["table_name"])
+
+    def close(self) -> None:
+        if self.name == "spark":
+            return  # a Spark session is shared by the process
+        self.connection.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def connect(engine: EngineName = "duckdb", url: str | Path | None = None) -> Engine:
+    """Connect to ``engine``.
+
+    Parameters
+    ----------
+    engine : "duckdb" (embedded; ``url`` is a database file, None for in-memory),
+        "postgres" (``url`` such as ``postgresql://user@host:5432/db``, or
+        ``postgresql:///db?host=/socket/folder``) or "spark" (``url`` is a Spark master such
+        as ``local[2]`` or ``spark://host:7077``; None: a local session).
+    url : where the engine is, as above.
+
+    Raises
+    ------
+    InputError
+        The engine is not one of ``ENGINES``, its extra is not installed, or it cannot be
+        reached; the message names the engine, the url and what to do.
+    """
+    if engine not in ENGINES:
+        raise InputError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    text = None if url is None else str(url)
+    try:
+        return Engine(engine, text, _open(engine, text))
+    except ImportError as error:
+        raise InputError(
+            f"engine {engine} needs its extra: pip install 'oncorwe[{engine}]' ({error})"
+        ) from error
+    except InputError:
+        raise
+    except Exception as error:  # each driver raises its own types; name the engine and url
+        raise InputError(f"cannot connect to {engine} at {text}: {error}") from error
+
+
+def _open(engine: str, url: str | None):
+    if engine == "duckdb":
+        import duckdb
+
+        return duckdb.connect(url if url is not None else ":memory:")
+    if engine == "postgres":
+        import psycopg
+
+        if url is None:
+            raise InputError("engine postgres needs a url: --engine-url postgresql://...")
+        return psycopg.connect(url)
+    from pyspark.sql import SparkSession
+
+    return SparkSession.builder.master(url or "local[*]").getOrCreate()
