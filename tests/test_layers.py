@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "oncorwe"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("epoch",),
+    ("engine",),  # where table expressions run: DuckDB, PostgreSQL, Spark
     ("stats", "protocol"),
     ("io",),  # readers, writers, the study store and the input contract
     ("privacy",),  # identifier detection, de-identification, small-cell suppression

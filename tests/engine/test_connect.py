@@ -1,0 +1,63 @@
+"""oncorwe.engine.connect: Ibis expressions compiled to the engine's SQL and run there."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from oncorwe.engine import connect
+from oncorwe.errors import InputError
+from postgres_server import postgres_url
+
+TYPES = {"person_id": "int64", "visit": "date", "value": "float64"}
+ROWS = pa.table(
+    {
+        "person_id": pa.array([1, 1, 1, 2], pa.int64()),
+        "visit": pa.array([dt.date(2020, 1, d) for d in (1, 5, 9, 3)], pa.date32()),
+        "value": pa.array([1.5, 2.5, None, 4.0], pa.float64()),
+    }
+)
+
+
+def latest_before(cutoff: dt.date):
+    """The latest visit of each person before ``cutoff``: a window row_number, which every
+    engine supports (Ibis has no as-of join on PySpark)."""
+    t = ibis.table(TYPES, name="visits")
+    before = t.filter(t.visit < cutoff)
+    order = ibis.row_number().over(group_by=before.person_id, order_by=ibis.desc(before.visit))
+    return before.mutate(n=order).filter(lambda r: r.n == 0).select("person_id", "visit")
+
+
+def check_engine(engine) -> None:
+    engine.load("visits", ROWS, TYPES)
+    latest = engine.query(latest_before(dt.date(2020, 1, 8))).sort_values("person_id")
+    # by hand: person 1's visits before 8 January are 1 and 5 January; person 2's is 3 January
+    assert latest["person_id"].tolist() == [1, 2]
+    assert [str(v)[:10] for v in latest["visit"]] == ["2020-01-05", "2020-01-03"]
+    t = ibis.table(TYPES, name="visits")
+    counts = engine.query(t.group_by("person_id").agg(n=t.count(), total=t.value.sum()))
+    assert dict(zip(counts["person_id"], counts["total"], strict=True)) == {1: 4.0, 2: 4.0}
+    assert "visits" in engine.tables()
+
+
+def test_duckdb_is_the_embedded_default(tmp_path):
+    with connect(url=tmp_path / "e.duckdb") as engine:
+        assert engine.name == "duckdb"
+        check_engine(engine)
+
+
+def test_postgres_runs_the_same_expressions():
+    with postgres_url() as url, connect("postgres", url) as engine:
+        check_engine(engine)
+
+
+def test_unknown_engine_and_unreachable_server_are_named():
+    with pytest.raises(InputError, match="engine 'oracle' is not one of duckdb, postgres, spark"):
+        connect("oracle")
+    with pytest.raises(InputError, match="cannot connect to postgres at postgresql://"):
+        connect("postgres", "postgresql://nobody@/none?host=/nonexistent-oncorwe")
+    with pytest.raises(InputError, match="engine postgres needs a url"):
+        connect("postgres")
