@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from oncorwe.errors import InputError
 from oncorwe.protocol import builtin_protocols, load_protocol
 from oncorwe.synth import seed_twin_path
 
@@ -84,10 +86,20 @@ def _print_summary(summary: RunSummary) -> None:
     )
 
 
+def _run_omop(source, protocol, out, engine, engine_url, concepts) -> None:
+    from oncorwe.io.omop import omop_to_contract
+
+    # the contract tables hold patient records: a temporary folder, never next to the outputs
+    with tempfile.TemporaryDirectory(prefix="oncorwe-omop-") as folder:
+        console.print(f"Reading the OMOP CDM at {source}", highlight=False)
+        omop_to_contract(source, folder, engine, engine_url, concepts)
+        _run_with_progress(Path(folder), protocol, out, synthetic=False, encoding=None)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def run(
-        data: Path = typer.Option(..., "--data", help="Folder of CSV/Parquet files or .xlsx"),
+        data: Path = typer.Option(None, "--data", help="Folder of CSV/Parquet files or .xlsx"),
         out: Path = typer.Option(..., "--out", help="Folder for the report and outputs"),
         protocol: str = typer.Option(
             "hcc-rt-ici", "--protocol", help="Built-in protocol name or a TOML file"
@@ -96,9 +108,28 @@ def register(app: typer.Typer) -> None:
         mapping: Path = typer.Option(
             None, "--mapping", help="Mapping file (oncorwe map) from the source to the contract"
         ),
+        omop: str = typer.Option(
+            None, "--omop", help="OMOP CDM v5.4 source: a DuckDB file or a postgresql:// URL"
+        ),
+        engine: str = typer.Option(
+            None, "--engine", help="Engine of the OMOP source: duckdb, postgres or spark"
+        ),
+        engine_url: str = typer.Option(
+            None, "--engine-url", help="Where the engine is, if not the --omop value"
+        ),
+        concepts: Path = typer.Option(
+            None, "--concepts", help="Concept set file replacing shipped OMOP concept sets"
+        ),
     ) -> None:
         """Run a study end to end: validate, select, derive, analyse, report."""
-        _run_with_progress(data, protocol, out, synthetic=False, encoding=encoding, mapping=mapping)
+        if (data is None) == (omop is None):
+            raise InputError("give the study as either --data FOLDER or --omop SOURCE")
+        if omop is None:
+            _run_with_progress(
+                data, protocol, out, synthetic=False, encoding=encoding, mapping=mapping
+            )
+            return
+        _run_omop(omop, protocol, out, engine, engine_url, concepts)
 
     @app.command()
     def demo(
