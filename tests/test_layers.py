@@ -39,11 +39,7 @@ EDGE_IMPORTERS = {"synth": {"cli", "api", "explore", "oncorwe"}}
 
 # Imports that run against the order today, each with the reason it is still there; the test
 # fails once one is no longer needed, so that it is taken out of this list.
-ALLOWED: set[tuple[str, str]] = {
-    # io.mapping.propose flags identifier-like source columns with privacy.identifiers (a lazy
-    # import); identifier detection belongs below io, or the proposal above privacy.
-    ("io", "privacy"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 

@@ -9,6 +9,7 @@ from oncorwe.cli import main
 from oncorwe.io.mapping.propose import propose_mapping
 from oncorwe.io.mapping.spec import load_mapping
 from oncorwe.io.mapping.write import write_mapping
+from oncorwe.privacy.identifiers import detect_identifiers
 from oncorwe.synth import seed_twin_path
 from oncorwe.synth.hospital_workbook import hospital_frames, read_cohort
 
@@ -29,7 +30,7 @@ def test_csv_folder_proposal(csv_folder, tmp_path):
     patients = pd.read_csv(csv_folder / "Patients.csv")
     patients["Remarks"] = "see chart"
     patients.to_csv(csv_folder / "Patients.csv", index=False)
-    proposal = propose_mapping(csv_folder)
+    proposal = propose_mapping(csv_folder, detect_identifiers=detect_identifiers)
     plans = {p.name: p for p in proposal.sheets}
     assert {h for h, _, _ in plans["Patients"].dropped} == {"Patient name", "MRN", "Phone"}
     assert ("Remarks",) == tuple(h for h, _, _ in plans["Patients"].unplaced)
@@ -66,7 +67,7 @@ def test_abbreviated_english_headers(tmp_path):
             "Vital status": ["Deceased", "Alive"],
         }
     ).to_csv(folder / "sheet1.csv", index=False)
-    proposal = propose_mapping(folder)
+    proposal = propose_mapping(folder, detect_identifiers=detect_identifiers)
     (block,) = proposal.blocks
     columns = {c: s for c, s, _ in block.columns}
     assert columns["patient_id"] == "Pt ID" and columns["sex"] == "Gender"
@@ -84,7 +85,7 @@ def test_unmatched_words_are_left_empty_for_the_user(tmp_path):
     pd.DataFrame(
         {"序号": [1, 2], "不良反应1": ["疲乏", "头晕"], "不良反应2": ["腹泻", None]}
     ).to_csv(folder / "ae.csv", index=False)
-    proposal = propose_mapping(folder)
+    proposal = propose_mapping(folder, detect_identifiers=detect_identifiers)
     block = next(b for b in proposal.blocks if b.table == "adverse_events")
     assert block.values["term"] == {"疲乏": "Fatigue", "腹泻": "Diarrhea", "头晕": ""}
     assert "grade" in block.missing and "onset_date" in block.missing

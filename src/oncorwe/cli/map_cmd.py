@@ -29,10 +29,11 @@ def map_source(
     """Propose a mapping of SOURCE onto the oncorwe contract (edit it, then use --mapping)."""
     from oncorwe.io.mapping.propose import propose_mapping
     from oncorwe.io.mapping.write import write_mapping
+    from oncorwe.privacy.identifiers import detect_identifiers
 
     console, errors = Console(), Console(stderr=True)
     try:
-        proposal = propose_mapping(source, encoding)
+        proposal = propose_mapping(source, encoding, detect_identifiers=detect_identifiers)
         write_mapping(proposal, out)
     except OncorweError as exc:
         errors.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", highlight=False)

@@ -13,6 +13,7 @@ course ids, the drug class from the drug). What cannot be placed is listed with 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from oncorwe.io.schema import TABLES
 SAMPLE_ROWS = 2000  # rows read per sheet to propose a mapping
 IDENTIFIER_SAMPLE = 300  # values per column checked for identifiers
 SAMPLES_SHOWN = 3
+# (frame, table=...) -> one row per identifier-like column, with columns column and kind
+IdentifierDetector = Callable[..., pd.DataFrame]
 TABLE_VOTE = 0.1  # weight of the sheet's clear matches when a header fits several tables
 
 
@@ -87,13 +90,26 @@ class Proposal:
     blocks: list[ProposedBlock]
 
 
-def propose_mapping(path: str | Path, encoding: str | None = None) -> Proposal:
-    """Propose a mapping of the source at ``path`` onto the contract (module docstring)."""
+def propose_mapping(
+    path: str | Path, encoding: str | None = None, *, detect_identifiers: IdentifierDetector
+) -> Proposal:
+    """Propose a mapping of the source at ``path`` onto the contract (module docstring).
+
+    ``detect_identifiers`` is the privacy layer's detector
+    (``oncorwe.privacy.identifiers.detect_identifiers``): the caller hands it in because
+    ``io`` sits below ``privacy`` in the layer order, and the rules live in one place there.
+    """
     path = Path(path)
     with open_named_tables(path, encoding, SAMPLE_ROWS, max_rows=SAMPLE_ROWS) as tables:
         samples = {name: next(iter(s.chunks)) for name, s in tables.streams.items()}
         plans = [
-            _plan_sheet(name, samples[name], tables.header_rows[name], tables.letters[name])
+            _plan_sheet(
+                name,
+                samples[name],
+                tables.header_rows[name],
+                tables.letters[name],
+                detect_identifiers,
+            )
             for name in tables.streams
         ]
         for plan in plans:
@@ -107,11 +123,9 @@ def propose_mapping(path: str | Path, encoding: str | None = None) -> Proposal:
     return Proposal(path.name, plans, blocks)
 
 
-def _identifiers(frame: pd.DataFrame) -> dict[str, str]:
+def _identifiers(frame: pd.DataFrame, detect_identifiers: IdentifierDetector) -> dict[str, str]:
     """Identifier columns by header (all) and by value (those whose header is not an exact
     contract word, and the patient-number candidates, which may hold record numbers)."""
-    from oncorwe.privacy.identifiers import detect_identifiers  # the privacy rules, one place
-
     known = {h for h in frame.columns if _exact_non_key(h)}
     by_value = frame[[c for c in frame.columns if c not in known]].head(IDENTIFIER_SAMPLE)
     by_name = frame[[c for c in frame.columns if c in known]].head(0)
@@ -128,10 +142,16 @@ def _exact_non_key(header: str) -> bool:
     )
 
 
-def _plan_sheet(name: str, frame: pd.DataFrame, header_row: int, letters: dict) -> SheetPlan:
+def _plan_sheet(
+    name: str,
+    frame: pd.DataFrame,
+    header_row: int,
+    letters: dict,
+    detect_identifiers: IdentifierDetector,
+) -> SheetPlan:
     headers = [c for c in frame.columns if c not in ("_row", "_extra")]
     plan = SheetPlan(name, header_row)
-    flagged = _identifiers(frame[headers])
+    flagged = _identifiers(frame[headers], detect_identifiers)
     plan.dropped = [(h, letters[h], k) for h, k in flagged.items()]
     numbered = templates([h for h in headers if h not in flagged])
     units: dict[str, list[str]] = {}
