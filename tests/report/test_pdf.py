@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 
 import numpy as np
 import pytest
@@ -37,3 +38,16 @@ def test_missing_browser_is_a_clear_error(tmp_path):
     page.write_text("<p>x</p>")
     with pytest.raises(PdfError, match="Chromium"):
         write_pdf(page, tmp_path / "page.pdf", browser=str(tmp_path / "no-such-browser"))
+
+
+def test_prints_with_a_temp_folder_too_long_for_chromium_sockets(tmp_path, monkeypatch):
+    """A TMPDIR longer than a Unix socket path allows (107 bytes) does not stop the PDF."""
+    require_tool("chromium")
+    long_tmp = tmp_path / ("t" * 60) / ("m" * 60)
+    long_tmp.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    page = tmp_path / "page.html"
+    page.write_text("<p>long temp folder</p>")
+    pdf = write_pdf(page, tmp_path / "page.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")

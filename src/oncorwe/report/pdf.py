@@ -11,6 +11,7 @@ References
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +32,7 @@ FLAGS = (
     "--no-pdf-header-footer",
 )
 TIMEOUT_SECONDS = 120
+MAX_TEMP_ROOT_BYTES = 50  # room for the socket names Chromium appends (107-byte limit)
 
 
 class PdfError(OncorweError):
@@ -46,6 +48,19 @@ def find_browser() -> str | None:
     return None
 
 
+def short_temp_root() -> str:
+    """The system temp folder, or ``/tmp`` when its path is too long for Chromium.
+
+    Chromium puts Unix sockets (``.org.chromium.Chromium.XXXXXX/SingletonSocket``) in TMPDIR;
+    a socket path is limited to 107 bytes on Linux, so with a long TMPDIR it cannot start and
+    the PDF is not printed. The profile and sockets then go to ``/tmp``.
+    """
+    root = tempfile.gettempdir()
+    if len(root.encode()) <= MAX_TEMP_ROOT_BYTES or not os.access("/tmp", os.W_OK):
+        return root
+    return "/tmp"
+
+
 def write_pdf(html_path: Path, pdf_path: Path, browser: str | None = None) -> Path:
     """Print ``html_path`` to ``pdf_path`` with headless Chromium; raise PdfError on failure."""
     browser = browser or find_browser()
@@ -53,7 +68,9 @@ def write_pdf(html_path: Path, pdf_path: Path, browser: str | None = None) -> Pa
         raise PdfError(
             "No Chromium browser found for the PDF report; install Debian's 'chromium' package."
         )
-    with tempfile.TemporaryDirectory(prefix="oncorwe-chromium-") as profile:
+    temp_root = short_temp_root()
+    env = {**os.environ, "TMPDIR": temp_root}
+    with tempfile.TemporaryDirectory(prefix="oncorwe-chromium-", dir=temp_root) as profile:
         command = [
             browser,
             *FLAGS,
@@ -63,7 +80,12 @@ def write_pdf(html_path: Path, pdf_path: Path, browser: str | None = None) -> Pa
         ]
         try:
             run = subprocess.run(
-                command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+                command,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+                env=env,
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise PdfError(f"Chromium could not print {html_path} to PDF: {error}") from error
