@@ -101,7 +101,7 @@ def propose_mapping(
     """
     path = Path(path)
     with open_named_tables(path, encoding, SAMPLE_ROWS, max_rows=SAMPLE_ROWS) as tables:
-        samples = {name: next(iter(s.chunks)) for name, s in tables.streams.items()}
+        samples = {name: _sample(s.chunks) for name, s in tables.streams.items()}
         plans = [
             _plan_sheet(
                 name,
@@ -121,6 +121,21 @@ def propose_mapping(
             continue
         blocks += _blocks(plan, samples[plan.name])
     return Proposal(path.name, plans, blocks)
+
+
+def _sample(chunks) -> pd.DataFrame:
+    """The first ``SAMPLE_ROWS`` rows of one table. A table split out of a larger file (a
+    REDCap instrument of a one-file export) may come in chunks that each hold only a few of its
+    rows, so chunks are read until the sample is full or the table ends."""
+    frames, rows = [], 0
+    for chunk in chunks:
+        frames.append(chunk)
+        rows += len(chunk)
+        if rows >= SAMPLE_ROWS:
+            break
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True).head(SAMPLE_ROWS)
 
 
 def _identifiers(frame: pd.DataFrame, detect_identifiers: IdentifierDetector) -> dict[str, str]:
