@@ -59,3 +59,15 @@ def demo_output(tmp_path_factory) -> Path:
                 assert main(["demo", "--out", str(out)]) == 0
             done.touch()
     return out
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    """Run ``oncorwe ARGS``; return its exit code and its output with the terminal's wrapping
+    undone, after checking that no traceback was shown."""
+    from oncorwe.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    text = " ".join((captured.out + captured.err).split())
+    assert "Traceback" not in text
+    return code, text

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from oncorwe.cli import main
+from conftest import run_cli
 from oncorwe.synth import seed_twin_path
 
 
@@ -15,16 +15,8 @@ def twin_copy(tmp_path):
     return folder
 
 
-def _run(capsys, *args):
-    code = main(list(args))
-    captured = capsys.readouterr()
-    text = " ".join((captured.out + captured.err).split())  # undo the terminal's wrapping
-    assert "Traceback" not in text
-    return code, text
-
-
 def test_validate_clean_data_exits_0(capsys, twin_copy, tmp_path):
-    code, text = _run(capsys, "validate", str(twin_copy), "--out", str(tmp_path))
+    code, text = run_cli(capsys, "validate", str(twin_copy), "--out", str(tmp_path))
     assert code == 0
     n = sum(1 for line in (twin_copy / "patients.csv").read_text().splitlines()[1:] if line)
     assert f"patients: read {n} = accepted {n} + quarantined 0" in text
@@ -38,7 +30,7 @@ def test_validate_quarantine_exits_1_and_names_the_problem(capsys, twin_copy, tm
     cells[header.index("fractions")] = "0"  # rule: fractions >= 1
     lines[1] = ",".join(cells)
     rt.write_text("\n".join(lines) + "\n")
-    code, text = _run(capsys, "validate", str(twin_copy), "--out", str(tmp_path))
+    code, text = run_cli(capsys, "validate", str(twin_copy), "--out", str(tmp_path))
     assert code == 1
     n = len([line for line in lines[1:] if line and not line.startswith("#")])
     assert f"radiotherapy: read {n} = accepted {n - 1} + quarantined 1" in text
@@ -53,20 +45,20 @@ def test_missing_input_exits_2(capsys, tmp_path, command):
         if command == "validate"
         else [command, "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
     )
-    code, text = _run(capsys, *args)
+    code, text = run_cli(capsys, *args)
     assert code == 2
     assert "does not exist" in text
 
 
 def test_missing_required_column_exits_2(capsys, twin_copy, tmp_path):
     (twin_copy / "patients.csv").write_text("patient_id,sex\nA,M\n")
-    code, text = _run(capsys, "run", "--data", str(twin_copy), "--out", str(tmp_path / "o"))
+    code, text = run_cli(capsys, "run", "--data", str(twin_copy), "--out", str(tmp_path / "o"))
     assert code == 2
     assert "patients" in text
 
 
 def test_bad_protocol_exits_2(capsys, twin_copy, tmp_path):
-    code, text = _run(
+    code, text = run_cli(
         capsys, "run", "--data", str(twin_copy), "--out", str(tmp_path), "--protocol", "nope"
     )
     assert code == 2
@@ -74,14 +66,14 @@ def test_bad_protocol_exits_2(capsys, twin_copy, tmp_path):
 
 
 def test_unknown_command_exits_2(capsys):
-    code, _ = _run(capsys, "bogus")
+    code, _ = run_cli(capsys, "bogus")
     assert code == 2
 
 
 def test_protocols_lists_builtin(capsys):
-    code, text = _run(capsys, "protocols")
+    code, text = run_cli(capsys, "protocols")
     assert code == 0 and "hcc-rt-ici" in text
-    code, text = _run(capsys, "protocols", "hcc-rt-ici")
+    code, text = run_cli(capsys, "protocols", "hcc-rt-ici")
     assert code == 0 and "concurrency_days_before_rt" in text
 
 
@@ -95,7 +87,7 @@ def test_run_reports_derivation_findings(capsys, twin_copy, tmp_path):
     lines[at] = ",".join(cells)
     ae.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
-    code, _ = _run(capsys, "run", "--data", str(twin_copy), "--out", str(out))
+    code, _ = run_cli(capsys, "run", "--data", str(twin_copy), "--out", str(out))
     assert code == 0
     found = (out / "validation.csv").read_text()
     assert "ae.term_unknown" in found and "Radiation skin thing" in found

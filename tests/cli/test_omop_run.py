@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import json
 
-from oncorwe.cli import main
+from conftest import run_cli
 from oncorwe.synth import seed_twin_path
 from oncorwe.synth.omop import write_omop_duckdb
 
 
-def _run(capsys, *args):
-    code = main(list(args))
-    captured = capsys.readouterr()
-    text = " ".join((captured.out + captured.err).split())  # undo the terminal's wrapping
-    assert "Traceback" not in text
-    return code, text
-
-
 def test_run_omop_duckdb_file(capsys, tmp_path):
     cdm = write_omop_duckdb(tmp_path / "cdm.duckdb")
-    code, text = _run(capsys, "run", "--omop", str(cdm), "--out", str(tmp_path / "out"))
+    code, text = run_cli(capsys, "run", "--omop", str(cdm), "--out", str(tmp_path / "out"))
     assert code == 0, text
     # every patient of the seed twin is read and accepted (the reconciliation table's row)
     n = sum(1 for line in (seed_twin_path() / "patients.csv").read_text().splitlines()[1:] if line)
@@ -31,13 +23,13 @@ def test_run_omop_duckdb_file(capsys, tmp_path):
 
 
 def test_run_needs_exactly_one_source(capsys, tmp_path):
-    code, text = _run(capsys, "run", "--out", str(tmp_path))
+    code, text = run_cli(capsys, "run", "--out", str(tmp_path))
     assert code == 2
     assert "either --data FOLDER or --omop SOURCE" in text
 
 
 def test_run_omop_names_a_missing_file(capsys, tmp_path):
     missing = tmp_path / "none.duckdb"
-    code, text = _run(capsys, "run", "--omop", str(missing), "--out", str(tmp_path / "out"))
+    code, text = run_cli(capsys, "run", "--omop", str(missing), "--out", str(tmp_path / "out"))
     assert code == 2
     assert f"OMOP CDM {missing}: no such DuckDB file" in text

@@ -9,9 +9,9 @@ import json
 
 import pytest
 from redcap_project import write_project
-from test_demo import PUBLISHED, _get
 
 from oncorwe.cli import main
+from published_numbers import PUBLISHED, value_at
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def mapped_run(tmp_path_factory):
 @pytest.mark.parametrize("path, published", sorted(PUBLISHED.items()))
 def test_published_number_from_a_mapped_redcap_project(mapped_run, path, published):
     results, _ = mapped_run
-    assert round(float(_get(results, path)), 1) == pytest.approx(published, abs=1e-9)
+    assert round(float(value_at(results, path)), 1) == pytest.approx(published, abs=1e-9)
 
 
 def test_published_terms_from_a_mapped_redcap_project(mapped_run):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_demo import PUBLISHED, _get
 
 from oncorwe.cli import main
 from oncorwe.io.formats.redcap_template import write_redcap_export
 from oncorwe.synth.seed_twin import generate_seed_twin
+from published_numbers import PUBLISHED, value_at
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def redcap_run(tmp_path_factory):
 
 @pytest.mark.parametrize("path, published", sorted(PUBLISHED.items()))
 def test_published_number_from_a_redcap_export(redcap_run, path, published):
-    assert round(float(_get(redcap_run, path)), 1) == pytest.approx(published, abs=1e-9)
+    assert round(float(value_at(redcap_run, path)), 1) == pytest.approx(published, abs=1e-9)
 
 
 def test_published_terms_from_a_redcap_export(redcap_run):

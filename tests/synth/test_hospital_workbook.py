@@ -16,32 +16,7 @@ from oncorwe.synth.hospital_workbook import (
     read_cohort,
     write_hospital_workbook,
 )
-
-# the published numbers (Zhai et al., Front Immunol 2025), as tests/cli/test_demo.py checks them
-PUBLISHED = {
-    "cohort.n": 108,
-    "cohort.extrahepatic_metastasis.n": 58,
-    "cohort.extrahepatic_metastasis.pct": 53.7,
-    "cohort.pvtt.n": 69,
-    "cohort.pvtt.pct": 63.9,
-    "treatment.rt_total_dose_gy.median": 55,
-    "response.orr.n": 81,
-    "response.orr.pct": 75.0,
-    "survival.os.median_months": 17.0,
-    "survival.pfs.median_months": 12.6,
-    "survival.follow_up.median_months": 18.8,
-    "local_control.in_field_recurrence.n": 1,
-    "safety.grade3plus_any.n": 33,
-    "safety.grade3plus_any.pct": 30.6,
-    "safety.most_common_grade3plus.n": 19,
-    "safety.most_common_grade3plus.pct": 17.6,
-}
-
-
-def _get(results, path):
-    for key in path.split("."):
-        results = results[key]
-    return results
+from published_numbers import PUBLISHED, value_at
 
 
 @pytest.fixture(scope="module", params=["zh", "en"])
@@ -60,7 +35,7 @@ def mapped_run(request, tmp_path_factory):
 def test_published_number_reproduced(mapped_run, path, published):
     _, _, out = mapped_run
     results = json.loads((out / "results.json").read_text())
-    assert round(float(_get(results, path)), 1) == pytest.approx(published, abs=1e-9)
+    assert round(float(value_at(results, path)), 1) == pytest.approx(published, abs=1e-9)
 
 
 def test_published_terms_and_every_row_accepted(mapped_run):
