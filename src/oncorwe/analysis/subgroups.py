@@ -52,8 +52,10 @@ COX_COLUMNS = [
 ]  # fmt: skip
 
 
-def _levels(values: pd.Series, variable: str) -> list:
-    present = [v for v in pd.unique(values.dropna())]
+def group_levels(values: pd.Series, variable: str) -> list:
+    """Levels of ``variable`` present in ``values``: the report's order (reference first), then
+    the others sorted."""
+    present = list(pd.unique(values.dropna()))
     preferred = VARIABLE_LABELS.get(variable, (variable, ()))[1]
     ordered = [v for v in preferred if v in present]
     return ordered + sorted((v for v in present if v not in ordered), key=str)
@@ -81,7 +83,7 @@ def subgroup_survival(
 
 def _one_variable(adsl: pd.DataFrame, endpoint: str, variable: str, protocol: Protocol):
     data = adsl[[f"{endpoint}_months", f"{endpoint}_event", variable]].dropna()
-    levels = _levels(data[variable], variable)
+    levels = group_levels(data[variable], variable)
     label = VARIABLE_LABELS.get(variable, (variable, ()))[0]
     time = data[f"{endpoint}_months"].to_numpy(float)
     event = data[f"{endpoint}_event"].to_numpy(int)
@@ -140,7 +142,7 @@ def _design(adsl: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, di
         elif pd.api.types.is_numeric_dtype(values):
             frame[col] = values.astype("Float64")
         else:
-            levels = _levels(values, col)
+            levels = group_levels(values, col)
             frame[col] = values.astype("string")
             reference[col] = levels[0] if levels else None
     return frame, reference

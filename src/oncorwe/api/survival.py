@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncorwe.analysis.subgroups import LEVEL_LABELS, VARIABLE_LABELS
+from oncorwe.analysis.subgroups import LEVEL_LABELS, group_levels
 from oncorwe.api.results import LANDMARK_COLUMNS, SUMMARY_COLUMNS, SurvivalResult
 from oncorwe.api.where import FilterError, apply_where
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
@@ -36,15 +36,6 @@ def find_endpoint(endpoint: str, columns) -> Endpoint:
             return declared
     known = ", ".join(e.key for e in ENDPOINTS)
     raise FilterError(f"endpoint {endpoint!r} is not a time-to-event endpoint ({known})")
-
-
-def group_levels(values: pd.Series, by: str) -> list:
-    """Levels of ``by`` present in ``values``: the report's order (reference first), then the
-    others sorted."""
-    present = list(pd.unique(values.dropna()))
-    preferred = VARIABLE_LABELS.get(by, (by, ()))[1]
-    ordered = [v for v in preferred if v in present]
-    return ordered + sorted((v for v in present if v not in ordered), key=str)
 
 
 def level_label(level) -> str:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from oncorwe.analysis.subgroups import group_levels
 from oncorwe.api.results import SurvivalResult, p_text
-from oncorwe.api.survival import MAX_GROUPS, group_levels, level_label, survival_by
+from oncorwe.api.survival import MAX_GROUPS, level_label, survival_by
 from oncorwe.api.where import FilterError
 from oncorwe.errors import OncorweError
 from oncorwe.privacy.suppression import SUPPRESSED_SUFFIX
