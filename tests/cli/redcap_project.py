@@ -111,51 +111,96 @@ FORM_TABLES = {
 }
 
 
-def _export_columns(field: Field, values: pd.Series) -> dict[str, pd.Series]:
+FORM_LABELS = {form: form.replace("_", " ").title() for form in FORM_TABLES}
+COMPLETE = ("2", "Complete")  # <form>_complete of a filled form: raw code, label
+
+
+class Project(NamedTuple):
+    """The files REDCap gives for the project: its data dictionary, the raw export (codes,
+    variable names as headers) and the label export (labels, field labels as headers)."""
+
+    folder: Path
+    dictionary: Path
+    raw: Path
+    labels: Path
+
+
+def _export_columns(field: Field, values: pd.Series, labels: bool) -> dict[str, pd.Series]:
     text = values.astype("string")
     if field.type == "checkbox":
         items = text.fillna("").str.split(";")
+        marks = ("Checked", "Unchecked") if labels else ("1", "0")
         return {
-            checkbox_column(field.name, code): items.map(
-                lambda xs, v=value: "1" if v in xs else "0"
+            _checkbox_header(field, code, label, labels): items.map(
+                lambda xs, v=value: marks[0] if v in xs else marks[1]
             )
-            for code, _, value in field.choices
+            for code, label, value in field.choices
         }
+    header = field.label if labels else field.name
     if field.type == "yesno":
-        return {field.name: text.map({"true": "1", "false": "0"})}
+        return {header: text.map({"true": "Yes", "false": "No"} if labels else
+                                 {"true": "1", "false": "0"})}  # fmt: skip
     if field.choices:
-        return {field.name: text.map({value: code for code, _, value in field.choices})}
-    return {field.name: text}
+        k = 1 if labels else 0
+        return {header: text.map({choice[2]: choice[k] for choice in field.choices})}
+    return {header: text}
 
 
-def _form_rows(form: str, table: pd.DataFrame) -> pd.DataFrame:
-    columns = {"record_id": table["patient_id"]}
-    if form != "baseline":
-        columns["redcap_repeat_instrument"] = pd.Series(form, index=table.index)
+def _checkbox_header(field: Field, code: str, label: str, labels: bool) -> str:
+    return f"{field.label} (choice={label})" if labels else checkbox_column(field.name, code)
+
+
+def _form_rows(form: str, table: pd.DataFrame, labels: bool) -> pd.DataFrame:
+    """The rows of one instrument as REDCap exports them: the record ID, the repeat columns
+    (empty on the record's row of non-repeating instruments), the form's fields and its
+    ``<form>_complete`` (headed ``Complete?`` in a label export)."""
+    names = ("Record ID", "Repeat Instrument", "Repeat Instance") if labels else REPEAT_COLUMNS
+    columns = {names[0]: table["patient_id"].astype("string")}
+    if form == "baseline":
+        columns[names[1]] = columns[names[2]] = pd.Series(pd.NA, index=table.index, dtype="string")
+    else:
+        columns[names[1]] = pd.Series(FORM_LABELS[form] if labels else form, index=table.index)
         instance = table.groupby("patient_id", sort=False).cumcount() + 1
-        columns["redcap_repeat_instance"] = instance.astype("string")
+        columns[names[2]] = instance.astype("string")
     for field in FIELDS[1:]:
         if field.form == form:
-            columns.update(_export_columns(field, table[field.column]))
+            columns.update(_export_columns(field, table[field.column], labels))
+    columns[f"{form}_complete"] = pd.Series(COMPLETE[labels], index=table.index)
     return pd.DataFrame(columns)
 
 
-def write_project(folder: Path) -> Path:
-    """Write ``HCC_DataDictionary_2026-01-01.csv`` and ``HCC_DATA_2026-01-01_1200.csv``."""
+REPEAT_COLUMNS = ("record_id", "redcap_repeat_instrument", "redcap_repeat_instance")
+
+
+def _export(twin: dict[str, pd.DataFrame], labels: bool) -> pd.DataFrame:
+    """The whole export: per record its non-repeating row, then its repeating instances,
+    columns in the dictionary's order (each form's fields, then its completion status)."""
+    parts = [_form_rows(form, twin[table], labels) for form, table in FORM_TABLES.items()]
+    header = list(dict.fromkeys(c for part in parts for c in part.columns))
+    export = pd.concat(parts, ignore_index=True)[header]
+    order = {p: k for k, p in enumerate(twin["patients"]["patient_id"])}
+    export = export.iloc[export.iloc[:, 0].map(order).argsort(kind="stable")]
+    if labels:
+        export.columns = ["Complete?" if h.endswith("_complete") else h for h in header]
+    return export
+
+
+def write_project(folder: Path) -> Project:
+    """Write the project as REDCap gives it: ``HCC_DataDictionary_2026-01-01.csv`` (every
+    column of REDCap's dictionary), ``HCC_DATA_2026-01-01_1200.csv`` (raw) and
+    ``HCC_DATA_LABELS_2026-01-01_1200.csv`` (labels, with the byte-order mark REDCap writes)."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "HCC_DataDictionary_2026-01-01.csv").open("w", newline="") as handle:
+    dictionary = folder / "HCC_DataDictionary_2026-01-01.csv"
+    with dictionary.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(DICTIONARY_HEADERS)
         for f in FIELDS:
             choices = " | ".join(f"{code}, {label}" for code, label, _ in f.choices)
-            writer.writerow([f.name, f.form, "", f.type, f.label, choices, "", f.validation])
+            row = [f.name, f.form, "", f.type, f.label, choices, "", f.validation]
+            writer.writerow(row + [""] * (len(DICTIONARY_HEADERS) - len(row)))
     twin = generate_seed_twin()
-    parts = [_form_rows(form, twin[table]) for form, table in FORM_TABLES.items()]
-    export = pd.concat(parts, ignore_index=True)
-    header = ["record_id", "redcap_repeat_instrument", "redcap_repeat_instance"]
-    header += [c for p in parts for c in p.columns if c not in header]
-    order = {p: k for k, p in enumerate(twin["patients"]["patient_id"])}
-    export = export.assign(_order=export["record_id"].map(order))
-    export = export.sort_values("_order", kind="stable")[header]
-    export.to_csv(folder / "HCC_DATA_2026-01-01_1200.csv", index=False)
-    return folder
+    raw = folder / "HCC_DATA_2026-01-01_1200.csv"
+    _export(twin, labels=False).to_csv(raw, index=False)
+    labels = folder / "HCC_DATA_LABELS_2026-01-01_1200.csv"
+    _export(twin, labels=True).to_csv(labels, index=False, encoding="utf-8-sig")
+    return Project(folder, dictionary, raw, labels)

@@ -1,5 +1,6 @@
-"""``oncorwe map SOURCE --out mapping.toml``: propose a mapping from a workbook or CSV folder
-onto the contract, written as a commented TOML file to edit and keep with the study."""
+"""``oncorwe map SOURCE --out mapping.toml``: propose a mapping from a workbook, a CSV folder, a
+SAS/SPSS/Stata file or a REDCap export (``--redcap-dictionary DICT.csv``) onto the contract,
+written as a commented TOML file to edit and keep with the study."""
 
 from __future__ import annotations
 
@@ -17,13 +18,25 @@ EXIT_UNREADABLE = 2
 
 def map_source(
     source: Annotated[
-        Path, typer.Argument(help="An .xlsx workbook (any sheet names) or a CSV folder.")
+        Path,
+        typer.Argument(
+            help="An .xlsx workbook (any sheet names), a CSV folder, a SAS/SPSS/Stata file, or "
+            "a REDCap export (with --redcap-dictionary)."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The mapping file to write.")] = Path(
         "mapping.toml"
     ),
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding (default: detect).")
+    ] = None,
+    redcap_dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            "--redcap-dictionary",
+            help="The REDCap project's data dictionary (CSV); SOURCE is then its CSV export "
+            "(raw or labels).",
+        ),
     ] = None,
 ) -> None:
     """Propose a mapping of SOURCE onto the oncorwe contract (edit it, then use --mapping)."""
@@ -33,7 +46,12 @@ def map_source(
 
     console, errors = Console(), Console(stderr=True)
     try:
-        proposal = propose_mapping(source, encoding, detect_identifiers=detect_identifiers)
+        proposal = propose_mapping(
+            source,
+            encoding,
+            detect_identifiers=detect_identifiers,
+            redcap_dictionary=redcap_dictionary,
+        )
         write_mapping(proposal, out)
     except OncorweError as exc:
         errors.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", highlight=False)

@@ -3,9 +3,10 @@
 
 - a ``.sas7bdat``, ``.xpt``, ``.sav``/``.zsav`` or ``.dta`` file: one table named after the file
   (value labels applied, dates as dates; ``oncorwe.io.formats.stat_files``);
-- a folder holding a REDCap data dictionary and an export: one table per instrument, named after
-  it, decoded through the dictionary (``oncorwe.io.formats.redcap``), its columns headed by the
-  fields' labels.
+- a REDCap export (raw or labels) with the project's data dictionary, given explicitly
+  (``oncorwe map export.csv --redcap-dictionary DICT.csv``) or found side by side in one folder:
+  one table per instrument, named after it, decoded through the dictionary
+  (``oncorwe.io.formats.redcap``), its columns headed by the fields' labels.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from oncorwe.errors import InputError
 from oncorwe.io.formats.redcap import find_export, form_stream
 from oncorwe.io.formats.redcap_dictionary import (
     RedcapDictionary,
     find_dictionary,
+    is_dictionary_file,
     read_dictionary,
 )
 from oncorwe.io.formats.stat_files import is_stat_file, stream_stat_file
@@ -34,11 +37,30 @@ def open_stat_named(path: Path, chunk_rows: int | None) -> NamedTables:
 
 
 def open_redcap_named(
-    folder: Path, dictionary_path: Path, encoding: str | None, chunk_rows: int | None
+    source: Path, dictionary_path: Path, encoding: str | None, chunk_rows: int | None
 ) -> NamedTables:
-    """A REDCap folder (dictionary + export) as one named table per instrument."""
+    """A REDCap export (a CSV file, or the one export of a folder that holds it) read through
+    the data dictionary at ``dictionary_path``, as one named table per instrument.
+
+    Raises
+    ------
+    InputError
+        The dictionary is not one; ``source`` is the dictionary itself, not a CSV file, or a
+        folder without exactly one export of the project.
+    """
     dictionary = read_dictionary(dictionary_path)
-    export = find_export(folder, dictionary)
+    export = find_export(source, dictionary) if source.is_dir() else source
+    if export.suffix.lower() != ".csv":
+        raise InputError(
+            f"{export.name} is not a REDCap export: give the project's CSV export (raw or "
+            f"labels) with its data dictionary {dictionary_path.name}."
+        )
+    if export.resolve() == dictionary.path.resolve() or is_dictionary_file(export):
+        raise InputError(
+            f"{export.name} is a REDCap data dictionary, not an export: give the records "
+            "exported as CSV (raw or labels) as the source and the dictionary with "
+            "--redcap-dictionary."
+        )
     streams = {
         form: _labelled(form_stream(export, dictionary, form, encoding, chunk_rows), dictionary)
         for form in dictionary.forms
@@ -48,7 +70,7 @@ def open_redcap_named(
         SourceFile(export.name, sha256_of(export), tuple(streams)),
     ]
     letters = {name: letter_map(s.header) for name, s in streams.items()}
-    return NamedTables(folder, streams, letters, dict.fromkeys(streams, 1), files)
+    return NamedTables(source, streams, letters, dict.fromkeys(streams, 1), files)
 
 
 def _labelled(stream: TableStream, dictionary: RedcapDictionary) -> TableStream:
@@ -67,9 +89,15 @@ def _labelled(stream: TableStream, dictionary: RedcapDictionary) -> TableStream:
 
 
 def open_format_named(
-    path: Path, encoding: str | None, chunk_rows: int | None
+    path: Path,
+    encoding: str | None,
+    chunk_rows: int | None,
+    redcap_dictionary: Path | None = None,
 ) -> NamedTables | None:
-    """Named tables of a statistics file or a REDCap folder; None for any other source."""
+    """Named tables of a statistics file, a REDCap export with ``redcap_dictionary``, or a
+    REDCap folder (dictionary and export side by side); None for any other source."""
+    if redcap_dictionary is not None:
+        return open_redcap_named(path, Path(redcap_dictionary), encoding, chunk_rows)
     if path.is_file() and is_stat_file(path):
         return open_stat_named(path, chunk_rows)
     if path.is_dir():

@@ -278,6 +278,8 @@ def find_export(folder: Path, dictionary: RedcapDictionary) -> Path:
         shown = ", ".join(p.name for p in found) or "none"
         raise InputError(
             f"{folder}: a REDCap folder holds the data dictionary ({dictionary.path.name}) and "
-            f"one export whose first column is the record ID '{record.name}'; found {shown}."
+            f"one export whose first column is the record ID '{record.name}'; found {shown}. "
+            "Give the export file itself: oncorwe map EXPORT.csv --redcap-dictionary "
+            f"{dictionary.path.name}."
         )
     return found[0]

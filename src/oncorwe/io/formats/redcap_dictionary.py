@@ -185,13 +185,15 @@ def read_dictionary(path: str | Path) -> RedcapDictionary:
     return RedcapDictionary(path, tuple(fields))
 
 
+def is_dictionary_file(path: Path) -> bool:
+    """True when ``path`` is a CSV file whose header is a REDCap data dictionary's."""
+    if not (path.is_file() and path.suffix.lower() == ".csv"):
+        return False
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader([handle.readline()]), [])
+    return is_dictionary_header(header)
+
+
 def find_dictionary(folder: Path) -> Path | None:
     """The REDCap data dictionary among a folder's CSV files (by its header), or None."""
-    for path in sorted(folder.iterdir()):
-        if not (path.is_file() and path.suffix.lower() == ".csv"):
-            continue
-        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            header = next(csv.reader([handle.readline()]), [])
-        if is_dictionary_header(header):
-            return path
-    return None
+    return next((p for p in sorted(folder.iterdir()) if is_dictionary_file(p)), None)

@@ -74,7 +74,13 @@ def stage_mapped(
         gives no required table or column.
     """
     # step 1
-    with open_named_tables(data, encoding, chunk_rows, mapping.header_rows()) as tables:
+    with open_named_tables(
+        data,
+        encoding,
+        chunk_rows,
+        mapping.header_rows(),
+        redcap_dictionary=mapping.redcap_dictionary,
+    ) as tables:
         check_against(mapping, {k: s.header for k, s in tables.streams.items()})
         # step 2
         _check_contract(mapping)

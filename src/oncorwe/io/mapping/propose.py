@@ -88,19 +88,28 @@ class Proposal:
     source: str
     sheets: list[SheetPlan]
     blocks: list[ProposedBlock]
+    redcap_dictionary: Path | None = None
 
 
 def propose_mapping(
-    path: str | Path, encoding: str | None = None, *, detect_identifiers: IdentifierDetector
+    path: str | Path,
+    encoding: str | None = None,
+    *,
+    detect_identifiers: IdentifierDetector,
+    redcap_dictionary: str | Path | None = None,
 ) -> Proposal:
     """Propose a mapping of the source at ``path`` onto the contract (module docstring).
 
     ``detect_identifiers`` is the privacy layer's detector
     (``oncorwe.privacy.identifiers.detect_identifiers``): the caller hands it in because
     ``io`` sits below ``privacy`` in the layer order, and the rules live in one place there.
+    ``redcap_dictionary``: ``path`` is a REDCap export read through this data dictionary.
     """
     path = Path(path)
-    with open_named_tables(path, encoding, SAMPLE_ROWS, max_rows=SAMPLE_ROWS) as tables:
+    dictionary = Path(redcap_dictionary) if redcap_dictionary is not None else None
+    with open_named_tables(
+        path, encoding, SAMPLE_ROWS, max_rows=SAMPLE_ROWS, redcap_dictionary=dictionary
+    ) as tables:
         samples = {name: _sample(s.chunks) for name, s in tables.streams.items()}
         plans = [
             _plan_sheet(
@@ -120,7 +129,7 @@ def propose_mapping(
             plan.unplaced = [(h, letter, "the sheet is hidden") for h, letter, _ in plan.unplaced]
             continue
         blocks += _blocks(plan, samples[plan.name])
-    return Proposal(path.name, plans, blocks)
+    return Proposal(path.name, plans, blocks, dictionary)
 
 
 def _sample(chunks) -> pd.DataFrame:

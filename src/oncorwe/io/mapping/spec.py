@@ -7,7 +7,9 @@ header; ``{n}`` in it stands for the number of a repeated group such as ``不良
 ``instances = [1, 2, 3]``) or a constant (``{ value = "RT{n}" }``); ``[map.values.<column>]``
 maps the source's words to the contract's (``"男" = "M"``); ``[map.dates]`` states the order of
 day and month in text dates (``"DMY"`` or ``"MDY"``). ``[sheets."<name>"]`` holds the header row
-and the columns dropped (identifiers) or deliberately not used.
+and the columns dropped (identifiers) or deliberately not used. For a REDCap export,
+``[mapping] redcap_dictionary`` names the project's data dictionary (a path relative to the
+mapping file's folder) through which the export is read.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class Mapping:
     blocks: tuple[Block, ...]
     sheets: dict[str, SheetSettings] = field(default_factory=dict)
     path: Path | None = None
+    redcap_dictionary: Path | None = None
 
     def header_rows(self) -> dict[str, int]:
         return {k: s.header_row for k, s in self.sheets.items() if s.header_row}
@@ -117,7 +120,10 @@ def load_mapping(path: str | Path) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name} is not a valid TOML file ({exc}).") from None
-    version = data.get("mapping", {}).get("format", FORMAT)
+    settings = data.get("mapping", {})
+    if not isinstance(settings, dict):
+        raise _fail(path, "[mapping]", "must be a table")
+    version = settings.get("format", FORMAT)
     if version != FORMAT:
         raise _fail(path, "[mapping] format", f"format {version!r} is unknown (expected {FORMAT})")
     raw_blocks = data.get("map", [])
@@ -125,7 +131,25 @@ def load_mapping(path: str | Path) -> Mapping:
         raise _fail(path, "[[map]]", "the file has no [[map]] block")
     blocks = tuple(_block(path, k, raw) for k, raw in enumerate(raw_blocks, start=1))
     sheets = {name: _sheet(path, name, raw) for name, raw in (data.get("sheets") or {}).items()}
-    return Mapping(blocks, sheets, path)
+    return Mapping(blocks, sheets, path, _dictionary(path, settings.get("redcap_dictionary")))
+
+
+def _dictionary(path: Path, value) -> Path | None:
+    """``[mapping] redcap_dictionary``, relative to the mapping file's folder."""
+    if value is None:
+        return None
+    where = "[mapping] redcap_dictionary"
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, where, f"must be the path of the data dictionary, not {value!r}")
+    dictionary = path.parent / value
+    if not dictionary.is_file():
+        raise _fail(
+            path,
+            where,
+            f"'{value}' does not exist (looked for {dictionary}; a relative path is read from "
+            "the mapping file's folder)",
+        )
+    return dictionary
 
 
 def _sheet(path: Path, name: str, raw) -> SheetSettings:

@@ -99,6 +99,7 @@ def open_named_tables(
     chunk_rows: int | None = CHUNK_ROWS,
     header_rows: dict[str, int] | None = None,
     max_rows: int | None = None,
+    redcap_dictionary: str | Path | None = None,
 ) -> NamedTables:
     """Open every table of a workbook, a CSV folder or a registered format by its own name.
 
@@ -109,6 +110,8 @@ def open_named_tables(
     chunk_rows : rows per chunk (None: one chunk).
     header_rows : table -> header row to use instead of the detected one (workbooks).
     max_rows : read at most this many rows below each sheet's header (a sample; workbooks).
+    redcap_dictionary : a REDCap data dictionary; ``path`` is then the project's CSV export
+        (raw or labels), or a folder holding it, read as one table per instrument.
 
     Raises
     ------
@@ -120,7 +123,9 @@ def open_named_tables(
         raise InputError(f"{path} does not exist. Give an .xlsx workbook or a folder of CSV files.")
     from oncorwe.io.formats.named import open_format_named  # SAS/SPSS/Stata, REDCap
 
-    formatted = open_format_named(path, encoding, chunk_rows)
+    if redcap_dictionary is not None and not Path(redcap_dictionary).is_file():
+        raise InputError(f"REDCap data dictionary {redcap_dictionary} does not exist.")
+    formatted = open_format_named(path, encoding, chunk_rows, redcap_dictionary)
     if formatted is not None:
         return formatted
     suffix = "/" if path.is_dir() else path.suffix.lower()
@@ -131,8 +136,9 @@ def open_named_tables(
     if suffix in EXCEL_SUFFIXES:
         return _open_workbook(path, chunk_rows, header_rows or {}, max_rows)
     raise InputError(
-        f"{path.name} cannot be mapped: give an .xlsx workbook (any sheet names) or a folder of "
-        "CSV files (any file names); an old .xls workbook must be saved again as .xlsx."
+        f"{path.name} cannot be mapped: give an .xlsx workbook (any sheet names), a folder of "
+        "CSV files (any file names), or a REDCap export with its data dictionary "
+        "(--redcap-dictionary DICT.csv); an old .xls workbook must be saved again as .xlsx."
     )
 
 

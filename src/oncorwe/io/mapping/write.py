@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 from oncorwe.io.mapping.propose import Proposal, ProposedBlock, SheetPlan
@@ -39,11 +40,21 @@ def _comment(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def render_mapping(proposal: Proposal, day: dt.date | None = None) -> str:
-    """The mapping file's text."""
+def render_mapping(
+    proposal: Proposal, day: dt.date | None = None, folder: Path | None = None
+) -> str:
+    """The mapping file's text; ``folder`` is where it is written (a REDCap data dictionary is
+    named relative to it)."""
     day = day or dt.date.today()
     lines = [HEADER.format(source=proposal.source, day=day.isoformat())]
-    lines += ["[mapping]", f"format = {FORMAT}", f"source = {toml_string(proposal.source)}", ""]
+    lines += ["[mapping]", f"format = {FORMAT}", f"source = {toml_string(proposal.source)}"]
+    if proposal.redcap_dictionary is not None:
+        where = _relative(proposal.redcap_dictionary, folder or Path.cwd())
+        lines.append(
+            f"redcap_dictionary = {toml_string(where)}   # the export is read through it; "
+            "relative to this file's folder"
+        )
+    lines.append("")
     for plan in proposal.sheets:
         lines += _sheet(plan)
     for block in proposal.blocks:
@@ -54,8 +65,17 @@ def render_mapping(proposal: Proposal, day: dt.date | None = None) -> str:
 def write_mapping(proposal: Proposal, path: str | Path, day: dt.date | None = None) -> Path:
     """Write the proposal to ``path`` (UTF-8)."""
     path = Path(path)
-    path.write_text(render_mapping(proposal, day), encoding="utf-8")
+    path.write_text(render_mapping(proposal, day, path.parent), encoding="utf-8")
     return path
+
+
+def _relative(target: Path, folder: Path) -> str:
+    """``target`` relative to ``folder`` (forward slashes), absolute when that cannot be done
+    (another drive)."""
+    try:
+        return Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        return target.resolve().as_posix()
 
 
 def _sheet(plan: SheetPlan) -> list[str]:
