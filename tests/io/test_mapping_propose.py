@@ -2,11 +2,14 @@
 identifiers dropped, unplaced columns listed with their reason, and the proposal round-trips
 through the mapping reader."""
 
+import re
+
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 
 from oncorwe.cli import main
-from oncorwe.io.mapping.propose import propose_mapping
+from oncorwe.io.mapping.propose import SAMPLE_ROWS, propose_mapping
 from oncorwe.io.mapping.spec import load_mapping
 from oncorwe.io.mapping.write import write_mapping
 from oncorwe.privacy.identifiers import detect_identifiers
@@ -24,6 +27,17 @@ def csv_folder(tmp_path):
     for name, frame in hospital_frames(small, "en").items():
         frame.to_csv(folder / f"{name}.csv", index=False)
     return folder
+
+
+def write_workbook(frames, path):
+    book = Workbook(write_only=True)
+    for title, frame in frames.items():
+        sheet = book.create_sheet(title)
+        sheet.append(list(frame.columns))
+        for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+            sheet.append(list(row))
+    book.save(path)
+    return path
 
 
 def test_csv_folder_proposal(csv_folder, tmp_path):
@@ -89,3 +103,45 @@ def test_unmatched_words_are_left_empty_for_the_user(tmp_path):
     block = next(b for b in proposal.blocks if b.table == "adverse_events")
     assert block.values["term"] == {"疲乏": "Fatigue", "腹泻": "Diarrhea", "头晕": ""}
     assert "grade" in block.missing and "onset_date" in block.missing
+
+
+def test_values_first_seen_after_the_sample_are_findings(tmp_path, capsys):
+    # the proposal reads SAMPLE_ROWS rows per sheet; applying the mapping reads every row, and
+    # a word, a drug or a text date that first appears below the sample is reported, not lost
+    tables = read_cohort(seed_twin_path())
+    keep = ("SYN-001", "SYN-002", "SYN-003", "SYN-004")
+    frames = hospital_frames({k: v[v["patient_id"].isin(keep)] for k, v in tables.items()}, "zh")
+    rows = SAMPLE_ROWS + 40
+    patients = frames["患者信息"]
+    patients = patients.iloc[[k % len(patients) for k in range(rows)]].reset_index(drop=True)
+    patients["序号"] = range(1, rows + 1)
+    late = {"性别": "男性", "系统治疗药物1": "阿替利珠单抗", "诊断日期": "03/04/2020"}
+    for header, value in late.items():
+        patients.loc[rows - 1, header] = value
+    frames["患者信息"] = patients
+    book = write_workbook(frames, tmp_path / "study.xlsx")
+    mapping = tmp_path / "mapping.toml"
+    assert main(["map", str(book), "--out", str(mapping)]) == 0
+    plan = load_mapping(mapping)
+    sex = next(c for b in plan.blocks for c in b.columns if c.column == "sex")
+    assert sex.values == {"男": "M", "女": "F"}  # 女: a closed category is completed
+    out = tmp_path / "out"
+    code = main(["validate", str(book), "--mapping", str(mapping), "--out", str(out)])
+    printed = " ".join(capsys.readouterr().out.split())
+    assert code == 1
+    findings = pd.read_csv(out / "validation.csv", dtype=str, keep_default_na=False)
+    mapped = findings[findings["rule"].str.startswith("mapping.")]
+    found = {(r.rule, r.value) for r in mapped.itertuples()}
+    assert ("mapping.value_unmapped", "男性") in found
+    assert ("mapping.value_unmapped", "阿替利珠单抗") in found
+    assert ("mapping.date_ambiguous", "03/04/2020") in found
+    last_row = f"row {rows + 1}"  # the header is row 1
+    for value in late.values():
+        (message,) = mapped.loc[mapped["value"] == value, "message"].unique()[:1]
+        assert f"sheet '患者信息' {last_row}" in message
+    assert f"sheet '患者信息': {rows} rows -> patients {rows}" in printed
+    patients_line = re.search(
+        r"patients: read (\d+) = accepted (\d+) \+ quarantined (\d+)", printed
+    )
+    read, accepted, held = map(int, patients_line.groups())
+    assert read == rows == accepted + held and held >= 1
