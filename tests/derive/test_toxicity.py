@@ -8,13 +8,27 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from oncorwe.analysis.study import COHORT_SCHEMA
 from oncorwe.cohort import analysis_connection
-from oncorwe.derive.toxicity import derive_adverse_events, derive_worst_grade, treatment_emergent
+from oncorwe.derive import toxicity
+from oncorwe.derive.toxicity import check_adverse_events, treatment_emergent
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.errors import ProtocolError
 from oncorwe.protocol import load_protocol
 from oncorwe.protocol.model import Safety
 
 BASE = load_protocol("hcc-rt-ici")
+T = contract_tables({"cohort": COHORT_SCHEMA})
+
+
+def derive_adverse_events(engine, protocol=None):
+    return check_adverse_events(engine.query(toxicity.derive_adverse_events(T, protocol)))
+
+
+def derive_worst_grade(engine, protocol=None, treatment_emergent_only=True):
+    expression = toxicity.derive_worst_grade(T, protocol, treatment_emergent_only)
+    return check_adverse_events(engine.query(expression))
 
 
 def _protocol(days):
@@ -88,11 +102,11 @@ def con():
     )
     con.execute(
         """CREATE TABLE cohort AS SELECT * FROM (VALUES
-               ('A', DATE '2020-01-01', DATE '2020-01-10'),
-               ('B', DATE '2020-02-01', DATE '2020-03-01'))
-           AS t(patient_id, index_date, first_ici_date)"""
+               ('A', DATE '2020-01-01', DATE '2020-01-10', DATE '2020-01-01'),
+               ('B', DATE '2020-02-01', DATE '2020-03-01', DATE '2020-02-01'))
+           AS t(patient_id, index_date, first_ici_date, first_rt_date)"""
     )
-    return con
+    return Engine("duckdb", None, con)
 
 
 def _flags(con, days):

@@ -53,8 +53,15 @@ from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.response import RECORDED_NOTE, derive_best_response, recorded_response_note
 from oncorwe.derive.timeline import derive_timeline
-from oncorwe.derive.toxicity import derive_worst_grade, treatment_emergent, undated_ae_note
+from oncorwe.derive.toxicity import (
+    check_adverse_events,
+    derive_worst_grade,
+    treatment_emergent,
+    undated_ae_note,
+)
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import Protocol
 from oncorwe.results import (
     Count,
@@ -67,6 +74,13 @@ from oncorwe.results import (
 )
 
 Progress = Callable[[str], None]
+# the per-patient cohort table the derivations start from (``Cohort.patients``)
+COHORT_SCHEMA = {
+    "patient_id": "string",
+    "first_rt_date": "date",
+    "first_ici_date": "date",
+    "index_date": "date",
+}
 
 
 @dataclass(frozen=True)
@@ -108,14 +122,17 @@ def derive_datasets(
         (adrs["criteria"] == protocol.response.criteria)
         & (adrs["confirmed"] == protocol.response.confirmation)
     ]
-    adae = derive_worst_grade(con, protocol, treatment_emergent_only=False)
+    engine, t = Engine("duckdb", None, con), contract_tables({"cohort": COHORT_SCHEMA})
+    adae = check_adverse_events(
+        engine.query(derive_worst_grade(t, protocol, treatment_emergent_only=False))
+    )
     adsl = assemble_adsl(
         derive_baseline(con),
-        derive_rt_summary(con, protocol),
-        derive_sequence(con, protocol),
+        engine.query(derive_rt_summary(t, protocol)),
+        engine.query(derive_sequence(t, protocol)),
         tte,
         primary,
-        derive_failure_sites(con),
+        engine.query(derive_failure_sites(t)),
         treatment_emergent(adae),
     )
     return AnalysisDatasets(

@@ -2,37 +2,42 @@
 
 A progression record's ``site`` is ``in_field`` (inside an irradiated volume),
 ``intrahepatic_out_of_field`` or ``extrahepatic`` (``progression_events`` in
-docs/data_dictionary.md).
+docs/data_dictionary.md). A table expression over the contract tables and ``cohort``
+(``oncorwe.engine.tables``), run where the data are.
 """
 
 from __future__ import annotations
 
-import duckdb
-import pandas as pd
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
 
 FAILURE_SITES = ("in_field", "intrahepatic_out_of_field", "extrahepatic")
 
 
-def derive_failure_sites(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def derive_failure_sites(t: Mapping[str, ir.Table]) -> ir.Table:
     """One row per cohort patient: ``in_field_recurrence`` (any in-field progression after day
     0), ``first_failure_site`` (site of the earliest progression record; ties in the order of
     ``FAILURE_SITES``) and ``first_failure_date``."""
-    order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(FAILURE_SITES))
-    sql = f"""
-        WITH pe AS (
-            SELECT e.patient_id, CAST(e.progression_date AS DATE) AS d, e.site,
-                   CASE e.site {order} END AS rank
-            FROM progression_events e JOIN cohort c USING (patient_id)
-            WHERE CAST(e.progression_date AS DATE) > CAST(c.index_date AS DATE)
-        ), first AS (
-            SELECT * FROM pe
-            QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY d, rank) = 1
-        ), infield AS (
-            SELECT patient_id, BOOL_OR(site = 'in_field') AS in_field_recurrence FROM pe GROUP BY 1
-        )
-        SELECT c.patient_id, COALESCE(i.in_field_recurrence, FALSE) AS in_field_recurrence,
-               f.site AS first_failure_site, f.d AS first_failure_date
-        FROM cohort c LEFT JOIN infield i USING (patient_id) LEFT JOIN first f USING (patient_id)
-        ORDER BY c.patient_id
-    """
-    return con.execute(sql).df()
+    events, cohort = t["progression_events"], t["cohort"]
+    pe = events.join(cohort.select("patient_id", "index_date"), "patient_id")
+    pe = pe.filter(pe.progression_date > pe.index_date)
+    pe = pe.mutate(_rank=ibis.cases(*((pe.site == s, i) for i, s in enumerate(FAILURE_SITES))))
+    order = ibis.row_number().over(
+        group_by="patient_id", order_by=["progression_date", ibis.asc("_rank", nulls_first=False)]
+    )
+    first = pe.mutate(_order=order)
+    first = first.filter(first._order == 0).select(
+        "patient_id", first_failure_site=first.site, first_failure_date=first.progression_date
+    )
+    infield = pe.group_by("patient_id").aggregate(in_field_recurrence=(pe.site == "in_field").any())
+    out = cohort.select("patient_id")
+    for part in (infield, first):
+        out = out.left_join(part, "patient_id").drop("patient_id_right")
+    return out.select(
+        "patient_id",
+        in_field_recurrence=out.in_field_recurrence.fill_null(False),
+        first_failure_site=out.first_failure_site,
+        first_failure_date=out.first_failure_date,
+    ).order_by("patient_id")

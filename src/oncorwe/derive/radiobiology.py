@@ -5,6 +5,12 @@ same kind: a float for scalar input, a Series (index of the first Series argumen
 argument is a Series, otherwise an ndarray. Missing values (NaN) propagate; impossible values
 (negative dose, fewer than one fraction, alpha/beta <= 0) raise :class:`DoseInputError`.
 
+Given Ibis columns (a derivation written for every engine, ``oncorwe.derive.treatment``), they
+return the same formula as an Ibis expression, evaluated where the data are (no checks: the
+validator has already refused impossible doses and fractions). The formula is written once
+(``_bed``, ``_eqd2``) for both, with the operations in the same order, so an engine computing in
+IEEE double precision gives the same value to the last digit.
+
 References
 ----------
 .. [1] Fowler JF. The linear-quadratic formula and progress in fractionated radiotherapy.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -78,6 +85,20 @@ def _check(total_dose: Any, fractions: Any, alpha_beta: Any):
     return dose, n, ab
 
 
+def _is_expression(*values: Any) -> bool:
+    return any(isinstance(v, ir.Expr) for v in values)
+
+
+def _bed(dose, n, ab):
+    """BED = D * (1 + d / (alpha/beta)), d = D / n: numpy arrays or Ibis expressions."""
+    return dose * (1.0 + (dose / n) / ab)
+
+
+def _eqd2(dose, n, ab):
+    """EQD2 = D * (d + alpha/beta) / (2 + alpha/beta): numpy arrays or Ibis expressions."""
+    return dose * ((dose / n) + ab) / (REFERENCE_DOSE_PER_FRACTION + ab)
+
+
 def _wrap(result: np.ndarray, *inputs: Any):
     for value in inputs:
         if isinstance(value, pd.Series):
@@ -92,7 +113,7 @@ def bed(total_dose, fractions, alpha_beta):
 
     Parameters
     ----------
-    total_dose : float or array-like
+    total_dose : float, array-like or Ibis numeric expression
         Total physical dose D in Gy (>= 0).
     fractions : float or array-like
         Number of fractions n (>= 1).
@@ -101,7 +122,7 @@ def bed(total_dose, fractions, alpha_beta):
 
     Returns
     -------
-    float, ndarray or Series
+    float, ndarray, Series or Ibis expression
         BED in Gy (same shape as the broadcast inputs).
 
     Raises
@@ -118,9 +139,10 @@ def bed(total_dose, fractions, alpha_beta):
     >>> bed(45.0, 3, ALPHA_BETA_TUMOR)
     112.5
     """
+    if _is_expression(total_dose, fractions, alpha_beta):
+        return _bed(total_dose, fractions, alpha_beta)
     dose, n, ab = _check(total_dose, fractions, alpha_beta)
-    per_fraction = dose / n
-    return _wrap(dose * (1.0 + per_fraction / ab), total_dose, fractions, alpha_beta)
+    return _wrap(_bed(dose, n, ab), total_dose, fractions, alpha_beta)
 
 
 def eqd2(total_dose, fractions, alpha_beta):
@@ -147,7 +169,7 @@ def eqd2(total_dose, fractions, alpha_beta):
     >>> eqd2(40.0, 5, ALPHA_BETA_TUMOR)
     60.0
     """
+    if _is_expression(total_dose, fractions, alpha_beta):
+        return _eqd2(total_dose, fractions, alpha_beta)
     dose, n, ab = _check(total_dose, fractions, alpha_beta)
-    per_fraction = dose / n
-    result = dose * (per_fraction + ab) / (REFERENCE_DOSE_PER_FRACTION + ab)
-    return _wrap(result, total_dose, fractions, alpha_beta)
+    return _wrap(_eqd2(dose, n, ab), total_dose, fractions, alpha_beta)

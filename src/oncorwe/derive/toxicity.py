@@ -21,6 +21,10 @@ agent first given no later than ``survival.new_therapy_grace_days`` after the fi
 (the regimen of ``oncorwe.derive.treatment`` / ``oncorwe.derive.new_therapy``); an agent without
 an end date is taken as given up to the patient's last contact (as ``derive_sequence``).
 
+The events and the worst grades are table expressions over the contract tables and ``cohort``
+(``oncorwe.engine.tables``), run where the data are; :func:`check_adverse_events` then refuses
+undated events the protocol does not account for, on the rows that came back.
+
 Counting rule (NEST/chevron AET04, gtreg ``tbl_ae``; docs/references/ctcae.md): each patient is
 counted once per term at the highest grade observed; likewise once for "any AE". Events with a
 missing grade never reach here (the validator quarantines them).
@@ -35,7 +39,10 @@ References
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from oncorwe.errors import ProtocolError
@@ -56,38 +63,71 @@ AE_COLUMNS = [
 WORST_COLUMNS = ["patient_id", "term", "treatment_emergent", "worst_grade", "first_onset_date"]
 
 
-def _settings(protocol: Protocol | None) -> tuple[tuple[str, ...], int, int | None]:
-    """(ICI classes, new-therapy grace days, days after last dose) of the protocol or defaults."""
+def _settings(protocol: Protocol | None) -> tuple[tuple[str, ...], int, int | None, bool]:
+    """(ICI classes, new-therapy grace days, days after last dose, undated events recorded in
+    the window) of the protocol or the defaults."""
     if protocol is None:
         return (
             ICI_CLASSES,
             Survival().new_therapy_grace_days,
             Safety().treatment_emergent_days_after_last_dose,
+            False,
+        )
+    after = protocol.safety.treatment_emergent_days_after_last_dose
+    if after is not None and (isinstance(after, bool) or int(after) < 0):
+        raise ProtocolError(
+            "safety.treatment_emergent_days_after_last_dose must be a whole number of days >= 0 "
+            f"or empty (no end), got {after!r}"
         )
     return (
         protocol.eligibility.ici_classes,
         int(protocol.survival.new_therapy_grace_days),
-        protocol.safety.treatment_emergent_days_after_last_dose,
+        after,
+        bool(protocol.safety.undated_ae_recorded_in_window),
     )
 
 
-def derive_adverse_events(
-    con: duckdb.DuckDBPyConnection, protocol: Protocol | None = None
-) -> pd.DataFrame:
+def _last_dose(t: Mapping[str, ir.Table], classes: tuple[str, ...], grace: int) -> ir.Table:
+    """``patient_id, last_dose_date``: the latest end of the combined course (steps 1-2)."""
+    s, r, p, cohort = t["systemic_therapy"], t["radiotherapy"], t["patients"], t["cohort"]
+    # step 1: systemic rows with each agent's first start (new_therapy.py's rule)
+    systemic = s.join(cohort.select("patient_id", "first_ici_date"), "patient_id").join(
+        p.select("patient_id", "last_contact_date"), "patient_id"
+    )
+    systemic = systemic.mutate(
+        end=systemic.end_date.coalesce(systemic.last_contact_date),
+        agent_first_start=systemic.start_date.min().over(group_by=["patient_id", "agent"]),
+    )
+    study = systemic.filter(
+        systemic.drug_class.isin(list(classes))
+        | (systemic.agent_first_start <= systemic.first_ici_date + ibis.interval(days=grace))
+    )
+    courses = r.semi_join(cohort, "patient_id")
+    doses = courses.select("patient_id", end=courses.end_date).union(
+        study.select("patient_id", "end")
+    )
+    # step 2
+    return doses.group_by("patient_id").aggregate(last_dose_date=doses.end.max())
+
+
+def derive_adverse_events(t: Mapping[str, ir.Table], protocol: Protocol | None = None) -> ir.Table:
     """One row per adverse event of a cohort patient, with the treatment-emergent flag.
 
     Parameters
     ----------
-    con : connection with the contract tables and ``cohort`` (``index_date``, ``first_ici_date``).
+    t : the contract tables and ``cohort`` (``index_date``, ``first_ici_date``), as Ibis tables.
     protocol : study protocol; None = the defaults (ICI classes pd1/pdl1/ctla4, grace 30 days,
         no end of the window).
 
     Returns
     -------
-    DataFrame
+    Ibis table
         ``patient_id, term, grade, onset_date, last_dose_date, window_end_date,
-        treatment_emergent``; ``window_end_date`` is ``last_dose_date + N`` (NaT when the window
-        has no end), sorted by patient, onset and term.
+        treatment_emergent``; ``window_end_date`` is ``last_dose_date + N`` (null when the
+        window has no end), ordered by patient, onset, term and grade. An event without onset
+        date is treatment-emergent when the protocol states so
+        (``safety.undated_ae_recorded_in_window``), else its flag is null
+        (:func:`check_adverse_events` refuses it).
 
     Steps
     -----
@@ -95,77 +135,72 @@ def derive_adverse_events(
        agent first given within the grace period after the first ICI dose (ongoing rows end at
        the last contact).
     2. Last dose = the latest of those dates per patient.
-    3. Treatment-emergent = onset >= time origin and (no window, or onset <= last dose + N);
-       without onset date: as the protocol states (``safety.undated_ae_recorded_in_window``),
-       else a ProtocolError naming the first such event.
+    3. Treatment-emergent = onset >= time origin and (no window, or onset <= last dose + N).
 
     References
     ----------
     admiral ``derive_var_trtemfl`` (``end_window``); CDISC ADaM ADAE ``TRTEMFL``.
     """
-    classes, grace, after = _settings(protocol)
-    if after is not None and (isinstance(after, bool) or int(after) < 0):
-        raise ProtocolError(
-            "safety.treatment_emergent_days_after_last_dose must be a whole number of days >= 0 "
-            f"or empty (no end), got {after!r}"
-        )
-    in_classes = ", ".join(f"'{c}'" for c in classes)
-    window = "NULL" if after is None else str(int(after))
-    sql = f"""
-        WITH systemic AS (
-            -- step 1: systemic rows with each agent's first start (new_therapy.py's rule)
-            SELECT s.patient_id, s.drug_class,
-                   CAST(COALESCE(s.end_date, p.last_contact_date) AS DATE) AS end_date,
-                   MIN(CAST(s.start_date AS DATE))
-                       OVER (PARTITION BY s.patient_id, s.agent) AS agent_first_start,
-                   CAST(c.first_ici_date AS DATE) AS first_ici
-            FROM systemic_therapy s JOIN cohort c USING (patient_id)
-            JOIN patients p USING (patient_id)
-        ), doses AS (
-            SELECT r.patient_id, CAST(r.end_date AS DATE) AS end_date
-            FROM radiotherapy r JOIN cohort USING (patient_id)
-            UNION ALL
-            SELECT patient_id, end_date FROM systemic
-            WHERE drug_class IN ({in_classes}) OR agent_first_start <= first_ici + {grace}
-        ), last_dose AS (
-            -- step 2
-            SELECT patient_id, MAX(end_date) AS last_dose_date FROM doses GROUP BY 1
-        )
-        SELECT a.patient_id, a.term, a.grade, CAST(a.onset_date AS DATE) AS onset_date,
-               l.last_dose_date, l.last_dose_date + {window} AS window_end_date,
-               -- step 3
-               COALESCE(
-                   CAST(a.onset_date AS DATE) >= CAST(c.index_date AS DATE)
-                   AND ({window} IS NULL OR l.last_dose_date IS NULL
-                        OR CAST(a.onset_date AS DATE) <= l.last_dose_date + {window}),
-                   FALSE) AS treatment_emergent
-        FROM adverse_events a JOIN cohort c USING (patient_id)
-        LEFT JOIN last_dose l USING (patient_id)
-        ORDER BY a.patient_id, onset_date, a.term, a.grade
-    """
-    out = con.execute(sql).df()
-    undated = out["onset_date"].isna()
-    if undated.any():
-        out.loc[undated, "treatment_emergent"] = _undated_in_window(out[undated], protocol)
-    out["grade"] = out["grade"].astype("Int64")
-    out["treatment_emergent"] = out["treatment_emergent"].astype(bool)
-    for column in ("onset_date", "last_dose_date", "window_end_date"):
-        out[column] = pd.to_datetime(out[column])
-    return out[AE_COLUMNS]
-
-
-def _undated_in_window(undated: pd.DataFrame, protocol: Protocol | None) -> bool:
-    """True when the protocol states that undated events were recorded in the window."""
-    if protocol is not None and protocol.safety.undated_ae_recorded_in_window:
-        return True
-    first = undated.iloc[0]
-    raise ProtocolError(
-        f"table adverse_events: {len(undated)} event(s) have no onset_date (first: patient "
-        f"{first['patient_id']!r}, term {first['term']!r}, grade {first['grade']}), so they "
-        "cannot be placed in time (rule adverse_events.onset_missing). If the source recorded "
-        "them (worst grade per term) within the treatment-emergent window, state it in the "
-        "protocol: [safety] undated_ae_recorded_in_window = true; otherwise add the onset dates."
+    classes, grace, after, undated_in_window = _settings(protocol)
+    last = _last_dose(t, classes, grace)
+    a, cohort = t["adverse_events"], t["cohort"]
+    events = a.join(cohort.select("patient_id", "index_date"), "patient_id")
+    events = events.left_join(last, "patient_id").drop("patient_id_right")
+    if after is None:
+        window_end = ibis.null("date")
+        in_window = ibis.literal(True)
+    else:
+        window_end = events.last_dose_date + ibis.interval(days=int(after))
+        in_window = events.last_dose_date.isnull() | (events.onset_date <= window_end)
+    # step 3
+    dated = ((events.onset_date >= events.index_date) & in_window).fill_null(False)
+    emergent = ibis.cases(
+        (events.onset_date.isnull(), ibis.literal(True if undated_in_window else None, "boolean")),
+        else_=dated,
     )
+    return events.select(
+        "patient_id",
+        "term",
+        "grade",
+        "onset_date",
+        "last_dose_date",
+        window_end_date=window_end,
+        treatment_emergent=emergent,
+    ).order_by("patient_id", ibis.asc("onset_date", nulls_first=False), "term", "grade")
+
+
+def check_adverse_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`derive_adverse_events` or :func:`derive_worst_grade` as they came back,
+    typed (grades as integers, dates as timestamps); refuses events without onset date that the
+    protocol does not state were recorded in the window (their flag is null).
+
+    Raises
+    ------
+    ProtocolError
+        Names the first such event (patient, term, grade), the rule and what to do.
+    """
+    unplaced = events[events["treatment_emergent"].isna()]
+    if not unplaced.empty:
+        first = unplaced.iloc[0]
+        grade = first["grade"] if "grade" in first.index else first["worst_grade"]
+        count = unplaced["events"].sum() if "events" in unplaced.columns else len(unplaced)
+        raise ProtocolError(
+            f"table adverse_events: {int(count)} event(s) have no onset_date (first: patient "
+            f"{first['patient_id']!r}, term {first['term']!r}, grade {grade}), so they "
+            "cannot be placed in time (rule adverse_events.onset_missing). If the source "
+            "recorded them (worst grade per term) within the treatment-emergent window, state it "
+            "in the protocol: [safety] undated_ae_recorded_in_window = true; otherwise add the "
+            "onset dates."
+        )
+    out = events.drop(columns=["events"], errors="ignore")
+    out["treatment_emergent"] = out["treatment_emergent"].astype(bool)
+    for column in ("grade", "worst_grade"):
+        if column in out.columns:
+            out[column] = out[column].astype("Int64")
+    for column in ("onset_date", "first_onset_date", "last_dose_date", "window_end_date"):
+        if column in out.columns:
+            out[column] = pd.to_datetime(out[column])
+    return out
 
 
 def undated_ae_note(events: pd.DataFrame) -> str | None:
@@ -188,28 +223,27 @@ def undated_ae_note(events: pd.DataFrame) -> str | None:
 
 
 def derive_worst_grade(
-    con: duckdb.DuckDBPyConnection,
+    t: Mapping[str, ir.Table],
     protocol: Protocol | None = None,
     treatment_emergent_only: bool = True,
-) -> pd.DataFrame:
+) -> ir.Table:
     """Worst grade per patient and term: ``patient_id, term, treatment_emergent, worst_grade,
-    first_onset_date``.
+    first_onset_date, events`` (``events``: the number of records, for the message of
+    :func:`check_adverse_events`, which drops it).
 
     ``treatment_emergent_only`` (default): treatment-emergent events only, one row per patient and
     term (what every safety table counts). False: also the events that are not
     treatment-emergent, in their own rows (``treatment_emergent`` False), for ADAE's ``TRTEMFL``.
     """
-    events = derive_adverse_events(con, protocol)
+    events = derive_adverse_events(t, protocol)
     if treatment_emergent_only:
-        events = events[events["treatment_emergent"]]
-    out = (
-        events.groupby(["patient_id", "term", "treatment_emergent"], as_index=False, sort=True)
-        .agg(worst_grade=("grade", "max"), first_onset_date=("onset_date", "min"))
-        .sort_values(["patient_id", "term", "treatment_emergent"], kind="mergesort")
-        .reset_index(drop=True)
+        events = events.filter(events.treatment_emergent.isnull() | events.treatment_emergent)
+    out = events.group_by(["patient_id", "term", "treatment_emergent"]).aggregate(
+        worst_grade=events.grade.max(),
+        first_onset_date=events.onset_date.min(),
+        events=events.count(),
     )
-    out["worst_grade"] = out["worst_grade"].astype("Int64")
-    return out[WORST_COLUMNS]
+    return out.order_by("patient_id", "term", ibis.asc("treatment_emergent", nulls_first=False))
 
 
 def treatment_emergent(worst: pd.DataFrame) -> pd.DataFrame:
