@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oncorwe.cohort import analysis_connection
 from oncorwe.derive.ctcae import (
     check_ae_terms,
     ctcae_soc,
@@ -14,6 +15,8 @@ from oncorwe.derive.ctcae import (
     grade_lab,
     soc_table,
 )
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.errors import InputError
 
 
@@ -103,11 +106,13 @@ def test_derive_lab_grades_uses_patient_baseline():
         "uln": [40.0, 40.0, np.nan, np.nan],
     })  # fmt: skip
     patients = pd.DataFrame({"patient_id": ["a", "b"], "alt_u_l": [30.0, 100.0]})
-    out = derive_lab_grades(labs, patients)
+    engine = Engine("duckdb", None, analysis_connection({"labs": labs, "patients": patients}))
+    out = engine.query(derive_lab_grades(contract_tables())).set_index(["patient_id", "test"])
     # a: normal baseline, 4 x ULN -> G2; b: abnormal baseline, 1.6 x baseline -> G1
-    assert out["ctcae_grade"].tolist()[:3] == [2.0, 1.0, 3.0]
-    assert np.isnan(out["ctcae_grade"].iloc[3])
-    assert out["ctcae_term"].tolist()[:3] == [
+    rows = [("a", "alt_u_l"), ("b", "alt_u_l"), ("a", "platelets_10e9_l")]
+    assert out.loc[rows, "ctcae_grade"].tolist() == [2.0, 1.0, 3.0]
+    assert np.isnan(out.loc[("a", "albumin_g_l"), "ctcae_grade"])
+    assert out.loc[rows, "ctcae_term"].tolist() == [
         "Alanine aminotransferase increased",
         "Alanine aminotransferase increased",
         "Platelet count decreased",

@@ -5,7 +5,9 @@ The term -> SOC table is shipped as ``oncorwe/derive/data/ctcae_v5_soc.csv`` (co
 as a finding (``ae.term_unknown``), never dropped silently.
 
 Lab grading follows CTCAE v5.0, including the v5 rule for liver tests: when the baseline is
-already above the ULN, the grade is relative to the baseline instead of the ULN.
+already above the ULN, the grade is relative to the baseline instead of the ULN. The thresholds
+are declared once below, as data, and turned into one Ibis expression (:func:`lab_grade`) that
+grades the labs where they are (:func:`derive_lab_grades`, any engine).
 
 References
 ----------
@@ -19,13 +21,18 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
+import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from oncorwe.derive.response_checks import FINDING_COLUMNS
+from oncorwe.engine import Engine
 from oncorwe.errors import InputError
 
 SOC_TABLE_FILE = "ctcae_v5_soc.csv"
@@ -103,17 +110,73 @@ def check_ae_terms(adverse_events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _grade_from_ratio(ratio: np.ndarray, bounds: tuple, first_inclusive: bool) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        g1 = ratio >= bounds[0] if first_inclusive else ratio > bounds[0]
-        grade = np.select(
-            [ratio > bounds[3], ratio > bounds[2], ratio > bounds[1], g1], [4, 3, 2, 1], 0
-        ).astype(float)
-    return np.where(np.isnan(ratio), np.nan, grade)
+def _grade_above(ratio: ir.FloatingValue, bounds: tuple, first_inclusive: bool) -> ir.Value:
+    """Grade 0-4 from a multiple of the ULN or of the baseline; null stays null."""
+    g1 = ratio >= bounds[0] if first_inclusive else ratio > bounds[0]
+    return ibis.cases(
+        (ratio.isnull(), ibis.null("int64")),
+        (ratio > bounds[3], 4),
+        (ratio > bounds[2], 3),
+        (ratio > bounds[1], 2),
+        (g1, 1),
+        else_=0,
+    )
+
+
+def lab_grade(
+    test: str,
+    value: ir.FloatingValue,
+    uln: ir.FloatingValue,
+    baseline: ir.FloatingValue,
+    lln: ir.FloatingValue | None = None,
+) -> ir.FloatingValue:
+    """CTCAE v5.0 grade (0-4, null if not gradable) of lab ``test`` as an Ibis expression.
+
+    The one implementation of the grading rule: :func:`derive_lab_grades` uses it where the labs
+    are, and :func:`grade_lab` evaluates it for arrays. A ULN (or baseline) of 0 gives no grade
+    (no multiple of it), rather than a division by zero on the engine.
+
+    Parameters
+    ----------
+    test : ``platelets_10e9_l``, ``alt_u_l``, ``ast_u_l``, ``bilirubin_umol_l`` or ``alp_u_l``.
+    value, uln, baseline : Ibis numeric values (the baseline switches liver tests to the
+        baseline-relative grades when it is above the ULN; null = normal).
+    lln : lower limit of normal for platelets (null -> :data:`PLATELET_LLN_DEFAULT`).
+
+    References
+    ----------
+    CTCAE v5.0 (NCI 2017), Investigations SOC; World J Hepatol 2026 Table 1
+    (docs/references/ctcae.md).
+    """
+    if test not in TERM_FOR_TEST:
+        raise InputError(f"lab_grade: test {test!r} is not one of {', '.join(TERM_FOR_TEST)}")
+    if test == "platelets_10e9_l":
+        limit = ibis.literal(PLATELET_LLN_DEFAULT) if lln is None else lln
+        limit = limit.fill_null(PLATELET_LLN_DEFAULT)
+        g2, g3, g4 = PLATELET_UPPER_BOUNDS
+        grade = ibis.cases(
+            (value.isnull(), ibis.null("int64")),
+            (value < g4, 4),
+            (value < g3, 3),
+            (value < g2, 2),
+            (value < limit, 1),
+            else_=0,
+        )
+        return grade.cast("float64")
+    by_uln = _grade_above(value / uln.nullif(0.0), ULN_MULTIPLES[test], first_inclusive=False)
+    by_base = _grade_above(
+        value / baseline.nullif(0.0),
+        BASELINE_MULTIPLES[test],
+        first_inclusive=test != "bilirubin_umol_l",
+    )
+    abnormal = (baseline > uln).fill_null(False)
+    return ibis.ifelse(abnormal, by_base, by_uln).cast("float64")
 
 
 def grade_lab(test: str, value, uln=None, baseline=None, lln=None):
     """CTCAE v5.0 grade (0-4, NaN if not gradable) of a lab value; vectorised.
+
+    Evaluates :func:`lab_grade` (the rule, written once) on an in-memory DuckDB.
 
     Parameters
     ----------
@@ -131,24 +194,25 @@ def grade_lab(test: str, value, uln=None, baseline=None, lln=None):
     """
     if test not in TERM_FOR_TEST:
         raise InputError(f"grade_lab: test {test!r} is not one of {', '.join(TERM_FOR_TEST)}")
-    x = np.asarray(value, dtype=float)
-    if test == "platelets_10e9_l":
-        limit = np.asarray(PLATELET_LLN_DEFAULT if lln is None else lln, dtype=float)
-        limit = np.where(np.isnan(limit), PLATELET_LLN_DEFAULT, limit)
-        g2, g3, g4 = PLATELET_UPPER_BOUNDS
-        with np.errstate(invalid="ignore"):
-            grade = np.select([x < g4, x < g3, x < g2, x < limit], [4, 3, 2, 1], 0).astype(float)
-        return _like(np.where(np.isnan(x), np.nan, grade), value)
-    upper = np.asarray(np.nan if uln is None else uln, dtype=float)
-    base = np.asarray(np.nan if baseline is None else baseline, dtype=float)
-    with np.errstate(invalid="ignore"):
-        abnormal = base > upper
-    by_uln = _grade_from_ratio(x / upper, ULN_MULTIPLES[test], first_inclusive=False)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        by_base = _grade_from_ratio(
-            x / base, BASELINE_MULTIPLES[test], first_inclusive=test != "bilirubin_umol_l"
-        )
-    return _like(np.where(abnormal, by_base, by_uln), value)
+    arrays = [
+        np.asarray(np.nan if v is None else v, dtype=float) for v in (value, uln, baseline, lln)
+    ]
+    columns = dict(
+        zip(("value", "uln", "baseline", "lln"), np.broadcast_arrays(*arrays), strict=True)
+    )
+    frame = pd.DataFrame({k: np.atleast_1d(v).reshape(-1) for k, v in columns.items()})
+    table = ibis.table(dict.fromkeys(frame.columns, "float64"), name="grade_input")
+    expression = table.select(
+        grade=lab_grade(test, table.value, table.uln, table.baseline, table.lln)
+    )
+    con = duckdb.connect()
+    try:
+        con.register("grade_input", frame)
+        grades = Engine("duckdb", None, con).query(expression)["grade"]
+    finally:
+        con.close()
+    result = grades.to_numpy(dtype=float).reshape(np.shape(columns["value"]))
+    return _like(result, value)
 
 
 def _like(result: np.ndarray, template):
@@ -157,31 +221,31 @@ def _like(result: np.ndarray, template):
     return float(result) if np.ndim(result) == 0 else result
 
 
-def derive_lab_grades(labs: pd.DataFrame, baseline: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Grade every gradable row of the ``labs`` table; adds ``ctcae_term`` and ``ctcae_grade``.
+def derive_lab_grades(t: Mapping[str, ir.Table]) -> ir.Table:
+    """Every row of the ``labs`` table with ``ctcae_term`` and ``ctcae_grade`` (CTCAE v5.0).
 
-    ``baseline`` is the patients table (baseline columns named as the lab tests, e.g.
-    ``alt_u_l``); rows of other tests (albumin, INR, AFP) get no term and a NaN grade.
+    The baseline of a liver test is the patients table's column named as the test (e.g.
+    ``alt_u_l``; none for ``alp_u_l``: taken as normal). Rows of other tests (albumin, INR, AFP)
+    get no term and a null grade; the labs contract carries no LLN, so platelets use
+    :data:`PLATELET_LLN_DEFAULT`. Ordered by patient, date, test and value.
 
     References
     ----------
-    CTCAE v5.0 (NCI 2017); see :func:`grade_lab`.
+    CTCAE v5.0 (NCI 2017); see :func:`lab_grade`.
     """
-    missing = [c for c in ("patient_id", "test", "value") if c not in labs.columns]
-    if missing:
-        raise InputError(f"table labs: missing column(s) {', '.join(missing)}")
-    out = labs.copy()
-    out["ctcae_term"] = out["test"].map(TERM_FOR_TEST)
-    out["ctcae_grade"] = np.nan
-    uln = out["uln"] if "uln" in out.columns else pd.Series(np.nan, index=out.index)
-    for test in TERM_FOR_TEST:
-        rows = out["test"] == test
-        if not rows.any():
-            continue
-        base = None
-        if baseline is not None and test in baseline.columns:
-            base = out.loc[rows, "patient_id"].map(baseline.set_index("patient_id")[test])
-        # the labs contract carries no LLN: platelets use PLATELET_LLN_DEFAULT
-        grades = grade_lab(test, out.loc[rows, "value"].astype(float), uln[rows], base)
-        out.loc[rows, "ctcae_grade"] = np.asarray(grades)
-    return out
+    labs, patients = t["labs"], t["patients"]
+    tests = [c for c in TERM_FOR_TEST if c in patients.columns]
+    base = patients.select("patient_id", **{f"_base_{c}": patients[c] for c in tests})
+    rows = labs.left_join(base, "patient_id").drop("patient_id_right")
+
+    def baseline(test: str) -> ir.FloatingValue:
+        return rows[f"_base_{test}"] if test in tests else ibis.null("float64")
+
+    term = ibis.cases(*((rows.test == k, v) for k, v in TERM_FOR_TEST.items()))
+    grade = ibis.cases(
+        *((rows.test == k, lab_grade(k, rows.value, rows.uln, baseline(k))) for k in TERM_FOR_TEST),
+        else_=ibis.null("float64"),
+    )
+    return rows.select(*labs.columns, ctcae_term=term, ctcae_grade=grade).order_by(
+        "patient_id", ibis.asc("lab_date", nulls_first=False), "test", "value"
+    )

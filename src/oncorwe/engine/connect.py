@@ -35,6 +35,7 @@ SQL_TYPES = {
     "float64": "DOUBLE PRECISION",
     "string": "VARCHAR",
     "date": "DATE",
+    "boolean": "BOOLEAN",
 }
 
 
