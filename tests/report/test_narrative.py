@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from report_fixtures import make_outputs
 
+from oncorwe.derive.endpoints import ENDPOINTS, LC, PFS
 from oncorwe.report.narrative import lookup, write_summary
 
 SEED_LIKE = {
@@ -63,6 +66,29 @@ def test_median_not_reached_is_written_in_words():
     assert "median overall survival (OS) was not reached (95% CI 6.0\u2013NR)" in write_summary(
         results
     )
+
+
+def test_every_endpoint_drawn_as_a_curve_is_narrated_in_declared_order():
+    ihpfs = dataclasses.replace(
+        PFS, paramcd="IHPFS", param="x", label="Intrahepatic progression-free survival"
+    )
+    survival = {
+        **SEED_LIKE["survival"],
+        "ihpfs": {"median_months": 9.04, "ci_lower": 6.0, "ci_upper": None},
+        "lc": {"median_months": 30.0, "ci_lower": 20.0, "ci_upper": 40.0},
+    }
+    results = {**SEED_LIKE, "survival": survival}
+    text = write_summary(results, endpoints=(*ENDPOINTS, ihpfs))
+    assert (
+        "median overall survival (OS) was 17.0 months (95% CI 14.1\u201321.3), "
+        "median progression-free survival (PFS) 12.6 months (95% CI 9.8\u201315.0) and "
+        "median intrahepatic progression-free survival (IHPFS) 9.0 months (95% CI 6.0\u2013NR)."
+    ) in text
+    assert "(LC)" not in text  # local control has no Kaplan-Meier figure
+    drawn_lc = dataclasses.replace(LC, km_figure=True)
+    text = write_summary(results, endpoints=(drawn_lc,))
+    assert "18.8 months, median local control (LC) was 30.0 months (95% CI 20.0\u201340.0)." in text
+    assert "survival" not in write_summary(results, endpoints=(LC,))
 
 
 def test_lookup_follows_dotted_paths():

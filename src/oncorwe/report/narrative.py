@@ -18,9 +18,10 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.privacy.shareable import below
 from oncorwe.report.format import (
     GEQ,
@@ -68,7 +69,9 @@ def _n_pct(entry: Mapping[str, Any], r: Mapping[str, Any], min_cell: int | None)
     return hidden or format_n_pct(entry["n"], entry["pct"])
 
 
-def _cohort(r: Mapping[str, Any], min_cell: int | None = None) -> str:
+def _cohort(
+    r: Mapping[str, Any], min_cell: int | None = None, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> str:
     n = format_count(lookup(r, "cohort.n"))
     ehm = _n_pct(lookup(r, "cohort.extrahepatic_metastasis"), r, min_cell)
     pvtt = _n_pct(lookup(r, "cohort.pvtt"), r, min_cell)
@@ -78,7 +81,9 @@ def _cohort(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     )
 
 
-def _treatment(r: Mapping[str, Any], min_cell: int | None = None) -> str:
+def _treatment(
+    r: Mapping[str, Any], min_cell: int | None = None, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> str:
     dose = format_compact(lookup(r, "treatment.rt_total_dose_gy.median"))
     text = f"The median radiation dose was {dose} Gy"
     concurrent = lookup(r, "treatment.sequence.concurrent")
@@ -92,7 +97,9 @@ def _treatment(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     return text + "."
 
 
-def _response(r: Mapping[str, Any], min_cell: int | None = None) -> str:
+def _response(
+    r: Mapping[str, Any], min_cell: int | None = None, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> str:
     level = lookup(r, "meta.conf_level")
     orr = lookup(r, "response.orr")
     total = lookup(r, "cohort.n")
@@ -113,28 +120,51 @@ def _response(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     return text + "."
 
 
-def _survival(r: Mapping[str, Any], min_cell: int | None = None) -> str:
+def _narrated(label: str) -> str:
+    """An endpoint's label inside a sentence: ``"Overall survival"`` -> ``"overall survival"``;
+    a label opening with an abbreviation (``"ORR duration"``) keeps its capitals."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
+
+
+def _narrated(label: str) -> str:
+    """An endpoint's label inside a sentence: ``"Overall survival"`` -> ``"overall survival"``;
+    a label opening with an abbreviation (``"ICI-free survival"``) keeps its capitals."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
+
+
+def _survival(
+    r: Mapping[str, Any], min_cell: int | None = None, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> str:
+    """The median follow-up and the median of each endpoint drawn as a Kaplan-Meier figure
+    (``Endpoint.km_figure``), in the order declared; an endpoint without a result is left out."""
     level = lookup(r, "meta.conf_level")
-
-    def median(key: str) -> str:
-        s = lookup(r, f"survival.{key}")
-        return format_estimate_ci(
-            s["median_months"],
-            s["ci_lower"],
-            s["ci_upper"],
-            unit=" months",
-            conf_level=level,
-            estimate_missing="not reached",
-        )
-
+    medians = []
+    for endpoint in endpoints:
+        s = lookup(r, f"survival.{endpoint.key}")
+        if endpoint.km_figure and isinstance(s, Mapping) and "median_months" in s:
+            estimate = format_estimate_ci(
+                s["median_months"],
+                s.get("ci_lower"),
+                s.get("ci_upper"),
+                unit=" months",
+                conf_level=level,
+                estimate_missing="not reached",
+            )
+            medians.append((f"median {_narrated(endpoint.label)} ({endpoint.paramcd})", estimate))
+    if not medians:
+        return ""
+    (name, estimate), *others = medians
+    listed = [f"{name} was {estimate}", *(f"{name} {estimate}" for name, estimate in others)]
     follow_up = format_number(lookup(r, "survival.follow_up.median_months"))
-    return (
-        f"With a median follow-up of {follow_up} months, median overall survival (OS) was "
-        f"{median('os')} and median progression-free survival (PFS) {median('pfs')}."
-    )
+    text = listed[-1] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+    return f"With a median follow-up of {follow_up} months, {text}."
 
 
-def _local_control(r: Mapping[str, Any], min_cell: int | None = None) -> str:
+def _local_control(
+    r: Mapping[str, Any], min_cell: int | None = None, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> str:
     n = int(lookup(r, "local_control.in_field_recurrence.n"))
     pct = lookup(r, "local_control.in_field_recurrence.pct")
     hidden = hidden_count(n, lookup(r, "cohort.n"), min_cell)
@@ -147,7 +177,9 @@ def _local_control(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     return f"In-field recurrence occurred in {format_n_pct(n, pct)} patients."
 
 
-def _safety(r: Mapping[str, Any], min_cell: int | None = None) -> str:
+def _safety(
+    r: Mapping[str, Any], min_cell: int | None = None, endpoints: Sequence[Endpoint] = ENDPOINTS
+) -> str:
     any3 = lookup(r, "safety.grade3plus_any")
     common = lookup(r, "safety.most_common_any_grade")
     common3 = lookup(r, "safety.most_common_grade3plus")
@@ -167,18 +199,25 @@ def _safety(r: Mapping[str, Any], min_cell: int | None = None) -> str:
     return text + "."
 
 
-SENTENCES: tuple[tuple[str, Callable[[Mapping[str, Any], int | None], str]], ...] = (
+Writer = Callable[[Mapping[str, Any], int | None, Sequence[Endpoint]], str]
+"""A sentence from (results, min_cell, the study's endpoints); "" leaves it out."""
+
+SENTENCES: tuple[tuple[str, Writer], ...] = (
     ("cohort.n", _cohort),
     ("treatment.rt_total_dose_gy.median", _treatment),
     ("response.orr.pct", _response),
-    ("survival.os.median_months", _survival),
+    ("survival", _survival),
     ("local_control.in_field_recurrence.n", _local_control),
     ("safety.grade3plus_any.n", _safety),
 )
 """Each sentence with the key that must be present for it to be written."""
 
 
-def write_summary(results: Mapping[str, Any], min_cell: int | None = None) -> str:
+def write_summary(
+    results: Mapping[str, Any],
+    min_cell: int | None = None,
+    endpoints: Sequence[Endpoint] = ENDPOINTS,
+) -> str:
     """The results paragraph, one sentence per topic, numbers formatted as in the tables.
 
     Parameters
@@ -186,6 +225,8 @@ def write_summary(results: Mapping[str, Any], min_cell: int | None = None) -> st
     results : the nested headline numbers (``StudyOutputs.results``).
     min_cell : shareable output (``StudyOutputs.min_cell``): counts a reader could use to find
         a small cell are not written (``hidden_count``); None = exact.
+    endpoints : the study's endpoints (``StudyOutputs.endpoints``); the median of each one drawn
+        as a Kaplan-Meier figure is written, named by its label and ``PARAMCD``.
 
     Returns
     -------
@@ -197,6 +238,8 @@ def write_summary(results: Mapping[str, Any], min_cell: int | None = None) -> st
     .. [1] Zhai et al. 2025, abstract (see module docstring).
     """
     sentences = [
-        write(results, min_cell) for key, write in SENTENCES if lookup(results, key) is not None
+        write(results, min_cell, endpoints)
+        for key, write in SENTENCES
+        if lookup(results, key) is not None
     ]
     return sentence_case(" ".join(s for s in sentences if s))

@@ -228,7 +228,7 @@ def write_report(
     page = render_html(
         title=outputs.title,
         protocol=lookup(outputs.results, "meta.protocol"),
-        summary=write_summary(outputs.results, outputs.min_cell),
+        summary=write_summary(outputs.results, outputs.min_cell, outputs.endpoints),
         follow_up=follow_up_text,
         sections=sections,
         attrition=outputs.tables["attrition"],
@@ -267,7 +267,7 @@ def write_word(
     word.write_report_docx(
         out_dir / "report.docx",
         title=outputs.title,
-        summary=write_summary(outputs.results, outputs.min_cell),
+        summary=write_summary(outputs.results, outputs.min_cell, outputs.endpoints),
         follow_up=follow_up,
         sections=sections,
         provenance=provenance_blocks(outputs.provenance),
