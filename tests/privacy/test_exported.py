@@ -66,6 +66,21 @@ def test_an_undeclared_table_is_an_error_naming_it():
         suppress_tables(tables, 5)
 
 
+def test_every_table_the_demo_writes_is_declared(demo_output):
+    written = sorted(p.stem for p in (demo_output / "tables").glob("*.csv"))
+    assert {"os_at_risk", "pfs_at_risk", "failure_cif_at_risk", "methods", "checklist"} <= set(
+        written
+    )
+    for name in written:
+        assert declared_table(name).name in EXPORTED_TABLES
+    assert (
+        declared_table("os_at_risk") is declared_table("pfs_at_risk") is EXPORTED_TABLES["at_risk"]
+    )
+    assert additivity_of("methods").relations == additivity_of("checklist").relations == ()
+    with pytest.raises(UndeclaredTableError, match="'at_risk_os' is not declared"):
+        declared_table("at_risk_os")
+
+
 def test_labels_agree_with_the_analysis():
     assert OVERALL == ANALYSIS_OVERALL
     assert RESPONDER_CATEGORIES == (*OBJECTIVE, *IRECIST_RESPONDER)

@@ -9,7 +9,9 @@ Each table is declared here, once, with
 - ``display``: the dotted name of the report object that shows it (a display function, a
   figure, or a tuple of ``TableSpec`` holding one of the table's name);
 - ``sums``: how its counts add up; ``None`` for a table of one row per patient (swimmer,
-  waterfall), which is no aggregate and is left out of shareable output.
+  waterfall), which is no aggregate and is left out of shareable output;
+- ``per_endpoint``: the table is written once per endpoint, as ``<endpoint>_<name>``
+  (``os_at_risk``).
 
 Names, not imports: ``privacy`` sits below ``analysis`` and ``report`` (see
 ``oncorwe.privacy``); ``tests/privacy/test_exported.py`` resolves every name. A table that is
@@ -40,12 +42,14 @@ class UndeclaredTableError(OncorweError):
 
 @dataclass(frozen=True)
 class ExportedTable:
-    """One exported table: its name, builder and display (dotted names) and its sums."""
+    """One exported table: its name, builder and display (dotted names), its sums, and whether
+    it is written once per endpoint (``<endpoint>_<name>``)."""
 
     name: str
     builder: str
     display: str
     sums: Additivity | None
+    per_endpoint: bool = False
 
 
 # The labels below are those the analysis writes into its tables. They are written here as
@@ -304,6 +308,41 @@ _TABLES = (
         "oncorwe.report.registry.SPECS",
         sums=Additivity("the cohort's percentages beside published values: no count column"),
     ),
+    ExportedTable(
+        "at_risk",
+        "oncorwe.report.figures.km.at_risk_counts",
+        "oncorwe.report.figure_set.km_figures",
+        sums=Additivity(
+            "the numbers at risk under a Kaplan-Meier curve are taken to add up to a total "
+            "printed elsewhere: they do not (counts at different times), but a lone small count "
+            "gets a second hidden cell",
+            (Down(label=None, by=("endpoint",)),),
+        ),
+        per_endpoint=True,
+    ),
+    ExportedTable(
+        "failure_cif_at_risk",
+        "oncorwe.report.figures.cif.at_risk_at_ticks",
+        "oncorwe.report.figure_set.failure_figures",
+        sums=Additivity(
+            "the numbers at risk under the cumulative-incidence curves are taken to add up to a "
+            "total printed elsewhere: they do not (counts at different times), but a lone small "
+            "count gets a second hidden cell",
+            (Down(label=None, by=()),),
+        ),
+    ),
+    ExportedTable(
+        "methods",
+        "oncorwe.report.display.methods_frame",
+        "oncorwe.report.display.methods_table",
+        sums=Additivity("the settings the analysis used: no count column, no sums"),
+    ),
+    ExportedTable(
+        "checklist",
+        "oncorwe.report.sections.checklist_frame",
+        "oncorwe.report.registry.SPECS",
+        sums=Additivity("where the report answers each STROBE/RECORD item: no counts, no sums"),
+    ),
 )
 
 EXPORTED_TABLES: dict[str, ExportedTable] = {t.name: t for t in _TABLES}
@@ -311,7 +350,8 @@ PATIENT_LEVEL_TABLES = tuple(t.name for t in _TABLES if t.sums is None)
 
 
 def declared_table(name: str) -> ExportedTable:
-    """The declaration of table ``name``.
+    """The declaration of table ``name``; ``<endpoint>_<name>`` (``os_at_risk``) names a table
+    declared ``per_endpoint``.
 
     Raises
     ------
@@ -319,13 +359,16 @@ def declared_table(name: str) -> ExportedTable:
         ``name`` is not in ``EXPORTED_TABLES``: shareable output cannot tell which of its
         cells add up, so it refuses the table rather than guess.
     """
-    if name not in EXPORTED_TABLES:
-        raise UndeclaredTableError(
-            f"table '{name}' is not declared in oncorwe.privacy.exported (rule "
-            f"{DECLARED_RULE}): shareable output cannot tell which of its counts add up. "
-            "Declare it once in EXPORTED_TABLES with its builder, its sums and its display."
-        )
-    return EXPORTED_TABLES[name]
+    if name in EXPORTED_TABLES:
+        return EXPORTED_TABLES[name]
+    for table in _TABLES:
+        if table.per_endpoint and name.endswith(f"_{table.name}"):
+            return table
+    raise UndeclaredTableError(
+        f"table '{name}' is not declared in oncorwe.privacy.exported (rule "
+        f"{DECLARED_RULE}): shareable output cannot tell which of its counts add up. "
+        "Declare it once in EXPORTED_TABLES with its builder, its sums and its display."
+    )
 
 
 def additivity_of(name: str) -> Additivity:
