@@ -24,11 +24,12 @@ from oncorwe.analysis import adam
 from oncorwe.analysis.adam_xpt import write_adam_xpt
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
+from oncorwe.engine.study_store import engine_count, open_engine
+from oncorwe.engine.tables import contract_table
 from oncorwe.errors import AnalysisError
 from oncorwe.intake import take_in
 from oncorwe.io.export import write_csv_chunks
 from oncorwe.io.mapping.provenance import reconciliation_lines
-from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import Protocol
@@ -99,9 +100,13 @@ def run_study(
     synthetic: bool = False,
     encoding: str | None = None,
     mapping: str | Path | None = None,
+    engine: str = "duckdb",
+    engine_url: str | None = None,
 ) -> RunSummary:
     """Run one study end to end; see the module docstring for what is written. With
-    ``mapping`` (``oncorwe.io.mapping``), ``data_path`` is read through the mapping file."""
+    ``mapping`` (``oncorwe.io.mapping``), ``data_path`` is read through the mapping file.
+    Cohort and derivations run on ``engine`` (``oncorwe.engine``: the study store itself for
+    DuckDB; the accepted tables loaded into PostgreSQL or Spark at ``engine_url``)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     progress("read")
@@ -119,23 +124,21 @@ def run_study(
         mapping=mapping,
     )
     make_store_reproducible(store_path)
-    with StudyStore(store_path, read_only=True) as store:
-        names = store.table_names("accepted")
-        accepted = {name: store.accepted(name) for name in TABLES if name in names}
     provenance = {
         "inputs": [{"file": f.name, "sha256": f.sha256} for f in intake.files],
         "protocol": protocol.study.name,
         "protocol_source": protocol.source,
         "versions": dependency_versions(),
     }
-    if accepted.get("patients") is None or accepted["patients"].empty:
-        raise AnalysisError("No patient record was accepted; see validation.csv for why.")
-    outputs, datasets, cohort = analyse_study(
-        accepted, protocol, progress, synthetic=synthetic, provenance=provenance
-    )
-    # the validator's findings plus those only the derivations see (same-day scans, ...)
-    origin = cohort.patients[["patient_id", "index_date"]]
-    derived = derivation_findings(accepted, origin).astype({"row": "Int64"})
+    with open_engine(engine, engine_url, store_path) as where:
+        patients = contract_table("patients")
+        if not engine_count(where, patients):
+            raise AnalysisError("No patient record was accepted; see validation.csv for why.")
+        outputs, datasets, cohort = analyse_study(
+            where, protocol, progress, synthetic=synthetic, provenance=provenance
+        )
+        # the validator's findings plus those only the derivations see (same-day scans, ...)
+        derived = derivation_findings(where).astype({"row": "Int64"})
     with StudyStore(store_path, read_only=True) as store:
         n_findings, _ = write_csv_chunks(
             chain(store.findings_chunks(), [derived]), out / "validation.csv"

@@ -5,13 +5,15 @@ from tests.small_study import accepted_tables
 
 from oncorwe.analysis.findings import FINDING_COLUMNS, derivation_findings
 from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import load_protocol
 
 
 def _findings(tables):
-    con = analysis_connection(tables)
-    cohort = build_cohort(con, load_protocol("hcc-rt-ici"))
-    return derivation_findings(tables, cohort.patients[["patient_id", "index_date"]])
+    engine = Engine("duckdb", None, analysis_connection(tables))
+    build_cohort(engine, contract_tables(), load_protocol("hcc-rt-ici"))
+    return derivation_findings(engine)
 
 
 def test_same_day_scan_unknown_term_and_pre_origin_scan():

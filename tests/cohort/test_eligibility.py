@@ -3,14 +3,16 @@ import pytest
 from tests.small_study import accepted_tables
 
 from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.errors import AnalysisError
 from oncorwe.protocol import load_protocol
 
 
 @pytest.fixture()
 def cohort():
-    con = analysis_connection(accepted_tables())
-    return build_cohort(con, load_protocol("hcc-rt-ici"))
+    engine = Engine("duckdb", None, analysis_connection(accepted_tables()))
+    return build_cohort(engine, contract_tables(), load_protocol("hcc-rt-ici"))
 
 
 def test_attrition_counts_and_ids(cohort):
@@ -34,6 +36,6 @@ def test_time_origin_is_first_of_rt_or_ici(cohort):
 def test_empty_cohort_is_an_error():
     tables = accepted_tables()
     tables["patients"] = tables["patients"].assign(disease_setting="other")
-    con = analysis_connection(tables)
+    engine = Engine("duckdb", None, analysis_connection(tables))
     with pytest.raises(AnalysisError, match="No patient meets"):
-        build_cohort(con, load_protocol("hcc-rt-ici"))
+        build_cohort(engine, contract_tables(), load_protocol("hcc-rt-ici"))

@@ -11,7 +11,7 @@ from tests.small_study import accepted_tables
 
 from oncorwe.analysis import adam
 from oncorwe.analysis.study import analyse_study
-from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.cohort import cohort_engine
 from oncorwe.derive import sources
 from oncorwe.derive.endpoints import ENDPOINTS, OS, TTF, Endpoint, derive_endpoints
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
@@ -43,11 +43,7 @@ MONTH = 30.4375
 
 
 def _connection(tables, protocol):
-    con = analysis_connection(tables)
-    cohort = build_cohort(con, protocol)
-    con.register("_c", cohort.patients)
-    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
-    return con
+    return cohort_engine(tables, protocol)[0].connection
 
 
 def _with_progression():

@@ -54,15 +54,12 @@ def test_censored_at_last_assessment_before_new_therapy():
 
 @pytest.mark.parametrize("grace, expected", [(30, {"P1", "P2"}), (100, {"P2"}), (200, set())])
 def test_grace_days_decide_what_is_new(grace, expected):
-    from oncorwe.cohort import analysis_connection, build_cohort
+    from oncorwe.cohort import cohort_engine
     from oncorwe.derive.new_therapy import derive_new_therapy
 
     base = load_protocol("hcc-rt-ici")
     protocol = replace(base, survival=replace(base.survival, new_therapy_grace_days=grace))
     tables = _tables_with_second_line()
-    con = analysis_connection(tables)
-    cohort = build_cohort(con, protocol)
-    con.register("_c", cohort.patients)
-    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
+    con = cohort_engine(tables, protocol)[0].connection
     # lenvatinib of P2 starts with the ICI: part of the combined course, never new
     assert set(derive_new_therapy(con, protocol)["patient_id"]) == expected

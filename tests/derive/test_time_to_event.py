@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from tests.small_study import accepted_tables
 
-from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.cohort import cohort_engine
 from oncorwe.derive import sources
 from oncorwe.derive.endpoints import OS, PFS
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
@@ -13,11 +13,7 @@ from oncorwe.protocol import load_protocol
 
 @pytest.fixture()
 def con():
-    con = analysis_connection(accepted_tables())
-    cohort = build_cohort(con, load_protocol("hcc-rt-ici"))
-    con.register("_c", cohort.patients)
-    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
-    return con
+    return cohort_engine(accepted_tables(), load_protocol("hcc-rt-ici"))[0].connection
 
 
 def test_overall_survival(con):

@@ -1,8 +1,7 @@
 import pytest
 from tests.small_study import accepted_tables
 
-from oncorwe.analysis.study import COHORT_SCHEMA
-from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.toxicity import (
     check_adverse_events,
@@ -11,7 +10,6 @@ from oncorwe.derive.toxicity import (
     summarize_adverse_events,
 )
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
-from oncorwe.engine import Engine
 from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import load_protocol
 
@@ -21,11 +19,7 @@ T = contract_tables({"cohort": COHORT_SCHEMA})
 
 @pytest.fixture()
 def con():
-    con = analysis_connection(accepted_tables())
-    cohort = build_cohort(con, PROTOCOL)
-    con.register("_c", cohort.patients)
-    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
-    return Engine("duckdb", None, con)
+    return cohort_engine(accepted_tables(), PROTOCOL)[0]
 
 
 def test_rt_dose_bed_eqd2(con):

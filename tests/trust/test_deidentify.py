@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from oncorwe.cli import main
-from oncorwe.cohort.time_origin import derive_time_origin
+from oncorwe.cohort.time_origin import time_origin_frame
 from oncorwe.privacy.deidentify import (
     MAX_SHIFT_DAYS,
     date_offsets,
@@ -111,7 +111,7 @@ def test_same_key_same_bytes_and_different_key_different_ids(tmp_path):
 
 
 def test_study_days_relative_to_the_time_origin(tmp_path):
-    origin = partial(derive_time_origin, protocol=load_protocol("hcc-rt-ici"))
+    origin = partial(time_origin_frame, protocol=load_protocol("hcc-rt-ici"))
     summary = deidentify_source(
         seed_twin_path(), tmp_path / "out", KEY_A, dates="study_day", time_origin=origin
     )

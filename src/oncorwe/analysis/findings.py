@@ -6,39 +6,71 @@ cannot be on the day it confirms), a CR followed by a PR, an assessment before d
 measured without a baseline measurement, an adverse event term that is not a CTCAE v5.0 term.
 Each becomes a named finding (table, row, column, value, rule, message) in ``validation.csv``,
 never a crash and never a silent change.
+
+The records are read from the engine a batch of cohort patients at a time
+(``PATIENTS_PER_BATCH``), so memory follows the batch, not the table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import ibis
 import pandas as pd
 
+from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE
 from oncorwe.derive.ctcae import check_ae_terms
 from oncorwe.derive.lesion_checks import prepare_lesions
 from oncorwe.derive.response_checks import check_assessments
+from oncorwe.engine import Engine
+from oncorwe.engine.study_store import ROW, engine_count, table_types
+from oncorwe.io.store import contract_dtypes
 
 FINDING_COLUMNS = ["table", "row", "column", "value", "rule", "severity", "message"]
+PATIENTS_PER_BATCH = 50_000
 
 
-def derivation_findings(accepted: dict[str, pd.DataFrame], origin: pd.DataFrame) -> pd.DataFrame:
-    """Findings of the response and adverse-event derivations for the cohort's patients.
+def _assessment_findings(rows: pd.DataFrame, origin: pd.DataFrame) -> list[pd.DataFrame]:
+    return [check_assessments(part, origin) for _, part in rows.groupby("criteria", sort=True)]
 
-    ``origin``: the cohort's ``patient_id, index_date``; only cohort patients are checked.
+
+# table -> its checks (cohort patients' rows, origin) -> findings, in the order reported
+CHECKS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], list[pd.DataFrame]]] = {
+    "tumor_assessments": _assessment_findings,
+    "lesions": lambda rows, origin: [prepare_lesions(rows)[1]],
+    "adverse_events": lambda rows, origin: [check_ae_terms(rows)],
+}
+
+
+def derivation_findings(engine: Engine) -> pd.DataFrame:
+    """Findings of the response and adverse-event derivations for the cohort's patients
+    (table ``cohort`` on ``engine``); only cohort patients are checked.
+
+    Steps
+    -----
+    1. Number the cohort's patients into batches.
+    2. Per batch: each checked table's rows of those patients, in source row order, checked.
+    3. The findings in the order of ``CHECKS``, duplicates dropped.
     """
-    cohort = set(origin["patient_id"])
-    parts = []
-    assessments = accepted.get("tumor_assessments")
-    if assessments is not None and not assessments.empty:
-        mine = assessments[assessments["patient_id"].isin(cohort)]
-        for _, rows in mine.groupby("criteria", sort=True):
-            parts.append(check_assessments(rows, origin))
-    lesions = accepted.get("lesions")
-    if lesions is not None and not lesions.empty:
-        parts.append(prepare_lesions(lesions[lesions["patient_id"].isin(cohort)])[1])
-    events = accepted.get("adverse_events")
-    if events is not None and not events.empty:
-        parts.append(check_ae_terms(events[events["patient_id"].isin(cohort)]))
-    parts = [p for p in parts if not p.empty]
-    if not parts:
+    # step 1
+    cohort = ibis.table(COHORT_SCHEMA, name=COHORT_TABLE)
+    n = engine_count(engine, cohort)
+    number = ibis.row_number().over(order_by=cohort.patient_id)
+    batches = cohort.mutate(batch=number // PATIENTS_PER_BATCH)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CHECKS}
+    # step 2
+    for batch in range(-(-n // PATIENTS_PER_BATCH)):
+        mine = batches.filter(batches.batch == batch).select("patient_id", "index_date")
+        origin = engine.query(mine.order_by("patient_id"))
+        for name, check in CHECKS.items():
+            table = ibis.table(table_types(name), name=name)
+            rows = table.semi_join(mine, "patient_id").order_by(ROW)
+            frame = contract_dtypes(name, engine.query(rows))
+            if not frame.empty:
+                parts[name].extend(check(frame, origin))
+    # step 3
+    found = [p for name in CHECKS for p in parts[name] if not p.empty]
+    if not found:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    found = pd.concat(parts, ignore_index=True)
-    return found.reindex(columns=FINDING_COLUMNS).drop_duplicates(ignore_index=True)
+    out = pd.concat(found, ignore_index=True)
+    return out.reindex(columns=FINDING_COLUMNS).drop_duplicates(ignore_index=True)

@@ -7,10 +7,12 @@ Steps: analysis database over the accepted rows -> cohort with attrition -> deri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import duckdb
+import ibis.expr.types as ir
 import pandas as pd
 
 from oncorwe.analysis.compare import baseline_by_group
@@ -47,7 +49,7 @@ from oncorwe.analysis.summarize import (
     treatment_results,
 )
 from oncorwe.analysis.swimmer import swimmer_table
-from oncorwe.cohort import Cohort, analysis_connection, build_cohort
+from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE, Cohort, analysis_connection, build_cohort
 from oncorwe.derive.adsl import assemble_adsl, derive_baseline
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
@@ -61,7 +63,9 @@ from oncorwe.derive.toxicity import (
 )
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.engine import Engine
+from oncorwe.engine.study_store import table_types
 from oncorwe.engine.tables import contract_tables
+from oncorwe.io.schema import TABLES
 from oncorwe.protocol import Protocol
 from oncorwe.results import (
     Count,
@@ -74,13 +78,6 @@ from oncorwe.results import (
 )
 
 Progress = Callable[[str], None]
-# the per-patient cohort table the derivations start from (``Cohort.patients``)
-COHORT_SCHEMA = {
-    "patient_id": "string",
-    "first_rt_date": "date",
-    "first_ici_date": "date",
-    "index_date": "date",
-}
 
 
 @dataclass(frozen=True)
@@ -100,10 +97,38 @@ class AnalysisDatasets:
     liver_toxicity: pd.DataFrame
 
 
+def study_tables() -> dict[str, ir.Table]:
+    """The tables a derivation reads: every contract table and the ``cohort``."""
+    return contract_tables({COHORT_TABLE: COHORT_SCHEMA})
+
+
+def local_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection holding the engine's contract tables and cohort, for a derivation
+    still written for DuckDB: the engine's own connection when it is DuckDB; otherwise a copy
+    (transitional, until every derivation is an engine expression)."""
+    if engine.name == "duckdb":
+        return engine.connection
+    import ibis
+
+    frames = {name: engine.query(ibis.table(table_types(name), name=name)) for name in TABLES}
+    con = analysis_connection(frames)
+    cohort = engine.query(ibis.table(COHORT_SCHEMA, name=COHORT_TABLE))
+    con.register("_cohort_frame", cohort)
+    con.execute(f'CREATE TABLE "{COHORT_TABLE}" AS SELECT * FROM "_cohort_frame"')
+    con.unregister("_cohort_frame")
+    return con
+
+
 def derive_datasets(
-    con, cohort: Cohort, protocol: Protocol, endpoints: Sequence[Endpoint] = ENDPOINTS
+    engine: Engine,
+    t: Mapping[str, ir.Table],
+    con: duckdb.DuckDBPyConnection,
+    protocol: Protocol,
+    endpoints: Sequence[Endpoint] = ENDPOINTS,
 ) -> AnalysisDatasets:
-    """Run every derivation for the cohort (registered as table ``cohort`` in ``con``)."""
+    """Run every derivation for the cohort: builders over the tables ``t`` (contract tables
+    and ``cohort``) on ``engine``; a derivation not yet written as a builder on ``con``
+    (``local_connection``)."""
     tte = derive_endpoints(con, protocol, endpoints)
     written = [e.paramcd for e in endpoints if e.adtte]
     adtte = tte[tte["paramcd"].isin(written)].reset_index(drop=True)
@@ -122,7 +147,6 @@ def derive_datasets(
         (adrs["criteria"] == protocol.response.criteria)
         & (adrs["confirmed"] == protocol.response.confirmation)
     ]
-    engine, t = Engine("duckdb", None, con), contract_tables({"cohort": COHORT_SCHEMA})
     adae = check_adverse_events(
         engine.query(derive_worst_grade(t, protocol, treatment_emergent_only=False))
     )
@@ -146,7 +170,7 @@ def derive_datasets(
 
 
 def analyse_study(
-    accepted: dict[str, pd.DataFrame],
+    source: Engine | Mapping[str, pd.DataFrame],
     protocol: Protocol,
     progress: Progress = lambda stage: None,
     synthetic: bool = False,
@@ -155,20 +179,26 @@ def analyse_study(
 ) -> tuple[StudyOutputs, AnalysisDatasets, Cohort]:
     """Cohort, derivations and statistics for one study; returns what the report needs.
 
-    ``endpoints`` are the time-to-event endpoints (``oncorwe.derive.endpoints.ENDPOINTS``);
-    each is derived, summarised and drawn as its declaration says.
+    ``source``: an engine holding the accepted tables under their contract names
+    (``oncorwe.engine.study_store.open_engine``), or the accepted tables as frames (run on an
+    in-memory DuckDB). ``endpoints`` are the time-to-event endpoints
+    (``oncorwe.derive.endpoints.ENDPOINTS``); each is derived, summarised and drawn as its
+    declaration says.
     """
-    con = analysis_connection(accepted)
+    owned = not isinstance(source, Engine)
+    engine = Engine("duckdb", None, analysis_connection(dict(source))) if owned else source
+    t = study_tables()
     progress("cohort")
-    cohort = build_cohort(con, protocol)
-    con.register("_cohort_frame", cohort.patients)
-    con.execute('CREATE TABLE cohort AS SELECT * FROM "_cohort_frame"')
-    con.unregister("_cohort_frame")
+    cohort = build_cohort(engine, t, protocol)
     progress("derivations")
-    data = derive_datasets(con, cohort, protocol, endpoints)
+    con = local_connection(engine)
+    data = derive_datasets(engine, t, con, protocol, endpoints)
     # lesion-level response and duration of response (oncorwe.analysis.lesion_response)
     lesion = derive_lesion_response(con, data.adsl, data.adrs, protocol)
-    con.close()
+    if con is not engine.connection:
+        con.close()
+    if owned:
+        engine.close()
     progress("statistics")
     n = cohort.n
     response = pd.concat(

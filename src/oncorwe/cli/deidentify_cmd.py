@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         encoding: str = typer.Option(None, "--encoding", help="Text encoding of CSV files"),
     ) -> None:
         """Write a pseudonymised copy of a study (keyed-hash ids, shifted dates)."""
-        from oncorwe.cohort.time_origin import derive_time_origin
+        from oncorwe.cohort.time_origin import time_origin_frame
         from oncorwe.protocol import load_protocol
 
         check_key_outside(key_file, out, data)
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
             out,
             key,
             dates=dates,  # type: ignore[arg-type]  # checked inside
-            time_origin=partial(derive_time_origin, protocol=load_protocol(protocol))
+            time_origin=partial(time_origin_frame, protocol=load_protocol(protocol))
             if dates == "study_day"
             else None,
             encoding=encoding,

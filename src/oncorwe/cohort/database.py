@@ -28,18 +28,24 @@ def empty_table(table: Table) -> pd.DataFrame:
 
 
 def analysis_connection(accepted: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
-    """Register every contract table (accepted rows only) as a DuckDB table of that name."""
+    """Register every contract table (accepted rows only) as a DuckDB table of that name.
+
+    Each table has ``_row``, the source row that findings name: the frame's own column, or
+    its index when it has none (frames made in code).
+    """
     con = duckdb.connect(database=":memory:")
     for name, table in TABLES.items():
         frame = accepted.get(name)
         if frame is None:
             frame = empty_table(table)
-        else:
-            missing = [c.name for c in table.columns if c.name not in frame.columns]
-            if missing:
-                frame = frame.copy()
-                for col in missing:
-                    frame[col] = pd.Series(dtype=_DTYPES[table.column(col).type], index=frame.index)
+        if "_row" not in frame.columns:
+            frame = frame.copy()
+            frame.insert(0, "_row", pd.array(frame.index, dtype="Int64"))
+        missing = [c.name for c in table.columns if c.name not in frame.columns]
+        if missing:
+            frame = frame.copy()
+            for col in missing:
+                frame[col] = pd.Series(dtype=_DTYPES[table.column(col).type], index=frame.index)
         con.register(f"_{name}_frame", frame)
         con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_{name}_frame"')
         con.unregister(f"_{name}_frame")

@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import duckdb
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import Protocol
 
+OriginRule = Callable[[ir.Table], ir.DateValue]
 # Which first date is day 0, per protocol rule. The reference study's origin is unknown
 # (docs/references/reference_study.md); the default is the start of the first of RT or ICI in the
-# combined course.
-_ORIGIN_SQL = {
-    "first_of_rt_or_ici": "LEAST(first_rt_date, first_ici_date)",
-    "rt_start": "first_rt_date",
-    "ici_start": "first_ici_date",
+# combined course. LEAST ignores a missing date on DuckDB, PostgreSQL and Spark alike: a patient
+# without RT or ICI gets the date of the other.
+ORIGIN_RULES: dict[str, OriginRule] = {
+    "first_of_rt_or_ici": lambda d: ibis.least(d.first_rt_date, d.first_ici_date),
+    "rt_start": lambda d: d.first_rt_date,
+    "ici_start": lambda d: d.first_ici_date,
 }
 
 
-def derive_time_origin(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:
+def derive_time_origin(t: Mapping[str, ir.Table], protocol: Protocol) -> ir.Table:
     """One row per patient: ``patient_id, first_rt_date, first_ici_date, index_date``.
 
     ``first_ici_date`` is the first start of a systemic agent whose class is one of the protocol's
-    ICI classes. ``index_date`` is missing when the rule's dates are missing (LEAST ignores NULL
-    only when one side exists: a patient without RT or ICI gets the date of the other).
+    ICI classes; ``index_date`` follows the protocol's ``time_origin.rule`` (``ORIGIN_RULES``)
+    and is missing when the rule's dates are missing.
     """
-    classes = ", ".join(f"'{c}'" for c in protocol.eligibility.ici_classes)
-    origin = _ORIGIN_SQL[protocol.time_origin.rule]
-    sql = f"""
-        WITH rt AS (
-            SELECT patient_id, MIN(start_date) AS first_rt_date FROM radiotherapy GROUP BY 1
-        ), ici AS (
-            SELECT patient_id, MIN(start_date) AS first_ici_date FROM systemic_therapy
-            WHERE drug_class IN ({classes}) GROUP BY 1
-        ), dates AS (
-            SELECT p.patient_id, rt.first_rt_date, ici.first_ici_date
-            FROM patients p
-            LEFT JOIN rt USING (patient_id) LEFT JOIN ici USING (patient_id)
-        )
-        SELECT patient_id, first_rt_date, first_ici_date, {origin} AS index_date
-        FROM dates ORDER BY patient_id
-    """
-    return con.execute(sql).df()
+    rt = t["radiotherapy"]
+    rt = rt.group_by("patient_id").aggregate(first_rt_date=rt.start_date.cast("date").min())
+    systemic = t["systemic_therapy"]
+    ici = systemic.filter(systemic.drug_class.isin(list(protocol.eligibility.ici_classes)))
+    ici = ici.group_by("patient_id").aggregate(first_ici_date=ici.start_date.cast("date").min())
+    patients = t["patients"].select("patient_id")
+    dates = patients.left_join(rt, "patient_id").left_join(ici, "patient_id")
+    dates = dates.select("patient_id", "first_rt_date", "first_ici_date")
+    origin = ORIGIN_RULES[protocol.time_origin.rule](dates)
+    return dates.mutate(index_date=origin).order_by("patient_id")
+
+
+def time_origin_frame(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:
+    """``derive_time_origin`` run on a DuckDB connection holding ``patients``, ``radiotherapy``
+    and ``systemic_therapy`` (as the de-identification step does)."""
+    return Engine("duckdb", None, con).query(derive_time_origin(contract_tables(), protocol))

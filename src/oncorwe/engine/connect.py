@@ -37,6 +37,7 @@ SQL_TYPES = {
     "date": "DATE",
     "boolean": "BOOLEAN",
 }
+COPY_CHUNK_ROWS = 100_000  # rows per CSV chunk sent to PostgreSQL's COPY
 
 
 class Engine:
@@ -58,8 +59,19 @@ class Engine:
         return str(ibis.to_sql(expression, dialect=self.dialect))
 
     def query(self, expression) -> pd.DataFrame:
-        """Run an Ibis expression (or SQL text) on the engine; its rows as a frame."""
+        """Run an Ibis expression (or SQL text) on the engine; its rows as a frame.
+
+        The rows of an Ibis expression come back with the same pandas dtypes on every engine
+        (``frame_dtypes``): dates as ``datetime64[ns]``, integers as ``Int64``, booleans as
+        ``boolean``, floats as ``float64``, text as ``str``.
+        """
         text = expression if isinstance(expression, str) else self.sql(expression)
+        frame = self._rows(text)
+        if isinstance(expression, str):
+            return frame
+        return frame_dtypes(frame, expression.schema())
+
+    def _rows(self, text: str) -> pd.DataFrame:
         if self.name == "duckdb":
             return self.connection.execute(text).df()
         if self.name == "spark":
@@ -68,6 +80,17 @@ class Engine:
             cursor.execute(text)
             names = [d.name for d in cursor.description]
             return pd.DataFrame(cursor.fetchall(), columns=names)
+
+    def materialize(self, name: str, expression) -> None:
+        """Create (or replace) table ``name`` in the engine from an Ibis expression; the rows
+        never leave the engine (Spark: a cached temporary view)."""
+        text = self.sql(expression)
+        if self.name == "spark":
+            self.connection.catalog.dropTempView(name)
+            self.connection.sql(f"CACHE TABLE `{name}` AS {text}")
+            return
+        self.execute(f'DROP TABLE IF EXISTS "{name}"')
+        self.execute(f'CREATE TABLE "{name}" AS {text}')
 
     def execute(self, text: str) -> None:
         """Run a statement that returns no rows."""
@@ -94,13 +117,24 @@ class Engine:
             self.connection.execute(f'INSERT INTO "{name}" SELECT * FROM _oncorwe_load')
             self.connection.unregister("_oncorwe_load")
             return
-        quoted = ", ".join(f'"{c}"' for c in table.column_names)
+        self.copy_in(name, table.to_batches(COPY_CHUNK_ROWS))
+
+    def copy_in(self, name: str, batches) -> None:
+        """PostgreSQL: append Arrow record ``batches`` to table ``name`` with COPY, one CSV
+        chunk per batch (a null is an unquoted empty field, an empty text a quoted one)."""
+        import pyarrow.csv as pacsv
+
+        options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
         with self.connection.cursor() as cursor:
-            with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
-                for row in zip(
-                    *(table.column(c).to_pylist() for c in table.column_names), strict=True
-                ):
-                    copy.write_row(row)
+            quoted = None
+            for batch in batches:
+                if quoted is None:
+                    quoted = ", ".join(f'"{c}"' for c in batch.schema.names)
+                    copy_sql = f'COPY "{name}" ({quoted}) FROM STDIN (FORMAT csv)'
+                sink = pa.BufferOutputStream()
+                pacsv.write_csv(pa.Table.from_batches([batch]), sink, options)
+                with cursor.copy(copy_sql) as copy:
+                    copy.write(sink.getvalue().to_pybytes())
         self.connection.commit()
 
     def tables(self) -> set[str]:
@@ -122,6 +156,28 @@ class Engine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def frame_dtypes(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    """``frame`` (rows of an expression of Ibis ``schema``) with one pandas dtype per Ibis type,
+    whatever engine and driver produced it."""
+    out = {}
+    for name, kind in schema.items():
+        column = frame[name]
+        if kind.is_date() or kind.is_timestamp():
+            out[name] = pd.to_datetime(column).astype("datetime64[ns]")
+        elif kind.is_integer():
+            out[name] = pd.array(column.astype("float64") if column.dtype == object else column,
+                                 dtype="Int64")  # fmt: skip
+        elif kind.is_floating() or kind.is_decimal():
+            out[name] = column.astype("float64")
+        elif kind.is_boolean():
+            out[name] = column.astype("boolean")
+        elif kind.is_string():
+            out[name] = column.astype("str")
+        else:
+            out[name] = column
+    return pd.DataFrame(out, index=range(len(frame)))
 
 
 def connect(engine: EngineName = "duckdb", url: str | Path | None = None) -> Engine:
