@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from oncorwe.stats._compiled import compiled
 
-@numba.njit(cache=True, error_model="numpy")
+
+@compiled
 def ij_std_err(d_all, d_cause, censored, after, n_risk, surv_left, estimate, inv_nd):
     """Standard error of the estimate: the root of the sum over subjects of their squared
     influence on it (R ``survfit``'s infinitesimal jackknife).
@@ -74,7 +75,7 @@ def ij_std_err(d_all, d_cause, censored, after, n_risk, surv_left, estimate, inv
     return std_err
 
 
-@numba.njit(cache=True, error_model="numpy")
+@compiled
 def cmprsk_variance(d_all, d_cause, n_risk, surv_left, surv, estimate):
     """The variance that ``cmprsk::cuminc`` reports (Fortran ``cinc``): a step function that
     changes only at events of the cause (0 before the first)::
@@ -109,7 +110,7 @@ def cmprsk_variance(d_all, d_cause, n_risk, surv_left, surv, estimate):
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@compiled
 def _t6(left_squared, d, n, risk_squared):
     """cinc's t6 = S(t-)**2 * t5 * d / n**2 with the tie correction t5 (1 without ties)."""
     if d > 1:

@@ -22,11 +22,12 @@ Clinic technical report 85, 2017. Therneau T. survival package, ``concordancefit
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from oncorwe.stats._compiled import compiled
 
-@numba.njit(cache=True)
+
+@compiled
 def _add(tree, exact, rank, weight):
     """Add ``weight`` at ``rank`` (0-based) of the Fenwick ``tree`` and of ``exact``."""
     exact[rank] += weight
@@ -36,7 +37,7 @@ def _add(tree, exact, rank, weight):
         i += i & -i
 
 
-@numba.njit(cache=True)
+@compiled
 def _clear(tree, exact, rank):
     """Set to zero every node that an addition at ``rank`` touched (exact, no rounding)."""
     exact[rank] = 0.0
@@ -46,7 +47,7 @@ def _clear(tree, exact, rank):
         i += i & -i
 
 
-@numba.njit(cache=True)
+@compiled
 def _below(tree, rank):
     """Sum of the weights at ranks ``< rank``."""
     total = 0.0
@@ -57,7 +58,7 @@ def _below(tree, rank):
     return total
 
 
-@numba.njit(cache=True)
+@compiled
 def _later(key, rank, weight, event, entry_key, entry_rank, entry_weight, span, levels):
     """Each event's pairs with the rows at risk after it, by their predictor: (lower, higher,
     equal); and the weighted number of pairs of events at one time. Rows in key order.
@@ -100,7 +101,7 @@ def _later(key, rank, weight, event, entry_key, entry_rank, entry_weight, span, 
     return counts, tied_events
 
 
-@numba.njit(cache=True)
+@compiled
 def _earlier(counts, key, rank, weight, event, entry_key, entry_rank, entry_row, span, levels):
     """Add to ``counts`` each row's pairs with the earlier events it was at risk for, by the
     event's predictor: (higher, lower, equal), so that concordant pairs stay in column 0.
@@ -137,7 +138,7 @@ def _earlier(counts, key, rank, weight, event, entry_key, entry_rank, entry_row,
             e += 1
 
 
-@numba.njit(cache=True)
+@compiled
 def _count(counts, row, tree, exact, rank, total, sign):
     """Add ``sign`` times the weights in the tree above / below / at ``rank`` to ``counts[row]``."""
     below, equal = _below(tree, rank), exact[rank]

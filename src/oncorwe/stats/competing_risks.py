@@ -22,7 +22,6 @@ import pandas as pd
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import check_conf, check_labels
 from oncorwe.stats._competing_data import CompetingRisksData, check_competing_risks
-from oncorwe.stats._competing_variance import cmprsk_variance, ij_std_err
 from oncorwe.stats._counting import count_causes_by_time
 from oncorwe.stats._serialise import jsonable, to_json
 from oncorwe.stats.confidence import normal_quantile
@@ -152,6 +151,9 @@ def pstate_confint(p, std_err, conf_type: str, conf_level: float):
 
 def _one_curve(time, status, cause, conf_type, conf_level) -> pd.DataFrame:
     """Aalen-Johansen table of one group: one count pass per time, cumulative sums."""
+    # imported here: numba (about 0.3 s to import) loads only when a curve is computed
+    from oncorwe.stats._competing_variance import cmprsk_variance, ij_std_err
+
     times, leaving, d_all, d_cause = count_causes_by_time(time, status, cause)
     n_censor = leaving - d_all
     n_risk = _reverse_cumsum(leaving)
