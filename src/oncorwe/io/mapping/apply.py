@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from oncorwe.errors import InputError
@@ -145,11 +146,7 @@ def _stage_chunk(con, chunk, blocks, tables: NamedTables, tally: Tally, notes) -
         start = tally.next_row(table)
         frame["_row"] = pd.array(range(start, start + len(frame)), dtype="Int64")
         tally.made(table, frame)
-        keys = (tuple(int(v) for v in key) for key in frame[ORDER].to_numpy())
-        rows = dict(zip(keys, frame["_row"], strict=True))
-        for note in pending.get(table, []):
-            note["row"] = int(rows[note.pop("_key")])
-            notes.append(note)
+        _place_notes(frame, pending.get(table, []), notes)
         provenance = pd.DataFrame(
             {
                 "table": table,
@@ -168,6 +165,18 @@ def _stage_chunk(con, chunk, blocks, tables: NamedTables, tally: Tally, notes) -
     tally.close_chunk(blocks[0].sheet, sources, slots)
 
 
+def _place_notes(frame: pd.DataFrame, pending: list[dict], notes: list[dict]) -> None:
+    """Give each finding of a block the contract row it concerns (by source row, instance and
+    block), once the rows are numbered."""
+    if not pending:
+        return
+    keys = (tuple(int(v) for v in key) for key in frame[ORDER].to_numpy())
+    rows = dict(zip(keys, frame["_row"], strict=True))
+    for note in pending:
+        note["row"] = int(rows[note.pop("_key")])
+        notes.append(note)
+
+
 def block_rows(chunk: pd.DataFrame, block: Block, tables: NamedTables):
     """Contract rows of one block from one chunk: (frame, findings) per instance. The frame
     has the block's contract columns plus ``_src`` (source row), ``_inst``, ``_block``."""
@@ -176,30 +185,32 @@ def block_rows(chunk: pd.DataFrame, block: Block, tables: NamedTables):
     table = TABLES[block.table]
     for instance in block.instances or (None,):
         when = [h.replace("{n}", str(instance)) if instance else h for h in block.when()]
-        present = chunk[when].notna().any(axis=1) if when else pd.Series(True, chunk.index)
-        rows = chunk[present.to_numpy()]
+        # only the rows with a value, and of them only the block's columns: a hospital sheet
+        # is a hundred columns wide and a block reads a handful
+        present = chunk[when].notna().any(axis=1).to_numpy() if when else None
+        picked = slice(None) if present is None else np.flatnonzero(present)
+        sources = chunk["_row"].to_numpy()[picked]
         inst = instance or 0
         frame = pd.DataFrame(
-            {
-                "_src": rows["_row"].astype("Int64").to_numpy(),
-                "_inst": inst,
-                "_block": block.number,
-            }
+            {"_src": pd.array(sources, dtype="Int64"), "_inst": inst, "_block": block.number}
         )
         found: list[dict] = []
         for rule in block.columns:
             header = rule.header(instance)
             if header is None:
-                frame[rule.column] = pd.array([rule.fixed(instance)] * len(rows), dtype="string")
+                frame[rule.column] = pd.array([rule.fixed(instance)] * len(frame), dtype="string")
                 continue
-            values = rows[header].astype("string").str.strip().reset_index(drop=True)
-            values = values.mask(values == "")
+            original = chunk[header].iloc[picked].reset_index(drop=True).astype("string")
+            values = original.str.strip()
+            blank = (values == "").to_numpy(dtype=bool, na_value=False)
+            if blank.any():
+                values = values.mask(blank)
             column = table.column(rule.column)
             values, problems = _convert(values, rule, column)
-            frame[rule.column] = values.to_numpy() if len(values) else pd.array([], "string")
+            frame[rule.column] = values
             where = (block, header, letters.get(header, "?"), inst)
-            found += _value_findings(frame, rows, rule, problems, where)
-            found += _bad_cell_findings(rows, bad, rule, header, inst, block)
+            found += _value_findings(frame, original, rule, problems, where)
+            found += _bad_cell_findings(sources, bad, rule, header, inst, block)
         yield frame, found
 
 
@@ -215,10 +226,12 @@ def _convert(values: pd.Series, rule, column):
     return pd.array(values, dtype="string"), problems
 
 
-def _value_findings(frame, rows, rule, problems, where) -> list[dict]:
+def _value_findings(frame, original: pd.Series, rule, problems, where) -> list[dict]:
     block, header, letter, inst = where
     found = []
-    originals = rows[header].astype("string").to_numpy()
+    if not any(mask.any() for _, mask in problems):
+        return found
+    originals = original.to_numpy()
     for rule_id, mask in problems:
         for k in mask.nonzero()[0]:
             value, src = originals[k], int(frame["_src"].iloc[k])
@@ -250,11 +263,11 @@ def _value_findings(frame, rows, rule, problems, where) -> list[dict]:
     return found
 
 
-def _bad_cell_findings(rows, bad, rule, header, inst, block) -> list[dict]:
+def _bad_cell_findings(sources, bad, rule, header, inst, block) -> list[dict]:
     if not bad:
         return []
     found = []
-    for src in rows["_row"].astype(int):
+    for src in sources.astype(int):
         problem = bad.get(src, {}).get(header)
         if problem is None:
             continue

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from oncorwe.io.schema import LIST_SEPARATOR
 
 LIST_SPLIT = re.compile(r"\s*[;；,，、/+]\s*")
 DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
+TEXT_DATE = r"^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*$"  # DAY_MONTH_YEAR without its groups
 
 
 def map_values(values: pd.Series, table: dict[str, str], is_list: bool):
@@ -22,31 +24,35 @@ def map_values(values: pd.Series, table: dict[str, str], is_list: bool):
     spaces; for a list column each item). Returns (mapped values, mask of unmapped values); an
     unmapped value, or one mapped to ``""``, is kept as written."""
     lookup = {k.strip().casefold(): v for k, v in table.items()}
-    present = values.dropna()
-    uniques = pd.unique(present.astype(str))
-    converted, failed = {}, {}
-    for value in uniques:
+    # each distinct word is looked up once; the rows take their word's result by its code
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    converted, failed = [], []
+    for value in map(str, uniques):
         whole = lookup.get(value.strip().casefold(), "")
         items = [i for i in LIST_SPLIT.split(value.strip()) if i] if is_list and not whole else []
         targets = [lookup.get(i.casefold(), "") for i in items] if items else [whole]
-        failed[value] = any(t == "" for t in targets)
-        converted[value] = value if failed[value] else LIST_SEPARATOR.join(targets)
-    text = values.astype(object)
-    mapped = text.map(converted, na_action="ignore")
-    bad = text.map(failed, na_action="ignore").eq(True)
-    return pd.array(mapped.where(values.notna(), None), dtype="string"), bad.to_numpy()
+        failed.append(any(t == "" for t in targets))
+        converted.append(value if failed[-1] else LIST_SEPARATOR.join(targets))
+    present = codes >= 0
+    mapped = np.full(len(codes), None, dtype=object)
+    bad = np.zeros(len(codes), dtype=bool)
+    if converted:
+        mapped[present] = np.array(converted, dtype=object)[codes[present]]
+        bad[present] = np.array(failed, dtype=bool)[codes[present]]
+    return pd.array(mapped, dtype="string"), bad
 
 
 def read_text_dates(values: pd.Series, order: str | None):
     """Dates written ``dd/mm/yyyy`` or ``mm/dd/yyyy`` -> ``YYYY-MM-DD`` in the stated
     ``order``; without an order, such values are returned as written and marked ambiguous.
     Returns (values, mask of ambiguous values)."""
-    parts = values.str.extract(DAY_MONTH_YEAR)
-    shaped = parts[0].notna().to_numpy()
+    # one vectorised match first: most date columns hold none (ISO text or Excel dates)
+    shaped = values.str.contains(TEXT_DATE, na=False).to_numpy(dtype=bool)
     if not shaped.any():
         return values, shaped
     if order not in ("DMY", "MDY"):
         return values, shaped
+    parts = values.str.extract(DAY_MONTH_YEAR)
     day, month = (parts[0], parts[1]) if order == "DMY" else (parts[1], parts[0])
     iso = parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
     out = values.copy()

@@ -3,9 +3,9 @@
 
 calamine reads a sheet about ten times faster than openpyxl but holds it in memory, so it is
 used only for workbooks small enough for that (a 1,000-patient hospital workbook is about 2 MB);
-larger workbooks are streamed row by row in constant memory. Both give the same values: the
-cells' typed values (numbers, dates, text), empty cells as None, the value Excel last calculated
-for a formula.
+larger workbooks are streamed row by row in constant memory. Both give the same values once
+read by ``oncorwe.io.text.cell_to_text``: the cells' typed values (numbers, dates, text), the
+value Excel last calculated for a formula; an empty cell is None (openpyxl) or "" (calamine).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ class CalamineSheet:
     def iter_rows(self, min_row: int = 1, max_row: int | None = None, values_only: bool = True):
         rows = self._first(max_row)
         stop = len(rows) if max_row is None else min(max_row, len(rows))
-        for k in range(min_row - 1, stop):
-            yield tuple(None if v == "" else v for v in rows[k])
+        # empty cells stay "" (``cell_to_text`` reads them as None): no copy of each row
+        yield from rows[min_row - 1 : stop]
 
 
 def calamine_sheets(path: Path) -> list[CalamineSheet] | None:

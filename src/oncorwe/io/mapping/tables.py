@@ -280,7 +280,7 @@ def _records(sheet, header_row: int, scan: SheetScan, max_rows: int | None = Non
     last = header_row + max_rows if max_rows else None
     rows = sheet.iter_rows(min_row=header_row + 1, max_row=last, values_only=True)
     for number, values in enumerate(rows, start=header_row + 1):
-        cells = [cell_to_text(v) for v in values]
+        cells = list(map(cell_to_text, values))
         for (r1, c1), (r2, c2) in spans:
             if not r1 <= number <= r2:
                 continue
