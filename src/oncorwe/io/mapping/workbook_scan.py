@@ -88,9 +88,11 @@ def _scan_part(book: zipfile.ZipFile, part: str | None):
     if part is None or part not in book.namelist():
         return (), (), ()
     xml = book.read(part)
-    merged = tuple(
-        (cell_position(a.decode()), cell_position(b.decode())) for a, b in _MERGE.findall(xml)
-    )
+    # the patterns are searched only where their element can be: a byte search skips the
+    # megabytes of cell data of a sheet with no merged cell and no formula
+    start = xml.find(b"mergeCell")
+    found = _MERGE.findall(xml, max(start - 16, 0)) if start >= 0 else []
+    merged = tuple((cell_position(a.decode()), cell_position(b.decode())) for a, b in found)
     formulas, empty = [], []
     if b"<f" in xml or b":f" in xml:
         for ref, rest in _FORMULA_CELL.findall(xml):
