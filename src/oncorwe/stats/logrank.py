@@ -21,7 +21,7 @@ from scipy.stats import chi2
 
 from oncorwe.errors import StatsInputError
 from oncorwe.stats._check import check_labels, check_survival_data
-from oncorwe.stats._counting import distinct_starts, sorted_with_flag, whole_times
+from oncorwe.stats._counting import whole_times
 from oncorwe.stats._serialise import jsonable, to_json
 
 
@@ -104,14 +104,6 @@ def _risk_sets(time, event, group_code, stratum_code, n_groups):
     return events, at_risk, row_stratum, stratum_start
 
 
-def _count_below(sorted_values: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """How many ``sorted_values`` are below each of the sorted ``needles`` (``searchsorted``
-    with ``side="left"``), from one stable merge of the two sorted runs."""
-    order = np.argsort(np.concatenate((needles, sorted_values)), kind="stable")
-    # a stable merge puts each needle before the values equal to it
-    return np.flatnonzero(order < needles.size) - np.arange(needles.size)
-
-
 def _whole_time_risk_sets(whole, event, group_code, n_groups):
     """Events and numbers at risk [k x P] for whole-number times: one bincount of (time, group)."""
     size = (int(whole.max()) + 1) * n_groups
@@ -121,36 +113,6 @@ def _whole_time_risk_sets(whole, event, group_code, n_groups):
     at_risk = np.cumsum(leaving[::-1], axis=0)[::-1]
     rows = np.flatnonzero(events.any(axis=1))
     return np.ascontiguousarray(events[rows].T), np.ascontiguousarray(at_risk[rows].T)
-
-
-def _merged_risk_sets(time, event, group_code, n_groups):
-    """Events and numbers at risk [k x P]: a value sort within each group, then stable merges."""
-    order = np.argsort(group_code.astype(np.min_scalar_type(n_groups)), kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(group_code, minlength=n_groups))))
-    time, event = time[order], event[order]
-    sorted_bits, event_times, event_counts = [], [], []
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        bits, flag = sorted_with_flag(time[lo:hi], event[lo:hi])
-        event_bits = bits[flag.astype(bool)]
-        start = distinct_starts(event_bits) if event_bits.size else np.zeros(0, np.int64)
-        sorted_bits.append(bits)
-        event_times.append(event_bits[start])
-        event_counts.append(np.diff(np.append(start, event_bits.size)))
-    # the groups' distinct event times are sorted runs: a stable argsort merges them
-    runs = np.concatenate(event_times)
-    merged = np.argsort(runs, kind="stable")
-    new_time = np.ones(runs.size, dtype=bool)
-    np.not_equal(runs[merged[1:]], runs[merged[:-1]], out=new_time[1:])
-    row_of = np.empty(runs.size, dtype=np.int64)
-    row_of[merged] = np.cumsum(new_time) - 1
-    pooled = runs[merged[new_time]]
-    events = np.zeros((n_groups, pooled.size))
-    at_risk = np.empty((n_groups, pooled.size))
-    run_start = np.concatenate(([0], np.cumsum([t.size for t in event_times])))
-    for g in range(n_groups):
-        events[g, row_of[run_start[g] : run_start[g + 1]]] = event_counts[g]
-        at_risk[g] = sorted_bits[g].size - _count_below(sorted_bits[g], pooled)
-    return events, at_risk
 
 
 def _event_time_risk_sets(time, event, group_code, n_groups):
@@ -163,7 +125,10 @@ def _event_time_risk_sets(time, event, group_code, n_groups):
     whole = whole_times(time)
     if whole is not None and (whole.max() + 1) * n_groups <= max(4 * time.size, 1 << 16):
         return _whole_time_risk_sets(whole, event, group_code, n_groups)
-    return _merged_risk_sets(time, event, group_code, n_groups)
+    # imported here: numba (about 0.3 s to import) loads only when this path runs
+    from oncorwe.stats._group_risk_sets import group_risk_sets
+
+    return group_risk_sets(time, event, group_code, n_groups)
 
 
 def _left_km_weight(d, n, stratum_start, rho):

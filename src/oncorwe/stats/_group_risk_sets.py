@@ -1,0 +1,84 @@
+"""Events and numbers at risk per group at each distinct event time, from one merge pass.
+
+The log-rank test needs, at every time where someone has the event, the events and the number
+at risk in each group. Each group's times are sorted by value (``np.sort`` of the time's bits
+with the event flag in the lowest bit, as in ``stats/_counting.py``); one compiled pass then
+walks the k sorted groups side by side, as the merge step of a merge sort: at each distinct
+time the group's number at risk is how many of its times are still ahead of its cursor. The
+numpy version of this walk needed a stable sort of all groups' times together and one more per
+group to count those ahead (docs/benchmarks.md).
+
+References
+----------
+Therneau T. survival package, ``survdiff`` (C routine ``survdiff2``), version 3.5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from oncorwe.stats._compiled import compiled
+
+ONE = np.uint64(1)
+
+
+@compiled
+def _by_group(key, group_code, n_groups):
+    """``key`` grouped by ``group_code`` (a stable counting sort) and the group boundaries."""
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in group_code:
+        bounds[g + 1] += 1
+    for g in range(n_groups):
+        bounds[g + 1] += bounds[g]
+    grouped = np.empty_like(key)
+    cursor = bounds[:-1].copy()
+    for i in range(key.size):
+        grouped[cursor[group_code[i]]] = key[i]
+        cursor[group_code[i]] += 1
+    return grouped, bounds
+
+
+@compiled
+def _merge(key, bounds, capacity):
+    """Walk the sorted groups side by side: events and numbers at risk [k x P] at the P
+    distinct times with at least one event (``capacity`` >= P)."""
+    n_groups = bounds.size - 1
+    cursor, end = bounds[:-1].copy(), bounds[1:]
+    events = np.zeros((n_groups, capacity))
+    at_risk = np.zeros((n_groups, capacity))
+    d, risk = np.zeros(n_groups), np.zeros(n_groups)
+    row = 0
+    while True:
+        now, found = np.uint64(0), False  # the smallest time among the cursors (as bits)
+        for g in range(n_groups):
+            if cursor[g] < end[g] and (not found or key[cursor[g]] >> ONE < now):
+                now, found = key[cursor[g]] >> ONE, True
+        if not found:
+            break
+        total = 0.0
+        for g in range(n_groups):
+            risk[g] = end[g] - cursor[g]
+            d[g] = 0.0
+            while cursor[g] < end[g] and key[cursor[g]] >> ONE == now:
+                d[g] += np.float64(key[cursor[g]] & ONE)
+                cursor[g] += 1
+            total += d[g]
+        if total > 0:
+            events[:, row], at_risk[:, row] = d, risk
+            row += 1
+    return events[:, :row], at_risk[:, :row]
+
+
+def group_risk_sets(time, event, group_code, n_groups):
+    """Events and numbers at risk [k x P] at the P distinct event times, groups in code order.
+
+    ``time`` must be checked (finite, >= 0), ``event`` 0/1, ``group_code`` 0..k-1 (int64).
+    """
+    # + 0.0 turns -0.0 into +0.0; the sign bit is then 0, so shifting left by one loses nothing
+    key = (time + 0.0).view(np.uint64) << ONE
+    key |= (event != 0).view(np.uint8).astype(np.uint64)
+    grouped, bounds = _by_group(key, group_code, n_groups)
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        grouped[lo:hi].sort()
+    events, at_risk = _merge(grouped, bounds, max(int(np.count_nonzero(event)), 1))
+    return np.ascontiguousarray(events), np.ascontiguousarray(at_risk)
