@@ -191,9 +191,9 @@ def kaplan_meier(
     # step 4
     lower, upper = survival_confint(surv, std_err, conf_type, conf_level)
     if data.weights is None:
-        # unweighted counts are whole numbers: show them as integers
+        # unweighted counts are whole numbers held exactly in floats: show them as integers
         for column in ("n_risk", "n_event", "n_censor"):
-            counts[column] = np.rint(counts[column]).astype(np.int64)
+            counts[column] = counts[column].astype(np.int64)
     columns = {**counts, "surv": surv, "std_err": std_err, "lower": lower, "upper": upper}
     # the arrays are new and not shared, so pandas may keep them without copying
     table = pd.DataFrame(columns, columns=TABLE_COLUMNS, copy=False)
