@@ -1,6 +1,7 @@
 """The treatment, toxicity, radiobiology and liver derivations as table expressions: each compiles
-for DuckDB, PostgreSQL and Spark, and the lab grading, worst grade and BED/EQD2 builders give
-DuckDB's values on a real PostgreSQL server (the seed twin, floats to 1e-9)."""
+for DuckDB, PostgreSQL and Spark, and each (lab grading, worst grade, BED/EQD2, sequence, failure
+sites, RILD with Child-Pugh and ALBI) gives DuckDB's values on a real PostgreSQL server (the seed
+twin, floats to 1e-9)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from oncorwe.analysis.radiotherapy_outcomes import derive_liver_toxicity
 from oncorwe.analysis.study import COHORT_SCHEMA
 from oncorwe.cohort import analysis_connection, build_cohort
 from oncorwe.derive.ctcae import derive_lab_grades
@@ -37,9 +39,14 @@ BUILDERS = {
     "adverse_events": lambda: derive_adverse_events(T, PROTOCOL),
     "worst_grade": lambda: derive_worst_grade(T, PROTOCOL, treatment_emergent_only=False),
     "lab_grades": lambda: derive_lab_grades(T),
+    "liver_toxicity": lambda: derive_liver_toxicity(T),
 }
 # columns compared to 1e-9; the others exactly
-FLOATS = {"rt_total_dose_gy", "rt_bed_gy", "rt_eqd2_gy", "ctcae_grade", "value", "uln"}
+FLOATS = {
+    "rt_total_dose_gy", "rt_bed_gy", "rt_eqd2_gy", "ctcae_grade", "value", "uln",
+    "peak_alp_x_uln", "peak_transaminase_x_uln", "baseline_transaminase_x_uln",
+    "albi_baseline", "albi_3m", "albi_change",
+}  # fmt: skip
 
 
 class _SparkOptions(ibis.config.Config):
@@ -119,14 +126,14 @@ def _same(duck: pd.DataFrame, pg: pd.DataFrame, name: str) -> None:
             assert left == right, (name, column)
 
 
-def test_lab_grades_worst_grade_and_bed_on_postgres(twin):
+def test_every_builder_gives_duckdbs_values_on_postgres(twin):
     accepted, cohort = twin
     duck = _duckdb(accepted, cohort)
     with postgres_url() as url, connect("postgres", url) as pg:
         for name, frame in accepted.items():
             _load(pg, name, frame, _types(name))
         _load(pg, "cohort", cohort, COHORT_SCHEMA)
-        for name in ("lab_grades", "worst_grade", "rt_summary"):
+        for name in BUILDERS:
             expression = BUILDERS[name]()
             _same(duck.query(expression), pg.query(expression), name)
     duck.close()

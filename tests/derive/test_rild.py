@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
-from oncorwe.derive.rild import derive_rild
+from oncorwe.cohort import analysis_connection
+from oncorwe.derive import rild
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 
 END = pd.Timestamp("2021-01-31")
 
@@ -25,6 +29,27 @@ PATIENTS = pd.DataFrame({
     "alt_u_l": [30.0, 30.0, 250.0, 30.0, 30.0],
     "ast_u_l": [30.0, 30.0, 240.0, 30.0, 30.0],
 })  # fmt: skip
+
+
+def _table(con, name: str, values: pd.Series, column: str, kind: str) -> ibis.Table:
+    """Series patient_id -> value as table ``name`` (``patient_id, column``) in ``con``."""
+    frame = pd.DataFrame({"patient_id": values.index.astype(str), column: values.to_numpy()})
+    con.register(f"_{name}", frame)
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
+    return ibis.table({"patient_id": "string", column: kind}, name=name)
+
+
+def derive_rild(labs, patients, rt_end, progression_date=None, new_ascites=None):
+    """The builder run on DuckDB over these frames (Series as the tables it takes)."""
+    con = analysis_connection({"labs": labs, "patients": patients})
+    ends = _table(con, "rt_end", rt_end, "rt_end", "date")
+    prog = None
+    if progression_date is not None:
+        prog = _table(con, "progression", progression_date, "progression_date", "date")
+    ascites = None if new_ascites is None else _table(con, "ascites", new_ascites, "new_ascites",
+                                                      "boolean")  # fmt: skip
+    expression = rild.derive_rild(contract_tables(), ends, prog, ascites)
+    return Engine("duckdb", None, con).query(expression)
 
 
 def _labs():

@@ -7,7 +7,9 @@ All inputs are derived datasets; the rules live in ``oncorwe.derive`` (``rild``,
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Mapping
+
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -25,27 +27,17 @@ FAILURE_LABELS = {
 }
 
 
-def derive_liver_toxicity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """RILD flags and 3-month liver-function change for cohort patients with liver or PVTT RT."""
-    labs = con.execute(
-        "SELECT l.* FROM labs l JOIN cohort USING (patient_id) ORDER BY patient_id, lab_date"
-    ).df()
-    patients = con.execute("SELECT p.* FROM patients p JOIN cohort USING (patient_id)").df()
-    targets = ", ".join(f"'{t}'" for t in LIVER_TARGETS)
-    ends = con.execute(
-        f"""SELECT patient_id, MAX(CAST(end_date AS TIMESTAMP)) AS rt_end
-            FROM radiotherapy JOIN cohort USING (patient_id)
-            WHERE target IN ({targets}) GROUP BY 1 ORDER BY 1"""
-    ).df()
-    progression = con.execute(
-        """SELECT patient_id, MIN(CAST(progression_date AS TIMESTAMP)) AS d
-           FROM progression_events JOIN cohort USING (patient_id) GROUP BY 1"""
-    ).df()
-    if ends.empty:
-        return pd.DataFrame(columns=["patient_id", "classic_rild", "non_classic_rild"])
-    rt_end = pd.Series(pd.to_datetime(ends["rt_end"]).to_numpy(), index=ends["patient_id"])
-    prog = pd.Series(pd.to_datetime(progression["d"]).to_numpy(), index=progression["patient_id"])
-    return derive_rild(labs, patients, rt_end, progression_date=prog)
+def derive_liver_toxicity(t: Mapping[str, ir.Table]) -> ir.Table:
+    """RILD flags and 3-month liver-function change for cohort patients with liver or PVTT RT
+    (``oncorwe.derive.rild.derive_rild``): the end of the last such course, and the first
+    progression, as table expressions over the contract tables and ``cohort``."""
+    r, events, cohort = t["radiotherapy"], t["progression_events"], t["cohort"]
+    liver = r.semi_join(cohort, "patient_id")
+    liver = liver.filter(liver.target.isin(list(LIVER_TARGETS)))
+    ends = liver.group_by("patient_id").aggregate(rt_end=liver.end_date.max())
+    mine = events.semi_join(cohort, "patient_id")
+    first = mine.group_by("patient_id").aggregate(progression_date=mine.progression_date.min())
+    return derive_rild(t, ends, progression=first)
 
 
 def liver_toxicity_table(rild: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +53,7 @@ def liver_toxicity_table(rild: pd.DataFrame) -> pd.DataFrame:
     ):
         k = int(rild[column].fillna(False).astype(bool).sum()) if column in rild else 0
         rows.append(dict(measure=label, n=k, denominator=n, pct=100.0 * k / n if n else np.nan))
-    if "child_pugh_change" in rild:
+    if "child_pugh_change" in rild and not rild.empty:  # no liver RT: the RILD rows only
         change = rild["child_pugh_change"].dropna()
         k = int((change >= 2).sum())
         rows.append(
@@ -69,9 +61,9 @@ def liver_toxicity_table(rild: pd.DataFrame) -> pd.DataFrame:
                  denominator=len(change), pct=100.0 * k / len(change) if len(change) else np.nan)
         )  # fmt: skip
         rows.append(_continuous("Child-Pugh score change at 3 months", change))
-    if "albi_change" in rild:
+    if "albi_change" in rild and not rild.empty:
         rows.append(_continuous("ALBI score change at 3 months", rild["albi_change"].dropna()))
-    if {"albi_grade_baseline", "albi_grade_3m"} <= set(rild.columns):
+    if {"albi_grade_baseline", "albi_grade_3m"} <= set(rild.columns) and not rild.empty:
         both = rild[["albi_grade_baseline", "albi_grade_3m"]].dropna()
         worse = both["albi_grade_3m"].astype(str) > both["albi_grade_baseline"].astype(str)
         rows.append(

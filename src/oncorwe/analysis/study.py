@@ -165,7 +165,7 @@ def derive_datasets(
         adrs=adrs,
         adae=adae,
         timeline=derive_timeline(con, protocol),
-        liver_toxicity=derive_liver_toxicity(con),
+        liver_toxicity=engine.query(derive_liver_toxicity(t)),
     )
 
 

@@ -3,6 +3,9 @@
 All functions are vectorised: they take scalars, numpy arrays or pandas Series (broadcast
 together) and return the same kind (a scalar for scalar input; a Series with the index of the
 first Series argument). A missing component gives a missing result (NaN / None), never a guess.
+Child-Pugh and ALBI also take Ibis columns and then return the same rule as an Ibis expression,
+evaluated where the data are (``oncorwe.derive.rild``): each rule is written once, over a
+``where(condition, then, otherwise)`` of numpy or of Ibis, with the arithmetic in the same order.
 Codes for ascites and encephalopathy are those of the input contract (docs/data_dictionary.md,
 patients table).
 
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -123,9 +128,47 @@ def _wrap(result: np.ndarray, inputs: tuple, dtype=float):
     return result
 
 
-def _points(value: np.ndarray, one_below: float, two_up_to: float) -> np.ndarray:
+def _is_expression(*values: Any) -> bool:
+    return any(isinstance(v, ir.Expr) for v in values)
+
+
+def _points(value, one_below: float, two_up_to: float, where=np.where):
     """1 point below ``one_below``, 2 points up to and including ``two_up_to``, else 3."""
-    return np.where(value < one_below, 1, np.where(value <= two_up_to, 2, 3))
+    return where(value < one_below, 1, where(value <= two_up_to, 2, 3))
+
+
+def _child_pugh_points(bili, alb, inr, where=np.where):
+    """Points of the three laboratory components [1]."""
+    return (
+        _points(bili, *CP_BILIRUBIN_UMOL_L, where=where)
+        # albumin: higher is better, so score its negative against negated bounds
+        + _points(-alb, -CP_ALBUMIN_G_L[0], -CP_ALBUMIN_G_L[1], where=where)
+        + _points(inr, *CP_INR, where=where)
+    )
+
+
+def _albi(bili, alb, log10):
+    """ALBI = 0.66 * log10(bilirubin) - 0.085 * albumin [2]."""
+    return ALBI_BILIRUBIN_COEF * log10(bili) + ALBI_ALBUMIN_COEF * alb
+
+
+def _albi_grade(score, where=np.where, two="2"):
+    low, high = ALBI_GRADE_CUTOFFS
+    return where(score <= low, "1", where(score <= high, two, "3"))
+
+
+def _child_pugh_expression(bili, alb, inr, ascites, encephalopathy) -> ir.IntegerValue:
+    """Child-Pugh score as an Ibis expression: null when a component is missing or unknown."""
+    codes = [
+        ibis.cases(*((column == code, p) for code, p in points.items()))
+        for column, points in (
+            (ascites, CP_ASCITES_POINTS),
+            (encephalopathy, CP_ENCEPHALOPATHY_POINTS),
+        )
+    ]
+    score = _child_pugh_points(bili, alb, inr, where=ibis.ifelse) + codes[0] + codes[1]
+    missing = bili.isnull() | alb.isnull() | inr.isnull()
+    return ibis.ifelse(missing, ibis.null("int64"), score)
 
 
 def child_pugh_score(bilirubin_umol_l, albumin_g_l, inr, ascites, encephalopathy):
@@ -149,15 +192,14 @@ def child_pugh_score(bilirubin_umol_l, albumin_g_l, inr, ascites, encephalopathy
     Pugh 1973 (Br J Surg 60:646); thresholds as tabulated in CCJM and PMC3017746 T1.
     Boundary values (bilirubin 34 and 51, albumin 28 and 35, INR 1.7 and 2.3) score 2 points.
     """
+    if _is_expression(bilirubin_umol_l, albumin_g_l, inr, ascites, encephalopathy):
+        return _child_pugh_expression(bilirubin_umol_l, albumin_g_l, inr, ascites, encephalopathy)
     bili = _array("bilirubin_umol_l", bilirubin_umol_l, minimum=0)
     alb = _array("albumin_g_l", albumin_g_l, minimum=0)
     ratio = _array("inr", inr, minimum=0)
     with np.errstate(invalid="ignore"):
         points = (
-            _points(bili, *CP_BILIRUBIN_UMOL_L)
-            # albumin: higher is better, so score its negative against negated bounds
-            + _points(-alb, -CP_ALBUMIN_G_L[0], -CP_ALBUMIN_G_L[1])
-            + _points(ratio, *CP_INR)
+            _child_pugh_points(bili, alb, ratio)
             + _codes("ascites", ascites, CP_ASCITES_POINTS)
             + _codes("encephalopathy", encephalopathy, CP_ENCEPHALOPATHY_POINTS)
         )
@@ -194,11 +236,14 @@ def albi_score(bilirubin_umol_l, albumin_g_l):
     Johnson PJ et al., J Clin Oncol 2015;33:550-558. Convert mg/dL x 17.1 to
     umol/L and g/dL x 10 to g/L before calling. Bilirubin must be > 0 (log10).
     """
+    if _is_expression(bilirubin_umol_l, albumin_g_l):
+        # a bilirubin of 0 has no logarithm: no score (the engines differ: error, -inf, null)
+        return _albi(bilirubin_umol_l.nullif(0.0), albumin_g_l, lambda x: x.log10())
     bili = _array("bilirubin_umol_l", bilirubin_umol_l, minimum=0)
     alb = _array("albumin_g_l", albumin_g_l, minimum=0)
     if np.any(bili == 0):
         raise LiverInputError("column bilirubin_umol_l: value 0 has no logarithm; ALBI undefined")
-    score = ALBI_BILIRUBIN_COEF * np.log10(bili) + ALBI_ALBUMIN_COEF * alb
+    score = _albi(bili, alb, np.log10)
     return _wrap(score, (bilirubin_umol_l, albumin_g_l))
 
 
@@ -212,11 +257,15 @@ def albi_grade(score, modified: bool = False):
     ----------
     Johnson PJ et al., J Clin Oncol 2015;33:550-558; Hiraoka A et al., Liver Cancer 2017 (mALBI).
     """
+    if _is_expression(score):
+        two = ibis.ifelse(score <= MALBI_2A_2B_CUTOFF, "2a", "2b") if modified else "2"
+        return ibis.ifelse(
+            score.isnull(), ibis.null("string"), _albi_grade(score, ibis.ifelse, two)
+        )
     arr = _array("albi_score", score)
-    low, high = ALBI_GRADE_CUTOFFS
     two = np.where(arr <= MALBI_2A_2B_CUTOFF, "2a", "2b") if modified else "2"
     with np.errstate(invalid="ignore"):
-        grade = np.where(arr <= low, "1", np.where(arr <= high, two, "3")).astype(object)
+        grade = _albi_grade(arr, np.where, two).astype(object)
     out = np.where(np.isnan(arr), None, grade)
     return _wrap(out, (score,), dtype=object)
 

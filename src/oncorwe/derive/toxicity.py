@@ -198,8 +198,8 @@ def check_adverse_events(events: pd.DataFrame) -> pd.DataFrame:
         if column in out.columns:
             out[column] = out[column].astype("Int64")
     for column in ("onset_date", "first_onset_date", "last_dose_date", "window_end_date"):
-        if column in out.columns:
-            out[column] = pd.to_datetime(out[column])
+        if column in out.columns:  # dates, whatever the engine's date or timestamp type
+            out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
     return out
 
 
