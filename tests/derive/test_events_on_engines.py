@@ -15,8 +15,7 @@ import pyarrow as pa
 import pytest
 
 from oncorwe.analysis.radiotherapy_outcomes import derive_liver_toxicity
-from oncorwe.analysis.study import COHORT_SCHEMA
-from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.cohort import COHORT_SCHEMA, analysis_connection, build_cohort
 from oncorwe.derive.ctcae import derive_lab_grades
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.toxicity import derive_adverse_events, derive_worst_grade

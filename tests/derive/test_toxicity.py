@@ -8,8 +8,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from oncorwe.analysis.study import COHORT_SCHEMA
-from oncorwe.cohort import analysis_connection
+from oncorwe.cohort import COHORT_SCHEMA, analysis_connection
 from oncorwe.derive import toxicity
 from oncorwe.derive.toxicity import check_adverse_events, treatment_emergent
 from oncorwe.engine import Engine
