@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from oncorwe.analysis.radiotherapy_outcomes import derive_liver_toxicity
-from oncorwe.cohort import COHORT_SCHEMA, analysis_connection, build_cohort
+from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
 from oncorwe.derive.ctcae import derive_lab_grades
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.toxicity import derive_adverse_events, derive_worst_grade
@@ -57,22 +57,15 @@ class _SparkOptions(ibis.config.Config):
 
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory):
-    """The seed twin's accepted tables and its cohort (``patients`` of ``build_cohort``)."""
+    """The seed twin's accepted tables, its cohort, and a DuckDB engine holding both."""
     store = tmp_path_factory.mktemp("twin") / "study.duckdb"
     take_in(seed_twin_path(), store_path=store)
     with StudyStore(store, read_only=True) as s:
         accepted = {name: s.accepted(name) for name in TABLES if name in s.table_names("accepted")}
-    con = analysis_connection(accepted)
-    cohort = build_cohort(con, PROTOCOL).patients
-    con.close()
-    return accepted, cohort
-
-
-def _duckdb(accepted, cohort) -> Engine:
-    con = analysis_connection(accepted)
-    con.register("_cohort", cohort)
-    con.execute("CREATE TABLE cohort AS SELECT * FROM _cohort")
-    return Engine("duckdb", None, con)
+    engine, _ = cohort_engine(accepted, PROTOCOL)
+    cohort = engine.query(ibis.table(COHORT_SCHEMA, name="cohort"))
+    yield accepted, cohort, engine
+    engine.close()
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
@@ -126,8 +119,7 @@ def _same(duck: pd.DataFrame, pg: pd.DataFrame, name: str) -> None:
 
 
 def test_every_builder_gives_duckdbs_values_on_postgres(twin):
-    accepted, cohort = twin
-    duck = _duckdb(accepted, cohort)
+    accepted, cohort, duck = twin
     with postgres_url() as url, connect("postgres", url) as pg:
         for name, frame in accepted.items():
             _load(pg, name, frame, _types(name))
@@ -135,7 +127,6 @@ def test_every_builder_gives_duckdbs_values_on_postgres(twin):
         for name in BUILDERS:
             expression = BUILDERS[name]()
             _same(duck.query(expression), pg.query(expression), name)
-    duck.close()
 
 
 def _types(name: str) -> dict[str, str]:
