@@ -20,7 +20,7 @@ from oncorwe.analysis.study import analyse_study
 from oncorwe.analysis.summarize import response_table
 from oncorwe.analysis.swimmer import swimmer_table
 from oncorwe.cohort import analysis_connection
-from oncorwe.derive.recist import derive_field_responses
+from oncorwe.derive.field_response import derive_field_responses
 from oncorwe.protocol import load_protocol
 from small_study import accepted_tables
 

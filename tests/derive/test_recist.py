@@ -6,11 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oncorwe.derive.recist import (
-    abscopal_response,
-    derive_field_responses,
-    derive_time_point_response,
-)
+from oncorwe.derive.field_response import abscopal_response, derive_field_responses
+from oncorwe.derive.recist import derive_time_point_response
 
 COLUMNS = ["patient_id", "assessment_date", "lesion_id", "lesion_class", "organ",
            "is_lymph_node", "in_rt_field", "diameter_mm", "status"]  # fmt: skip

@@ -11,11 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oncorwe.derive.recist import (
-    abscopal_response,
-    derive_field_responses,
-    derive_time_point_response,
-)
+from oncorwe.derive.field_response import abscopal_response, derive_field_responses
+from oncorwe.derive.recist import derive_time_point_response
 from oncorwe.synth import SEED, build_seed_twin, seed_twin_path
 
 

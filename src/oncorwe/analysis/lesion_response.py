@@ -45,7 +45,7 @@ import pandas as pd
 
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_overall_response
-from oncorwe.derive.recist import abscopal_response, derive_field_responses
+from oncorwe.derive.field_response import abscopal_response, derive_field_responses
 from oncorwe.derive.response_rules import IRECIST, RECIST11, response_criteria
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
 from oncorwe.protocol import Protocol

@@ -2,6 +2,7 @@
 
 from oncorwe.derive.best_response import best_overall_response, response_rates
 from oncorwe.derive.ctcae import check_ae_terms, ctcae_soc, derive_lab_grades, grade_lab
+from oncorwe.derive.field_response import abscopal_response, derive_field_responses
 from oncorwe.derive.irecist_bor import irecist_best_overall_response
 from oncorwe.derive.liver import (
     albi_grade,
@@ -13,11 +14,7 @@ from oncorwe.derive.liver import (
     pvtt_to_vp,
 )
 from oncorwe.derive.radiobiology import ALPHA_BETA_LIVER, ALPHA_BETA_TUMOR, bed, eqd2
-from oncorwe.derive.recist import (
-    abscopal_response,
-    derive_field_responses,
-    derive_time_point_response,
-)
+from oncorwe.derive.recist import derive_time_point_response
 from oncorwe.derive.response_checks import check_assessments
 from oncorwe.derive.rild import derive_rild
 

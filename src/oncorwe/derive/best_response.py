@@ -22,16 +22,19 @@ References
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from functools import lru_cache
 
-import numpy as np
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
+from oncorwe.derive.frames import query_frames
 from oncorwe.derive.response_checks import (
     RESPONSE_VALUES,
     check_assessments,
     prepare_assessments,
 )
+from oncorwe.derive.response_rates import ResponseRates, response_rates
 from oncorwe.derive.response_rules import (
     MAX_NR_NE,
     MISSING,
@@ -40,11 +43,8 @@ from oncorwe.derive.response_rules import (
     REF_START_WINDOW_DAYS,
     Confirmation,
     ResponseCriteria,
-    ResponseEvent,
     response_criteria,
 )
-from oncorwe.errors import InputError
-from oncorwe.stats.binomial import binomial_ci
 
 # RECIST 1.1 categories, best first (kept as names for callers; declared in response_rules).
 BOR_ORDER = RECIST11.order
@@ -57,103 +57,238 @@ __all__ = [
     "RESPONSE_VALUES",
     "ResponseRates",
     "best_overall_response",
+    "best_response",
     "check_assessments",
-    "confirmed_flags",
+    "confirmed",
     "response_rates",
 ]
 
 
-def confirmed_flags(
-    rows: pd.DataFrame,
-    words: np.ndarray,
-    rule: Confirmation,
-    ref_confirm: int,
-    max_nr_ne: int,
-    max_nr_sd: int,
-) -> np.ndarray:
-    """Flag the assessments whose response is confirmed under ``rule`` (RECIST 1.1 words).
+def _in(value: ir.StringValue, words: tuple[str, ...]) -> ir.BooleanValue:
+    return value.isin(words).fill_null(False)
 
-    ``rows`` is sorted by patient and date with one row per patient and date; ``words`` holds
-    each row's response in RECIST 1.1 words. For an assessment i with ``rule.response`` the
-    confirmatory assessment j is the first later one (same patient) in ``rule.confirmed_by``
-    dated >= date_i + ref_confirm. The assessments i+1..j (j included, as admiralonco's joined
-    rows) must be in ``rule.allowed_between`` with at most max_nr_ne NE, at most max_nr_sd SD
-    and no PR after a CR (admiralonco ``filter_confirmation``). Vectorised with searchsorted and
-    cumulative counts over the whole sorted table.
+
+def confirmed(
+    rows: ir.Table, rule: Confirmation, ref_confirm: int, max_nr_ne: int, max_nr_sd: int
+) -> ir.Table:
+    """``patient_id, assessment_date, confirmed`` of the assessments whose response is
+    confirmed under ``rule`` (a table expression over ``rows``: one row per patient and date,
+    ``_word`` = the response in RECIST 1.1 words).
+
+    For an assessment i with ``rule.response`` the confirmatory assessment j is the first later
+    one (same patient) in ``rule.confirmed_by`` dated >= date_i + ref_confirm. The assessments
+    after i up to j (j included, as admiralonco's joined rows) must be in
+    ``rule.allowed_between`` with at most max_nr_ne NE, at most max_nr_sd SD and no PR after a
+    CR (admiralonco ``filter_confirmation``). Two self-joins on the patient.
     """
-    n = len(rows)
-    code = rows["_patient_code"].to_numpy()
-    days = rows["_day"].to_numpy()
-    pos = np.arange(n)
-    # step: one sortable key per (patient, day) so that searchsorted stays within a patient
-    span = int(days.max() - days.min()) + ref_confirm + 2 if n else 1
-    key = code.astype(np.int64) * span + (days - (days.min() if n else 0))
-    first_late = np.searchsorted(key, key + ref_confirm, side="left")
-
-    def window_counts(values: np.ndarray, j: np.ndarray) -> np.ndarray:
-        # number of rows in (i, j] where values is True
-        cum = np.cumsum(values)
-        return cum[j] - cum[pos]
-
+    i = rows.filter(rows._word == rule.response).select(_p="patient_id", _d="assessment_date")
+    j = rows.filter(_in(rows._word, rule.confirmed_by)).select("patient_id", "assessment_date")
     # step: the first confirming assessment on or after date + ref_confirm, same patient
-    confirms = np.isin(words, rule.confirmed_by)
-    nxt = pd.Series(np.where(confirms, pos, np.nan)).groupby(code).bfill().to_numpy()
-    cand = np.full(n, np.nan)
-    inside = first_late < n
-    cand[inside] = nxt[first_late[inside]]
-    ok = (words == rule.response) & ~np.isnan(cand)
-    j = np.where(ok, np.nan_to_num(cand, nan=0).astype(int), pos)
-    ok &= code[j] == code
-    jj = np.where(ok, j, pos)
-    # step: what may lie between the response and its confirmation
-    ok &= window_counts(~np.isin(words, rule.allowed_between), jj) == 0
-    ok &= window_counts(words == "NE", jj) <= max_nr_ne
-    ok &= window_counts(words == "SD", jj) <= max_nr_sd
-    # no PR after a CR inside (i, j]: first CR after i must not precede the last PR up to j
-    is_cr, is_pr = words == "CR", words == "PR"
-    first_cr_after = pd.Series(np.where(is_cr, pos, np.nan)).groupby(code).bfill()
-    first_cr_after = first_cr_after.shift(-1).to_numpy()
-    last_pr = pd.Series(np.where(is_pr, pos, np.nan)).groupby(code).ffill().to_numpy()
-    return ok & ~((first_cr_after <= jj) & (last_pr[jj] > first_cr_after))
+    pairs = i.join(
+        j, [i._p == j.patient_id, j.assessment_date.delta(i._d, unit="day") >= ref_confirm]
+    )
+    first = pairs.group_by(["_p", "_d"]).agg(_j=pairs.assessment_date.min())
+    # step: what lies between the response and its confirmation, (i, j]
+    k = rows.select("patient_id", "assessment_date", "_word")
+    between = first.join(
+        k, [first._p == k.patient_id, k.assessment_date > first._d, k.assessment_date <= first._j]
+    )
+    word, date = between._word, between.assessment_date
+    counts = between.group_by(["_p", "_d"]).agg(
+        _other=(~_in(word, rule.allowed_between)).cast("int64").sum(),
+        _ne=(word == "NE").cast("int64").sum(),
+        _sd=(word == "SD").cast("int64").sum(),
+        _first_cr=ibis.ifelse(word == "CR", date, ibis.null("date")).min(),
+        _last_pr=ibis.ifelse(word == "PR", date, ibis.null("date")).max(),
+    )
+    cr_then_pr = (counts._first_cr < counts._last_pr).fill_null(False)
+    ok = (counts._other == 0) & (counts._ne <= max_nr_ne) & (counts._sd <= max_nr_sd)
+    return counts.select(
+        patient_id=counts._p, assessment_date=counts._d, confirmed=ok & ~cr_then_pr
+    )
 
 
-def _run_first_date(rows: pd.DataFrame, resp: np.ndarray, event: ResponseEvent) -> pd.Series:
-    """Date of the first ``event.dated_at_first`` response of each row's run of
-    ``event.run_of`` responses (NaT when the run has none); any other response ends a run."""
-    code = rows["_patient_code"].to_numpy()
-    breaker = ~np.isin(resp, event.run_of)
-    run = pd.Series(breaker.astype(int)).groupby(code).cumsum().to_numpy()
-    first = rows["assessment_date"].where(resp == event.dated_at_first)
-    first = first.groupby([code, run]).transform("min")
-    return pd.Series(pd.to_datetime(first.to_numpy()), index=rows.index)
+def _ranked(value: ir.StringValue, order: tuple[str, ...]) -> ir.IntegerValue:
+    """Position of ``value`` in ``order`` (0 first)."""
+    return ibis.cases(*((value == v, k) for k, v in enumerate(order)), else_=len(order))
 
 
-def _categories(
-    rows: pd.DataFrame, rules: ResponseCriteria, confirm: bool, options: dict[str, int]
-) -> tuple[np.ndarray, pd.Series]:
-    """Each assessment's category (its qualifying event of lowest precedence) and its date."""
-    resp = rows["overall_response"].to_numpy()
-    in_window = (rows["_day"] - rows["_origin_day"] >= options["ref_start_window"]).to_numpy()
-    words = rows["overall_response"].map(lambda v: rules.recist_words.get(v, v)).to_numpy()
-    events = rules.events_by_precedence
-    conditions = []
-    for event in events:
-        condition = np.isin(resp, event.responses)
+def _restricted(assessments, origin, new_therapy, rules, on_origin) -> ir.Table:
+    """Step 1: one (the worst) response per patient and date, on/after the origin, before a new
+    therapy; with ``_since`` (days since origin) and ``_word`` (RECIST 1.1 word)."""
+    a = assessments.filter(assessments.overall_response.notnull())
+    a = a.select("patient_id", "assessment_date", "overall_response")
+    o = origin.select(_p=origin.patient_id, _origin=origin.index_date)
+    a = a.join(o, a.patient_id == o._p).drop("_p")
+    after = a.assessment_date > a._origin if on_origin == "exclude" else None
+    a = a.filter(after if after is not None else a.assessment_date >= a._origin)
+    if new_therapy is not None:
+        n = new_therapy.select(_p=new_therapy.patient_id, _nact=new_therapy.new_therapy_date)
+        a = a.left_join(n, a.patient_id == n._p).drop("_p")
+        a = a.filter(a._nact.isnull() | (a.assessment_date < a._nact)).drop("_nact")
+    worst = ibis.row_number().over(
+        group_by=[a.patient_id, a.assessment_date],
+        order_by=_ranked(a.overall_response, rules.worst_first),
+    )
+    a = a.mutate(_n=worst).filter(lambda r: r._n == 0).drop("_n")
+    word = a.overall_response
+    if rules.recist_words:
+        pairs = ((a.overall_response == v, w) for v, w in rules.recist_words.items())
+        word = ibis.cases(*pairs, else_=a.overall_response)
+    return a.mutate(_since=a.assessment_date.delta(a._origin, unit="day"), _word=word)
+
+
+def _up_to_last_counted(rows: ir.Table, rules: ResponseCriteria) -> ir.Table:
+    """Step 2: assessments up to and including the first ``rules.last_counted``."""
+    last = ibis.ifelse(
+        rows.overall_response == rules.last_counted, rows.assessment_date, ibis.null("date")
+    )
+    rows = rows.mutate(_last=last.min().over(group_by=rows.patient_id))
+    return rows.filter(rows._last.isnull() | (rows.assessment_date <= rows._last)).drop("_last")
+
+
+def _with_confirmations(rows: ir.Table, rules: ResponseCriteria, options) -> ir.Table:
+    """``rows`` with a ``_confirmed_<response>`` column per declared confirmation."""
+    declared = {e.confirmation for e in rules.events if e.confirmation is not None}
+    for rule in sorted(declared, key=lambda r: r.response):
+        flags = confirmed(
+            rows, rule, options["ref_confirm"], options["max_nr_ne"], options["max_nr_sd"]
+        )
+        flags = flags.select(
+            _p="patient_id", _d="assessment_date", **{f"_confirmed_{rule.response}": "confirmed"}
+        )
+        on = [rows.patient_id == flags._p, rows.assessment_date == flags._d]
+        rows = rows.left_join(flags, on).drop("_p", "_d")
+    return rows
+
+
+def _dated(rows: ir.Table, rules: ResponseCriteria) -> ir.Table:
+    """``bor_date``: the assessment date, or for an event declared ``dated_at_first`` (iCPD) the
+    first ``dated_at_first`` response of its run of ``run_of`` responses."""
+    date = rows.assessment_date
+    upto = ibis.cumulative_window(group_by=rows.patient_id, order_by=rows.assessment_date)
+    for k, event in enumerate(rules.events_by_precedence):
+        if event.dated_at_first is None:
+            continue
+        # any response outside event.run_of starts a new run
+        breaker = (~_in(rows.overall_response, event.run_of)).cast("int64")
+        rows = rows.mutate(**{f"_run{k}": breaker.sum().over(upto)})
+        at_first = ibis.ifelse(
+            rows.overall_response == event.dated_at_first, rows.assessment_date, ibis.null("date")
+        )
+        rows = rows.mutate(
+            **{f"_first{k}": at_first.min().over(group_by=[rows.patient_id, rows[f"_run{k}"]])}
+        )
+        first = rows[f"_first{k}"]
+        date = ibis.ifelse((rows.bor == event.category) & first.notnull(), first, date)
+    return rows.mutate(bor_date=date)
+
+
+def _categories(rows: ir.Table, rules: ResponseCriteria, confirm: bool, options) -> ir.Table:
+    """Step 3: each assessment's category (its qualifying event of lowest precedence, as
+    declared, turned into one CASE) and the date the category takes."""
+    if confirm:
+        rows = _with_confirmations(rows, rules, options)
+    in_window = rows._since >= options["ref_start_window"]
+    cases = []
+    for event in rules.events_by_precedence:
+        condition = _in(rows.overall_response, event.responses)
         if event.after_sd_window:
             condition &= in_window
         if confirm and event.confirmation is not None:
-            condition &= confirmed_flags(
-                rows, words, event.confirmation, options["ref_confirm"],
-                options["max_nr_ne"], options["max_nr_sd"],
-            )  # fmt: skip
-        conditions.append(condition)
-    category = np.select(conditions, [e.category for e in events], default=rules.catch_all.category)
-    dates = rows["assessment_date"]
-    for event in events:
-        if event.dated_at_first is not None:
-            first = _run_first_date(rows, resp, event)
-            dates = dates.where(~((category == event.category) & first.notna()), first)
-    return category, dates
+            condition &= rows[f"_confirmed_{event.confirmation.response}"].fill_null(False)
+        cases.append((condition, event.category))
+    rows = rows.mutate(bor=ibis.cases(*cases, else_=rules.catch_all.category))
+    return _dated(rows, rules)
+
+
+def best_response(
+    assessments: ir.Table,
+    origin: ir.Table,
+    criteria: str | ResponseCriteria = RECIST11.name,
+    confirm: bool = False,
+    ref_confirm: int = REF_CONFIRM_DAYS,
+    ref_start_window: int = REF_START_WINDOW_DAYS,
+    max_nr_ne: int = MAX_NR_NE,
+    accept_sd: bool = False,
+    new_therapy: ir.Table | None = None,
+    on_origin: str = "include",
+    missing_as_ne: bool = False,
+) -> ir.Table:
+    """Best overall response per patient of ``origin``, as a table expression (runs nothing).
+
+    ``assessments``: ``patient_id, assessment_date, overall_response`` (values of the
+    criteria, checked beforehand); ``origin``: ``patient_id, index_date`` (one row per
+    patient); ``new_therapy``: optional ``patient_id, new_therapy_date``. The options and the
+    steps are those of :func:`best_overall_response`. Columns: ``patient_id, bor, bor_date,
+    confirmed``.
+
+    References
+    ----------
+    RECIST 1.1 (Eisenhauer 2009) sections 4.4-4.5 and Table 3; iRECIST (Seymour 2017) Table 3;
+    admiralonco derive_param_bor, derive_param_confirmed_bor.
+    """
+    rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
+    options = dict(
+        ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
+        max_nr_sd=int(accept_sd),
+    )  # fmt: skip
+    # steps 1-3
+    rows = _restricted(assessments, origin, new_therapy, rules, on_origin)
+    rows = _up_to_last_counted(rows.alias("restricted_assessments"), rules)
+    rows = _categories(rows.alias("counted_assessments"), rules, confirm, options)
+    # step 4: best per patient (lowest precedence, earliest date), every patient of origin
+    best = ibis.row_number().over(
+        group_by=rows.patient_id, order_by=[_ranked(rows.bor, rules.order), rows.bor_date]
+    )
+    rows = rows.mutate(_n=best).filter(lambda r: r._n == 0)
+    rows = rows.select(_p="patient_id", _bor="bor", bor_date="bor_date")
+    patients = origin.select("patient_id")
+    out = patients.left_join(rows, patients.patient_id == rows._p)
+    return out.select(
+        "patient_id",
+        bor=out._bor.fill_null("NE" if missing_as_ne else MISSING),
+        bor_date=out.bor_date,
+        confirmed=ibis.literal(bool(confirm)),
+    )
+
+
+_ORIGIN_TYPES = {"patient_id": "string", "index_date": "date"}
+_ASSESSMENT_TYPES = {
+    "patient_id": "string",
+    "assessment_date": "date",
+    "overall_response": "string",
+}
+_NEW_THERAPY_TYPES = {"patient_id": "string", "new_therapy_date": "date"}
+# declarations by their text: the key of the compiled-SQL cache
+_DECLARED: dict[str, ResponseCriteria] = {}
+
+
+@lru_cache(maxsize=256)
+def _best_response_sql(declared: str, with_nact: bool, **options) -> str:
+    """DuckDB SQL of :func:`best_response` over the wrapper's frames, compiled once per set of
+    arguments (compiling costs more than running on a few rows)."""
+    expression = best_response(
+        ibis.table(_ASSESSMENT_TYPES, name="assessments"),
+        ibis.table(_ORIGIN_TYPES, name="origin"),
+        _DECLARED[declared],
+        new_therapy=ibis.table(_NEW_THERAPY_TYPES, name="new_therapy") if with_nact else None,
+        **options,
+    )
+    return str(ibis.to_sql(expression.order_by("patient_id"), dialect="duckdb"))
+
+
+def _dates_frame(dates, column: str, date_column: str) -> pd.DataFrame:
+    """A Series indexed by patient_id, or a frame with ``column``, as ``patient_id,
+    date_column``."""
+    if isinstance(dates, pd.Series):
+        return pd.DataFrame({"patient_id": dates.index, date_column: pd.to_datetime(dates.values)})
+    return pd.DataFrame(
+        {
+            "patient_id": dates["patient_id"].to_numpy(),
+            date_column: pd.to_datetime(dates[column]).to_numpy(),
+        }
+    )
 
 
 def best_overall_response(
@@ -236,131 +371,29 @@ def best_overall_response(
     docs/references/recist.md, mrecist.md and irecist.md.
     """
     rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
-    # step 1: check and restrict
-    rows, patients = prepare_assessments(
+    # step 1: check (the rules are those of best_response, run on an in-memory DuckDB)
+    prepare_assessments(
         assessments, origin, new_therapy, on_origin, origin_column,
         values=rules.values, worst_first=rules.worst_first,
         ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
     )  # fmt: skip
-    # step 2: up to and including the first PD (iCPD)
-    is_last = (rows["overall_response"] == rules.last_counted).to_numpy()
-    before = pd.Series(is_last).groupby(rows["_patient_code"].to_numpy()).cumsum() - is_last
-    rows = rows[(before == 0).to_numpy()].reset_index(drop=True)
-    # step 3: category and date per assessment
-    options = dict(
+    rows = assessments.loc[:, ["patient_id", "assessment_date", "overall_response"]]
+    rows = rows.assign(assessment_date=pd.to_datetime(rows["assessment_date"]))
+    frames = {
+        "assessments": (rows, _ASSESSMENT_TYPES),
+        "origin": (_dates_frame(origin, origin_column, "index_date"), _ORIGIN_TYPES),
+    }
+    if new_therapy is not None:
+        nact = _dates_frame(new_therapy, "new_therapy_date", "new_therapy_date")
+        frames["new_therapy"] = (nact, _NEW_THERAPY_TYPES)
+    declared = repr(rules)
+    _DECLARED.setdefault(declared, rules)
+    sql = _best_response_sql(
+        declared, new_therapy is not None, confirm=bool(confirm),
         ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
-        max_nr_sd=int(accept_sd),
+        accept_sd=bool(accept_sd), on_origin=on_origin, missing_as_ne=bool(missing_as_ne),
     )  # fmt: skip
-    rows["bor"], rows["_date"] = _categories(rows, rules, confirm, options)
-    rows["_rank"] = rows["bor"].map(rules.rank)
-    # step 4: best per patient, earliest date among ties
-    best = (
-        rows.sort_values(["patient_id", "_rank", "_date"], kind="mergesort")
-        .drop_duplicates("patient_id")
-        .loc[:, ["patient_id", "bor", "_date"]]
-        .rename(columns={"_date": "bor_date"})
-    )
-    out = patients.merge(best, on="patient_id", how="left")
-    out["bor"] = out["bor"].fillna("NE" if missing_as_ne else MISSING)
-    out["bor_date"] = pd.to_datetime(out["bor_date"])
+    out = query_frames(sql, frames)
+    out["bor_date"] = pd.to_datetime(out["bor_date"]).astype("datetime64[ns]")
     out["confirmed"] = bool(confirm)
     return out.loc[:, ["patient_id", "bor", "bor_date", "confirmed"]]
-
-
-# Denominators for ORR / DCR (always state the denominator; docs/references/recist.md).
-DENOMINATORS = ("all", "evaluable", "measurable")
-
-
-@dataclass(frozen=True)
-class ResponseRates:
-    """ORR and DCR with their denominator, counts per BOR category and exact CIs.
-
-    ``orr_ci`` / ``dcr_ci`` are Clopper-Pearson intervals at ``conf_level`` (NaN when n = 0).
-    """
-
-    denominator: str
-    confirmed: bool | None
-    n: int
-    counts: dict[str, int]
-    orr_n: int
-    orr: float
-    orr_ci: tuple[float, float]
-    dcr_n: int
-    dcr: float
-    dcr_ci: tuple[float, float]
-    conf_level: float
-
-    def to_dict(self) -> dict:
-        """JSON-serialisable dict of every field."""
-        return asdict(self)
-
-
-def response_rates(
-    bor: pd.DataFrame,
-    denominator: str = "all",
-    measurable_column: str = "measurable_at_baseline",
-    conf_level: float = 0.95,
-    criteria: str | ResponseCriteria = RECIST11.name,
-) -> ResponseRates:
-    """Objective response rate and disease control rate with exact (Clopper-Pearson) CIs.
-
-    ORR counts the categories declared ``responder`` (CR + PR), DCR those declared
-    ``disease_control`` (CR + PR + SD + NON-CR/NON-PD, admiralonco's clinical benefit).
-
-    Parameters
-    ----------
-    bor : DataFrame
-        Output of :func:`best_overall_response` (``patient_id, bor``, optionally ``confirmed``
-        and ``measurable_column``).
-    denominator : {"all", "evaluable", "measurable"}
-        ``all``: every patient of ``bor`` (MISSING and NE included as non-responders);
-        ``evaluable``: patients whose BOR is neither NE nor MISSING; ``measurable``: patients
-        with ``measurable_column`` true (measurable disease at baseline, admiralonco MDIS).
-    measurable_column : str
-        Boolean column used by ``denominator="measurable"``.
-    conf_level : float
-        Level of the exact Clopper-Pearson intervals.
-    criteria : str or ResponseCriteria
-        The criteria whose categories ``bor`` holds.
-
-    References
-    ----------
-    FDA endpoints guidance (2018); admiralonco ``CB`` / ``CCB``; Clopper & Pearson 1934
-    (:func:`oncorwe.stats.binomial_ci`, equal to R ``binom.test``).
-    """
-    rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
-    if denominator not in DENOMINATORS:
-        raise InputError(f"denominator must be one of {DENOMINATORS}, got {denominator!r}")
-    if "bor" not in bor.columns:
-        raise InputError("response_rates: bor needs a 'bor' column (best_overall_response)")
-    unknown = ~bor["bor"].isin(rules.order)
-    if unknown.any():
-        raise InputError(f"column bor: value {bor['bor'][unknown].iloc[0]!r} is not a BOR category")
-    if denominator == "evaluable":
-        bor = bor[~bor["bor"].isin(("NE", MISSING))]
-    elif denominator == "measurable":
-        if measurable_column not in bor.columns:
-            raise InputError(f"denominator 'measurable' needs column {measurable_column}")
-        bor = bor[bor[measurable_column].fillna(False).astype(bool)]
-    counts = bor["bor"].value_counts()
-    n = int(len(bor))
-    orr_n = int(bor["bor"].isin(rules.responder).sum())
-    dcr_n = int(bor["bor"].isin(rules.disease_control).sum())
-    orr = binomial_ci(orr_n, n, conf_level=conf_level, when_empty="nan")
-    dcr = binomial_ci(dcr_n, n, conf_level=conf_level, when_empty="nan")
-    confirmed = None
-    if "confirmed" in bor.columns and bor["confirmed"].nunique() == 1:
-        confirmed = bool(bor["confirmed"].iloc[0])
-    return ResponseRates(
-        denominator=denominator,
-        confirmed=confirmed,
-        n=n,
-        counts={k: int(counts.get(k, 0)) for k in rules.order},
-        orr_n=orr_n,
-        orr=orr.estimate,
-        orr_ci=(orr.lower, orr.upper),
-        dcr_n=dcr_n,
-        dcr=dcr.estimate,
-        dcr_ci=(dcr.lower, dcr.upper),
-        conf_level=conf_level,
-    )

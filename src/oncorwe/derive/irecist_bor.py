@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -40,12 +42,17 @@ IRECIST_RESPONDER = IRECIST.responder
 IRECIST_DISEASE_CONTROL = IRECIST.disease_control
 # iRECIST value -> its RECIST 1.1 word (iUPD and iCPD are PD)
 TO_RECIST = IRECIST.recist_words
+# iRECIST [1, 2]: iCPD needs a further >= 5 mm in the target (or new-lesion) sum after iUPD, at an
+# assessment not earlier than 4 weeks after iUPD (IRECIST_CONFIRM_MIN_DAYS).
+IRECIST_FURTHER_INCREASE_MM = 5.0
 
 __all__ = [
     "IBOR_ORDER",
     "IRECIST_DISEASE_CONTROL",
     "IRECIST_RESPONDER",
+    "IRECIST_FURTHER_INCREASE_MM",
     "IRECIST_VALUES",
+    "apply_irecist",
     "irecist_best_overall_response",
     "irecist_from_recorded",
 ]
@@ -95,3 +102,89 @@ def irecist_from_recorded(
     labels = frame["overall_response"].map(IRECIST.from_recist).where(~confirmed, "iCPD")
     out.loc[frame.index, "overall_response"] = labels
     return out
+
+
+def _from_recist(response: ir.StringValue) -> ir.StringValue:
+    """A RECIST 1.1 word in iRECIST words before confirmation (PD is iUPD), as declared."""
+    return ibis.cases(*((response == r, i) for r, i in IRECIST.from_recist.items()), else_=response)
+
+
+# time-point columns that the iCPD rule compares with those of the iUPD it would confirm
+_COMPARED = ("assessment_date", "target_response", "non_target_response", "sum_mm", "new_count",
+             "new_sum_mm", "new_lesions")  # fmt: skip
+
+
+def _further(t: ir.Table) -> ir.BooleanValue:
+    """A further progression at this time point since the pending iUPD (columns ``_u_*``)."""
+    more = IRECIST_FURTHER_INCREASE_MM
+    pd_ = "PD"
+    parts = (
+        (t._u_target_response == pd_) & (t.sum_mm - t._u_sum_mm >= more),
+        (t._u_non_target_response == pd_) & (t.non_target_response == pd_),
+        t.new_count > t._u_new_count,
+        t.new_sum_mm - t._u_new_sum_mm >= more,
+        (t.target_response == pd_) & (t._u_target_response != pd_),
+        (t.non_target_response == pd_) & (t._u_non_target_response != pd_),
+        (t.new_lesions == "Y") & (t._u_new_lesions != "Y"),
+    )
+    further = ibis.literal(False)
+    for part in parts:
+        further |= part.fill_null(False)
+    return further
+
+
+def apply_irecist(
+    responses: ir.Table, confirm_min_days: int = IRECIST_CONFIRM_MIN_DAYS
+) -> ir.Table:
+    """iRECIST time-point responses from RECIST 1.1 components (a table expression).
+
+    The first RECIST 1.1 PD is iUPD. At a later assessment >= 4 weeks after it, iCPD is
+    assigned when the target sum rose >= 5 mm further (if target drove iUPD), non-target disease
+    is again progressing (if it drove iUPD; only the ``unequivocal_progression`` status is
+    recorded, so "any further increase" is approximated by that status), the number of new
+    lesions grew, the new-lesion sum rose >= 5 mm, or a category that had not progressed now
+    meets RECIST 1.1 PD. A response other than PD or NE resets the bar; NE keeps iUPD pending;
+    after iCPD every later time point stays iCPD. Increases are measured from the iUPD
+    assessment (so sequential increases add up, as the EORTC FAQ requires).
+
+    ``responses``: one row per patient and date with ``overall_response`` (RECIST 1.1 words) and
+    the columns of :class:`oncorwe.derive.recist.TimePointResponses`; returned with
+    ``overall_response`` in iRECIST words.
+
+    Steps
+    -----
+    1. Runs: a response other than PD / NE closes its run (it belongs to the run it closes);
+       the pending iUPD of a run is its first PD.
+    2. A time point after the run's iUPD, >= ``confirm_min_days`` later, with a further
+       progression confirms it; the patient's first such date starts iCPD for good.
+
+    References
+    ----------
+    Seymour L et al., Lancet Oncol 2017;18:e143, Table 2; EORTC iRECIST FAQ ("How do new
+    lesions define progression?", "If iUPD is driven by non-target disease ...").
+    """
+    t = responses
+    # step 1
+    resets = (~t.overall_response.isin(("PD", "NE"))).cast("int64")
+    upto = ibis.cumulative_window(group_by=t.patient_id, order_by=t.assessment_date)
+    t = t.mutate(_run=resets.sum().over(upto) - resets)
+    run = ibis.window(group_by=[t.patient_id, t._run])
+    first_pd = ibis.ifelse(t.overall_response == "PD", t.assessment_date, ibis.null("date"))
+    t = t.mutate(_iupd=first_pd.min().over(run))
+    at_iupd = t.assessment_date == t._iupd
+    t = t.mutate(
+        **{
+            f"_u_{c}": ibis.ifelse(at_iupd, t[c], ibis.null(t[c].type())).max().over(run)
+            for c in _COMPARED
+        }
+    )
+    # step 2
+    waited = t.assessment_date.delta(t._iupd, unit="day") >= confirm_min_days
+    confirms = (t.assessment_date > t._iupd) & waited & _further(t)
+    confirmed_on = ibis.ifelse(confirms.fill_null(False), t.assessment_date, ibis.null("date"))
+    t = t.mutate(_icpd=confirmed_on.min().over(group_by=t.patient_id))
+    label = ibis.ifelse(
+        (t.assessment_date >= t._icpd).fill_null(False), "iCPD", _from_recist(t.overall_response)
+    )
+    t = t.mutate(overall_response=label)
+    return t.drop("_run", "_iupd", "_icpd", *(f"_u_{c}" for c in _COMPARED))

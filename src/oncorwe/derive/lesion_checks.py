@@ -25,6 +25,8 @@ docs/references/recist.md.
 
 from __future__ import annotations
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -214,6 +216,53 @@ def prepare_lesions(
     data = data[~before & ~no_base & ~new_at_base]
     parts.append(_too_many_targets(data))
     return data.reset_index(drop=True), pd.concat(parts, ignore_index=True)
+
+
+def usable_lesions(lesions: ir.Table, baseline: ir.Table | None = None) -> ir.Table:
+    """The lesion rows :func:`prepare_lesions` keeps, as a table expression (runs nothing).
+
+    Same rules, written once for every engine: rows with an invalid date, class, diameter or
+    status are left out; of a lesion recorded twice on one date the first by its other columns
+    is kept (the order in which the study store lists them); rows before the patient's baseline
+    (``baseline``: ``patient_id, baseline_date``, else the first date), follow-up target /
+    non-target lesions without a baseline record and new lesions on the baseline scan are left
+    out. Adds ``baseline_date`` and ``is_baseline``.
+
+    References
+    ----------
+    RECIST 1.1 (Eisenhauer 2009) sections 3.3 and 4.3.
+    """
+    t = lesions
+    status = t.status
+    valid = (
+        t.assessment_date.notnull()
+        & t.lesion_class.isin(CLASSES)
+        & ~(t.diameter_mm < 0).fill_null(False)
+        & (status.isnull() | status.isin(STATUSES))
+    )
+    t = t.filter(valid)
+    others = ("lesion_class", "organ", "is_lymph_node", "in_rt_field", "diameter_mm", "status")
+    first = ibis.row_number().over(
+        group_by=[t.patient_id, t.assessment_date, t.lesion_id],
+        order_by=[ibis.asc(t[c], nulls_first=False) for c in others],
+    )
+    t = t.mutate(_n=first).filter(lambda r: r._n == 0).drop("_n")
+    t = t.mutate(baseline_date=t.assessment_date.min().over(group_by=t.patient_id))
+    if baseline is not None:
+        b = baseline.select(_p=baseline.patient_id, _b=baseline.baseline_date)
+        t = t.left_join(b, t.patient_id == b._p).drop("_p")
+        t = t.mutate(baseline_date=t._b.fill_null(t.baseline_date)).drop("_b")
+    t = t.filter(t.assessment_date >= t.baseline_date)
+    t = t.mutate(is_baseline=t.assessment_date == t.baseline_date)
+    at_baseline = (t.is_baseline & (t.lesion_class != "new")).cast("int64")
+    known = at_baseline.max().over(group_by=[t.patient_id, t.lesion_id, t.lesion_class])
+    t = t.mutate(_known=known)
+    keep = ibis.cases(
+        (t.lesion_class == "new", ~t.is_baseline),
+        (t.is_baseline, True),
+        else_=t._known == 1,
+    )
+    return t.filter(keep).drop("_known")
 
 
 def _too_many_targets(data: pd.DataFrame) -> pd.DataFrame:

@@ -22,13 +22,25 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-import numpy as np
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from oncorwe.derive.lesion_checks import prepare_lesions
-from oncorwe.derive.response_rules import IRECIST, IRECIST_CONFIRM_MIN_DAYS, MRECIST, RECIST11
+from oncorwe.derive.frames import query_frames
+from oncorwe.derive.irecist_bor import IRECIST_FURTHER_INCREASE_MM, apply_irecist
+from oncorwe.derive.lesion_checks import prepare_lesions, usable_lesions
+from oncorwe.derive.response_rules import (
+    IRECIST,
+    MRECIST,
+    RECIST11,
+    TIME_POINT_RULES,
+    TimePointRule,
+)
+from oncorwe.engine.tables import contract_schema
 from oncorwe.errors import InputError
+from oncorwe.io.schema import TABLES
 
 CRITERIA = tuple(c.name for c in (RECIST11, MRECIST, IRECIST))
 SCOPES = ("all", "in_field", "out_of_field")
@@ -44,21 +56,25 @@ MRECIST_PD_MIN_ABSOLUTE_MM = 0.0
 # mRECIST [2]: a new intrahepatic lesion counts as PD only if >= 1 cm (with the typical HCC
 # vascular pattern, which the data contract does not carry); smaller ones are equivocal [S].
 MRECIST_NEW_LIVER_LESION_MIN_MM = 10.0
-# iRECIST [3]: iCPD needs a further >= 5 mm in the target (or new-target) sum after iUPD, at the
-# next assessment and not earlier than 4 weeks after iUPD (IRECIST_CONFIRM_MIN_DAYS,
-# oncorwe.derive.response_rules).
-IRECIST_FURTHER_INCREASE_MM = 5.0
-# RECIST 1.1 time point -> iRECIST before confirmation (a first PD is iUPD), from the declaration
-IRECIST_NAMES = IRECIST.from_recist
+__all__ = [
+    "CRITERIA",
+    "IRECIST_FURTHER_INCREASE_MM",
+    "SCOPES",
+    "TimePointResponses",
+    "apply_irecist",
+    "derive_time_point_response",
+    "time_point_responses",
+]
+KEYS = ("patient_id", "assessment_date")
 
 
 @dataclass(frozen=True)
 class TimePointResponses:
     """Derived time-point responses and the findings of the lesion records used.
 
-    ``responses`` columns: ``patient_id, assessment_date, criteria, scope, target_response,
-    non_target_response, new_lesions (Y/N/EQUIVOCAL), baseline_sum_mm, nadir_mm, sum_mm,
-    overall_response``.
+    ``responses`` columns: ``patient_id, assessment_date, criteria, scope, sum_mm,
+    baseline_sum_mm, nadir_mm, target_response, non_target_response, new_sum_mm, new_count,
+    new_lesions (Y/N/EQUIVOCAL), overall_response``.
     """
 
     responses: pd.DataFrame
@@ -67,136 +83,235 @@ class TimePointResponses:
     scope: str
 
 
-def _grid(data: pd.DataFrame, lesion_class: str) -> pd.DataFrame:
-    """Every baseline lesion of one class crossed with every follow-up date of its patient."""
-    base = data[data["is_baseline"] & (data["lesion_class"] == lesion_class)]
-    visits = data.loc[~data["is_baseline"], ["patient_id", "assessment_date"]].drop_duplicates()
-    grid = visits.merge(base[["patient_id", "lesion_id", "is_lymph_node"]], on="patient_id")
-    follow = data.loc[
-        ~data["is_baseline"] & (data["lesion_class"] == lesion_class),
-        ["patient_id", "assessment_date", "lesion_id", "diameter_mm", "status"],
+# Diameters are summed as decimals (exact in every engine, whatever the order of the rows) and
+# the sum rounded once to a float, as a compensated (Kahan) float sum gives it.
+_DECIMAL = "decimal(18, 6)"
+
+
+def exact_sum(diameters: ir.FloatingValue) -> ir.FloatingScalar:
+    """The sum of ``diameters`` (mm), the same on every engine."""
+    return diameters.cast(_DECIMAL).sum().cast("float64")
+
+
+def _left(a: ir.Table, b: ir.Table) -> ir.Table:
+    """``a`` left-joined with ``b`` on the time-point keys (``b``'s copies of the keys dropped)."""
+    joined = a.left_join(b, list(KEYS))
+    return joined.drop(*(f"{k}_right" for k in KEYS))
+
+
+def _grid(data: ir.Table, lesion_class: str) -> ir.Table:
+    """Every baseline lesion of one class crossed with every follow-up date of its patient,
+    with the lesion's follow-up measurement (empty when not recorded)."""
+    base = data.filter(data.is_baseline & (data.lesion_class == lesion_class))
+    base = base.select("patient_id", "lesion_id", "is_lymph_node")
+    visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
+    grid = visits.join(base, "patient_id")
+    follow = data.filter(~data.is_baseline & (data.lesion_class == lesion_class))
+    follow = follow.select(
+        _p=follow.patient_id, _d=follow.assessment_date, _l=follow.lesion_id,
+        diameter_mm=follow.diameter_mm, status=follow.status,
+    )  # fmt: skip
+    on = [
+        grid.patient_id == follow._p,
+        grid.assessment_date == follow._d,
+        grid.lesion_id == follow._l,
     ]
-    return grid.merge(follow, on=["patient_id", "assessment_date", "lesion_id"], how="left")
+    return grid.left_join(follow, on).drop("_p", "_d", "_l")
 
 
-def _target(data: pd.DataFrame, criteria: str) -> pd.DataFrame:
+def _target(data: ir.Table, criteria: str) -> ir.Table:
     """Target response per visit: RECIST 1.1 section 4.3.1 / mRECIST viable diameters."""
     grid = _grid(data, "target")
-    base = data[data["is_baseline"] & (data["lesion_class"] == "target")]
-    base_sum = base.groupby("patient_id")["diameter_mm"].sum(min_count=1)
-    node = grid["is_lymph_node"].fillna(False).astype(bool)
-    limit = np.where(node & (criteria != "mRECIST"), NODE_NORMAL_SHORT_AXIS_MM, 0.0)
-    grid["_gone"] = np.where(limit > 0, grid["diameter_mm"] < limit, grid["diameter_mm"] == 0)
-    keys = ["patient_id", "assessment_date"]
-    t = (
-        grid.groupby(keys)
-        .agg(
-            sum_mm=("diameter_mm", "sum"),
-            n_missing=("diameter_mm", lambda d: int(d.isna().sum())),
-            all_gone=("_gone", "all"),
+    d = grid.diameter_mm
+    gone = d == 0
+    if criteria != MRECIST.name:  # a node is normal (CR) below 10 mm short axis
+        gone = ibis.ifelse(grid.is_lymph_node.fill_null(False), d < NODE_NORMAL_SHORT_AXIS_MM, gone)
+    t = grid.group_by(list(KEYS)).agg(
+        sum_mm=exact_sum(d).fill_null(0.0),
+        _n_missing=d.isnull().cast("int64").sum(),
+        _all_gone=gone.fill_null(False).cast("int64").min(),
+    )
+    base = data.filter(data.is_baseline & (data.lesion_class == "target"))
+    base = base.group_by("patient_id").agg(baseline_sum_mm=exact_sum(base.diameter_mm))
+    t = t.left_join(base, "patient_id").drop("patient_id_right")
+    # nadir: the smallest fully measured sum before this visit, or the baseline sum
+    evaluable = ibis.ifelse(t._n_missing == 0, t.sum_mm, ibis.null("float64"))
+    earlier = ibis.window(group_by=t.patient_id, order_by=t.assessment_date, rows=(None, -1))
+    t = t.mutate(_prior=evaluable.min().over(earlier))
+    base_sum, prior = t.baseline_sum_mm, t._prior
+    t = t.mutate(
+        nadir_mm=ibis.cases(
+            (base_sum.isnull(), base_sum),
+            (prior.isnull() | (base_sum <= prior), base_sum),
+            else_=prior,
         )
-        .reset_index()
     )
-    t = t.sort_values(keys, kind="mergesort").reset_index(drop=True)
-    # float even when no patient has a target lesion (an empty map would infer another dtype)
-    t["baseline_sum_mm"] = t["patient_id"].map(base_sum).astype("float64")
-    evaluable = np.where(t["n_missing"] == 0, t["sum_mm"], np.inf)
-    prior = (
-        pd.Series(evaluable)
-        .groupby(t["patient_id"])
-        .transform(lambda s: s.cummin().shift(1, fill_value=np.inf))
-    )
-    t["nadir_mm"] = np.minimum(t["baseline_sum_mm"], prior)
-    increase = t["sum_mm"] - t["nadir_mm"]
-    min_abs = MRECIST_PD_MIN_ABSOLUTE_MM if criteria == "mRECIST" else PD_MIN_ABSOLUTE_MM
-    is_pd = (
-        (increase > 0)
-        & (t["sum_mm"] >= t["nadir_mm"] * (1 + PD_MIN_INCREASE))
-        & (increase >= min_abs)
-    )
-    is_pr = t["sum_mm"] <= t["baseline_sum_mm"] * (1 - PR_MIN_DECREASE)
+    increase = t.sum_mm - t.nadir_mm
+    min_abs = MRECIST_PD_MIN_ABSOLUTE_MM if criteria == MRECIST.name else PD_MIN_ABSOLUTE_MM
+    is_pd = (increase > 0) & (t.sum_mm >= t.nadir_mm * (1 + PD_MIN_INCREASE))
+    is_pd &= increase >= min_abs
+    is_pr = t.sum_mm <= t.baseline_sum_mm * (1 - PR_MIN_DECREASE)
     # a missing target leaves the time point not evaluated, unless the measured ones already
     # show PD (RECIST 1.1 section 4.3.1 notes)
-    t["target_response"] = np.select(
-        [is_pd, t["n_missing"] > 0, t["all_gone"], is_pr], ["PD", "NE", "CR", "PR"], "SD"
-    )
-    return t.drop(columns=["n_missing", "all_gone"])
+    response = ibis.cases(
+        (is_pd, "PD"), (t._n_missing > 0, "NE"), (t._all_gone == 1, "CR"), (is_pr, "PR"),
+        else_="SD",
+    )  # fmt: skip
+    t = t.mutate(target_response=response)
+    return t.select(*KEYS, "sum_mm", "baseline_sum_mm", "nadir_mm", "target_response")
 
 
-def _non_target(data: pd.DataFrame) -> pd.DataFrame:
+def _non_target(data: ir.Table) -> ir.Table:
     """Non-target response per visit (RECIST 1.1 section 4.3.2; mRECIST non-target [2])."""
     grid = _grid(data, "non_target")
-    grid["_pd"] = grid["status"] == "unequivocal_progression"
-    grid["_na"] = grid["status"].isna()
-    grid["_absent"] = grid["status"] == "absent"
-    n = (
-        grid.groupby(["patient_id", "assessment_date"])[["_pd", "_na", "_absent"]]
-        .agg(["any", "all"])
-        .reset_index()
+    status = grid.status
+    n = grid.group_by(list(KEYS)).agg(
+        _pd=(status == "unequivocal_progression").fill_null(False).cast("int64").max(),
+        _na=status.isnull().cast("int64").max(),
+        _absent=(status == "absent").fill_null(False).cast("int64").min(),
     )
-    n.columns = ["patient_id", "assessment_date", "pd", "_", "na", "_2", "_3", "absent"]
-    n["non_target_response"] = np.select(
-        [n["pd"], n["na"], n["absent"]], ["PD", "NE", "CR"], "NON-CR/NON-PD"
+    response = ibis.cases(
+        (n._pd == 1, "PD"), (n._na == 1, "NE"), (n._absent == 1, "CR"), else_="NON-CR/NON-PD"
     )
-    return n[["patient_id", "assessment_date", "non_target_response"]]
+    return n.select(*KEYS, non_target_response=response)
 
 
-def _new_lesions(data: pd.DataFrame, criteria: str) -> pd.DataFrame:
+def _new_lesions(data: ir.Table, criteria: str) -> ir.Table:
     """New lesions per visit: Y (unequivocal), EQUIVOCAL, N (RECIST 1.1 section 4.3.3).
 
     An equivocal new lesion later seen as unequivocal is PD from the first scan that showed it
     (RECIST 1.1 4.3.3). Under mRECIST a new liver lesion < 1 cm is equivocal [2].
     """
-    new = data[~data["is_baseline"] & (data["lesion_class"] == "new")].copy()
-    sure = new["status"].isin(("present", "unequivocal_progression")) | (
-        new["status"].isna() & (new["diameter_mm"] > 0)
+    new = data.filter(~data.is_baseline & (data.lesion_class == "new"))
+    status, d = new.status, new.diameter_mm
+    sure = status.isin(("present", "unequivocal_progression")).fill_null(False) | (
+        status.isnull() & (d > 0).fill_null(False)
     )
-    if criteria == "mRECIST":
-        small_liver = (new["organ"] == "liver") & ~(
-            new["diameter_mm"] >= MRECIST_NEW_LIVER_LESION_MIN_MM
-        )
-        sure &= ~small_liver
-    confirmed_later = sure.groupby([new["patient_id"], new["lesion_id"]]).transform("any")
-    new["_y"] = sure | (new["status"].isin(("equivocal", "present")) & confirmed_later)
-    new["_eq"] = new["status"].notna() & (new["status"] != "absent")
-    new["_mm"] = new["diameter_mm"].where(new["_y"], 0.0)
-    g = new.groupby(["patient_id", "assessment_date"]).agg(
-        y=("_y", "any"), eq=("_eq", "any"), new_sum_mm=("_mm", "sum"), new_count=("_y", "sum")
+    if criteria == MRECIST.name:
+        big = (d >= MRECIST_NEW_LIVER_LESION_MIN_MM).fill_null(False)
+        sure &= ~((new.organ == "liver").fill_null(False) & ~big)
+    new = new.mutate(_sure=sure.cast("int64"))
+    seen = new._sure.max().over(group_by=[new.patient_id, new.lesion_id])
+    equivocal_then_sure = new.status.isin(("equivocal", "present")).fill_null(False) & (seen == 1)
+    new = new.mutate(_y=(new._sure == 1) | equivocal_then_sure)
+    new = new.mutate(_eq=new.status.notnull() & (new.status != "absent"))
+    g = new.group_by(list(KEYS)).agg(
+        _y=new._y.cast("int64").max(),
+        _eq=new._eq.fill_null(False).cast("int64").max(),
+        new_sum_mm=exact_sum(ibis.ifelse(new._y, new.diameter_mm, 0.0)).fill_null(0.0),
+        new_count=new._y.cast("int64").sum(),
     )
-    g["new_lesions"] = np.select([g["y"], g["eq"]], ["Y", "EQUIVOCAL"], "N")
-    return g.reset_index().drop(columns=["y", "eq"])
+    label = ibis.cases((g._y == 1, "Y"), (g._eq == 1, "EQUIVOCAL"), else_="N")
+    return g.select(*KEYS, "new_sum_mm", "new_count", new_lesions=label)
 
 
-def _overall(t: pd.Series, n: pd.Series, new: pd.Series) -> np.ndarray:
-    """RECIST 1.1 Table 1 (target disease) and Table 2 (non-target disease only)."""
-    return np.select(
-        [
-            (t == "PD") | (n == "PD") | (new == "Y"),
-            (t == "NONE") & (n == "NONE"),  # no disease at baseline: not evaluable
-            (t == "NONE"),  # Table 2: the non-target category decides
-            (t == "CR") & n.isin(("CR", "NONE")),
-            (t == "CR"),  # non-target non-CR/non-PD or not evaluated
-            (t == "NE"),
-        ],
-        ["PD", "NE", n, "CR", "PR", "NE"],
-        t,  # PR or SD with non-PD or not all evaluated non-target
-    )
+def _rule_condition(rule: TimePointRule, t: ir.Table) -> ir.BooleanValue:
+    condition = ibis.literal(True)
+    for column, accepted in (
+        ("target_response", rule.target),
+        ("non_target_response", rule.non_target),
+        ("new_lesions", rule.new_lesions),
+    ):
+        if accepted:
+            condition &= t[column].isin(accepted)
+    return condition
 
 
-def _scope(data: pd.DataFrame, scope: str) -> pd.DataFrame:
+def overall_time_point(t: ir.Table) -> ir.StringValue:
+    """RECIST 1.1 Tables 1-2 as declared (``TIME_POINT_RULES``), first matching rule first."""
+    rules = sorted(TIME_POINT_RULES, key=lambda r: r.precedence)
+    named = {"target": t.target_response, "non_target": t.non_target_response}
+    cases = [(_rule_condition(r, t), named.get(r.response, r.response)) for r in rules]
+    return ibis.cases(*cases, else_=t.target_response)
+
+
+def _scope(data: ir.Table, scope: str) -> ir.Table:
     if scope == "all":
         return data
-    field = data["in_rt_field"].map({True: True, False: False, "true": True, "false": False})
-    return data[field == (scope == "in_field")]
+    return data.filter(data.in_rt_field == (scope == "in_field"))  # unknown: in neither
+
+
+def time_point_responses(
+    t: dict[str, ir.Table],
+    criteria: str = RECIST11.name,
+    scope: str = "all",
+    baseline: ir.Table | None = None,
+) -> ir.Table:
+    """Time-point responses from ``t["lesions"]`` under one response criteria and scope.
+
+    A table expression (runs nothing): one row per patient and follow-up date, the columns of
+    :class:`TimePointResponses`. ``baseline``: optional ``patient_id, baseline_date`` (default:
+    each patient's first lesion date). Restrict ``t["lesions"]`` to the cohort beforehand.
+
+    Steps
+    -----
+    1. Usable lesion rows (:func:`oncorwe.derive.lesion_checks.usable_lesions`); scope filter.
+    2. Target: sum of diameters vs baseline (PR) and nadir (PD); CR; NE if a target is missing.
+    3. Non-target: PD if unequivocal progression, NE if not all evaluated, CR if all absent.
+    4. New lesions (Y / EQUIVOCAL / N), then the overall response of RECIST 1.1 Tables 1-2
+       (``TIME_POINT_RULES``); iRECIST: iUPD / iCPD (:func:`apply_irecist`).
+
+    References
+    ----------
+    RECIST 1.1 sections 4.3.1-4.3.4, Tables 1-2; mRECIST (Lencioni & Llovet 2010); iRECIST
+    (Seymour 2017) Table 2.
+    """
+    if criteria not in CRITERIA:
+        raise InputError(f"criteria must be one of {CRITERIA}, got {criteria!r}")
+    if scope not in SCOPES:
+        raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
+    # step 1
+    # named relations become one common table expression each (the SQL stays small)
+    data = usable_lesions(t["lesions"], baseline).alias("usable_lesions")
+    visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
+    data = _scope(data, scope).alias("scoped_lesions")
+    # steps 2-4
+    out = _left(_left(_left(visits, _target(data, criteria)), _non_target(data)),
+                _new_lesions(data, criteria))  # fmt: skip
+    out = out.mutate(
+        target_response=out.target_response.fill_null("NONE"),
+        non_target_response=out.non_target_response.fill_null("NONE"),
+        new_lesions=out.new_lesions.fill_null("N"),
+        new_sum_mm=out.new_sum_mm.fill_null(0.0),
+        new_count=out.new_count.fill_null(0),
+    )
+    out = out.mutate(overall_response=overall_time_point(out))
+    if criteria == IRECIST.name:
+        out = apply_irecist(out)
+    out = out.mutate(criteria=ibis.literal(criteria), scope=ibis.literal(scope))
+    return out.select(*KEYS, "criteria", "scope", *_MEASURES)
+
+
+_MEASURES = (
+    "sum_mm", "baseline_sum_mm", "nadir_mm", "target_response", "non_target_response",
+    "new_sum_mm", "new_count", "new_lesions", "overall_response",
+)  # fmt: skip
+_BASELINE_TYPES = {"patient_id": "string", "baseline_date": "date"}
+_BOOLEAN = {True: True, False: False, "true": True, "false": False}
+
+
+def _frames(data: pd.DataFrame, baseline_dates: pd.Series | None) -> dict:
+    """The checked lesion rows (and baselines) as typed frames for :func:`query_frames`."""
+    frame = data.copy()
+    for column in ("is_lymph_node", "in_rt_field"):
+        frame[column] = frame[column].map(_BOOLEAN).astype("boolean")
+    frame["lesion_id"] = frame["lesion_id"].astype(str)
+    frames = {"lesions": (frame, contract_schema(TABLES["lesions"]))}
+    if baseline_dates is not None:
+        base = pd.DataFrame(
+            {"patient_id": baseline_dates.index, "baseline_date": pd.to_datetime(baseline_dates)}
+        )
+        frames["lesion_baseline"] = (base, _BASELINE_TYPES)
+    return frames
 
 
 def derive_time_point_response(
     lesions: pd.DataFrame,
-    criteria: str = "RECIST1.1",
+    criteria: str = RECIST11.name,
     scope: str = "all",
     baseline_dates: pd.Series | None = None,
 ) -> TimePointResponses:
-    """Time-point responses from lesion records under one response criteria and scope.
+    """Time-point responses from lesion records (a frame) under one criteria and scope.
 
     Parameters
     ----------
@@ -207,155 +322,27 @@ def derive_time_point_response(
         field membership are left out of the two field scopes).
     baseline_dates : optional Series patient_id -> baseline scan date (default: first date).
 
-    Steps
-    -----
-    1. Checks (findings, bad rows left out); scope filter.
-    2. Target: sum of diameters vs baseline (PR) and nadir (PD); CR; NE if a target is missing.
-    3. Non-target: PD if unequivocal progression, NE if not all evaluated, CR if all absent.
-    4. New lesions (Y / EQUIVOCAL / N), then the overall response of RECIST 1.1 Table 1 / 2.
-
-    References
-    ----------
-    RECIST 1.1 sections 4.3.1-4.3.3, Tables 1-2; mRECIST (Lencioni & Llovet 2010); iRECIST
-    (Seymour 2017) Table 2.
+    The records are checked first (:func:`prepare_lesions`: findings, bad rows left out); the
+    rules are those of :func:`time_point_responses`, run on an in-memory DuckDB.
     """
     if criteria not in CRITERIA:
         raise InputError(f"criteria must be one of {CRITERIA}, got {criteria!r}")
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
-    # step 1
     data, findings = prepare_lesions(lesions, baseline_dates)
-    visits = data.loc[~data["is_baseline"], ["patient_id", "assessment_date"]].drop_duplicates()
-    data = _scope(data, scope)
-    keys = ["patient_id", "assessment_date"]
-    # steps 2-4
-    out = visits.merge(_target(data, criteria), on=keys, how="left")
-    out = out.merge(_non_target(data), on=keys, how="left")
-    out = out.merge(_new_lesions(data, criteria), on=keys, how="left")
-    out["target_response"] = out["target_response"].fillna("NONE")
-    out["non_target_response"] = out["non_target_response"].fillna("NONE")
-    out["new_lesions"] = out["new_lesions"].fillna("N")
-    out[["new_sum_mm", "new_count"]] = out[["new_sum_mm", "new_count"]].fillna(0)
-    out["overall_response"] = _overall(
-        out["target_response"], out["non_target_response"], out["new_lesions"]
-    )
-    out = out.sort_values(keys, kind="mergesort").reset_index(drop=True)
-    if criteria == "iRECIST":
-        out["overall_response"] = apply_irecist(out)
-    out.insert(2, "criteria", criteria)
-    out.insert(3, "scope", scope)
+    frames = _frames(data, baseline_dates)
+    out = query_frames(_time_point_sql(criteria, scope, baseline_dates is not None), frames)
+    out["new_count"] = out["new_count"].astype("float64")
     return TimePointResponses(out, findings, criteria, scope)
 
 
-def _irecist_patient(rows: pd.DataFrame) -> list[str]:
-    """iRECIST sequence for one patient (rows sorted by date); see :func:`apply_irecist`."""
-    labels, pending = [], None
-    for r in rows.itertuples(index=False):
-        recist = r.overall_response
-        if pending is None:
-            labels.append(IRECIST_NAMES[recist])
-            if recist == "PD":
-                pending = r
-            continue
-        if pending == "iCPD":
-            labels.append("iCPD")
-            continue
-        waited = (r.assessment_date - pending.assessment_date).days >= IRECIST_CONFIRM_MIN_DAYS
-        further = (
-            (
-                pending.target_response == "PD"
-                and r.sum_mm - pending.sum_mm >= IRECIST_FURTHER_INCREASE_MM
-            )
-            or (pending.non_target_response == "PD" and r.non_target_response == "PD")
-            or r.new_count > pending.new_count
-            or r.new_sum_mm - pending.new_sum_mm >= IRECIST_FURTHER_INCREASE_MM
-            or (r.target_response == "PD" and pending.target_response != "PD")
-            or (r.non_target_response == "PD" and pending.non_target_response != "PD")
-            or (r.new_lesions == "Y" and pending.new_lesions != "Y")
-        )
-        if waited and further:
-            labels.append("iCPD")
-            pending = "iCPD"
-        elif recist == "NE":
-            labels.append("NE")
-        elif recist != "PD":
-            labels.append(IRECIST_NAMES[recist])  # the bar is reset
-            pending = None
-        else:
-            labels.append("iUPD")
-    return labels
-
-
-def apply_irecist(responses: pd.DataFrame) -> pd.Series:
-    """iRECIST time-point responses from RECIST 1.1 components, patient by patient.
-
-    The first RECIST 1.1 PD is iUPD. At a later assessment >= 4 weeks after it, iCPD is
-    assigned when the target sum rose >= 5 mm further (if target drove iUPD), non-target disease
-    is again progressing (if it drove iUPD; only the ``unequivocal_progression`` status is
-    recorded, so "any further increase" is approximated by that status), the number of new
-    lesions grew, the new-lesion sum rose >= 5 mm, or a category that had not progressed now
-    meets RECIST 1.1 PD. A non-PD response resets the bar; NE keeps iUPD pending; after iCPD
-    every later time point stays iCPD. Increases are measured from the iUPD assessment (so
-    sequential increases add up, as the EORTC FAQ requires).
-
-    References
-    ----------
-    Seymour L et al., Lancet Oncol 2017;18:e143, Table 2; EORTC iRECIST FAQ ("How do new
-    lesions define progression?", "If iUPD is driven by non-target disease ...").
-    """
-    labels = pd.Series(index=responses.index, dtype=object)
-    for _, rows in responses.groupby("patient_id", sort=False):
-        labels.loc[rows.index] = _irecist_patient(rows)
-    return labels
-
-
-# Best-first order used to pick the best time point of a scope: the declared RECIST 1.1 response
-# order (RECIST 1.1 section 4.4), then NONE (no lesion of that class in the scope).
-_BEST_FIRST = RECIST11.rank | {"NONE": len(RECIST11.rank) + 1}
-
-
-def derive_field_responses(
-    lesions: pd.DataFrame, criteria: str = "RECIST1.1", baseline_dates: pd.Series | None = None
-) -> TimePointResponses:
-    """Time-point responses in the three scopes ``all``, ``in_field``, ``out_of_field``, stacked.
-
-    Findings are those of the lesion records (reported once).
-    """
-    parts = [derive_time_point_response(lesions, criteria, s, baseline_dates) for s in SCOPES]
-    responses = pd.concat([p.responses for p in parts], ignore_index=True)
-    return TimePointResponses(responses, parts[0].findings, criteria, "all+fields")
-
-
-def abscopal_response(field_responses: pd.DataFrame) -> pd.DataFrame:
-    """Best in-field and out-of-field target response per patient, and the abscopal flag.
-
-    The abscopal response is a response (CR or PR: >= 30 % decrease of the summed diameters vs
-    baseline) of target lesions that were never irradiated (``in_rt_field`` false), seen at any
-    time point before the first progression of that scope. ``abscopal`` is NA when the patient
-    has no out-of-field target lesion at baseline (not evaluable).
-
-    Returns
-    -------
-    DataFrame: ``patient_id, in_field_best, out_of_field_best, abscopal``.
-
-    References
-    ----------
-    RECIST 1.1 section 4.3.1 (target response) applied to lesion subsets; abscopal response as
-    response of lesions never irradiated.
-    """
-    frame = field_responses.sort_values(["patient_id", "scope", "assessment_date"])
-    is_pd = (frame["target_response"] == "PD").astype(int)
-    # keep time points up to and including the first PD of each scope
-    before_pd = is_pd.groupby([frame["patient_id"], frame["scope"]]).cumsum() - is_pd == 0
-    frame = frame[before_pd].assign(_rank=lambda f: f["target_response"].map(_BEST_FIRST))
-    best = frame.sort_values("_rank").drop_duplicates(["patient_id", "scope"])
-    wide = best.pivot(index="patient_id", columns="scope", values="target_response")
-    out = pd.DataFrame({"patient_id": field_responses["patient_id"].drop_duplicates()})
-    for scope in ("in_field", "out_of_field"):
-        col = wide[scope] if scope in wide.columns else pd.Series(dtype=object)
-        out[f"{scope}_best"] = out["patient_id"].map(col).replace("NONE", None)
-    evaluable = out["out_of_field_best"].notna()
-    out["abscopal"] = pd.array(
-        np.where(evaluable, out["out_of_field_best"].isin(("CR", "PR")), pd.NA), dtype="boolean"
-    )
-    return out.reset_index(drop=True)
+@cache
+def _time_point_sql(criteria: str, scope: str, with_baseline: bool) -> str:
+    """DuckDB SQL of :func:`time_point_responses` over the frames of :func:`_frames` (compiled
+    once per set of arguments: compiling costs more than running on a few rows)."""
+    tables = {"lesions": ibis.table(contract_schema(TABLES["lesions"]), name="lesions")}
+    baseline = None
+    if with_baseline:
+        baseline = ibis.table(_BASELINE_TYPES, name="lesion_baseline")
+    expression = time_point_responses(tables, criteria, scope, baseline).order_by(*KEYS)
+    return str(ibis.to_sql(expression, dialect="duckdb"))

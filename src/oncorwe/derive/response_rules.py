@@ -45,9 +45,11 @@ __all__ = [
     "RECIST11",
     "REF_CONFIRM_DAYS",
     "REF_START_WINDOW_DAYS",
+    "TIME_POINT_RULES",
     "Confirmation",
     "ResponseCriteria",
     "ResponseEvent",
+    "TimePointRule",
     "response_criteria",
 ]
 
@@ -326,6 +328,51 @@ IRECIST = ResponseCriteria(
 )
 
 _CRITERIA = {c.name: c for c in (RECIST11, MRECIST, IRECIST)}
+
+
+@dataclass(frozen=True)
+class TimePointRule:
+    """One row of RECIST 1.1 Tables 1-2: the overall time-point response of the target,
+    non-target and new-lesion categories (RECIST 1.1 section 4.3.4 [1]).
+
+    Attributes
+    ----------
+    precedence : rank, 1 = applied first; a time point takes its first matching rule.
+    description : the row in words.
+    target, non_target, new_lesions : categories that match (empty: any). ``NONE`` means no
+        lesion of that class at baseline.
+    response : the overall response given, or ``"target"`` / ``"non_target"`` for that
+        category itself (Table 2: non-target disease only).
+    """
+
+    precedence: int
+    description: str
+    response: str
+    target: tuple[str, ...] = ()
+    non_target: tuple[str, ...] = ()
+    new_lesions: tuple[str, ...] = ()
+
+
+# RECIST 1.1 Table 1 (target disease) and Table 2 (non-target disease only) [1]; mRECIST and
+# iRECIST (before its iUPD / iCPD rules) use the same table [2, 3]. A time point matching no
+# rule takes its target category (PR or SD with non-PD or not all evaluated non-targets).
+TIME_POINT_RULES = (
+    TimePointRule(1, "target disease progressed", "PD", target=("PD",)),
+    TimePointRule(2, "non-target disease progressed", "PD", non_target=("PD",)),
+    TimePointRule(3, "an unequivocal new lesion", "PD", new_lesions=("Y",)),
+    TimePointRule(
+        4, "no disease at baseline: not evaluable", "NE", target=("NONE",), non_target=("NONE",)
+    ),
+    TimePointRule(5, "non-target disease only (Table 2)", "non_target", target=("NONE",)),
+    TimePointRule(
+        6, "complete response of all disease", "CR", target=("CR",), non_target=("CR", "NONE")
+    ),
+    TimePointRule(
+        7, "target CR, non-target neither CR nor PD, or not evaluated", "PR", target=("CR",)
+    ),  # fmt: skip
+    TimePointRule(8, "target disease not evaluated", "NE", target=("NE",)),
+    TimePointRule(9, "otherwise: the target category", "target"),
+)
 
 
 def response_criteria(name: str) -> ResponseCriteria:
