@@ -13,7 +13,9 @@ import pytest
 
 from oncorwe.analysis.study import analyse_study
 from oncorwe.cohort import analysis_connection
-from oncorwe.derive.response import RECORDED_NOTE, derive_best_response, recorded_response_note
+from oncorwe.derive.response import RECORDED_NOTE, query_best_response, recorded_response_note
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.io.sources import check_structure
 from oncorwe.protocol import load_protocol
 from small_study import accepted_tables
@@ -97,7 +99,9 @@ def test_time_points_win_over_a_recorded_response():
     )
     con.register("_cohort", cohort)
     con.execute("CREATE TABLE cohort AS SELECT * FROM _cohort")
-    bor = derive_best_response(con, PROTOCOL, "mRECIST", confirm=False).set_index("patient_id")
+    t = contract_tables({"cohort": {"patient_id": "string", "index_date": "date"}})
+    bor = query_best_response(Engine("duckdb", None, con), t, PROTOCOL, "mRECIST", False)
+    bor = bor.set_index("patient_id")
     assert bor["bor"].to_dict() == {"P1": "PR", "P2": "SD", "P6": "CR"}
     assert bor["bor_source"].to_dict() == {"P1": "derived", "P2": "derived", "P6": "recorded"}
     assert str(bor.loc["P6", "bor_date"].date()) == "2020-04-01"

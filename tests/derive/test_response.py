@@ -6,11 +6,19 @@ import pandas as pd
 import pytest
 
 from oncorwe.cohort import analysis_connection
-from oncorwe.derive.response import derive_best_response
+from oncorwe.derive.response import query_best_response
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import load_protocol
 
 PROTOCOL = load_protocol("hcc-rt-ici")
 DAY0 = pd.Timestamp("2021-01-01")
+
+
+def derive_best_response(con, protocol, criteria, confirm):
+    """The ADRS rows of the builder, run on the test's DuckDB connection."""
+    t = contract_tables({"cohort": {"patient_id": "string", "index_date": "date"}})
+    return query_best_response(Engine("duckdb", None, con), t, protocol, criteria, confirm)
 
 
 def _day(n):

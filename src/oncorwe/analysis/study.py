@@ -53,7 +53,7 @@ from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE, Cohort, analysis_connect
 from oncorwe.derive.adsl import assemble_adsl, derive_baseline
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
-from oncorwe.derive.response import RECORDED_NOTE, derive_best_response, recorded_response_note
+from oncorwe.derive.response import RECORDED_NOTE, query_best_response, recorded_response_note
 from oncorwe.derive.timeline import derive_timeline
 from oncorwe.derive.toxicity import (
     check_adverse_events,
@@ -137,7 +137,7 @@ def derive_datasets(
     ]
     adrs = pd.concat(
         [
-            derive_best_response(con, protocol, c, confirm)
+            query_best_response(engine, t, protocol, c, confirm)
             for c in criteria
             for confirm in (False, True)
         ],

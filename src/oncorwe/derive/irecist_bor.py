@@ -55,6 +55,7 @@ __all__ = [
     "apply_irecist",
     "irecist_best_overall_response",
     "irecist_from_recorded",
+    "recorded_as_irecist",
 ]
 
 
@@ -188,3 +189,21 @@ def apply_irecist(
     )
     t = t.mutate(overall_response=label)
     return t.drop("_run", "_iupd", "_icpd", *(f"_u_{c}" for c in _COMPARED))
+
+
+def recorded_as_irecist(
+    assessments: ir.Table, confirm_min_days: int = IRECIST_CONFIRM_MIN_DAYS
+) -> ir.Table:
+    """:func:`irecist_from_recorded` as a table expression (``patient_id, assessment_date,
+    overall_response``, one row per patient and date): the first PD of a run of PD / NE is
+    iUPD, a PD at least ``confirm_min_days`` after it is iCPD; the other words as declared."""
+    t = assessments
+    breaker = (~t.overall_response.isin(("PD", "NE"))).cast("int64")
+    upto = ibis.cumulative_window(group_by=t.patient_id, order_by=t.assessment_date)
+    t = t.mutate(_run=breaker.sum().over(upto))
+    first_pd = ibis.ifelse(t.overall_response == "PD", t.assessment_date, ibis.null("date"))
+    t = t.mutate(_first=first_pd.min().over(group_by=[t.patient_id, t._run]))
+    waited = t.assessment_date.delta(t._first, unit="day") >= confirm_min_days
+    confirmed = (t.overall_response == "PD") & waited.fill_null(False)
+    label = ibis.ifelse(confirmed, "iCPD", _from_recist(t.overall_response))
+    return t.mutate(overall_response=label).drop("_run", "_first")

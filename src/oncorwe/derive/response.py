@@ -22,107 +22,95 @@ reads as iUPD (a recorded word cannot tell whether it was confirmed).
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from oncorwe.derive.best_response import best_overall_response
-from oncorwe.derive.irecist_bor import irecist_from_recorded
-from oncorwe.derive.recist import derive_time_point_response
+from oncorwe.derive.best_response import best_response
+from oncorwe.derive.irecist_bor import recorded_as_irecist
+from oncorwe.derive.recist import time_point_responses
 from oncorwe.derive.response_rules import IRECIST as IRECIST_RULES
 from oncorwe.derive.response_rules import response_criteria
+from oncorwe.engine import Engine
 from oncorwe.protocol import Protocol
 
 IRECIST = IRECIST_RULES.name
-_TIME_POINT = ["patient_id", "assessment_date", "overall_response"]
+_TIME_POINT = ("patient_id", "assessment_date", "overall_response")
 DERIVED, RECORDED = "derived", "recorded"
 RECORDED_NOTE = "recorded, not derived; confirmation not assessable"
+ADRS_COLUMNS = ["patient_id", "criteria", "confirmed", "bor", "bor_date", "bor_source"]
 
 
-def _recorded(con: duckdb.DuckDBPyConnection, criteria: str) -> pd.DataFrame:
-    frame = con.execute(
-        """SELECT t.patient_id, CAST(t.assessment_date AS TIMESTAMP) AS assessment_date,
-                  t.overall_response
-           FROM tumor_assessments t JOIN cohort USING (patient_id)
-           WHERE t.criteria = ? AND t.overall_response IS NOT NULL
-           ORDER BY t.patient_id, t.assessment_date""",
-        [criteria],
-    ).df()
-    frame["assessment_date"] = pd.to_datetime(frame["assessment_date"])
-    return frame
+def _recorded(t: Mapping[str, ir.Table], criteria: str) -> ir.Table:
+    """Recorded time-point responses of cohort patients under ``criteria``."""
+    a = t["tumor_assessments"].semi_join(t["cohort"], "patient_id")
+    a = a.filter((a.criteria == criteria) & a.overall_response.notnull())
+    return a.select(*_TIME_POINT)
 
 
-def _irecist_time_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _irecist_time_points(t: Mapping[str, ir.Table]) -> ir.Table:
     """iRECIST time points: from lesions where a patient has any, else from the recorded ones."""
-    lesions = con.execute(
-        "SELECT l.* FROM lesions l JOIN cohort USING (patient_id) ORDER BY ALL"
-    ).df()
-    recorded = irecist_from_recorded(_recorded(con, IRECIST))
-    if lesions.empty:
-        return recorded
-    derived = derive_time_point_response(lesions, IRECIST).responses[_TIME_POINT]
-    derived = derived[derived["overall_response"].notna()]
-    recorded = recorded[~recorded["patient_id"].isin(lesions["patient_id"])]
-    both = pd.concat([derived, recorded], ignore_index=True)
-    both["assessment_date"] = pd.to_datetime(both["assessment_date"])
-    return both.sort_values(["patient_id", "assessment_date"], kind="mergesort")
+    lesions = t["lesions"].semi_join(t["cohort"], "patient_id")
+    derived = time_point_responses({"lesions": lesions}, IRECIST)
+    derived = derived.filter(derived.overall_response.notnull()).select(*_TIME_POINT)
+    recorded = recorded_as_irecist(_recorded(t, IRECIST)).anti_join(lesions, "patient_id")
+    return derived.union(recorded.select(*_TIME_POINT))
 
 
-def _recorded_best(con: duckdb.DuckDBPyConnection, criteria: str) -> pd.DataFrame:
+def _recorded_best(t: Mapping[str, ir.Table], criteria: str) -> ir.Table:
     """Recorded best responses of cohort patients under ``criteria``, in its own words."""
-    frame = con.execute(
-        """SELECT r.patient_id, r.best_response AS bor,
-                  CAST(r.response_date AS TIMESTAMP) AS bor_date
-           FROM recorded_response r JOIN cohort USING (patient_id)
-           WHERE r.criteria = ? AND r.best_response IS NOT NULL
-           ORDER BY r.patient_id""",
-        [criteria],
-    ).df()
-    own_words = response_criteria(criteria).from_recist
-    frame["bor"] = frame["bor"].map(lambda v: own_words.get(v, v))
-    frame["bor_date"] = pd.to_datetime(frame["bor_date"])
-    return frame
+    r = t["recorded_response"].semi_join(t["cohort"], "patient_id")
+    r = r.filter((r.criteria == criteria) & r.best_response.notnull())
+    own = response_criteria(criteria).from_recist
+    word = ibis.cases(*((r.best_response == k, v) for k, v in own.items()), else_=r.best_response)
+    return r.select(_p=r.patient_id, _bor=word, _date=r.response_date)
 
 
 def derive_best_response(
-    con: duckdb.DuckDBPyConnection, protocol: Protocol, criteria: str, confirm: bool
-) -> pd.DataFrame:
+    t: Mapping[str, ir.Table], protocol: Protocol, criteria: str, confirm: bool
+) -> ir.Table:
     """One row per cohort patient: ``patient_id, criteria, confirmed, bor, bor_date,
-    bor_source`` (``derived`` from time points, or ``recorded`` as the source recorded it)."""
-    origin = con.execute(
-        "SELECT patient_id, CAST(index_date AS TIMESTAMP) AS origin FROM cohort ORDER BY 1"
-    ).df()
-    origin_series = pd.Series(
-        pd.to_datetime(origin["origin"]).to_numpy(), index=origin["patient_id"]
-    )
-    if criteria == IRECIST:
-        assessments = _irecist_time_points(con)
-    else:
-        assessments = _recorded(con, criteria)
+    bor_source`` (``derived`` from time points, or ``recorded`` as the source recorded it).
+
+    A table expression over the contract tables and ``cohort`` (runs nothing); the windows are
+    the protocol's. Run it with :func:`query_best_response`.
+    """
+    assessments = _irecist_time_points(t) if criteria == IRECIST else _recorded(t, criteria)
+    assessments = assessments.alias("response_time_points")
     r = protocol.response
-    bor = best_overall_response(
+    bor = best_response(
         assessments,
-        origin_series,
+        t["cohort"].select("patient_id", "index_date"),
         criteria,
         confirm=confirm,
         ref_confirm=r.confirmation_min_days,
         ref_start_window=r.stable_disease_min_days,
     )
-    bor = bor[["patient_id", "bor", "bor_date"]].copy()
-    bor["bor_source"] = DERIVED
     # patients without any time point under the criteria take their recorded best response
-    recorded = _recorded_best(con, criteria)
-    recorded = recorded[~recorded["patient_id"].isin(assessments["patient_id"])]
-    if not recorded.empty:
-        bor = bor.set_index("patient_id")
-        bor.loc[recorded["patient_id"], ["bor", "bor_date"]] = recorded[
-            ["bor", "bor_date"]
-        ].to_numpy()
-        bor.loc[recorded["patient_id"], "bor_source"] = RECORDED
-        bor = bor.reset_index()
-        bor["bor_date"] = pd.to_datetime(bor["bor_date"])
-    bor.insert(1, "criteria", criteria)
-    bor.insert(2, "confirmed", confirm)
-    return bor.sort_values("patient_id").reset_index(drop=True)
+    seen = assessments.select(_p=assessments.patient_id).distinct()
+    recorded = _recorded_best(t, criteria).anti_join(seen, "_p")
+    out = bor.left_join(recorded, bor.patient_id == recorded._p)
+    taken = out._p.notnull()
+    return out.select(
+        "patient_id",
+        criteria=ibis.literal(criteria),
+        confirmed=ibis.literal(bool(confirm)),
+        bor=ibis.ifelse(taken, out._bor, out.bor),
+        bor_date=ibis.ifelse(taken, out._date, out.bor_date),
+        bor_source=ibis.ifelse(taken, RECORDED, DERIVED),
+    ).order_by("patient_id")
+
+
+def query_best_response(
+    engine: Engine, t: Mapping[str, ir.Table], protocol: Protocol, criteria: str, confirm: bool
+) -> pd.DataFrame:
+    """:func:`derive_best_response` run on ``engine``: the per-patient ADRS rows as a frame."""
+    out = engine.query(derive_best_response(t, protocol, criteria, confirm))
+    out["bor_date"] = pd.to_datetime(out["bor_date"]).astype("datetime64[ns]")
+    out["confirmed"] = out["confirmed"].astype(bool)
+    return out.loc[:, ADRS_COLUMNS].reset_index(drop=True)
 
 
 def recorded_response_note(adrs: pd.DataFrame) -> str | None:
