@@ -8,13 +8,16 @@ Usage::
 The workbook is the hospital-style workbook of ``oncorwe.synth.hospital_workbook`` (Chinese
 headers and words, numbered groups, imaging, lesion and laboratory sheets, identifier columns)
 made from copies of the seed twin, cut to N patients. Each command runs in a fresh process, as a
-user runs it; the wall time includes Python's start-up. Targets: ``oncorwe map`` < 3 s, map +
-run < 20 s for 1,000 patients.
+user runs it; the wall time includes Python's start-up. CPU is user + system time of the command
+and its child processes (Chromium for the PDF); on a shared machine it is the column to compare,
+and the load average (``uptime``) at the start of each row says how shared the machine was.
+Targets: ``oncorwe map`` < 3 s, map + run < 20 s for 1,000 patients.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -60,20 +63,22 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| patients | workbook rows | map wall (s) | map CPU (s) | run --mapping wall (s) "
-        "| run --mapping CPU (s) | map + run wall (s) |"
+        "| run --mapping CPU (s) | map + run wall (s) | map + run CPU (s) | load |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n in args.patients:
             book, rows = make_workbook(folder, n)
+            load = os.getloadavg()[0]
             mapping = folder / f"mapping_{n}.toml"
             mapped = timed("map", str(book), "--out", str(mapping))
             out = str(folder / f"out_{n}")
             run = timed("run", "--data", str(book), "--mapping", str(mapping), "--out", out)
             print(
                 f"| {n:,} | {rows:,} | {mapped[0]:.1f} | {mapped[1]:.1f} | {run[0]:.1f} "
-                f"| {run[1]:.1f} | {mapped[0] + run[0]:.1f} |",
+                f"| {run[1]:.1f} | {mapped[0] + run[0]:.1f} | {mapped[1] + run[1]:.1f} "
+                f"| {load:.1f} |",
                 flush=True,
             )
 

@@ -5,6 +5,7 @@ non-empty source row is accounted for (a contract row, or a finding that it gave
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 
@@ -131,6 +132,11 @@ def duplicate_patient(book):
 def grade_without_term(book):
     sheet = book[PATIENT_SHEET]
     sheet[f"{letter(book, PATIENT_SHEET, '不良反应8分级(CTCAE 5.0)')}2"].value = 2
+
+
+def assessment_before_diagnosis(book):
+    sheet = book[IMAGING_SHEET]
+    sheet[f"{letter(book, IMAGING_SHEET, '评估日期')}2"].value = "2001-01-01"
 
 
 def both(*edits):
@@ -308,6 +314,56 @@ CASES = [
         both(duplicate_patient, set_cell(PATIENT_SHEET, "年龄(岁)", 6, 33)),
         None,
         "table.unique_key",
+        False,
+    ),
+    # cells as Excel keeps them when a sheet is typed by hand
+    (
+        "excel-error-cell",
+        set_cell(PATIENT_SHEET, "年龄(岁)", 2, "#N/A"),
+        None,
+        "mapping.error_cell",
+        False,
+    ),
+    (
+        "excel-made-a-date-of-a-number",  # "1-2" typed in a score column becomes 2 January
+        set_cell(PATIENT_SHEET, "ECOG评分", 2, dt.datetime(2024, 1, 2)),
+        None,
+        "column.type",
+        False,
+    ),
+    (
+        "date-as-serial-number",  # read as Excel's serial 43831 = 2020-01-01, after the death
+        set_cell(PATIENT_SHEET, "诊断日期", 2, 43831),
+        None,
+        "patients.death_last_date",
+        False,
+    ),
+    (
+        "chinese-date-text",  # read as 2020-03-05, after the patient's death
+        set_cell(PATIENT_SHEET, "诊断日期", 2, "2020年3月5日"),
+        None,
+        "patients.death_last_date",
+        False,
+    ),
+    (
+        "boolean-in-category",
+        set_cell(PATIENT_SHEET, "性别", 2, True),
+        None,
+        "mapping.value_unmapped",
+        False,
+    ),
+    (
+        "unit-in-number-cell",
+        set_cell(PATIENT_SHEET, "放疗1总剂量(Gy)", 2, "50Gy"),
+        None,
+        "column.type",
+        False,
+    ),
+    (
+        "assessment-before-diagnosis",
+        assessment_before_diagnosis,
+        None,
+        "cross.assessment_after_diagnosis",
         False,
     ),
     (

@@ -32,6 +32,11 @@ MAPPING_RULES = {
         "A mapped cell holds a formula that was never calculated, so it has no value; its row is "
         "quarantined.",
     ),
+    "mapping.error_cell": (
+        "error",
+        "A mapped cell holds an Excel error value (#N/A, #DIV/0!, #VALUE! ...) instead of a "
+        "value; its row is quarantined.",
+    ),
     "mapping.value_unmapped": (
         "error",
         "A source value has no entry in the mapping's value map of its column; it is kept as "

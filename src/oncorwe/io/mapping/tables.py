@@ -260,7 +260,7 @@ def _add_sheet(tables: NamedTables, sheet, scan, chunk_rows, header_row, max_row
     )
     tables.letters[title] = letter_map(header)
     tables.header_rows[title] = header_row
-    if scan.formulas_without_value:
+    if scan.formulas_without_value or scan.errors:
         tables.bad_cells[title] = _uncalculated(title, header, header_row, scan)
 
 
@@ -336,14 +336,30 @@ def _ref(position: tuple[int, int]) -> str:
 
 
 def _uncalculated(title, header, header_row, scan: SheetScan):
-    cells: dict[int, dict[str, tuple[str, str]]] = {}
-    for ref in scan.formulas_without_value:
-        row, column = cell_position(ref)
-        if row <= header_row or column > len(header):
-            continue
-        cells.setdefault(row, {})[header[column - 1]] = (
+    """Cells with no usable value, by source row and header: formulas never calculated and
+    Excel error values (a mapped one quarantines its row)."""
+    problems = [
+        (
+            ref,
             "mapping.formula_no_value",
             f"sheet '{title}' cell {ref} holds a formula that was never calculated (no value); "
             "open and save the workbook in Excel or LibreOffice, or type the value",
         )
+        for ref in scan.formulas_without_value
+    ]
+    problems += [
+        (
+            ref,
+            "mapping.error_cell",
+            f"sheet '{title}' cell {ref} holds the Excel error {error}, not a value; correct the "
+            "cell (or its formula) in the workbook",
+        )
+        for ref, error in scan.errors
+    ]
+    cells: dict[int, dict[str, tuple[str, str]]] = {}
+    for ref, rule, message in problems:
+        row, column = cell_position(ref)
+        if row <= header_row or column > len(header):
+            continue
+        cells.setdefault(row, {})[header[column - 1]] = (rule, message)
     return cells

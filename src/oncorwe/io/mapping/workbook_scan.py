@@ -1,5 +1,5 @@
-"""What an .xlsx workbook hides from a values-only reader: hidden sheets, merged cells and
-formulas, read from the workbook's XML parts without loading the cells.
+"""What an .xlsx workbook hides from a values-only reader: hidden sheets, merged cells,
+formulas and error values, read from the workbook's XML parts without loading the cells.
 
 openpyxl's streaming (read-only) mode yields cell values only: a merged range shows its value in
 the top-left cell and nothing in the others, a formula shows the value Excel last calculated
@@ -10,7 +10,7 @@ lost without a finding.
 References
 ----------
 ECMA-376 Office Open XML, Part 1, 18.3.1.55 (``mergeCell``), 18.3.1.40 (``f``, cell formula),
-18.2.19 (``sheet`` ``state="hidden"``).
+18.2.19 (``sheet`` ``state="hidden"``), 18.18.11 (``ST_CellType`` ``e``: an error value).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+):([A-Z]+\d+)"')
 _FORMULA_CELL = re.compile(
     rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/](.*?)</(?:\w+:)?c>', re.S
 )
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*?\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_REF = re.compile(rb'\br="([A-Z]+\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 MAX_LISTED = 10  # cell references listed in a message
 
@@ -43,6 +46,8 @@ class SheetScan:
     merged : merged ranges as ((first row, first column), (last row, last column)), 1-based.
     formulas : cells holding a formula with a calculated value, e.g. ``D7``.
     formulas_without_value : formula cells with no calculated value (read as empty).
+    errors : cells holding an Excel error value, as (reference, error), e.g. ``("F2", "#N/A")``
+        (ECMA-376 18.18.11, cell type ``e``).
     """
 
     title: str
@@ -50,6 +55,7 @@ class SheetScan:
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
     formulas: tuple[str, ...] = field(default=())
     formulas_without_value: tuple[str, ...] = field(default=())
+    errors: tuple[tuple[str, str], ...] = field(default=())
 
 
 def cell_position(ref: str) -> tuple[int, int]:
@@ -84,9 +90,20 @@ def _sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     return parts
 
 
+def _error_cells(xml: bytes) -> tuple[tuple[str, str], ...]:
+    if b't="e"' not in xml:
+        return ()
+    found = []
+    for attributes, body in _ERROR_CELL.findall(xml):
+        ref, value = _REF.search(attributes), _VALUE.search(body)
+        if ref is not None:
+            found.append((ref[1].decode(), html.unescape(value[1].decode()) if value else "#"))
+    return tuple(found)
+
+
 def _scan_part(book: zipfile.ZipFile, part: str | None):
     if part is None or part not in book.namelist():
-        return (), (), ()
+        return (), (), (), ()
     xml = book.read(part)
     # the patterns are searched only where their element can be: a byte search skips the
     # megabytes of cell data of a sheet with no merged cell and no formula
@@ -98,7 +115,7 @@ def _scan_part(book: zipfile.ZipFile, part: str | None):
         for ref, rest in _FORMULA_CELL.findall(xml):
             has_value = re.search(rb"<(?:\w+:)?v>[^<]", rest) is not None
             (formulas if has_value else empty).append(ref.decode())
-    return merged, tuple(formulas), tuple(empty)
+    return merged, tuple(formulas), tuple(empty), _error_cells(xml)
 
 
 def scan_workbook(path: Path) -> dict[str, SheetScan]:
@@ -108,8 +125,7 @@ def scan_workbook(path: Path) -> dict[str, SheetScan]:
         with zipfile.ZipFile(path) as book:
             scans = {}
             for title, state, part in _sheet_parts(book):
-                merged, formulas, empty = _scan_part(book, part)
-                scans[title] = SheetScan(title, state, merged, formulas, empty)
+                scans[title] = SheetScan(title, state, *_scan_part(book, part))
             return scans
     except (zipfile.BadZipFile, KeyError, OSError, AttributeError):
         return {}
