@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from oncorwe.derive.ctcae import (
     ctcae_soc,
     derive_lab_grades,
     grade_lab,
+    soc_of,
     soc_table,
 )
 from oncorwe.engine import Engine
@@ -117,3 +119,15 @@ def test_derive_lab_grades_uses_patient_baseline():
         "Alanine aminotransferase increased",
         "Platelet count decreased",
     ]
+
+
+def test_soc_of_runs_the_shipped_lookup_where_the_terms_are():
+    terms = pd.DataFrame({"term": ["Dermatitis radiation", " platelet count decreased ", "Itchy"]})
+    con = analysis_connection({})
+    con.register("terms", terms)
+    table = ibis.table({"term": "string"}, name="terms")
+    out = Engine("duckdb", None, con).query(table.select(soc=soc_of(table.term)))["soc"]
+    assert out.tolist()[:2] == ctcae_soc(terms["term"]).tolist()[:2]
+    assert out.iloc[0] == "Injury, poisoning and procedural complications"
+    assert out.iloc[1] == "Investigations"
+    assert pd.isna(out.iloc[2])

@@ -16,7 +16,7 @@ import pytest
 
 from oncorwe.analysis.radiotherapy_outcomes import derive_liver_toxicity
 from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
-from oncorwe.derive.ctcae import derive_lab_grades
+from oncorwe.derive.ctcae import ctcae_soc, derive_ae_soc, derive_lab_grades
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.toxicity import derive_adverse_events, derive_worst_grade
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
@@ -39,6 +39,7 @@ BUILDERS = {
     "worst_grade": lambda: derive_worst_grade(T, PROTOCOL, treatment_emergent_only=False),
     "lab_grades": lambda: derive_lab_grades(T),
     "liver_toxicity": lambda: derive_liver_toxicity(T),
+    "ae_soc": lambda: derive_ae_soc(T),
 }
 # columns compared to 1e-9; the others exactly
 FLOATS = {
@@ -84,6 +85,16 @@ def test_spark_log_is_base_10(monkeypatch):
     table = ibis.table({"x": "float64"}, name="x")
     sql = str(ibis.to_sql(table.select(y=table.x.log10()), dialect="pyspark"))
     assert "LOG10(" in sql.upper() or "LOG(10" in sql.upper()
+
+
+def test_soc_where_the_events_are_is_the_shipped_lookup(twin):
+    _, _, duck = twin
+    events = duck.query(derive_ae_soc(T))
+    assert events["soc"].notna().any()
+    expected = ctcae_soc(events["term"]).tolist()
+    assert [None if pd.isna(v) else v for v in events["soc"]] == [
+        None if pd.isna(v) else v for v in expected
+    ]
 
 
 def _load(engine: Engine, name: str, frame: pd.DataFrame, schema: dict[str, str]) -> None:

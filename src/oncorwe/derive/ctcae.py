@@ -73,12 +73,32 @@ def soc_table() -> pd.DataFrame:
         return pd.read_csv(handle, dtype=str)
 
 
+@cache
+def _soc_lookup() -> dict[str, str]:
+    """Lower-case term -> SOC, from the shipped table."""
+    table = soc_table()
+    return dict(zip(table["term"].str.lower(), table["soc"], strict=True))
+
+
 def ctcae_soc(terms) -> pd.Series:
     """System organ class of each CTCAE v5.0 term (case-insensitive); NaN when unknown."""
-    table = soc_table()
-    lookup = dict(zip(table["term"].str.lower(), table["soc"], strict=True))
     terms = pd.Series(terms, dtype=object)
-    return terms.str.strip().str.lower().map(lookup)
+    return terms.str.strip().str.lower().map(_soc_lookup())
+
+
+def soc_of(term: ir.StringValue) -> ir.StringValue:
+    """:func:`ctcae_soc` as an Ibis expression (a CASE over the shipped table, which every
+    engine compiles without a table of its own); null when the term is unknown."""
+    return term.strip().lower().substitute(_soc_lookup(), else_=ibis.null("string"))
+
+
+def derive_ae_soc(t: Mapping[str, ir.Table]) -> ir.Table:
+    """Adverse events of cohort patients with their CTCAE v5.0 system organ class:
+    ``patient_id, term, grade, onset_date, soc`` (null ``soc``: not a term of the shipped table,
+    the finding ``ae.term_unknown``), ordered by patient, term, grade and onset."""
+    events = t["adverse_events"].semi_join(t["cohort"], "patient_id")
+    out = events.select("patient_id", "term", "grade", "onset_date", soc=soc_of(events.term))
+    return out.order_by("patient_id", "term", "grade", ibis.asc("onset_date", nulls_first=False))
 
 
 def check_ae_terms(adverse_events: pd.DataFrame) -> pd.DataFrame:
