@@ -22,6 +22,7 @@ import pandas as pd
 
 from oncorwe.io import staging
 from oncorwe.io.export import write_csv_chunks
+from oncorwe.io.formats.sdtm_source import is_sdtm_folder, stage_sdtm
 from oncorwe.io.mapping.apply import stage_mapped
 from oncorwe.io.mapping.provenance import annotate_findings
 from oncorwe.io.mapping.spec import load_mapping
@@ -73,7 +74,8 @@ def take_in(
 
     Parameters
     ----------
-    data : a folder of CSV/Parquet files or an .xlsx workbook (``oncorwe.io.sources``).
+    data : a folder of CSV/Parquet files or an .xlsx workbook (``oncorwe.io.sources``), or a
+        folder of CDISC SDTM domains (``oncorwe.io.formats.sdtm_source``).
     store_path : the study store to import into (None: validate only).
     findings_path : where to write the findings as CSV (``validation.csv``).
     strict : write and show only the first error class (``first_error_class``).
@@ -100,8 +102,12 @@ def take_in(
         path = Path(folder) / "staging.duckdb"
         con = staging.connect(path)
         try:
-            if plan is not None:
-                stage = stage_mapped(data, plan, con, encoding, chunk_rows, progress)
+            if plan is not None or is_sdtm_folder(data):
+                stage = (
+                    stage_mapped(data, plan, con, encoding, chunk_rows, progress)
+                    if plan is not None
+                    else stage_sdtm(data, con, chunk_rows, progress)
+                )
                 notes, files, mapped = stage.notes, stage.files, stage.reconciliation
             else:
                 with open_source(data, encoding, chunk_rows) as source:

@@ -21,12 +21,13 @@ from oncorwe.io.formats.sdtm import (
     sdtm_tumor_assessments,
 )
 
-DATA = Path(__file__).parent / "sdtm_data"
+DATA = Path(__file__).parent / "sdtm_data" / "sdtm"
+ADAM = Path(__file__).parent / "sdtm_data" / "adam"
 
 
 @pytest.fixture(scope="module")
 def expected():
-    frame = pd.read_csv(DATA / "adrs_onco_bor.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(ADAM / "adrs_onco_bor.csv", dtype=str, keep_default_na=False)
     return frame.replace({"": pd.NA, "NA": pd.NA})  # R writes a missing value as NA
 
 
@@ -94,7 +95,7 @@ def sdtm_store():
 
 
 def _adtte(paramcd: str) -> pd.DataFrame:
-    frame = pd.read_csv(DATA / "adtte_onco_os_pfs.csv", dtype=str)
+    frame = pd.read_csv(ADAM / "adtte_onco_os_pfs.csv", dtype=str)
     frame = frame[frame["PARAMCD"] == paramcd].set_index("USUBJID")
     return frame.assign(ADT=pd.to_datetime(frame["ADT"]), AVAL=frame["AVAL"].astype(int))
 

@@ -22,6 +22,10 @@ ORIGIN_RULES: dict[str, OriginRule] = {
     "first_of_rt_or_ici": lambda d: ibis.least(d.first_rt_date, d.first_ici_date),
     "rt_start": lambda d: d.first_rt_date,
     "ici_start": lambda d: d.first_ici_date,
+    # trials: the randomisation date (admiralonco's ADTTE template: STARTDT = RANDDT), or the
+    # first dose of any study treatment (admiral TRTSDT: RT or a systemic agent of any class)
+    "randomization": lambda d: d.randomization_date,
+    "first_dose": lambda d: ibis.least(d.first_rt_date, d.first_dose_date),
 }
 
 
@@ -37,11 +41,21 @@ def derive_time_origin(t: Mapping[str, ir.Table], protocol: Protocol) -> ir.Tabl
     systemic = t["systemic_therapy"]
     ici = systemic.filter(systemic.drug_class.isin(list(protocol.eligibility.ici_classes)))
     ici = ici.group_by("patient_id").aggregate(first_ici_date=ici.start_date.cast("date").min())
-    patients = t["patients"].select("patient_id")
+    dose = systemic.group_by("patient_id").aggregate(
+        first_dose_date=systemic.start_date.cast("date").min()
+    )
+    p = t["patients"]
+    patients = p.select("patient_id", randomization_date=p.randomization_date.cast("date"))
     dates = patients.left_join(rt, "patient_id").left_join(ici, "patient_id")
-    dates = dates.select("patient_id", "first_rt_date", "first_ici_date")
+    dates = dates.left_join(dose, "patient_id")
+    dates = dates.select(
+        "patient_id", "first_rt_date", "first_ici_date", "first_dose_date", "randomization_date"
+    )
     origin = ORIGIN_RULES[protocol.time_origin.rule](dates)
-    return dates.mutate(index_date=origin).order_by("patient_id")
+    dates = dates.mutate(index_date=origin)
+    return dates.select("patient_id", "first_rt_date", "first_ici_date", "index_date").order_by(
+        "patient_id"
+    )
 
 
 def time_origin_frame(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:

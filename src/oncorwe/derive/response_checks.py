@@ -66,6 +66,12 @@ def _check_options(on_origin: str, **non_negative: int) -> None:
             )
 
 
+def _per_row(patients: pd.Series, dates: pd.Series) -> pd.Series:
+    """Each row's date by its patient (reindex, not ``map``: pandas cannot map an empty string
+    column onto an empty date Series)."""
+    return pd.Series(dates.reindex(patients).to_numpy(), index=patients.index)
+
+
 def prepare_assessments(
     assessments: pd.DataFrame,
     origin: pd.DataFrame | pd.Series,
@@ -120,13 +126,13 @@ def prepare_assessments(
             f"table {TABLE}, row {data.at[i, '_src']}, column patient_id: value "
             f"{data.at[i, 'patient_id']!r} has no time origin"
         )
-    origin_of_row = data["patient_id"].map(origin_dates)
+    origin_of_row = _per_row(data["patient_id"], origin_dates)
     keep = data["assessment_date"] >= origin_of_row
     if on_origin == "exclude":
         keep = data["assessment_date"] > origin_of_row
     if nact is not None:
-        before_nact = data["assessment_date"] < data["patient_id"].map(nact)
-        keep &= before_nact | data["patient_id"].map(nact).isna()
+        before_nact = data["assessment_date"] < _per_row(data["patient_id"], nact)
+        keep &= before_nact | _per_row(data["patient_id"], nact).isna()
     data = data[keep.to_numpy()]
     data["_worst"] = data["overall_response"].map({v: i for i, v in enumerate(worst_first)})
     data = (
@@ -137,7 +143,7 @@ def prepare_assessments(
     epoch = pd.Timestamp("1970-01-01")
     data["_patient_code"] = pd.factorize(data["patient_id"], sort=True)[0]
     data["_day"] = (data["assessment_date"] - epoch).dt.days.astype(np.int64)
-    origin_days = (data["patient_id"].map(origin_dates) - epoch).dt.days
+    origin_days = (_per_row(data["patient_id"], origin_dates) - epoch).dt.days
     data["_origin_day"] = origin_days.astype(np.int64)
     patients = pd.DataFrame({"patient_id": origin_dates.index.to_numpy()})
     return data.drop(columns=["_worst"]), patients

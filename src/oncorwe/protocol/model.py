@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-TimeOriginRule = Literal["first_of_rt_or_ici", "rt_start", "ici_start"]
+TimeOriginRule = Literal[
+    "first_of_rt_or_ici", "rt_start", "ici_start", "randomization", "first_dose"
+]
 ConfType = Literal["log-log", "log", "plain"]
 CRITERIA = ("RECIST1.1", "mRECIST", "iRECIST")
 ICI_CLASSES = ("pd1", "pdl1", "ctla4")

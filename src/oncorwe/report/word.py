@@ -258,6 +258,9 @@ def add_table(document, table: DisplayTable) -> None:
     caption.paragraph_format.keep_with_next = True  # w:keepNext
     caption.add_run(table.title).bold = True
     add_footnotes(document, caption, table.footnotes)
+    if not len(table.columns):  # e.g. the EQD2 table of a study without radiotherapy
+        document.add_paragraph("No data.")
+        return
     grid = document.add_table(rows=1, cols=len(table.columns))
     _fill_row(grid.rows[0].cells, table.columns, table.label_columns, 0, bold=True)
     _repeat_as_header(grid.rows[0])

@@ -34,19 +34,28 @@ from oncorwe.io.readers import join_chunks, stream_csv_file
 Origin = Literal["randomization", "first_dose"]
 RANDOMIZED = "RANDOMIZED"  # DSDECOD of the randomisation record (CDISC NCIt C114118)
 OVERALL_RESPONSE = "OVRLRESP"
+DOMAIN_SUFFIXES = (".csv", ".xpt")
 CRITERIA_NAMES = {"RECIST 1.1": "RECIST1.1", "MRECIST": "mRECIST", "IRECIST": "iRECIST"}
 
 
-def read_domain(folder: str | Path, domain: str, required: bool = True) -> pd.DataFrame | None:
-    """One SDTM domain of ``folder`` (``<domain>.csv`` or ``<domain>.xpt``, any case) as text;
-    ``NA`` (as R writes a missing value) and empty cells are missing."""
-    folder = Path(folder)
-    by_name = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    for suffix in (".csv", ".xpt"):
+def domain_path(folder: str | Path, domain: str) -> Path | None:
+    """The file of one SDTM domain in ``folder``: ``<domain>.csv`` or ``<domain>.xpt`` (any
+    case; CSV first); None when neither is there."""
+    by_name = {p.name.lower(): p for p in Path(folder).iterdir() if p.is_file()}
+    for suffix in DOMAIN_SUFFIXES:
         path = by_name.get(f"{domain.lower()}{suffix}")
-        if path is None:
-            continue
-        if suffix == ".csv":
+        if path is not None:
+            return path
+    return None
+
+
+def read_domain(folder: str | Path, domain: str, required: bool = True) -> pd.DataFrame | None:
+    """One SDTM domain of ``folder`` (``domain_path``) as text with ``_row`` (the CSV line or
+    the transport file's record number); ``NA`` (as R writes a missing value) and empty cells
+    are missing."""
+    path = domain_path(folder, domain)
+    if path is not None:
+        if path.suffix.lower() == ".csv":
             stream, _ = stream_csv_file(path, domain.upper(), None, None)
         else:
             stream = stream_stat_file(path, domain.upper(), None)
@@ -60,16 +69,34 @@ def read_domain(folder: str | Path, domain: str, required: bool = True) -> pd.Da
     return None
 
 
-def impute_last(dtc: pd.Series) -> pd.Series:
-    """ISO 8601 date(-time) text -> date; ``YYYY-MM`` -> the month's last day, ``YYYY`` -> 31
-    December (admiral date_imputation = "last"); unreadable -> NaT."""
+def _date_parts(dtc: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     text = dtc.astype("string").str.slice(0, 10)
     full = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d", errors="coerce")
     month = pd.to_datetime(text.where(text.str.len() == 7), format="%Y-%m", errors="coerce")
     year = pd.to_datetime(text.where(text.str.len() == 4), format="%Y", errors="coerce")
-    month_end = month + pd.offsets.MonthEnd(0)
-    year_end = year + pd.offsets.YearEnd(0)
-    return full.fillna(month_end).fillna(year_end)
+    return full, month, year
+
+
+def impute_last(dtc: pd.Series) -> pd.Series:
+    """ISO 8601 date(-time) text -> date; ``YYYY-MM`` -> the month's last day, ``YYYY`` -> 31
+    December (admiral date_imputation = "last"); unreadable -> NaT."""
+    full, month, year = _date_parts(dtc)
+    return full.fillna(month + pd.offsets.MonthEnd(0)).fillna(year + pd.offsets.YearEnd(0))
+
+
+def impute_first(dtc: pd.Series) -> pd.Series:
+    """ISO 8601 date(-time) text -> date; ``YYYY-MM`` -> the month's first day, ``YYYY`` -> 1
+    January (admiral ``convert_dtc_to_dt(highest_imputation = "M")``, date_imputation =
+    "first"); unreadable -> NaT."""
+    full, month, year = _date_parts(dtc)
+    return full.fillna(month).fillna(year)
+
+
+def criteria_of(rscat: pd.Series) -> pd.Series:
+    """RSCAT -> contract criteria (``RECIST 1.1`` -> ``RECIST1.1``); missing -> RECIST 1.1.
+    A category not in ``CRITERIA_NAMES`` is kept as written (the validator reports it)."""
+    upper = rscat.astype("string").str.upper()
+    return upper.map(CRITERIA_NAMES).fillna(rscat).fillna("RECIST1.1").astype("string")
 
 
 def sdtm_origin(folder: str | Path, origin: Origin = "randomization") -> pd.DataFrame:
@@ -110,10 +137,9 @@ def sdtm_tumor_assessments(folder: str | Path, evaluator: str = "INVESTIGATOR") 
     rows = rs[rs["RSTESTCD"] == OVERALL_RESPONSE]
     if "RSEVAL" in rows.columns:
         rows = rows[rows["RSEVAL"].fillna(evaluator) == evaluator]
-    criteria = (
-        rows["RSCAT"] if "RSCAT" in rows.columns else pd.Series("RECIST 1.1", index=rows.index)
+    criteria = criteria_of(
+        rows["RSCAT"] if "RSCAT" in rows.columns else pd.Series(pd.NA, index=rows.index)
     )
-    criteria = criteria.fillna("RECIST 1.1").str.upper().map(CRITERIA_NAMES).fillna("RECIST1.1")
     result = rows["RSSTRESC"] if "RSSTRESC" in rows.columns else rows["RSORRES"]
     out = pd.DataFrame(
         {
