@@ -1,0 +1,120 @@
+"""An SDTM folder as a study source: detection, reconciliation (domain rows -> contract rows ->
+accepted + quarantined), findings that name the domain, row, variable and value, and SAS
+transport files written by ReadStat read as the same study as the CSV files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from oncorwe.intake import take_in
+from oncorwe.io.formats.sdtm_events import sdtm_adverse_events
+from oncorwe.io.formats.sdtm_source import SDTM_DOMAINS, is_sdtm_folder, read_domains
+from oncorwe.io.formats.sdtm_tables import sdtm_assessments, sdtm_patients, sdtm_systemic_therapy
+
+DATA = Path(__file__).parent / "sdtm_data" / "sdtm"
+# numeric variables as a SAS transport file holds them
+NUMERIC = {"AGE", "EXDOSE", "LBSTRESN", "LBSTNRHI", "TRSTRESN", "VISITNUM"}
+
+
+@pytest.fixture(scope="module")
+def intake(tmp_path_factory):
+    findings = tmp_path_factory.mktemp("sdtm") / "validation.csv"
+    result = take_in(DATA, findings_path=findings)
+    return result, pd.read_csv(findings, dtype=str)
+
+
+def test_a_folder_with_dm_and_no_patients_table_is_sdtm(tmp_path):
+    assert is_sdtm_folder(DATA)
+    (tmp_path / "dm.csv").write_text("USUBJID\n1\n")
+    assert is_sdtm_folder(tmp_path)
+    (tmp_path / "patients.csv").write_text("patient_id\n1\n")
+    assert not is_sdtm_folder(tmp_path)
+
+
+def test_domain_rows_reconcile_to_contract_rows(intake):
+    result, findings = intake
+    mapped = result.mapped.set_index("sheet")
+    assert mapped.loc["dm.csv", ["table", "source_rows", "contract_rows"]].tolist() == [
+        "patients", 306, 306,
+    ]  # fmt: skip
+    # RS: 66 records, 22 overall responses of the investigator, 44 reported as not used
+    assert mapped.loc["rs.csv", ["source_rows", "contract_rows"]].tolist() == [66, 22]
+    unused = findings[findings["rule"] == "sdtm.rows_not_used"]
+    for sheet, table in (("rs.csv", "tumor_assessments"), ("ae.csv", "adverse_events")):
+        row = mapped.loc[sheet]
+        not_used = unused.loc[unused["table"] == table, "value"].astype(int).sum()
+        assert row["source_rows"] == row["contract_rows"] + not_used
+    counts = result.validation.reconciliation.set_index("table")
+    assert (counts["read"] == counts["accepted"] + counts["quarantined"]).all()
+    assert counts.loc["patients", "accepted"] == 306
+
+
+def test_what_sdtm_lacks_is_a_finding(intake):
+    _, findings = intake
+    rules = set(findings["rule"])
+    assert {
+        "sdtm.table_not_in_sdtm",  # radiotherapy
+        "sdtm.disease_setting_not_recorded",
+        "sdtm.extrahepatic_metastasis_not_recorded",
+        "sdtm.diagnosis_date_not_recorded",  # 52 screen failures without MH primary diagnosis
+        "sdtm.grade_from_severity",  # no AETOXGR in the pilot's AE domain
+        "sdtm.agent_not_in_table",  # XANOMELINE, PLACEBO
+    } <= rules
+    diagnosis = findings[findings["rule"] == "sdtm.diagnosis_date_not_recorded"]
+    assert diagnosis["value"].tolist() == ["52"]
+    radiotherapy = findings[findings["rule"] == "sdtm.table_not_in_sdtm"]
+    assert radiotherapy["table"].tolist() == ["radiotherapy"]
+
+
+def test_a_bad_value_is_found_at_its_domain_row_and_variable(tmp_path):
+    folder = tmp_path / "sdtm"
+    shutil.copytree(DATA, folder)
+    dm = pd.read_csv(folder / "dm.csv", dtype=str, keep_default_na=False)
+    dm.loc[4, "SEX"] = "X"  # line 6 of dm.csv (header = line 1)
+    dm.to_csv(folder / "dm.csv", index=False)
+    findings = tmp_path / "validation.csv"
+    take_in(folder, findings_path=findings)
+    found = pd.read_csv(findings, dtype=str)
+    bad = found[(found["table"] == "patients") & (found["column"] == "sex")]
+    assert bad["value"].tolist() == ["X"]
+    letter = "L"  # SEX is the 12th variable of dm.csv
+    assert bad["message"].str.contains(f"sheet 'dm.csv' row 6, column {letter} 'SEX'").all()
+
+
+def test_last_known_alive_is_admirals_lstalvdt():
+    patients = sdtm_patients(read_domains(DATA)).frame.set_index("patient_id")
+    # 01-701-1015: the last LB sample (2014-07-02) is after the last AE start and treatment end
+    assert patients.loc["01-701-1015", "last_contact_date"] == "2014-07-02"
+    dead = patients[patients["vital_status"] == "dead"]
+    assert (dead["last_contact_date"] == dead["death_date"]).all() and len(dead) == 3
+
+
+def _as_xpt(source: Path, target: Path) -> None:
+    import pyreadstat
+
+    target.mkdir()
+    for domain in SDTM_DOMAINS:
+        frame = pd.read_csv(source / f"{domain}.csv", dtype=str, keep_default_na=False)
+        frame = frame.replace({"NA": ""})
+        for name in NUMERIC & set(frame.columns):
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+        pyreadstat.write_xport(frame, str(target / f"{domain}.xpt"), table_name=domain.upper())
+
+
+def test_transport_files_give_the_same_contract_rows(tmp_path):
+    _as_xpt(DATA, tmp_path / "xpt")
+    from_csv, from_xpt = read_domains(DATA), read_domains(tmp_path / "xpt")
+    # text variables are equal as written; numbers are compared as numbers by the validator
+    for build in (sdtm_patients, sdtm_systemic_therapy, sdtm_assessments, sdtm_adverse_events):
+        a, b = build(from_csv).frame, build(from_xpt).frame
+        pd.testing.assert_frame_equal(
+            a.drop(columns="_src").fillna(""), b.drop(columns="_src").fillna(""),
+            check_dtype=False,
+        )  # fmt: skip
+    csv_counts = take_in(DATA).validation.reconciliation
+    xpt_counts = take_in(tmp_path / "xpt").validation.reconciliation
+    pd.testing.assert_frame_equal(csv_counts, xpt_counts)
