@@ -178,6 +178,7 @@ def derive_endpoints(
                 censors,
                 protocol.survival.days_per_month,
                 parameters=parameters,
+                count_origin_day=protocol.survival.count_origin_day,
             )
         )
     return pd.concat(frames, ignore_index=True)

@@ -78,12 +78,15 @@ def derive_time_to_event(
     days_per_month: float = DAYS_PER_MONTH,
     origin_table: str = "cohort",
     parameters: Mapping[str, Any] | None = None,
+    count_origin_day: bool = False,
 ) -> pd.DataFrame:
     """One row per patient of ``origin_table`` (columns ``patient_id, index_date``).
 
     Returns columns ``patient_id, paramcd, param, startdt, adt, aval, aval_months, cnsr,
     evntdesc, srcdom``; ``aval`` is in days (ADT - STARTDT, no +1), ``aval_months`` =
-    ``aval / days_per_month``. ``parameters`` holds the values of the ``$name`` parameters
+    ``aval / days_per_month``; ``count_origin_day`` counts day 0 as day 1 (ADT - STARTDT + 1,
+    admiral ``compute_duration(add_one = TRUE)`` as in admiralonco's ADTTE template; protocol
+    ``survival.count_origin_day``). ``parameters`` holds the values of the ``$name`` parameters
     the sources' conditions use (e.g. ``{"ici_classes": ["pd1", "pdl1", "ctla4"]}``).
 
     Steps
@@ -123,7 +126,7 @@ def derive_time_to_event(
     out = con.execute(sql, _bound(sql, values)).df()
     out["startdt"] = pd.to_datetime(out["startdt"])
     out["adt"] = pd.to_datetime(out["adt"])
-    out["aval"] = (out["adt"] - out["startdt"]).dt.days.astype("Int64")
+    out["aval"] = (out["adt"] - out["startdt"]).dt.days.astype("Int64") + int(count_origin_day)
     out["aval_months"] = out["aval"].astype("float64") / days_per_month
     out["cnsr"] = out["cnsr"].astype("Int64")
     columns = ["patient_id", "paramcd", "param", "startdt", "adt", "aval", "aval_months", "cnsr"]

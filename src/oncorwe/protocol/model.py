@@ -62,6 +62,9 @@ class Survival:
     conf_level: float = 0.95
     landmark_months: tuple[float, ...] = (6, 12, 24)
     days_per_month: float = DAYS_PER_MONTH
+    # day 0 counted as day 1 (AVAL = ADT - STARTDT + 1), as admiral's compute_duration(add_one)
+    # in admiralonco's ADTTE template; false = days elapsed since day 0
+    count_origin_day: bool = False
     censor_pfs_at_new_therapy: bool = False
     new_therapy_grace_days: int = 30
 
@@ -185,6 +188,8 @@ SETTING_NOTES = {
     "response.denominator": "ORR and DCR are over all treated patients in the cohort",
     "survival.conf_type": "pointwise CI transform for Kaplan-Meier (R survfit conf.type)",
     "survival.days_per_month": f"months = days / {DAYS_PER_MONTH}",
+    "survival.count_origin_day": "true = time-to-event days count day 0 as day 1 (ADT - STARTDT "
+    "+ 1; admiral compute_duration add_one, admiralonco's ADTTE); false = days since day 0",
     "survival.censor_pfs_at_new_therapy": "true = PFS events after a new anticancer therapy are "
     "not counted; censored at the last assessment on or before its start (admiral NACT rule)",
     "survival.new_therapy_grace_days": "a non-ICI systemic agent first started more than this "
