@@ -147,13 +147,7 @@ PATIENTS = Table(
             RequiredWhen("vital_status", ("dead",), "patients.death_date_if_dead"),
             "Date of death; >= every other date of the patient",
         ),
-        _c(
-            "randomization_date",
-            "date",
-            "no",
-            "Date of randomisation (trials); day 0 when the protocol's time_origin.rule is "
-            "randomization",
-        ),
+        _c("randomization_date", "date", "no", "Randomisation date (trials); a time origin"),
     ),
     key=("patient_id",),
 )

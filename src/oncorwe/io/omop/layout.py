@@ -30,6 +30,10 @@ PATIENT_CDM_COLUMNS = (
     "death_date",
 )
 
+# patient fields the CDM has no place for: a trial's randomisation date (an SDTM study's time
+# origin; an OMOP study takes its origin from treatment dates)
+PATIENT_NOT_IN_CDM = ("randomization_date",)
+
 # per table: the fields held as observations linked to the record
 _LINKED = {
     "adverse_events": ("grade", "attribution", "serious"),
@@ -54,7 +58,8 @@ RECORD_ATTRIBUTES = {
 @cache
 def patient_attributes() -> dict[str, tuple[str, ...]]:
     """The patient fields held as observations of the person ("all", and the "numeric" ones)."""
-    columns = tuple(c.name for c in TABLES["patients"].columns if c.name not in PATIENT_CDM_COLUMNS)
+    skipped = PATIENT_CDM_COLUMNS + PATIENT_NOT_IN_CDM
+    columns = tuple(c.name for c in TABLES["patients"].columns if c.name not in skipped)
     return {"all": columns, "numeric": _numeric("patients", columns)}
 
 
