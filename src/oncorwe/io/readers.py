@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from oncorwe.errors import InputError
-from oncorwe.io.text import cell_to_text, decode_stream, looks_binary, series_to_text
+from oncorwe.io.csv_direct import direct_chunks
+from oncorwe.io.text import UTF8, cell_to_text, decode_stream, looks_binary, series_to_text
 
 MAX_FIELD_CHARS = 10_000_000  # a single cell larger than this is not patient data
 DELIMITERS = (",", ";", "\t")
@@ -248,9 +249,8 @@ def stream_csv_file(
         )
     handle = path.open("r", encoding=used, newline="")
     first_line = handle.readline().lstrip("\ufeff")
-    records = _csv_records(
-        itertools.chain([first_line], handle), path.name, _choose_delimiter(first_line)
-    )
+    delimiter = _choose_delimiter(first_line)
+    records = _csv_records(itertools.chain([first_line], handle), path.name, delimiter)
     _, header = next(records, (None, None))
     if header is None:
         handle.close()
@@ -259,7 +259,9 @@ def stream_csv_file(
 
     def chunks() -> Iterator[pd.DataFrame]:
         with handle:
-            yield from _chunks(table, names, records, notes, chunk_rows)
+            # a plain UTF-8 file is read by DuckDB (same rows and numbers, oncorwe.io.csv_direct)
+            direct = direct_chunks(path, names, delimiter, chunk_rows) if used == UTF8 else None
+            yield from direct or _chunks(table, names, records, notes, chunk_rows)
 
     return TableStream(table, names, chunks(), notes), used
 
