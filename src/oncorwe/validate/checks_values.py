@@ -62,9 +62,17 @@ def unit_targets(text_tables: dict[str, pd.DataFrame]):
             yield name, "value", text["test"] == column, spec
 
 
-def plain_numbers(text: pd.Series, mask: pd.Series) -> pd.Series:
-    """Numbers written without a unit where ``mask`` holds (NaN elsewhere)."""
-    parts = text.where(mask).str.extract(_VALUE_WITH_UNIT)
+def _number_parts(text: pd.Series, mask: pd.Series) -> pd.DataFrame:
+    """``number`` and ``unit`` of the values where ``mask`` holds (NA elsewhere); the pattern
+    runs on those values only (a labs table holds many tests, two of them with a unit rule)."""
+    inside = text[mask.fillna(False).astype(bool) & text.notna()]
+    return inside.str.extract(_VALUE_WITH_UNIT).reindex(text.index)
+
+
+def plain_numbers(text: pd.Series, mask: pd.Series, parts: pd.DataFrame | None = None):
+    """Numbers written without a unit where ``mask`` holds (NaN elsewhere); ``parts`` as
+    ``_number_parts`` when already computed."""
+    parts = _number_parts(text, mask) if parts is None else parts
     return pd.to_numeric(text.where(mask & parts["unit"].isna()), errors="coerce")
 
 
@@ -81,11 +89,11 @@ def _convert(
 
     ``conventional`` is the whole column's unit decision (None: decide on ``text``)."""
     column, contract, conventional_unit, factor, threshold = spec
-    parts = text.where(mask).str.extract(_VALUE_WITH_UNIT)
-    unit = parts["unit"].str.strip().str.lower().map(_UNIT_TEXT)
+    parts = _number_parts(text, mask)
+    unit = parts["unit"].dropna().str.strip().str.lower().map(_UNIT_TEXT).reindex(text.index)
     number = pd.to_numeric(parts["number"], errors="coerce")
     explicit = unit.isin([contract, conventional_unit])
-    plain = plain_numbers(text, mask)
+    plain = plain_numbers(text, mask, parts)
     as_conventional = (unit == conventional_unit) & number.notna()
     if conventional is None:
         conventional = column_is_conventional(int(plain.notna().sum()), plain.median(), threshold)
@@ -94,7 +102,10 @@ def _convert(
         number = number.fillna(plain)
     converted = number.where(~as_conventional, number * factor).round(4)
     changed = (explicit | as_conventional) & number.notna()
-    new = text.mask(changed, converted.map(lambda v: f"{v:g}").astype("string"))
+    # only the changed values are formatted (a Python call per value)
+    where = changed.fillna(False).astype(bool)
+    shown = converted[where].map(lambda v: f"{v:g}").astype("string")
+    new = text.mask(where, shown.reindex(text.index))
     return new, changed
 
 
