@@ -8,7 +8,8 @@ position (``_row`` = position + 1, the header being line 1):
 - the file is UTF-8 (checked by ``oncorwe.io.text.decode_stream`` before);
 - it holds no quote character (no field can span lines) and no blank line (no line is skipped);
 - every line has exactly the header's number of fields (no ragged row to report);
-- no record is empty (only delimiters and whitespace: such a row is skipped and reported).
+- no record is empty (only delimiters and whitespace: such a row is skipped and reported);
+- it has at most ``MAX_COLUMNS`` columns.
 
 Any other file, or any error of DuckDB's reader, falls back to the ``csv`` module, so the rows,
 their numbers and the read findings are the same whichever reader ran. A value that is empty or
@@ -27,6 +28,7 @@ import pyarrow as pa
 
 BLOCK_BYTES = 1 << 24
 MEMORY_LIMIT = "256MB"  # DuckDB's buffer for one file; the rows are streamed, never all held
+MAX_COLUMNS = 200  # DuckDB's reader buffers every column: a wider file goes to the csv module
 # a value made only of characters Python's str.strip() removes (str.isspace), as an RE2 pattern
 BLANK = "[" + "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "]*"
 
@@ -76,7 +78,7 @@ def direct_chunks(
     """The rows of ``path`` after its header as ``readers``' text chunks (``_row`` first, string
     columns named ``header``), read by DuckDB; None when the file does not qualify (see the
     module docstring) and must be read by the ``csv`` module."""
-    if not header or not plain_lines(path):
+    if not header or len(header) > MAX_COLUMNS or not plain_lines(path):
         return None
     width = len(header)
     query, source = _query(path, width, delimiter)
