@@ -9,11 +9,12 @@ of the chunk has more fields than the header, ``_extra``. Rows whose every value
 not records: they are skipped and reported once per table (rule ``source.empty_rows``), so that
 rows read = rows accepted + rows quarantined.
 
-Why Python's ``csv`` module and not DuckDB's CSV reader: oncorwe reports every finding by the
-file's own line number (DuckDB gives no line number of accepted rows), keeps the fields of a
-ragged row in ``_extra`` instead of failing or dropping it, and reads GB18030 exports, which
-DuckDB can only read with its ``encodings`` extension, downloaded from the network (oncorwe never
-opens a network connection). Measured on a 1e6-row file: see docs/benchmarks.md.
+Python's ``csv`` module reads every CSV file DuckDB's faster reader cannot read with the same
+rows and line numbers (``oncorwe.io.csv_direct`` decides; a plain UTF-8 file goes to DuckDB): it
+reports every finding by the file's own line number, keeps the fields of a ragged row in
+``_extra`` instead of failing or dropping it, and reads GB18030 exports, which DuckDB can only
+read with its ``encodings`` extension, downloaded from the network (oncorwe never opens a
+network connection). Measured: see docs/benchmarks.md.
 """
 
 from __future__ import annotations
