@@ -124,8 +124,8 @@ def derive_adverse_events(t: Mapping[str, ir.Table], protocol: Protocol | None =
     Ibis table
         ``patient_id, term, grade, onset_date, last_dose_date, window_end_date,
         treatment_emergent``; ``window_end_date`` is ``last_dose_date + N`` (null when the
-        window has no end), ordered by patient, onset, term and grade. An event without onset
-        date is treatment-emergent when the protocol states so
+        window has no end), ordered by patient, onset (undated last), term and grade. An
+        event without onset date is treatment-emergent when the protocol states so
         (``safety.undated_ae_recorded_in_window``), else its flag is null
         (:func:`check_adverse_events` refuses it).
 
@@ -141,6 +141,12 @@ def derive_adverse_events(t: Mapping[str, ir.Table], protocol: Protocol | None =
     ----------
     admiral ``derive_var_trtemfl`` (``end_window``); CDISC ADaM ADAE ``TRTEMFL``.
     """
+    events = _adverse_events(t, protocol)
+    return events.order_by("patient_id", ibis.asc("onset_date", nulls_first=False), "term", "grade")
+
+
+def _adverse_events(t: Mapping[str, ir.Table], protocol: Protocol | None = None) -> ir.Table:
+    """The unordered rows of :func:`derive_adverse_events`."""
     classes, grace, after, undated_in_window = _settings(protocol)
     last = _last_dose(t, classes, grace)
     a, cohort = t["adverse_events"], t["cohort"]
@@ -166,7 +172,7 @@ def derive_adverse_events(t: Mapping[str, ir.Table], protocol: Protocol | None =
         "last_dose_date",
         window_end_date=window_end,
         treatment_emergent=emergent,
-    ).order_by("patient_id", ibis.asc("onset_date", nulls_first=False), "term", "grade")
+    )
 
 
 def check_adverse_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -235,7 +241,7 @@ def derive_worst_grade(
     term (what every safety table counts). False: also the events that are not
     treatment-emergent, in their own rows (``treatment_emergent`` False), for ADAE's ``TRTEMFL``.
     """
-    events = derive_adverse_events(t, protocol)
+    events = _adverse_events(t, protocol)  # unordered: the groups are ordered below
     if treatment_emergent_only:
         events = events.filter(events.treatment_emergent.isnull() | events.treatment_emergent)
     out = events.group_by(["patient_id", "term", "treatment_emergent"]).aggregate(
