@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from oncorwe.intake import take_in
 from oncorwe.io.formats.sdtm_events import sdtm_adverse_events
 from oncorwe.io.formats.sdtm_source import SDTM_DOMAINS, is_sdtm_folder, read_domains
@@ -118,3 +119,20 @@ def test_transport_files_give_the_same_contract_rows(tmp_path):
     csv_counts = take_in(DATA).validation.reconciliation
     xpt_counts = take_in(tmp_path / "xpt").validation.reconciliation
     pd.testing.assert_frame_equal(csv_counts, xpt_counts)
+
+
+def test_validate_and_map_on_an_sdtm_folder(capsys, tmp_path):
+    code, text = run_cli(capsys, "validate", str(DATA), "--out", str(tmp_path))
+    # exit 1: two LB records without a result (LBSTRESN) are quarantined, named at their row
+    assert code == 1 and "sheet 'rs.csv': 66 rows -> tumor_assessments 22" in text
+    found = pd.read_csv(tmp_path / "validation.csv", dtype=str)
+    errors = found[found["severity"] == "error"]
+    assert errors["message"].str.extract(r"(sheet 'lb.csv' row \d+, column G 'LBSTRESN')")[
+        0
+    ].tolist() == [
+        "sheet 'lb.csv' row 471, column G 'LBSTRESN'",
+        "sheet 'lb.csv' row 518, column G 'LBSTRESN'",
+    ]
+    code, text = run_cli(capsys, "map", str(DATA), "--out", str(tmp_path / "mapping.toml"))
+    assert code == 0 and "without a mapping" in text
+    assert not (tmp_path / "mapping.toml").exists()

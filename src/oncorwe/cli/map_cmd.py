@@ -21,7 +21,7 @@ def map_source(
         Path,
         typer.Argument(
             help="An .xlsx workbook (any sheet names), a CSV folder, a SAS/SPSS/Stata file, or "
-            "a REDCap export (with --redcap-dictionary)."
+            "a REDCap export (with --redcap-dictionary); an SDTM folder needs no mapping."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The mapping file to write.")] = Path(
@@ -40,11 +40,21 @@ def map_source(
     ] = None,
 ) -> None:
     """Propose a mapping of SOURCE onto the oncorwe contract (edit it, then use --mapping)."""
+    from oncorwe.io.formats.sdtm_source import is_sdtm_folder
     from oncorwe.io.mapping.propose import propose_mapping
     from oncorwe.io.mapping.write import write_mapping
     from oncorwe.privacy.identifiers import detect_identifiers
 
     console, errors = Console(), Console(stderr=True)
+    if redcap_dictionary is None and is_sdtm_folder(source):
+        # SDTM variables are standard: oncorwe reads them without a mapping (docs/sdtm.md)
+        console.print(
+            f"{source} holds CDISC SDTM domains; oncorwe reads them without a mapping "
+            f"(oncorwe validate|run --data {source}; docs/sdtm.md lists the variables used). "
+            f"{out} was not written.",
+            highlight=False,
+        )
+        return
     try:
         proposal = propose_mapping(
             source,

@@ -21,6 +21,7 @@ from oncorwe.engine import Engine
 from oncorwe.engine.tables import contract_tables
 from oncorwe.errors import AnalysisError
 from oncorwe.protocol import Protocol
+from oncorwe.protocol.model import ICI_CLASSES
 
 COHORT_TABLE = "cohort"
 # the per-patient cohort table every derivation reads as ``t["cohort"]``
@@ -63,6 +64,14 @@ class Cohort:
         return len(self.patients)
 
 
+def _treatment_step(classes: tuple[str, ...]) -> str:
+    """The step's description: an ICI, or (a trial protocol counting every class) any systemic
+    study treatment."""
+    if set(classes) <= set(ICI_CLASSES):
+        return f"Received an immune checkpoint inhibitor ({', '.join(classes)})"
+    return f"Received systemic study treatment ({', '.join(classes)})"
+
+
 def eligibility_steps(protocol: Protocol) -> list[EligibilityStep]:
     e = protocol.eligibility
     start, end = e.enrolment_start, e.enrolment_end
@@ -85,7 +94,7 @@ def eligibility_steps(protocol: Protocol) -> list[EligibilityStep]:
     steps.append(
         EligibilityStep(
             "ici",
-            f"Received an immune checkpoint inhibitor ({', '.join(e.ici_classes)})",
+            _treatment_step(e.ici_classes),
             lambda f: f.first_ici_date.notnull(),
         )
     )
