@@ -346,8 +346,10 @@ def make_store_reproducible(path: str | Path) -> bool:
     path = Path(path)
     if epoch is None or not path.is_file():
         return False
-    original = path.read_bytes()
-    header = bytearray(original[:_HEADER_SIZE])
+    # only the header changes: it is rewritten in place (the store may be gigabytes)
+    with path.open("rb") as handle:
+        original = handle.read(_HEADER_SIZE)
+    header = bytearray(original)
     offset, magic = _MAGIC
     stored = int.from_bytes(header[:8], "little")
     if bytes(header[offset : offset + 4]) != magic or _header_checksum(header) != stored:
@@ -356,11 +358,16 @@ def make_store_reproducible(path: str | Path) -> bool:
         f"oncorwe-store-{int(epoch.timestamp())}".encode()
     ).digest()[:16]
     header[:8] = _header_checksum(header).to_bytes(8, "little")
-    path.write_bytes(bytes(header) + original[_HEADER_SIZE:])
+    _write_header(path, bytes(header))
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            con.execute("SELECT count(*) FROM import_log").fetchone()
+            con.execute("SELECT count(*) FROM import_log").fetchall()
     except duckdb.Error:
-        path.write_bytes(original)
+        _write_header(path, original)
         return False
     return True
+
+
+def _write_header(path: Path, header: bytes) -> None:
+    with path.open("r+b") as handle:
+        handle.write(header)
