@@ -17,9 +17,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "oncorwe"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("epoch",),
-    ("engine",),  # where table expressions run: DuckDB, PostgreSQL, Spark
     ("stats", "protocol"),
     ("io",),  # readers, writers, the study store and the input contract
+    ("engine",),  # where table expressions over the contract run: DuckDB, PostgreSQL, Spark
     ("privacy",),  # identifier detection, de-identification, small-cell suppression
     ("synth",),  # demo and simulation cohorts, written in the input contract
     ("validate",),

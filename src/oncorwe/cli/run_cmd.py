@@ -87,7 +87,7 @@ def _print_summary(summary: RunSummary) -> None:
 
 
 def _run_omop(source, protocol, out, engine, engine_url, concepts) -> None:
-    from oncorwe.io.omop import omop_to_contract
+    from oncorwe.engine.omop import omop_to_contract
 
     # the contract tables hold patient records: a temporary folder, never next to the outputs
     with tempfile.TemporaryDirectory(prefix="oncorwe-omop-") as folder:

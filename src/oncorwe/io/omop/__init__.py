@@ -9,12 +9,10 @@ where each contract field is found.
 
 from oncorwe.io.omop.concepts import CONCEPT_SETS, load_concept_sets
 from oncorwe.io.omop.source import read_omop, write_contract_folder
-from oncorwe.io.omop.take import omop_to_contract
 
 __all__ = [
     "CONCEPT_SETS",
     "load_concept_sets",
-    "omop_to_contract",
     "read_omop",
     "write_contract_folder",
 ]

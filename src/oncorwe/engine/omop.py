@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oncorwe.engine import connect
+from oncorwe.engine.connect import connect
 from oncorwe.errors import InputError
 from oncorwe.io.omop.concepts import load_concept_sets
 from oncorwe.io.omop.source import read_omop, write_contract_folder
