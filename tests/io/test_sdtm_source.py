@@ -136,3 +136,38 @@ def test_validate_and_map_on_an_sdtm_folder(capsys, tmp_path):
     code, text = run_cli(capsys, "map", str(DATA), "--out", str(tmp_path / "mapping.toml"))
     assert code == 0 and "without a mapping" in text
     assert not (tmp_path / "mapping.toml").exists()
+
+
+@pytest.mark.parametrize("rule", ["randomization", "first_dose"])
+def test_time_origin_rules_on_sdtm_rows(rule):
+    import dataclasses
+
+    import duckdb
+
+    from oncorwe.cohort.time_origin import time_origin_frame
+    from oncorwe.io.formats.sdtm import sdtm_origin
+    from oncorwe.protocol import load_protocol
+
+    domains = read_domains(DATA)
+    con = duckdb.connect()
+    con.register("patients_frame", sdtm_patients(domains).frame)
+    con.execute(
+        "CREATE TABLE patients AS SELECT patient_id, "
+        "CAST(randomization_date AS DATE) AS randomization_date FROM patients_frame"
+    )
+    therapy = sdtm_systemic_therapy(domains).frame
+    con.register("therapy_frame", therapy)
+    con.execute(
+        "CREATE TABLE systemic_therapy AS SELECT patient_id, drug_class, "
+        "CAST(start_date AS DATE) AS start_date FROM therapy_frame"
+    )
+    con.execute("CREATE TABLE radiotherapy (patient_id VARCHAR, start_date DATE)")
+    protocol = load_protocol("sdtm-trial")
+    protocol = dataclasses.replace(protocol, time_origin=dataclasses.replace(
+        protocol.time_origin, rule=rule))  # fmt: skip
+    got = time_origin_frame(con, protocol).dropna(subset=["index_date"])
+    got = got.set_index("patient_id")["index_date"]
+    # the same days as the SDTM reader's own origin (DS RANDOMIZED; earliest EXSTDTC)
+    want = sdtm_origin(DATA, rule).set_index("patient_id")["index_date"]
+    assert len(got) == len(want) == 254
+    assert (pd.to_datetime(got).loc[want.index] == want).all()
