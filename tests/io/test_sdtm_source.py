@@ -171,3 +171,23 @@ def test_time_origin_rules_on_sdtm_rows(rule):
     want = sdtm_origin(DATA, rule).set_index("patient_id")["index_date"]
     assert len(got) == len(want) == 254
     assert (pd.to_datetime(got).loc[want.index] == want).all()
+
+
+def test_last_alive_reads_exposures_with_a_valid_dose_only():
+    from oncorwe.io.formats.sdtm_tables import last_known_alive
+
+    ex = pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "B", "C"],
+            "EXTRT": ["DRUG", "DRUG", "PLACEBO", "DRUG"],
+            "EXDOSE": ["50", "0", "0", "50"],
+            "EXENDTC": ["2020-01-10", "2020-02-01", "2020-03-01", "2020-04"],
+        }
+    )
+    ae = pd.DataFrame({"USUBJID": ["C"], "AESTDTC": ["2020-03"]})  # partial: the 1st
+    got = last_known_alive({"ex": ex, "ae": ae})
+    # A: the zero dose of DRUG is not a valid dose; B: placebo is; C: EXENDTC must be complete
+    assert got.to_dict() == {
+        "A": pd.Timestamp("2020-01-10"), "B": pd.Timestamp("2020-03-01"),
+        "C": pd.Timestamp("2020-03-01"),
+    }  # fmt: skip

@@ -3,7 +3,9 @@
 SDTM (the Study Data Tabulation Model) is how trials and many pharma real-world data sets are
 delivered: one data set per domain (DM demographics, EX exposure, DS disposition, RS disease
 response, TU/TR tumours, AE, LB), as CSV or SAS transport (``dm.csv`` or ``dm.xpt``) in one folder.
-This module reads the parts oncorwe's response and time-to-event derivations start from:
+This module reads one domain (``read_domain``) and the parts oncorwe's response and
+time-to-event derivations start from (the whole folder as a study source:
+``oncorwe.io.formats.sdtm_source``):
 
 - ``sdtm_origin``: the time origin per subject, at randomisation (the DS record with
   ``DSDECOD = RANDOMIZED``, its ``DSSTDTC``; admiralonco's ``RANDDT``) or at the first dose (the

@@ -24,6 +24,7 @@ CDISC SDTMIG v3.4 (DM, DS, EX, MH, RS, TU); pharmaverse admiral ``ad_adsl.R`` te
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,30 +43,33 @@ Domains = dict[str, pd.DataFrame]
 EVALUATOR = "INVESTIGATOR"  # RSEVAL / TREVAL read (admiralonco ADRS template: ANL01FL)
 
 
+def valid_dose(ex: pd.DataFrame) -> pd.Series:
+    """EX records with a valid dose (admiral ``TRTEDT``): ``EXDOSE > 0``, or placebo; every
+    record without a readable ``EXDOSE``."""
+    dose = pd.to_numeric(column(ex, "EXDOSE"), errors="coerce")
+    placebo = column(ex, "EXTRT").str.upper().str.contains("PLACEBO").fillna(False)
+    return (dose > 0).where(dose.notna(), True).astype(bool) | placebo.astype(bool)
+
+
 @dataclass(frozen=True)
 class AliveSource:
-    """One kind of record that shows a subject alive on its date: ``variable`` of ``domain``
-    where ``condition`` (a pandas query over the domain) holds; partial dates imputed to the
-    first day (admiral ``convert_dtc_to_dt(highest_imputation = "M")``) unless ``complete``."""
+    """One kind of record that shows a subject alive on its date: ``variable`` of ``domain``,
+    on the records ``keep`` selects; partial dates imputed to the first day (admiral
+    ``convert_dtc_to_dt(highest_imputation = "M")``), or only complete dates (``complete``)."""
 
     domain: str
     variable: str
-    condition: str | None = None
+    keep: Callable[[pd.DataFrame], pd.Series] | None = None
     complete: bool = False
 
 
 # admiral's ADSL template as pharmaverseadam ran it: AE start, lab sample date, and the end of
-# the last exposure with a valid dose (TRTEDT: EXDOSE > 0, or 0 for placebo); the AE end date
-# and disposition dates are not used (checked against pharmaverseadam's LSTALVDT, docs/sdtm.md)
+# the last exposure with a valid dose (TRTEDT); the AE end date and disposition dates are not
+# used (checked against pharmaverseadam's LSTALVDT, docs/sdtm.md)
 LAST_ALIVE_SOURCES = (
     AliveSource("ae", "AESTDTC"),
     AliveSource("lb", "LBDTC"),
-    AliveSource(
-        "ex",
-        "EXENDTC",
-        "EXDOSE.astype('float') > 0 or EXTRT.str.upper().str.contains('PLACEBO')",
-        complete=True,
-    ),
+    AliveSource("ex", "EXENDTC", valid_dose, complete=True),
 )
 # where SDTM has no value for a required contract column: (value or rule, why) per column
 NOT_RECORDED = {
@@ -115,11 +119,8 @@ def last_known_alive(d: Domains) -> pd.Series:
         frame = d.get(source.domain)
         if frame is None or source.variable not in frame.columns:
             continue
-        if source.condition is not None:
-            try:
-                frame = frame.query(source.condition, engine="python")
-            except (KeyError, ValueError, AttributeError, pd.errors.UndefinedVariableError):
-                pass  # a variable of the condition is absent: every record counts
+        if source.keep is not None:
+            frame = frame[source.keep(frame).to_numpy()]
         text = frame[source.variable].astype("string")
         if source.complete:
             text = text.where(text.str.len() >= 10)
