@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= demo-output
+# the extras `make test` installs; CI adds the engines' (spark, postgres)
+EXTRAS ?= dev
 
-.PHONY: demo test lint format clean reference
+.PHONY: demo test check-engines lint format clean reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -24,6 +26,11 @@ demo: $(VENV)/.installed
 # tests run in parallel, one test file per worker (its module fixtures are built once)
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+# the same results.json on DuckDB, PostgreSQL and Spark at 15,000 patients (benchmarks/engines.py;
+# PostgreSQL at ONCORWE_POSTGRES_URL or a throwaway server, Spark in local mode)
+check-engines: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/engines.py --patients 15000
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

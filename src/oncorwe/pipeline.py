@@ -24,6 +24,7 @@ from oncorwe.analysis import adam
 from oncorwe.analysis.adam_xpt import write_adam_xpt
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
+from oncorwe.engine import connect
 from oncorwe.engine.study_store import engine_count, open_engine
 from oncorwe.engine.tables import contract_table
 from oncorwe.errors import AnalysisError
@@ -108,6 +109,8 @@ def run_study(
     Cohort and derivations run on ``engine`` (``oncorwe.engine``: the study store itself for
     DuckDB; the accepted tables loaded into PostgreSQL or Spark at ``engine_url``)."""
     out = Path(out_dir)
+    # an engine that is not installed or not reachable stops the run before any work
+    target = None if engine == "duckdb" else connect(engine, engine_url)  # type: ignore[arg-type]
     out.mkdir(parents=True, exist_ok=True)
     progress("read")
     store_path = out / "study.duckdb"
@@ -130,7 +133,7 @@ def run_study(
         "protocol_source": protocol.source,
         "versions": dependency_versions(),
     }
-    with open_engine(engine, engine_url, store_path) as where:
+    with open_engine(store_path, target) as where:
         patients = contract_table("patients")
         if not engine_count(where, patients):
             raise AnalysisError("No patient record was accepted; see validation.csv for why.")

@@ -38,6 +38,8 @@ def _run_with_progress(
     synthetic: bool,
     encoding: str | None,
     mapping: Path | None = None,
+    engine: str = "duckdb",
+    engine_url: str | None = None,
 ) -> RunSummary:
     # imported here: the analysis and report stack (scipy, matplotlib, ...) takes seconds to
     # load, and `oncorwe validate` or `--help` do not need it
@@ -60,7 +62,15 @@ def _run_with_progress(
             bar.update(task, description=STAGE_LABELS.get(stage, stage))
 
         summary = run_study(
-            data, protocol, out, advance, synthetic=synthetic, encoding=encoding, mapping=mapping
+            data,
+            protocol,
+            out,
+            advance,
+            synthetic=synthetic,
+            encoding=encoding,
+            mapping=mapping,
+            engine=engine,
+            engine_url=engine_url,
         )
         bar.update(task, completed=len(STAGES), description="Done")
     _print_summary(summary)
@@ -93,7 +103,20 @@ def _run_omop(source, protocol, out, engine, engine_url, concepts) -> None:
     with tempfile.TemporaryDirectory(prefix="oncorwe-omop-") as folder:
         console.print(f"Reading the OMOP CDM at {source}", highlight=False)
         omop_to_contract(source, folder, engine, engine_url, concepts)
-        _run_with_progress(Path(folder), protocol, out, synthetic=False, encoding=None)
+        # the study runs on the same engine; PostgreSQL: in the OMOP database by default
+        url = engine_url or (source if engine == "postgres" else None)
+        _run_with_progress(
+            Path(folder), protocol, out, False, None, engine=engine or "duckdb", engine_url=url
+        )
+
+
+def _check_engine(engine: str | None) -> None:
+    """Refuse an unknown ``--engine`` before any work (PostgreSQL and Spark are checked for
+    their extra and reachability when the run starts)."""
+    from oncorwe.engine import ENGINES
+
+    if engine is not None and engine not in ENGINES:
+        raise InputError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -112,10 +135,16 @@ def register(app: typer.Typer) -> None:
             None, "--omop", help="OMOP CDM v5.4 source: a DuckDB file or a postgresql:// URL"
         ),
         engine: str = typer.Option(
-            None, "--engine", help="Engine of the OMOP source: duckdb, postgres or spark"
+            None,
+            "--engine",
+            help="Where cohort and derivations run (and the OMOP source is read): duckdb "
+            "(embedded, the default), postgres or spark",
         ),
         engine_url: str = typer.Option(
-            None, "--engine-url", help="Where the engine is, if not the --omop value"
+            None,
+            "--engine-url",
+            help="postgresql://... URL; Spark master (default local[*]); for --omop, if not "
+            "the --omop value",
         ),
         concepts: Path = typer.Option(
             None, "--concepts", help="Concept set file replacing shipped OMOP concept sets"
@@ -124,9 +153,17 @@ def register(app: typer.Typer) -> None:
         """Run a study end to end: validate, select, derive, analyse, report."""
         if (data is None) == (omop is None):
             raise InputError("give the study as either --data FOLDER or --omop SOURCE")
+        _check_engine(engine)
         if omop is None:
             _run_with_progress(
-                data, protocol, out, synthetic=False, encoding=encoding, mapping=mapping
+                data,
+                protocol,
+                out,
+                synthetic=False,
+                encoding=encoding,
+                mapping=mapping,
+                engine=engine or "duckdb",
+                engine_url=engine_url,
             )
             return
         _run_omop(omop, protocol, out, engine, engine_url, concepts)

@@ -18,6 +18,7 @@ Ibis project, "ibis.to_sql" and "Backends", https://ibis-project.org/reference/
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +37,14 @@ SQL_TYPES = {
     "string": "VARCHAR",
     "date": "DATE",
     "boolean": "BOOLEAN",
+}
+# a study's tables are small for Spark: few shuffle partitions, no console progress bars,
+# Arrow for the per-patient rows coming back to pandas
+SPARK_SETTINGS = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.session.timeZone": "UTC",
 }
 COPY_CHUNK_ROWS = 100_000  # rows per CSV chunk sent to PostgreSQL's COPY
 
@@ -56,6 +65,8 @@ class Engine:
         """The engine's SQL for an Ibis expression."""
         import ibis
 
+        if self.dialect == "pyspark":
+            _spark_compiler_options()
         return str(ibis.to_sql(expression, dialect=self.dialect))
 
     def query(self, expression) -> pd.DataFrame:
@@ -75,7 +86,10 @@ class Engine:
         if self.name == "duckdb":
             return self.connection.execute(text).df()
         if self.name == "spark":
-            return self.connection.sql(text).toPandas()
+            with warnings.catch_warnings():  # pyspark 4 warns about pandas 3 on every call
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return self.connection.sql(text).toPandas()
         with self.connection.cursor() as cursor:
             cursor.execute(text)
             names = [d.name for d in cursor.description]
@@ -158,6 +172,20 @@ class Engine:
         self.close()
 
 
+def _spark_compiler_options() -> None:
+    """The options Ibis's PySpark compiler reads, which only its backend module (not used
+    here) would register: NaN is a number, never NULL, as on DuckDB and PostgreSQL."""
+    import ibis
+    import ibis.config
+
+    if ibis.options.pyspark is None:
+
+        class SparkOptions(ibis.config.Config):
+            treat_nan_as_null: bool = False
+
+        ibis.options.pyspark = SparkOptions()
+
+
 def frame_dtypes(frame: pd.DataFrame, schema) -> pd.DataFrame:
     """``frame`` (rows of an expression of Ibis ``schema``) with one pandas dtype per Ibis type,
     whatever engine and driver produced it."""
@@ -225,4 +253,9 @@ def _open(engine: str, url: str | None):
         return psycopg.connect(url)
     from pyspark.sql import SparkSession
 
-    return SparkSession.builder.master(url or "local[*]").getOrCreate()
+    builder = SparkSession.builder.master(url or "local[*]").appName("oncorwe")
+    for key, value in SPARK_SETTINGS.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from oncorwe.engine.connect import SQL_TYPES, Engine, connect
+from oncorwe.engine.connect import SQL_TYPES, Engine
 from oncorwe.engine.tables import contract_schema
 from oncorwe.io.schema import TABLES
 
@@ -99,18 +99,18 @@ def write_parquet(source: Engine, folder: Path) -> dict[str, Path]:
     return files
 
 
-def open_engine(name: str, url: str | None, store_path: str | Path) -> Engine:
-    """An engine holding the study store's accepted tables under their contract names:
-    the store itself for DuckDB, tables loaded from it for PostgreSQL and Spark."""
-    if name == "duckdb":
+def open_engine(store_path: str | Path, target: Engine | None = None) -> Engine:
+    """An engine holding the study store's accepted tables under their contract names: the
+    store itself (DuckDB, ``target`` None), or ``target`` (PostgreSQL or Spark, from
+    ``oncorwe.engine.connect``) with the tables loaded from the store."""
+    if target is None or target.name == "duckdb":
         return store_engine(store_path)
-    engine = connect(name, url)
     with store_engine(store_path) as source:
-        if name == "spark":
-            _register_spark(engine, source)
+        if target.name == "spark":
+            _register_spark(target, source)
         else:
-            _load_postgres(engine, source)
-    return engine
+            _load_postgres(target, source)
+    return target
 
 
 def _register_spark(engine: Engine, source: Engine) -> None:
@@ -133,7 +133,8 @@ def _load_postgres(engine: Engine, source: Engine) -> None:
         columns = ", ".join(f'"{c}" {SQL_TYPES[t]}' for c, t in table_types(name).items())
         engine.execute(f'DROP TABLE IF EXISTS "{name}"')
         engine.execute(f'CREATE TABLE "{name}" ({columns})')
-        reader = source.connection.execute(f'SELECT * FROM "{name}"')
-        engine.copy_in(name, reader.fetch_record_batch(PARQUET_BATCH_ROWS))
+        with source.connection.cursor() as cursor:  # its own result stream per table
+            rows = cursor.sql(f'SELECT * FROM "{name}"').to_arrow_reader(PARQUET_BATCH_ROWS)
+            engine.copy_in(name, rows)
     engine.execute(f'CREATE TABLE "{FINGERPRINT_TABLE}" (fingerprint VARCHAR)')
     engine.execute(f"INSERT INTO \"{FINGERPRINT_TABLE}\" VALUES ('{fingerprint}')")
