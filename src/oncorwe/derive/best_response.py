@@ -95,9 +95,9 @@ def confirmed(
     )
     word, date = between._word, between.assessment_date
     counts = between.group_by(["_p", "_d"]).agg(
-        _other=(~_in(word, rule.allowed_between)).cast("int64").sum(),
-        _ne=(word == "NE").cast("int64").sum(),
-        _sd=(word == "SD").cast("int64").sum(),
+        _other=(~_in(word, rule.allowed_between)).cast("int32").sum(),
+        _ne=(word == "NE").cast("int32").sum(),
+        _sd=(word == "SD").cast("int32").sum(),
         _first_cr=ibis.ifelse(word == "CR", date, ibis.null("date")).min(),
         _last_pr=ibis.ifelse(word == "PR", date, ibis.null("date")).max(),
     )
@@ -171,7 +171,7 @@ def _dated(rows: ir.Table, rules: ResponseCriteria) -> ir.Table:
         if event.dated_at_first is None:
             continue
         # any response outside event.run_of starts a new run
-        breaker = (~_in(rows.overall_response, event.run_of)).cast("int64")
+        breaker = (~_in(rows.overall_response, event.run_of)).cast("int32")
         rows = rows.mutate(**{f"_run{k}": breaker.sum().over(upto)})
         at_first = ibis.ifelse(
             rows.overall_response == event.dated_at_first, rows.assessment_date, ibis.null("date")

@@ -166,7 +166,7 @@ def apply_irecist(
     """
     t = responses
     # step 1
-    resets = (~t.overall_response.isin(("PD", "NE"))).cast("int64")
+    resets = (~t.overall_response.isin(("PD", "NE"))).cast("int32")
     upto = ibis.cumulative_window(group_by=t.patient_id, order_by=t.assessment_date)
     t = t.mutate(_run=resets.sum().over(upto) - resets)
     run = ibis.window(group_by=[t.patient_id, t._run])
@@ -198,7 +198,7 @@ def recorded_as_irecist(
     overall_response``, one row per patient and date): the first PD of a run of PD / NE is
     iUPD, a PD at least ``confirm_min_days`` after it is iCPD; the other words as declared."""
     t = assessments
-    breaker = (~t.overall_response.isin(("PD", "NE"))).cast("int64")
+    breaker = (~t.overall_response.isin(("PD", "NE"))).cast("int32")
     upto = ibis.cumulative_window(group_by=t.patient_id, order_by=t.assessment_date)
     t = t.mutate(_run=breaker.sum().over(upto))
     first_pd = ibis.ifelse(t.overall_response == "PD", t.assessment_date, ibis.null("date"))

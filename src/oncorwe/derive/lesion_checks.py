@@ -254,7 +254,7 @@ def usable_lesions(lesions: ir.Table, baseline: ir.Table | None = None) -> ir.Ta
         t = t.mutate(baseline_date=t._b.fill_null(t.baseline_date)).drop("_b")
     t = t.filter(t.assessment_date >= t.baseline_date)
     t = t.mutate(is_baseline=t.assessment_date == t.baseline_date)
-    at_baseline = (t.is_baseline & (t.lesion_class != "new")).cast("int64")
+    at_baseline = (t.is_baseline & (t.lesion_class != "new")).cast("int32")
     known = at_baseline.max().over(group_by=[t.patient_id, t.lesion_id, t.lesion_class])
     t = t.mutate(_known=known)
     keep = ibis.cases(
