@@ -183,11 +183,11 @@ def kaplan_meier(
     counts = _counts(data)
     n_risk, n_event = counts["n_risk"], counts["n_event"]
     # step 3
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - n_event / n_risk)
-        # Greenwood term; d = n gives d / 0 = Inf, as R's std.err
-        increment = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-    std_err = np.sqrt(np.cumsum(increment))
+    # imported here: numba (about 0.3 s to import) loads only when a curve is computed
+    from oncorwe.stats._kaplan_meier_steps import survival_steps
+
+    # Greenwood term; d = n gives d / 0 = Inf, as R's std.err
+    surv, std_err = survival_steps(n_event, n_risk)
     # step 4
     lower, upper = survival_confint(surv, std_err, conf_type, conf_level)
     if data.weights is None:
