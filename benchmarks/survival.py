@@ -10,8 +10,9 @@ log hazard ratios (0.5, -0.3, 0.2, 0), about 30 % censoring; "continuous" times 
 up to whole days (many ties); for competing risks the events are split into cause 1 (60 %) and a
 competing cause 2. Peers that are not installed are skipped and reported as such. Install the
 peers with ``pip install -e ".[bench]"``. Timings are wall-clock seconds: the median of
-``--repeat`` runs (one run when the first takes over 3 s); the load average is recorded at each
-size, since on a shared machine only ratios measured in the same run compare. oncorwe's compiled
+``--repeat`` runs (one run when the first takes over 3 s); ``--cpu`` times CPU seconds instead
+(R: user + system), steadier on a shared machine. The load average is recorded at each size:
+on a shared machine only ratios measured in the same run compare. oncorwe's compiled
 kernels (numba) are compiled or loaded from their cache once before any timing; that one-time
 cost is reported on its own. Peak memory of oncorwe's Cox fit at the largest N is measured with
 ``tracemalloc`` (numpy reports its buffers to it) and the process's maximum resident set size.
@@ -41,17 +42,19 @@ COVARIATES = ["x1", "x2", "x3", "x4"]
 R_SCRIPT = """
 suppressPackageStartupMessages(library(survival))
 d <- read.csv(commandArgs(TRUE)[1])
-t_km <- system.time(survfit(Surv(time, event) ~ 1, data = d))[["elapsed"]]
-t_lr <- system.time(survdiff(Surv(time, event) ~ group, data = d))[["elapsed"]]
-t_cox <- system.time(coxph(Surv(time, event) ~ x1 + x2 + x3 + x4, data = d))[["elapsed"]]
+cpu <- commandArgs(TRUE)[2] == "cpu"
+clock <- function(s) if (cpu) s[["user.self"]] + s[["sys.self"]] else s[["elapsed"]]
+t_km <- clock(system.time(survfit(Surv(time, event) ~ 1, data = d)))
+t_lr <- clock(system.time(survdiff(Surv(time, event) ~ group, data = d)))
+t_cox <- clock(system.time(coxph(Surv(time, event) ~ x1 + x2 + x3 + x4, data = d)))
 t_aj <- NA
 # survfit's multi-state fit grows about quadratically here (1.6 s at N = 1e4): smaller N only
 if (nrow(d) <= 10000) {
-  t_aj <- system.time(survfit(Surv(time, factor(status)) ~ 1, data = d))[["elapsed"]]
+  t_aj <- clock(system.time(survfit(Surv(time, factor(status)) ~ 1, data = d)))
 }
 t_cuminc <- NA
 if (requireNamespace("cmprsk", quietly = TRUE)) {
-  t_cuminc <- system.time(cmprsk::cuminc(d$time, d$status))[["elapsed"]]
+  t_cuminc <- clock(system.time(cmprsk::cuminc(d$time, d$status)))
 }
 cat(t_km, t_lr, t_cox, t_aj, t_cuminc, "\\n")
 """
@@ -75,13 +78,18 @@ def make_data(n: int, rounded: bool, seed: int = 2025) -> pd.DataFrame:
     return data
 
 
+# wall-clock seconds, or with --cpu the CPU seconds of this process (R: user + system)
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = CLOCK["wall"]
+
+
 def timed(function: Callable[[], object], repeat: int) -> float:
-    """Median wall-clock time of ``repeat`` calls (one call when the first takes over 3 s)."""
+    """Median time of ``repeat`` calls (one call when the first takes over 3 s)."""
     seconds = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         function()
-        seconds.append(time.perf_counter() - start)
+        seconds.append(clock() - start)
         if seconds[0] > 3.0:
             break
     return float(np.median(seconds))
@@ -184,8 +192,12 @@ def r_times(d: pd.DataFrame) -> dict[str, float]:
         data_path, script_path = Path(folder) / "d.csv", Path(folder) / "b.R"
         d.to_csv(data_path, index=False)
         script_path.write_text(R_SCRIPT)
+        mode = "cpu" if clock is CLOCK["cpu"] else "wall"
         out = subprocess.run(
-            [rscript, str(script_path), str(data_path)], capture_output=True, text=True, check=True
+            [rscript, str(script_path), str(data_path), mode],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     km, lr, cox, aj, cuminc = (float("nan") if v == "NA" else float(v) for v in out.stdout.split())
     return {"kaplan_meier": km, "logrank": lr, "cox_efron": cox, "aalen_johansen": aj,
@@ -291,16 +303,24 @@ def main() -> None:
         "Kaplan-Meier, log-rank and Aalen-Johansen, the targets, run at every N)",
     )
     parser.add_argument("--sizes", type=int, nargs="+", help="these N instead of 1e3 .. 1e6")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="CPU seconds instead of wall-clock (steadier on a shared machine)",
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = parser.parse_args()
+    global clock
+    clock = CLOCK["cpu" if args.cpu else "wall"]
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     sizes = args.sizes or sizes
     peer_limit = min(args.peer_limit, 1_000) if args.quick else args.peer_limit
     compile_seconds = warm_up()
     results, loads = run(sizes, args.repeat, peer_limit)
     notes = (
-        f"Load average (1 minute) at each size: {min(loads):.1f} to {max(loads):.1f}; "
-        f"oncorwe's kernels compiled or loaded once before timing: {compile_seconds:.2f} s.",
+        f"{'CPU' if args.cpu else 'Wall-clock'} seconds. Load average (1 minute) at each size: "
+        f"{min(loads):.1f} to {max(loads):.1f}; oncorwe's kernels compiled or loaded once "
+        f"before timing: {compile_seconds:.2f} s.",
     )
     text = to_markdown(results, cox_memory(max(sizes)), notes)
     print(text)
