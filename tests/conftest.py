@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,21 @@ def demo_output(tmp_path_factory) -> Path:
                 assert main(["demo", "--out", str(out)]) == 0
             done.touch()
     return out
+
+
+@contextmanager
+def results_only() -> Iterator[None]:
+    """Within it, ``oncorwe run`` (``pipeline.run_study``) writes results.json, validation.csv,
+    ADaM and the study store but not the report (figures, HTML, PDF, Word, tables): for tests
+    that read only those files: the report is made from the analysis outputs alone, whatever the
+    source, and is tested on the shared demo run (``demo_output``)."""
+
+    def no_report(outputs, out_dir, **options) -> Path:
+        return Path(out_dir) / "report.html"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("oncorwe.pipeline.write_report", no_report)
+        yield
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:
