@@ -1,4 +1,5 @@
-# oncorwe: `make demo` runs the reference study on its synthetic twin; `make test` runs every test.
+# oncorwe: `make demo` runs the reference study on its synthetic twin; `make test` runs every
+# test but the few that only size makes slow, `make check-slow` runs those (CI runs both).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ OUT ?= demo-output
 # the extras `make test` installs; CI adds the engines' (spark, postgres)
 EXTRAS ?= dev
 
-.PHONY: demo test check-engines lint format clean reference
+.PHONY: demo test check-slow check-engines lint format clean reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,10 @@ demo: $(VENV)/.installed
 
 # tests run in parallel, one test file per worker (its module fixtures are built once)
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+
+check-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m slow
 
 # the same results.json on DuckDB, PostgreSQL and Spark at 15,000 patients (benchmarks/engines.py;
 # PostgreSQL at ONCORWE_POSTGRES_URL or a throwaway server, Spark in local mode)

@@ -1,12 +1,14 @@
 """A one-million-row table goes through `oncorwe validate`: every row accounted for, no crash.
 
-Not a timing test (timings live in benchmarks/); it checks that size alone breaks nothing.
+Not a timing test (timings live in benchmarks/); it checks that size alone breaks nothing. Marked
+slow: `make check-slow` (and CI) runs it, `make test` does not.
 """
 
 import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from oncorwe.cli import main
 from oncorwe.synth import seed_twin_path
@@ -14,6 +16,7 @@ from oncorwe.synth import seed_twin_path
 ROWS = 1_000_000
 
 
+@pytest.mark.slow
 def test_million_adverse_events_reconcile(tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(seed_twin_path(), data)
