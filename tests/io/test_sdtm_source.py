@@ -191,3 +191,16 @@ def test_last_alive_reads_exposures_with_a_valid_dose_only():
         "A": pd.Timestamp("2020-01-10"), "B": pd.Timestamp("2020-03-01"),
         "C": pd.Timestamp("2020-03-01"),
     }  # fmt: skip
+
+
+def test_disposition_is_the_stop_reason_of_the_last_exposure():
+    therapy = sdtm_systemic_therapy(read_domains(DATA)).frame
+    last = therapy.dropna(subset=["stop_reason"])
+    # one per dosed subject: DS disposition events of the 254 randomised (pilot's DS counts)
+    assert len(last) == last["patient_id"].nunique() == 254
+    assert last["stop_reason"].value_counts().to_dict() == {
+        "completed": 110, "toxicity": 92, "patient_choice": 27, "other": 18,
+        "progression": 4, "death": 3,
+    }  # fmt: skip
+    subject = therapy[therapy["patient_id"] == "01-701-1015"]  # completed, 3 exposure records
+    assert subject["stop_reason"].fillna("").tolist() == ["", "", "completed"]

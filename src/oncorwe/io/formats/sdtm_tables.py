@@ -12,7 +12,8 @@ contract value can name the domain, row, variable and value (``oncorwe.io.format
   primary diagnosis, the disease setting, extrahepatic metastasis without TU) is filled as the
   ``NOT_RECORDED`` rules declare, each with a finding, never silently.
 - ``systemic_therapy`` (one row per EX record): ``EXTRT`` -> generic agent and drug class through
-  oncorwe's table of oncology agents; an agent not in it keeps its name, class ``other``.
+  oncorwe's table of oncology agents; an agent not in it keeps its name, class ``other``; the
+  DS disposition event is the stop reason of the subject's last exposure (``STOP_REASONS``).
 - ``tumor_assessments`` (one row per RS overall response of the investigator).
 
 References
@@ -80,6 +81,19 @@ NOT_RECORDED = {
     "extrahepatic_metastasis": "from TU at the first assessment (a lesion whose TULOC is not the "
     "liver); 'false' for a subject without TU records",
 }
+
+
+# DS disposition event (DSCAT = DISPOSITION EVENT, CDISC NCIt codelist C66727) -> the contract's
+# stop_reason of the subject's last exposure; any other reason is "other"
+STOP_REASONS = {
+    "ADVERSE EVENT": "toxicity",
+    "COMPLETED": "completed",
+    "DEATH": "death",
+    "LACK OF EFFICACY": "progression",
+    "PROGRESSIVE DISEASE": "progression",
+    "WITHDRAWAL BY SUBJECT": "patient_choice",
+}
+DISPOSITION_EVENT = "DISPOSITION EVENT"
 
 
 @dataclass(frozen=True)
@@ -234,6 +248,7 @@ def sdtm_systemic_therapy(d: Domains) -> Piece:
             .where(names.notna()),
             "start_date": column(ex, "EXSTDTC").str.slice(0, 10),
             "end_date": column(ex, "EXENDTC").str.slice(0, 10),
+            "stop_reason": _stop_reasons(d, ex),
         }
     )
     notes = [
@@ -252,6 +267,23 @@ def sdtm_systemic_therapy(d: Domains) -> Piece:
         "end_date": "EXENDTC",
     }
     return Piece("systemic_therapy", "ex", frame, variables, notes=notes)
+
+
+def _stop_reasons(d: Domains, ex: pd.DataFrame) -> pd.Series:
+    """The subject's DS disposition event (``STOP_REASONS``) on its last EX record (latest
+    ``EXSTDTC``); missing on the others and without DS."""
+    out = pd.Series(pd.NA, index=ex.index, dtype="string")
+    ds = d.get("ds")
+    if ds is None or "DSDECOD" not in ds.columns:
+        return out
+    events = ds[column(ds, "DSCAT").str.upper() == DISPOSITION_EVENT]
+    reason = column(events, "DSDECOD").str.upper()
+    reason = reason.map(lambda r: STOP_REASONS.get(r, "other") if isinstance(r, str) else r)
+    by_subject = reason.groupby(events["USUBJID"]).first()
+    order = ex.assign(_start=column(ex, "EXSTDTC")).sort_values("_start", kind="stable")
+    last = order.groupby("USUBJID").tail(1).index
+    out[last] = ex.loc[last, "USUBJID"].map(by_subject).astype("string")
+    return out
 
 
 def _evaluator(frame: pd.DataFrame, variable: str) -> pd.Series:
