@@ -23,50 +23,33 @@ ONE = np.uint64(1)
 
 
 @compiled
-def _by_group(key, group_code, n_groups):
-    """``key`` grouped by ``group_code`` (a stable counting sort) and the group boundaries."""
-    bounds = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in group_code:
-        bounds[g + 1] += 1
-    for g in range(n_groups):
-        bounds[g + 1] += bounds[g]
-    grouped = np.empty_like(key)
-    cursor = bounds[:-1].copy()
-    for i in range(key.size):
-        grouped[cursor[group_code[i]]] = key[i]
-        cursor[group_code[i]] += 1
-    return grouped, bounds
-
-
-@compiled
 def _merge(key, bounds, capacity):
     """Walk the sorted groups side by side: events and numbers at risk [k x P] at the P
     distinct times with at least one event (``capacity`` >= P)."""
     n_groups = bounds.size - 1
-    cursor, end = bounds[:-1].copy(), bounds[1:]
+    cursor = bounds[:-1].copy()
     events = np.zeros((n_groups, capacity))
     at_risk = np.zeros((n_groups, capacity))
-    d, risk = np.zeros(n_groups), np.zeros(n_groups)
     row = 0
     while True:
         now, found = np.uint64(0), False  # the smallest time among the cursors (as bits)
         for g in range(n_groups):
-            if cursor[g] < end[g] and (not found or key[cursor[g]] >> ONE < now):
+            if cursor[g] < bounds[g + 1] and (not found or key[cursor[g]] >> ONE < now):
                 now, found = key[cursor[g]] >> ONE, True
         if not found:
             break
         total = 0.0
         for g in range(n_groups):
-            risk[g] = end[g] - cursor[g]
-            d[g] = 0.0
-            while cursor[g] < end[g] and key[cursor[g]] >> ONE == now:
-                d[g] += np.float64(key[cursor[g]] & ONE)
+            at_risk[g, row] = bounds[g + 1] - cursor[g]
+            d = 0.0
+            while cursor[g] < bounds[g + 1] and key[cursor[g]] >> ONE == now:
+                d += np.float64(key[cursor[g]] & ONE)
                 cursor[g] += 1
-            total += d[g]
-        if total > 0:
-            events[:, row], at_risk[:, row] = d, risk
+            events[g, row] = d
+            total += d
+        if total > 0:  # a time with events keeps its column; otherwise it is overwritten
             row += 1
-    return events[:, :row], at_risk[:, :row]
+    return events, at_risk, row
 
 
 def group_risk_sets(time, event, group_code, n_groups):
@@ -77,8 +60,11 @@ def group_risk_sets(time, event, group_code, n_groups):
     # + 0.0 turns -0.0 into +0.0; the sign bit is then 0, so shifting left by one loses nothing
     key = (time + 0.0).view(np.uint64) << ONE
     key |= (event != 0).view(np.uint8).astype(np.uint64)
-    grouped, bounds = _by_group(key, group_code, n_groups)
+    # a stable sort of small integer codes is a radix sort in numpy
+    order = np.argsort(group_code.astype(np.min_scalar_type(n_groups)), kind="stable")
+    grouped = key[order]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(group_code, minlength=n_groups))))
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         grouped[lo:hi].sort()
-    events, at_risk = _merge(grouped, bounds, max(int(np.count_nonzero(event)), 1))
-    return np.ascontiguousarray(events), np.ascontiguousarray(at_risk)
+    events, at_risk, size = _merge(grouped, bounds, int(np.count_nonzero(event)) + 1)
+    return np.ascontiguousarray(events[:, :size]), np.ascontiguousarray(at_risk[:, :size])
