@@ -19,6 +19,7 @@ only whitespace (``str.isspace``) is missing, as in ``readers._frame``.
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def _query(path: Path, width: int, delimiter: str) -> tuple[str, list]:
 def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    # an in-memory database would spill into the working folder; the system's temp folder
+    con.execute("SET temp_directory = ?", [tempfile.gettempdir()])
     con.execute("SET preserve_insertion_order = true")
     try:
         con.execute("SET enable_progress_bar = false")
