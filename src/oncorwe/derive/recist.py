@@ -99,37 +99,49 @@ def _left(a: ir.Table, b: ir.Table) -> ir.Table:
     return joined.drop(*(f"{k}_right" for k in KEYS))
 
 
-def _grid(data: ir.Table, lesion_class: str) -> ir.Table:
-    """Every baseline lesion of one class crossed with every follow-up date of its patient,
-    with the lesion's follow-up measurement (empty when not recorded)."""
-    base = data.filter(data.is_baseline & (data.lesion_class == lesion_class))
-    base = base.select("patient_id", "lesion_id", "is_lymph_node")
+def _per_visit(data: ir.Table, lesion_class: str, aggregates) -> ir.Table:
+    """One row per follow-up date (of the scope) of each patient with baseline lesions of one
+    class: ``_n_base`` (lesions at baseline), ``_n`` (of them recorded at this date) and
+    ``aggregates(follow)`` over the recorded follow-up rows. A baseline lesion not recorded at a
+    date counts as not evaluated there. Keyed joins only (no lesion-by-date grid), which every
+    engine's planner handles."""
+    rows = data.filter(data.lesion_class == lesion_class)
+    at_base = ibis.ifelse(rows.is_baseline, 1, 0)
+    node = ibis.ifelse(rows.is_baseline, ibis.ifelse(rows.is_lymph_node.fill_null(False), 1, 0),
+                       ibis.null("int32"))  # fmt: skip
+    lesion = ibis.window(group_by=[rows.patient_id, rows.lesion_id])
+    # the lesion's baseline record (scored as a node when it was one at baseline)
+    rows = rows.mutate(_has_base=at_base.max().over(lesion), _node=node.max().over(lesion))
+    base = rows.filter(rows.is_baseline)
+    counts = base.group_by("patient_id").agg(_n_base=base.count())
     visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
-    grid = visits.join(base, "patient_id")
-    follow = data.filter(~data.is_baseline & (data.lesion_class == lesion_class))
-    follow = follow.select(
-        _p=follow.patient_id, _d=follow.assessment_date, _l=follow.lesion_id,
-        diameter_mm=follow.diameter_mm, status=follow.status,
-    )  # fmt: skip
-    on = [
-        grid.patient_id == follow._p,
-        grid.assessment_date == follow._d,
-        grid.lesion_id == follow._l,
-    ]
-    return grid.left_join(follow, on).drop("_p", "_d", "_l")
+    grid = visits.join(counts, "patient_id")
+    follow = rows.filter(~rows.is_baseline & (rows._has_base == 1))
+    recorded = follow.group_by(list(KEYS)).agg(_n=follow.count(), **aggregates(follow))
+    out = _left(grid, recorded)
+    return out.mutate(_n=out._n.fill_null(0))
+
+
+def _target_measures(follow: ir.Table, criteria: str) -> dict:
+    d = follow.diameter_mm
+    gone = d == 0
+    if criteria != MRECIST.name:  # a node is normal (CR) below 10 mm short axis
+        gone = ibis.ifelse(follow._node.fill_null(0) == 1, d < NODE_NORMAL_SHORT_AXIS_MM, gone)
+    return {
+        "sum_mm": exact_sum(d),
+        "_measured": d.count(),
+        "_gone": ibis.ifelse(gone.fill_null(False), 1, 0).sum(),
+    }
 
 
 def _target(data: ir.Table, criteria: str) -> ir.Table:
     """Target response per visit: RECIST 1.1 section 4.3.1 / mRECIST viable diameters."""
-    grid = _grid(data, "target")
-    d = grid.diameter_mm
-    gone = d == 0
-    if criteria != MRECIST.name:  # a node is normal (CR) below 10 mm short axis
-        gone = ibis.ifelse(grid.is_lymph_node.fill_null(False), d < NODE_NORMAL_SHORT_AXIS_MM, gone)
-    t = grid.group_by(list(KEYS)).agg(
-        sum_mm=exact_sum(d).fill_null(0.0),
-        _n_missing=d.isnull().cast("int64").sum(),
-        _all_gone=gone.fill_null(False).cast("int64").min(),
+    t = _per_visit(data, "target", lambda follow: _target_measures(follow, criteria))
+    measured = t._measured.fill_null(0)
+    t = t.mutate(
+        sum_mm=t.sum_mm.fill_null(0.0),
+        _n_missing=t._n_base - measured,
+        _all_gone=ibis.ifelse(t._gone.fill_null(0) == t._n_base, 1, 0),
     )
     base = data.filter(data.is_baseline & (data.lesion_class == "target"))
     base = base.group_by("patient_id").agg(baseline_sum_mm=exact_sum(base.diameter_mm))
@@ -163,12 +175,20 @@ def _target(data: ir.Table, criteria: str) -> ir.Table:
 
 def _non_target(data: ir.Table) -> ir.Table:
     """Non-target response per visit (RECIST 1.1 section 4.3.2; mRECIST non-target [2])."""
-    grid = _grid(data, "non_target")
-    status = grid.status
-    n = grid.group_by(list(KEYS)).agg(
-        _pd=(status == "unequivocal_progression").fill_null(False).cast("int64").max(),
-        _na=status.isnull().cast("int64").max(),
-        _absent=(status == "absent").fill_null(False).cast("int64").min(),
+
+    def measures(follow: ir.Table) -> dict:
+        status = follow.status
+        return {
+            "_pd": ibis.ifelse(status == "unequivocal_progression", 1, 0).max(),
+            "_na": ibis.ifelse(status.isnull(), 1, 0).max(),
+            "_absent": ibis.ifelse(status == "absent", 1, 0).sum(),
+        }
+
+    n = _per_visit(data, "non_target", measures)
+    n = n.mutate(
+        _pd=n._pd.fill_null(0),
+        _na=ibis.ifelse((n._na.fill_null(0) == 1) | (n._n < n._n_base), 1, 0),
+        _absent=ibis.ifelse(n._absent.fill_null(0) == n._n_base, 1, 0),
     )
     response = ibis.cases(
         (n._pd == 1, "PD"), (n._na == 1, "NE"), (n._absent == 1, "CR"), else_="NON-CR/NON-PD"
@@ -190,16 +210,16 @@ def _new_lesions(data: ir.Table, criteria: str) -> ir.Table:
     if criteria == MRECIST.name:
         big = (d >= MRECIST_NEW_LIVER_LESION_MIN_MM).fill_null(False)
         sure &= ~((new.organ == "liver").fill_null(False) & ~big)
-    new = new.mutate(_sure=sure.cast("int64"))
+    new = new.mutate(_sure=sure.cast("int32"))
     seen = new._sure.max().over(group_by=[new.patient_id, new.lesion_id])
     equivocal_then_sure = new.status.isin(("equivocal", "present")).fill_null(False) & (seen == 1)
     new = new.mutate(_y=(new._sure == 1) | equivocal_then_sure)
     new = new.mutate(_eq=new.status.notnull() & (new.status != "absent"))
     g = new.group_by(list(KEYS)).agg(
-        _y=new._y.cast("int64").max(),
-        _eq=new._eq.fill_null(False).cast("int64").max(),
+        _y=new._y.cast("int32").max(),
+        _eq=new._eq.fill_null(False).cast("int32").max(),
         new_sum_mm=exact_sum(ibis.ifelse(new._y, new.diameter_mm, 0.0)).fill_null(0.0),
-        new_count=new._y.cast("int64").sum(),
+        new_count=new._y.cast("int32").sum(),
     )
     label = ibis.cases((g._y == 1, "Y"), (g._eq == 1, "EQUIVOCAL"), else_="N")
     return g.select(*KEYS, "new_sum_mm", "new_count", new_lesions=label)

@@ -250,7 +250,14 @@ def _open(engine: str, url: str | None):
 
         if url is None:
             raise InputError("engine postgres needs a url: --engine-url postgresql://...")
-        return psycopg.connect(url)
+        connection = psycopg.connect(url)
+        # Derivations filter on window functions (row_number() = 0), whose selectivity the
+        # planner cannot estimate: it then expects one row and nests loops over subqueries it
+        # re-runs per row (minutes instead of milliseconds); hash and merge joins do not.
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_nestloop = off")
+        connection.commit()
+        return connection
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(url or "local[*]").appName("oncorwe")
