@@ -50,7 +50,7 @@ from oncorwe.analysis.summarize import (
 )
 from oncorwe.analysis.swimmer import swimmer_table
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE, Cohort, analysis_connection, build_cohort
-from oncorwe.derive.adsl import assemble_adsl, derive_baseline
+from oncorwe.derive.adsl import assemble_adsl, baseline_characteristics, derive_baseline
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.response import RECORDED_NOTE, query_best_response, recorded_response_note
@@ -151,7 +151,7 @@ def derive_datasets(
         engine.query(derive_worst_grade(t, protocol, treatment_emergent_only=False))
     )
     adsl = assemble_adsl(
-        derive_baseline(con),
+        baseline_characteristics(engine.query(derive_baseline(t))),
         engine.query(derive_rt_summary(t, protocol)),
         engine.query(derive_sequence(t, protocol)),
         tte,
@@ -164,7 +164,7 @@ def derive_datasets(
         adtte=adtte,
         adrs=adrs,
         adae=adae,
-        timeline=derive_timeline(con, protocol),
+        timeline=engine.query(derive_timeline(t, protocol)),
         liver_toxicity=engine.query(derive_liver_toxicity(t)),
     )
 

@@ -6,7 +6,9 @@ best overall response and safety flags, so that every statistic downstream reads
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Mapping
+
+import ibis.expr.types as ir
 import pandas as pd
 
 # Dates carried from the patient record are not analysis variables; they stay in the store.
@@ -15,18 +17,21 @@ AFP_HIGH_NG_ML = 400.0
 PVTT_ABSENT = ("none",)
 
 
-def derive_baseline(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Baseline characteristics of cohort patients, with age at the time origin.
+def derive_baseline(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The patient record of every cohort patient with the cohort's dates, one row per
+    patient, ordered by ``patient_id`` (``baseline_characteristics`` makes the ADSL columns)."""
+    cohort = t["cohort"].select("patient_id", "index_date", "first_rt_date", "first_ici_date")
+    return t["patients"].join(cohort, "patient_id").order_by("patient_id")
+
+
+def baseline_characteristics(p: pd.DataFrame) -> pd.DataFrame:
+    """Baseline characteristics of cohort patients (rows of ``derive_baseline``), with age at
+    the time origin.
 
     ``age`` is ``age_at_index`` when given, else whole years from ``birth_date`` to the origin.
     ``pvtt_present`` is True for any PVTT grade (Vp1-Vp4 or Cheng I-IV), False for ``none``, and
     missing when not recorded. ``hbv`` flags HBV among the listed etiologies.
     """
-    sql = """
-        SELECT p.*, c.index_date, c.first_rt_date, c.first_ici_date
-        FROM patients p JOIN cohort c USING (patient_id) ORDER BY p.patient_id
-    """
-    p = con.execute(sql).df()
     index = pd.to_datetime(p["index_date"])
     birth = pd.to_datetime(p["birth_date"])
     from_birth = (index.dt.year - birth.dt.year) - (

@@ -7,47 +7,61 @@ from the time origin; ongoing ICI ends at the last contact.
 
 from __future__ import annotations
 
-import duckdb
-import pandas as pd
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
 
 from oncorwe.protocol import Protocol
 
 TIMELINE_COLUMNS = ["patient_id", "kind", "start_months", "end_months", "label"]
 
 
-def derive_timeline(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:
-    """One row per interval or event; ``kind`` in ``rt, ici, response, progression, death,
-    last_contact``."""
-    classes = ", ".join(f"'{c}'" for c in protocol.eligibility.ici_classes)
+def derive_timeline(t: Mapping[str, ir.Table], protocol: Protocol) -> ir.Table:
+    """One row per interval or event of a cohort patient; ``kind`` in ``rt, ici, response,
+    progression, death, last_contact``; ordered by every column (rows tied on time and kind
+    never swap between runs or engines)."""
     days = float(protocol.survival.days_per_month)
-    criteria = protocol.response.criteria.replace("'", "''")
+    cohort = t["cohort"].select("patient_id", "index_date")
 
-    def m(column: str) -> str:
-        return f"datediff('day', CAST(c.index_date AS DATE), CAST({column} AS DATE)) / {days}"
+    def months(rows: ir.Table, date) -> ir.FloatingValue:
+        return date.cast("date").delta(rows.index_date, unit="day").cast("float64") / days
 
-    sql = f"""
-        SELECT c.patient_id, 'rt' AS kind, {m("r.start_date")} AS start_months,
-               {m("r.end_date")} AS end_months, r.target AS label
-        FROM radiotherapy r JOIN cohort c USING (patient_id)
-        UNION ALL
-        SELECT c.patient_id, 'ici', {m("s.start_date")},
-               {m("COALESCE(s.end_date, p.last_contact_date)")}, s.agent
-        FROM systemic_therapy s JOIN cohort c USING (patient_id) JOIN patients p USING (patient_id)
-        WHERE s.drug_class IN ({classes})
-        UNION ALL
-        SELECT c.patient_id, 'response', {m("t.assessment_date")}, NULL, t.overall_response
-        FROM tumor_assessments t JOIN cohort c USING (patient_id)
-        WHERE t.criteria = '{criteria}' AND t.assessment_date > c.index_date
-        UNION ALL
-        SELECT c.patient_id, 'progression', {m("e.progression_date")}, NULL, e.site
-        FROM progression_events e JOIN cohort c USING (patient_id)
-        WHERE e.progression_date > c.index_date
-        UNION ALL
-        SELECT c.patient_id, CASE WHEN p.vital_status = 'dead' THEN 'death' ELSE 'last_contact' END,
-               {m("COALESCE(p.death_date, p.last_contact_date)")}, NULL, p.vital_status
-        FROM patients p JOIN cohort c USING (patient_id)
-        ORDER BY ALL  -- a total order: rows tied on time and kind must not swap between runs
-    """
-    out = con.execute(sql).df()
-    out.columns = TIMELINE_COLUMNS
-    return out
+    def part(rows: ir.Table, kind, start, end, label) -> ir.Table:
+        return rows.select(
+            patient_id=rows.patient_id,
+            kind=kind if isinstance(kind, ir.Value) else ibis.literal(kind, "string"),
+            start_months=months(rows, start),
+            end_months=ibis.null("float64") if end is None else months(rows, end),
+            label=label.cast("string"),
+        )
+
+    rt = t["radiotherapy"].join(cohort, "patient_id")
+    patients = t["patients"].join(cohort, "patient_id")
+    last = patients.select("patient_id", "last_contact_date")
+    ici = t["systemic_therapy"].join(cohort, "patient_id").join(last, "patient_id")
+    ici = ici.filter(ici.drug_class.isin(list(protocol.eligibility.ici_classes)))
+    scans = t["tumor_assessments"].join(cohort, "patient_id")
+    scans = scans.filter(
+        (scans.criteria == protocol.response.criteria)
+        & (scans.assessment_date.cast("date") > scans.index_date)
+    )
+    progression = t["progression_events"].join(cohort, "patient_id")
+    progression = progression.filter(
+        progression.progression_date.cast("date") > progression.index_date
+    )
+    dead = patients.vital_status == "dead"
+    parts = [
+        part(rt, "rt", rt.start_date, rt.end_date, rt.target),
+        part(ici, "ici", ici.start_date, ici.end_date.fill_null(ici.last_contact_date), ici.agent),
+        part(scans, "response", scans.assessment_date, None, scans.overall_response),
+        part(progression, "progression", progression.progression_date, None, progression.site),
+        part(
+            patients,
+            ibis.cases((dead, "death"), else_="last_contact"),
+            patients.death_date.fill_null(patients.last_contact_date),
+            None,
+            patients.vital_status,
+        ),
+    ]
+    return ibis.union(*parts).order_by(TIMELINE_COLUMNS)
