@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 try:
@@ -28,6 +29,21 @@ def pytest_configure(config):
         writer = config.get_terminal_writer()
         writer.fullwidth = writer.fullwidth
     os.environ["COLUMNS"] = "4000"
+
+
+def seed_twin_tables() -> dict[str, pd.DataFrame]:
+    """The seed twin's tables as ``generate_seed_twin()`` returns them (CSV text, "" for
+    missing, in ``TABLE_ORDER``), read from the shipped files, which
+    ``tests/synth/test_seed_twin.py`` checks are what generation gives, instead of generated
+    again (seconds of CPU each time)."""
+    from oncorwe.synth import seed_twin_path
+    from oncorwe.synth.seed_twin import TABLE_ORDER
+
+    folder = seed_twin_path()
+    return {
+        name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in TABLE_ORDER
+    }
 
 
 def require_tool(name: str) -> str:

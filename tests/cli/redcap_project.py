@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from conftest import seed_twin_tables
 from oncorwe.io.formats.redcap import checkbox_column
 from oncorwe.io.formats.redcap_dictionary import DICTIONARY_HEADERS
-from oncorwe.synth.seed_twin import generate_seed_twin
 
 
 class Field(NamedTuple):
@@ -198,7 +198,7 @@ def write_project(folder: Path) -> Project:
             choices = " | ".join(f"{code}, {label}" for code, label, _ in f.choices)
             row = [f.name, f.form, "", f.type, f.label, choices, "", f.validation]
             writer.writerow(row + [""] * (len(DICTIONARY_HEADERS) - len(row)))
-    twin = generate_seed_twin()
+    twin = seed_twin_tables()
     raw = folder / "HCC_DATA_2026-01-01_1200.csv"
     _export(twin, labels=False).to_csv(raw, index=False)
     labels = folder / "HCC_DATA_LABELS_2026-01-01_1200.csv"

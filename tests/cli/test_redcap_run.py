@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from conftest import results_only
+from conftest import results_only, seed_twin_tables
 from oncorwe.cli import main
 from oncorwe.io.formats.redcap_template import write_redcap_export
-from oncorwe.synth.seed_twin import generate_seed_twin
 from published_numbers import PUBLISHED, value_at
 
 
@@ -18,7 +17,7 @@ from published_numbers import PUBLISHED, value_at
 def redcap_run(tmp_path_factory):
     project = tmp_path_factory.mktemp("redcap")
     assert main(["template", "--redcap", str(project)]) == 0
-    write_redcap_export(generate_seed_twin(), project / "HCC_RT_ICI_DATA_2026-01-01_1200.csv")
+    write_redcap_export(seed_twin_tables(), project / "HCC_RT_ICI_DATA_2026-01-01_1200.csv")
     out = tmp_path_factory.mktemp("out")
     with results_only():  # the report is tested on the demo
         assert main(["run", "--data", str(project), "--out", str(out)]) == 0

@@ -9,6 +9,7 @@ import textwrap
 import pandas as pd
 import pytest
 
+from conftest import seed_twin_tables
 from oncorwe.errors import InputError
 from oncorwe.io.formats.redcap import checkbox_column, form_stream
 from oncorwe.io.formats.redcap_dictionary import parse_choices, read_dictionary
@@ -20,7 +21,6 @@ from oncorwe.io.formats.redcap_template import (
 from oncorwe.io.readers import join_chunks
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import read_source
-from oncorwe.synth.seed_twin import generate_seed_twin
 from oncorwe.validate import validate_tables
 
 HEADER = (
@@ -193,7 +193,7 @@ def test_template_dictionary_uses_redcap_types():
 
 
 def test_contract_round_trip_through_a_redcap_export(tmp_path):
-    twin = generate_seed_twin()
+    twin = seed_twin_tables()
     write_redcap_template(tmp_path)
     write_redcap_export(twin, tmp_path / "STUDY_DATA_2026-01-01_1200.csv")
     raw = read_source(tmp_path)

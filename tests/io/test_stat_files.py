@@ -10,10 +10,10 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from conftest import seed_twin_tables
 from oncorwe.io.formats.stat_files import stream_stat_file, write_stat_tables
 from oncorwe.io.readers import join_chunks
 from oncorwe.io.sources import read_source
-from oncorwe.synth.seed_twin import generate_seed_twin
 from oncorwe.validate import validate_tables
 
 DATA = Path(__file__).parent / "formats_data"
@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "formats_data"
 
 @pytest.fixture(scope="module")
 def twin():
-    return generate_seed_twin()
+    return seed_twin_tables()
 
 
 @pytest.fixture(scope="module")
