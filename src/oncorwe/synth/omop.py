@@ -23,6 +23,7 @@ from oncorwe.io.omop.concepts import concept_of, concept_rows, load_concept_sets
 from oncorwe.io.omop.layout import (
     CDM_TABLES,
     EHR,
+    FIELD_CONCEPTS,
     PROCEDURE_FIELD,
     RECORD_ATTRIBUTES,
     patient_attributes,
@@ -110,6 +111,7 @@ class _Writer:
         self.patients = patients
         self.person = {pid: i + 1 for i, pid in enumerate(patients["patient_id"])}
         self.rows: dict[str, list[dict]] = {}
+        self.progressive: dict[tuple[str, str], int] = {}
         self.lookup = {
             (r.table, r.column, r.value): (int(r.concept_id), str(r.source_value))
             for r in concepts[::-1].itertuples()  # the first row of a value wins
@@ -202,26 +204,55 @@ class _Writer:
             self._linked("adverse_events", e, pid, e["onset_date"], event)
 
     def drugs(self, therapy: pd.DataFrame) -> None:
-        last = dict(
-            zip(self.patients["patient_id"], self.patients["last_contact_date"], strict=True)
-        )
+        """Each line of therapy as a Treatment Regimen episode over its administrations.
+
+        A warehouse holds one drug_exposure per administration; the Oncology extension's
+        Treatment Regimen episode spans the line (episode_end_date empty: ongoing) and
+        episode_event links it to its exposures. The twin writes the first and, for a line
+        that ended later, the last administration.
+        """
+        regimen, regimen_source = self.concept("systemic_therapy", "regimen")
         for t in therapy.to_dict("records"):
             pid = self.person[t["patient_id"]]
             concept, source = self.concept("systemic_therapy", "agent", t["agent"])
-            event = self.add(
-                "drug_exposure",
+            episode = self.add(
+                "episode",
                 person_id=pid,
-                drug_concept_id=concept,
-                drug_exposure_start_date=t["start_date"],
-                # the CDM requires an end date; the recorded one (empty: ongoing) is kept in
-                # verbatim_end_date, which is what oncorwe reads
-                drug_exposure_end_date=t["end_date"] or last[t["patient_id"]],
-                verbatim_end_date=t["end_date"],
-                drug_type_concept_id=EHR,
-                stop_reason=t["stop_reason"],
-                drug_source_value=source,
+                episode_concept_id=regimen,
+                episode_start_date=t["start_date"],
+                episode_end_date=t["end_date"],
+                episode_object_concept_id=0,  # the regimen concept (e.g. HemOnc) when known
+                episode_type_concept_id=EHR,
+                episode_source_value=regimen_source,
             )
-            self._linked("systemic_therapy", t, pid, t["start_date"], event)
+            days = [t["start_date"]]
+            if t["end_date"] is not None and t["end_date"] != t["start_date"]:
+                days.append(t["end_date"])
+            for i, day in enumerate(days):
+                last = i == len(days) - 1
+                exposure = self.add(
+                    "drug_exposure",
+                    person_id=pid,
+                    drug_concept_id=concept,
+                    drug_exposure_start_date=day,
+                    drug_exposure_end_date=day,
+                    verbatim_end_date=None,
+                    drug_type_concept_id=EHR,
+                    stop_reason=t["stop_reason"] if last else None,
+                    drug_source_value=source,
+                )
+                self.link(episode, exposure, "drug_exposure")
+            self._linked("systemic_therapy", t, pid, t["start_date"], episode)
+
+    def link(self, episode: int, event: int, table: str) -> None:
+        """An episode_event row: ``event`` (an id of ``table``) belongs to ``episode``."""
+        self.rows.setdefault("episode_event", []).append(
+            {
+                "episode_id": episode,
+                "event_id": event,
+                "episode_event_field_concept_id": FIELD_CONCEPTS[table],
+            }
+        )
 
     def procedures(self, courses: pd.DataFrame) -> None:
         for c in courses.to_dict("records"):
@@ -246,10 +277,12 @@ class _Writer:
     def responses(self, assessments: pd.DataFrame) -> None:
         for r in assessments.to_dict("records"):
             concept, source = self.concept("tumor_assessments", "criteria", r["criteria"])
-            self._measurement(
+            event = self._measurement(
                 r["patient_id"], concept, source, r["assessment_date"], None, None,
                 r["overall_response"],
             )  # fmt: skip
+            if r["overall_response"] == "PD":  # the evidence of a progression on that day
+                self.progressive[(r["patient_id"], r["assessment_date"])] = event
 
     def lesions(self, lesions: pd.DataFrame | None) -> None:
         concept, source = self.concept("lesions", "diameter_mm")
@@ -276,6 +309,9 @@ class _Writer:
                 episode_type_concept_id=EHR,
                 episode_source_value=source,
             )
+            evidence = self.progressive.get((r["patient_id"], r["progression_date"]))
+            if evidence is not None:
+                self.link(event, evidence, "measurement")
             self._linked("progression_events", r, pid, r["progression_date"], event)
 
     def _measurement(self, patient_id, concept, source, date, number, high, value=None) -> int:

@@ -15,9 +15,15 @@ from oncorwe.io.schema import TABLES
 
 # 32817 "EHR" (Type Concept vocabulary): the provenance of every generated record
 EHR = 32817
-# 1147082 "procedure_occurrence.procedure_occurrence_id" (CDM v5.4 field concepts): the
-# event field of an observation that belongs to a radiotherapy procedure
-PROCEDURE_FIELD = 1147082
+# CDM field concepts (vocabulary "CDM", class "Field"): which table an event id comes from, in
+# observation.obs_event_field_concept_id and episode_event.episode_event_field_concept_id
+FIELD_CONCEPTS = {
+    "procedure_occurrence": 1147082,  # procedure_occurrence.procedure_occurrence_id
+    "drug_exposure": 1147094,  # drug_exposure.drug_exposure_id
+    "condition_occurrence": 1147127,  # condition_occurrence.condition_occurrence_id
+    "measurement": 1147138,  # measurement.measurement_id
+}
+PROCEDURE_FIELD = FIELD_CONCEPTS["procedure_occurrence"]
 
 # patient fields held in CDM columns (person, observation_period, condition, death)
 PATIENT_CDM_COLUMNS = (
@@ -143,5 +149,10 @@ CDM_TABLES: dict[str, dict[str, str]] = {
         "episode_object_concept_id": _I,
         "episode_type_concept_id": _I,
         "episode_source_value": _S,
+    },
+    "episode_event": {
+        "episode_id": _I,
+        "event_id": _I,
+        "episode_event_field_concept_id": _I,
     },
 }

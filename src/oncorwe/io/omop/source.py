@@ -19,7 +19,12 @@ import pandas as pd
 
 from oncorwe.errors import InputError
 from oncorwe.io.omop.concepts import concept_rows, load_concept_sets
-from oncorwe.io.omop.layout import CDM_TABLES, RECORD_ATTRIBUTES, patient_attributes
+from oncorwe.io.omop.layout import (
+    CDM_TABLES,
+    FIELD_CONCEPTS,
+    RECORD_ATTRIBUTES,
+    patient_attributes,
+)
 from oncorwe.io.schema import TABLES
 
 
@@ -192,20 +197,58 @@ class _Cdm:
         return self.with_patient(base.drop("procedure_occurrence_id"))
 
     def systemic_therapy(self):
+        """Treatment Regimen episodes, and the drug exposures outside any regimen."""
         drug = self.table("drug_exposure")
         rows = self.rows("systemic_therapy", "agent")
         keys = ("drug_concept_id", "drug_source_value")
-        base = drug.filter(_match(drug, rows, *keys)).select(
-            "person_id",
-            "drug_exposure_id",
-            "stop_reason",
+        drugs = drug.filter(_match(drug, rows, *keys)).mutate(
             agent=_decode(drug, rows, *keys),
             drug_class=_decode(drug, rows, *keys, field="group"),
-            start_date=drug.drug_exposure_start_date,
-            end_date=drug.verbatim_end_date,
         )
-        base = self.linked(base, "drug_exposure_id", "systemic_therapy")
-        return self.with_patient(base.drop("drug_exposure_id"))
+        linked = self.regimen_events()
+        single = drugs.anti_join(linked, drugs.drug_exposure_id == linked.event_id).select(
+            "person_id",
+            "stop_reason",
+            "agent",
+            "drug_class",
+            record_id=drugs.drug_exposure_id,
+            start_date=drugs.drug_exposure_start_date,
+            end_date=drugs.verbatim_end_date,
+        )
+        single = self.linked(single, "record_id", "systemic_therapy")
+        regimens = self.regimens(drugs, linked)
+        both = single.union(regimens.select(*single.columns))
+        return self.with_patient(both.drop("record_id"))
+
+    def regimen_events(self):
+        """(episode_id, event_id) of every drug exposure linked to a Treatment Regimen episode."""
+        episode, event = self.table("episode"), self.table("episode_event")
+        rows = self.rows("systemic_therapy", "regimen")
+        regimen = episode.filter(
+            _match(episode, rows, "episode_concept_id", "episode_source_value")
+        ).select("episode_id")
+        drug_field = event.episode_event_field_concept_id == FIELD_CONCEPTS["drug_exposure"]
+        return event.filter(drug_field).join(regimen, "episode_id").select("episode_id", "event_id")
+
+    def regimens(self, drugs, linked):
+        """One contract row per Treatment Regimen episode: its dates, its exposures' agent."""
+        episode = self.table("episode")
+        exposures = linked.join(drugs, linked.event_id == drugs.drug_exposure_id)
+        agent = exposures.group_by("episode_id").agg(
+            agent=exposures.agent.min(),
+            drug_class=exposures.drug_class.min(),
+            stop_reason=exposures.stop_reason.max(),
+        )
+        base = episode.join(agent, "episode_id").select(
+            "person_id",
+            "stop_reason",
+            "agent",
+            "drug_class",
+            record_id=episode.episode_id,
+            start_date=episode.episode_start_date,
+            end_date=episode.episode_end_date,
+        )
+        return self.linked(base, "record_id", "systemic_therapy")
 
     def tumor_assessments(self):
         m = self.table("measurement")
