@@ -21,6 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from oncorwe.errors import InputError
+from oncorwe.io.omop.layout import CDM_TABLES
+from oncorwe.io.schema import TABLES
 
 CONCEPT_SETS = Path(__file__).resolve().parent / "data" / "concept_sets.csv"
 COLUMNS = (
@@ -64,15 +66,29 @@ def _read(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"concept set file {path}: missing column(s) {', '.join(missing)}")
-    bad = ~frame["concept_id"].str.fullmatch(r"\d+")
-    if bad.any():
-        row = int(bad.to_numpy().argmax())
-        raise InputError(
-            f"concept set file {path}, row {row + 2}, column concept_id: "
-            f"{frame['concept_id'].iloc[row]!r} is not an integer concept id"
-        )
+    for column, rule, bad in _rules(frame):
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise InputError(
+                f"concept set file {path}, row {row + 2}, column {column}: "
+                f"{frame[column].iloc[row]!r} (rule: {rule})"
+            )
     frame["concept_id"] = frame["concept_id"].astype("int64")
     return frame[list(COLUMNS)]
+
+
+def _rules(frame: pd.DataFrame):
+    """(column, rule, rows breaking it) for each rule of a concept set row."""
+    yield "table", "a contract table", ~frame["table"].isin(list(TABLES))
+    yield "column", "a column name is required", frame["column"].str.strip() == ""
+    yield (
+        "omop_table",
+        "an OMOP CDM table oncorwe reads",
+        ~frame["omop_table"].isin(list(CDM_TABLES)),
+    )
+    yield "concept_id", "an integer concept id", ~frame["concept_id"].str.fullmatch(r"\d+")
+    no_source = (frame["concept_id"] == "0") & (frame["source_value"].str.strip() == "")
+    yield "source_value", "concept 0 is matched on its source value", no_source
 
 
 def concept_rows(concepts: pd.DataFrame, table: str, column: str) -> pd.DataFrame:

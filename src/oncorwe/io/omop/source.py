@@ -46,8 +46,10 @@ def read_omop(engine, concepts: pd.DataFrame | None = None) -> dict[str, pd.Data
     if missing:
         raise InputError(
             f"OMOP CDM at {engine.url}: table(s) {', '.join(missing)} not found in the "
-            "current schema (an empty table is enough for data the CDM does not have)"
+            "current schema (rule: oncorwe reads these OMOP CDM v5.4 tables; an empty table "
+            "is enough for data the CDM does not have)"
         )
+    _check_observation_periods(engine)
     cdm = _Cdm(concepts)
     expressions = {
         "patients": cdm.patients(),
@@ -60,6 +62,25 @@ def read_omop(engine, concepts: pd.DataFrame | None = None) -> dict[str, pd.Data
         "labs": cdm.labs(),
     }
     return {name: _as_contract(name, engine.query(expr)) for name, expr in expressions.items()}
+
+
+def _check_observation_periods(engine) -> None:
+    """Every person has an observation period (the CDM v5.4 convention; the last contact)."""
+    person, period = (
+        ibis.table(CDM_TABLES["person"], name="person"),
+        ibis.table(CDM_TABLES["observation_period"], name="observation_period"),
+    )
+    lone = person.anti_join(period, "person_id").select("person_id", "person_source_value")
+    found = engine.query(lone.order_by("person_id").limit(3))
+    if found.empty:
+        return
+    first = found.iloc[0]
+    raise InputError(
+        f"OMOP CDM at {engine.url}: table person, row person_id {int(first['person_id'])} "
+        f"(person_source_value {first['person_source_value']!r}), column person_id: no row in "
+        "observation_period (rule: every person has an observation period, which gives the "
+        f"last contact date; OMOP CDM v5.4 conventions); {len(found)} shown at most 3"
+    )
 
 
 def write_contract_folder(tables: dict[str, pd.DataFrame], folder: str | Path) -> Path:
