@@ -60,5 +60,11 @@ def derive_time_origin(t: Mapping[str, ir.Table], protocol: Protocol) -> ir.Tabl
 
 def time_origin_frame(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:
     """``derive_time_origin`` run on a DuckDB connection holding ``patients``, ``radiotherapy``
-    and ``systemic_therapy`` (as the de-identification step does)."""
-    return Engine("duckdb", None, con).query(derive_time_origin(contract_tables(), protocol))
+    and ``systemic_therapy`` (as the de-identification step does); contract columns a source
+    leaves out (an optional ``randomization_date``) are present and empty."""
+    from oncorwe.cohort.database import analysis_connection
+
+    names = ("patients", "radiotherapy", "systemic_therapy")
+    frames = {name: con.execute(f'SELECT * FROM "{name}"').df() for name in names}
+    with Engine("duckdb", None, analysis_connection(frames)) as engine:
+        return engine.query(derive_time_origin(contract_tables(), protocol))
