@@ -77,7 +77,17 @@ def test_generated_cdm_uses_the_shipped_concepts():
     # 8507 MALE / 8532 FEMALE (OMOP Gender vocabulary); every drug row has a concept or a name
     assert set(frames["person"]["gender_concept_id"]) <= {8507, 8532}
     lenvatinib = frames["drug_exposure"]["drug_source_value"] == "lenvatinib"
-    assert set(frames["drug_exposure"].loc[lenvatinib, "drug_concept_id"]) == {45775396}
+    # 45775396 is nintedanib, not lenvatinib: lenvatinib is matched by its name (concept 0)
+    assert set(frames["drug_exposure"].loc[lenvatinib, "drug_concept_id"]) == {0}
+    assert 45775396 not in set(frames["drug_exposure"]["drug_concept_id"])
+    # every line of therapy is a Treatment Regimen episode (32531) linked to its exposures
+    regimens = frames["episode"][frames["episode"]["episode_concept_id"] == 32531]
+    therapy = pd.read_csv(seed_twin_path() / "systemic_therapy.csv")
+    assert len(regimens) == len(therapy)
+    links = frames["episode_event"]
+    drug_links = links[links["episode_event_field_concept_id"] == 1147094]
+    assert len(drug_links) == len(frames["drug_exposure"])
+    assert set(drug_links["episode_id"]) == set(regimens["episode_id"])
     assert frames["observation"]["observation_id"].is_unique
 
 
