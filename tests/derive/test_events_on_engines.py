@@ -5,28 +5,23 @@ twin, floats to 1e-9)."""
 
 from __future__ import annotations
 
-import datetime
-
 import ibis
 import ibis.config
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
+from engine_twin import assert_same_rows, load_frame, seed_twin_engine
 from oncorwe.analysis.radiotherapy_outcomes import derive_liver_toxicity
-from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
+from oncorwe.cohort import COHORT_SCHEMA
 from oncorwe.derive.ctcae import ctcae_soc, derive_ae_soc, derive_lab_grades
 from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.toxicity import derive_adverse_events, derive_worst_grade
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
-from oncorwe.engine import Engine, connect
-from oncorwe.engine.tables import contract_tables
-from oncorwe.intake import take_in
+from oncorwe.engine import connect
+from oncorwe.engine.connect import to_sql
+from oncorwe.engine.tables import contract_schema, contract_tables
 from oncorwe.io.schema import TABLES
-from oncorwe.io.store import StudyStore
 from oncorwe.protocol import load_protocol
-from oncorwe.synth import seed_twin_path
 from postgres_server import postgres_url
 
 PROTOCOL = load_protocol("hcc-rt-ici")
@@ -49,41 +44,25 @@ FLOATS = {
 }  # fmt: skip
 
 
-class _SparkOptions(ibis.config.Config):
-    """Ibis's PySpark options, registered when its PySpark backend is imported (which needs
-    pyspark installed); compiling to the Spark dialect reads them."""
-
-    treat_nan_as_null: bool = False
-
-
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory):
     """The seed twin's accepted tables, its cohort, and a DuckDB engine holding both."""
-    store = tmp_path_factory.mktemp("twin") / "study.duckdb"
-    take_in(seed_twin_path(), store_path=store)
-    with StudyStore(store, read_only=True) as s:
-        accepted = {name: s.accepted(name) for name in TABLES if name in s.table_names("accepted")}
-    engine, _ = cohort_engine(accepted, PROTOCOL)
-    cohort = engine.query(ibis.table(COHORT_SCHEMA, name="cohort"))
+    accepted, cohort, engine = seed_twin_engine(tmp_path_factory.mktemp("twin"), PROTOCOL)
     yield accepted, cohort, engine
     engine.close()
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
 @pytest.mark.parametrize("name", list(BUILDERS))
-def test_every_builder_compiles(name, dialect, monkeypatch):
-    if dialect == "pyspark" and ibis.options.pyspark is None:
-        monkeypatch.setattr(ibis.options, "pyspark", _SparkOptions())
-    sql = str(ibis.to_sql(BUILDERS[name](), dialect=dialect))
+def test_every_builder_compiles(name, dialect):
+    sql = to_sql(BUILDERS[name](), dialect)
     assert sql.lstrip().upper().startswith(("SELECT", "WITH"))
 
 
-def test_spark_log_is_base_10(monkeypatch):
+def test_spark_log_is_base_10():
     # ALBI's log10: Spark's one-argument LOG is the natural logarithm
-    if ibis.options.pyspark is None:
-        monkeypatch.setattr(ibis.options, "pyspark", _SparkOptions())
     table = ibis.table({"x": "float64"}, name="x")
-    sql = str(ibis.to_sql(table.select(y=table.x.log10()), dialect="pyspark"))
+    sql = to_sql(table.select(y=table.x.log10()), "pyspark")
     assert "LOG10(" in sql.upper() or "LOG(10" in sql.upper()
 
 
@@ -97,48 +76,12 @@ def test_soc_where_the_events_are_is_the_shipped_lookup(twin):
     ]
 
 
-def _load(engine: Engine, name: str, frame: pd.DataFrame, schema: dict[str, str]) -> None:
-    """Load ``frame`` as table ``name``, dates as dates."""
-    types = {c: t for c, t in schema.items() if c in frame.columns}
-    data = {}
-    for column, kind in types.items():
-        values = frame[column]
-        if kind == "date":
-            values = pd.to_datetime(values).map(
-                lambda v: None if pd.isna(v) else datetime.date(v.year, v.month, v.day)
-            )
-        data[column] = pa.array(values.astype(object).where(values.notna(), None).tolist())
-    engine.load(name, pa.table(data), types)
-
-
-def _same(duck: pd.DataFrame, pg: pd.DataFrame, name: str) -> None:
-    assert list(duck.columns) == list(pg.columns), name
-    assert len(duck) == len(pg), name
-    for column in duck.columns:
-        a, b = duck[column], pg[column]
-        if column in FLOATS:
-            x = pd.to_numeric(a).to_numpy(float)
-            y = pd.to_numeric(b).to_numpy(float)
-            assert np.array_equal(np.isnan(x), np.isnan(y)), (name, column)
-            assert np.allclose(x, y, rtol=0, atol=1e-9, equal_nan=True), (name, column)
-        elif column.endswith("_date"):
-            assert pd.to_datetime(a).tolist() == pd.to_datetime(b).tolist(), (name, column)
-        else:
-            left = [None if pd.isna(v) else v for v in a.astype(object)]
-            right = [None if pd.isna(v) else v for v in b.astype(object)]
-            assert left == right, (name, column)
-
-
 def test_every_builder_gives_duckdbs_values_on_postgres(twin):
     accepted, cohort, duck = twin
     with postgres_url() as url, connect("postgres", url) as pg:
         for name, frame in accepted.items():
-            _load(pg, name, frame, _types(name))
-        _load(pg, "cohort", cohort, COHORT_SCHEMA)
+            load_frame(pg, name, frame, contract_schema(TABLES[name]))
+        load_frame(pg, "cohort", cohort, COHORT_SCHEMA)
         for name in BUILDERS:
             expression = BUILDERS[name]()
-            _same(duck.query(expression), pg.query(expression), name)
-
-
-def _types(name: str) -> dict[str, str]:
-    return {c: str(t) for c, t in T[name].schema().items()}
+            assert_same_rows(duck.query(expression), pg.query(expression), name, FLOATS)

@@ -63,11 +63,7 @@ class Engine:
 
     def sql(self, expression) -> str:
         """The engine's SQL for an Ibis expression."""
-        import ibis
-
-        if self.dialect == "pyspark":
-            _spark_compiler_options()
-        return str(ibis.to_sql(expression, dialect=self.dialect))
+        return to_sql(expression, self.dialect)
 
     def query(self, expression) -> pd.DataFrame:
         """Run an Ibis expression (or SQL text) on the engine; its rows as a frame.
@@ -170,6 +166,15 @@ class Engine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def to_sql(expression, dialect: str) -> str:
+    """An Ibis expression as SQL of one dialect of ``DIALECTS`` (no engine needed)."""
+    import ibis
+
+    if dialect == "pyspark":
+        _spark_compiler_options()
+    return str(ibis.to_sql(expression, dialect=dialect))
 
 
 def _spark_compiler_options() -> None:
