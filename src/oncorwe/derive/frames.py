@@ -14,15 +14,7 @@ import duckdb
 import pandas as pd
 
 from oncorwe.engine import Engine
-
-# Ibis type -> DuckDB type of the view's column
-_SQL = {
-    "string": "VARCHAR",
-    "date": "DATE",
-    "float64": "DOUBLE",
-    "int64": "BIGINT",
-    "boolean": "BOOLEAN",
-}
+from oncorwe.engine.connect import SQL_TYPES
 
 
 def query_frames(
@@ -38,7 +30,8 @@ def query_frames(
         for name, (frame, types) in frames.items():
             con.register(f"_{name}_frame", frame)
             columns = ", ".join(
-                f"CAST({_quote(c) if c in frame.columns else 'NULL'} AS {_SQL[t]}) AS {_quote(c)}"
+                f"CAST({_quote(c) if c in frame.columns else 'NULL'} AS {SQL_TYPES[t]})"
+                f" AS {_quote(c)}"
                 for c, t in types.items()
             )
             con.execute(f'CREATE VIEW {_quote(name)} AS SELECT {columns} FROM "_{name}_frame"')
