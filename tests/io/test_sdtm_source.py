@@ -88,10 +88,39 @@ def test_a_bad_value_is_found_at_its_domain_row_and_variable(tmp_path):
 
 def test_last_known_alive_is_admirals_lstalvdt():
     patients = sdtm_patients(read_domains(DATA)).frame.set_index("patient_id")
-    # 01-701-1015: the last LB sample (2014-07-02) is after the last AE start and treatment end
-    assert patients.loc["01-701-1015", "last_contact_date"] == "2014-07-02"
+    alive = patients["last_contact_date"]
+    # 01-701-1015: the last LB sample (2014-07-02) is after the last AE and treatment end
+    assert alive["01-701-1015"] == "2014-07-02"
+    # 01-703-1086: every AE has an end date; the last (2013-01-02) is after the last LB sample
+    # (2012-12-24) and treatment end: pharmaverseadam's LSTALVDT
+    assert alive["01-703-1086"] == "2013-01-02"
+    # 01-703-1258: an AE without AEENDTC is the AE-end source's record (missing sorts last), so
+    # the AE end 2013-01-25 is not used; LSTALVDT is the treatment end 2013-01-11
+    assert alive["01-703-1258"] == "2013-01-11"
     dead = patients[patients["vital_status"] == "dead"]
     assert (dead["last_contact_date"] == dead["death_date"]).all() and len(dead) == 3
+
+
+def test_last_alive_selects_one_record_per_source_missing_dates_last():
+    from oncorwe.io.formats.sdtm_tables import last_known_alive
+
+    ae = pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "B", "B", "C", "C"],
+            "AESTDTC": ["2020-01-05", "2020-01-07", "2020-01-05", pd.NA, "2020-02", "2020-01-20"],
+            "AEENDTC": ["2020-03-01", pd.NA, "2020-03-01", "2020-03-09", "2020-02-10", "2020-02"],
+        }
+    )
+    lb = pd.DataFrame({"USUBJID": ["A", "C"], "LBDTC": ["2020-01-31T08:00", pd.NA]})
+    got = last_known_alive({"ae": ae, "lb": lb})
+    # A: an AE without an end date hides the end 2020-03-01; the last start 01-07 < LB 01-31
+    # B: an AE without a start hides the starts; the last end is 2020-03-09
+    # C: partial dates read as the first day (2020-02-01 < 2020-02-10); the undated LB
+    #    record is dropped before the selection (admiral's lb_date filter), not chosen
+    assert got.to_dict() == {
+        "A": pd.Timestamp("2020-01-31"), "B": pd.Timestamp("2020-03-09"),
+        "C": pd.Timestamp("2020-02-10"),
+    }  # fmt: skip
 
 
 def _as_xpt(source: Path, target: Path) -> None:

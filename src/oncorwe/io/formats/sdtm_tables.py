@@ -7,7 +7,8 @@ contract value can name the domain, row, variable and value (``oncorwe.io.format
 
 - ``patients`` (one row per DM subject): ``SEX``, ``AGE`` (``AGEU`` years), ``BRTHDTC``;
   vital status and death date from ``DTHFL`` / ``DTHDTC``; the last date known alive
-  (``last_known_alive``, after admiral's ADSL ``LSTALVDT``); the randomisation date (DS
+  (``last_known_alive``, admiral's ADSL ``LSTALVDT``: AE start and end, LB and treatment end
+  dates, one record per source, ``LAST_ALIVE_SOURCES``); the randomisation date (DS
   ``DSDECOD = RANDOMIZED``). What SDTM does not hold (the date of diagnosis without an MH
   primary diagnosis, the disease setting, extrahepatic metastasis without TU) is filled as the
   ``NOT_RECORDED`` rules declare, each with a finding, never silently.
@@ -19,14 +20,16 @@ contract value can name the domain, row, variable and value (``oncorwe.io.format
 References
 ----------
 CDISC SDTMIG v3.4 (DM, DS, EX, MH, RS, TU); pharmaverse admiral ``ad_adsl.R`` template
-(``LSTALVDT``: last AE start date, lab date, or treatment end) and admiralonco
-``ad_adrs.R`` (RS time points of the investigator).
+(``LSTALVDT``: the last AE start or end date, lab date, or treatment end; ``derive_var_extreme_dt``,
+``derive_vars_extreme_event``) and admiralonco ``ad_adrs.R`` (RS time points of the
+investigator).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
@@ -52,25 +55,39 @@ def valid_dose(ex: pd.DataFrame) -> pd.Series:
     return (dose > 0).where(dose.notna(), True).astype(bool) | placebo.astype(bool)
 
 
+MissingDates = Literal["sort_last", "drop"]
+
+
 @dataclass(frozen=True)
 class AliveSource:
     """One kind of record that shows a subject alive on its date: ``variable`` of ``domain``,
     on the records ``keep`` selects; partial dates imputed to the first day (admiral
-    ``convert_dtc_to_dt(highest_imputation = "M")``), or only complete dates (``complete``)."""
+    ``convert_dtc_to_dt(highest_imputation = "M")``), or only complete dates (``complete``).
+
+    Per subject, the source gives the date of ONE record, the last in date order (admiral's
+    per-source selection, ``filter_extreme(mode = "last")``). ``missing_dates`` says where a
+    record without a readable date goes: ``"sort_last"``, after every dated record, as R's
+    ``dplyr::arrange`` sorts a missing value, so that it is the record selected and the source
+    gives the subject no date at all; ``"drop"``, removed before the selection (the source's
+    ``filter``, or records the source never holds, such as exposures without a complete end).
+    """
 
     domain: str
     variable: str
     keep: Callable[[pd.DataFrame], pd.Series] | None = None
     complete: bool = False
+    missing_dates: MissingDates = "sort_last"
 
 
-# admiral's ADSL template as pharmaverseadam ran it: AE start, lab sample date, and the end of
-# the last exposure with a valid dose (TRTEDT); the AE end date and disposition dates are not
-# used (checked against pharmaverseadam's LSTALVDT, docs/sdtm.md)
+# admiral's ADSL template (ad_adsl.R) as pharmaverseadam's LSTALVDT was derived: the latest of
+# the sources ae_start_date (AESTDTC), ae_end_date (AEENDTC), lb_date (LBDTC, filter: a date)
+# and trt_end_date (TRTEDT: the end of the last exposure with a valid dose, complete dates);
+# the disposition dates are not used. Checked per subject against pharmaverseadam (docs/sdtm.md).
 LAST_ALIVE_SOURCES = (
     AliveSource("ae", "AESTDTC"),
-    AliveSource("lb", "LBDTC"),
-    AliveSource("ex", "EXENDTC", valid_dose, complete=True),
+    AliveSource("ae", "AEENDTC"),
+    AliveSource("lb", "LBDTC", missing_dates="drop"),
+    AliveSource("ex", "EXENDTC", valid_dose, complete=True, missing_dates="drop"),
 )
 # where SDTM has no value for a required contract column: (value or rule, why) per column
 NOT_RECORDED = {
@@ -127,21 +144,46 @@ def note(table, row, col, value, rule, message, severity="warning") -> dict:
 
 
 def last_known_alive(d: Domains) -> pd.Series:
-    """Per ``USUBJID``: the latest date of ``LAST_ALIVE_SOURCES`` (domains absent are skipped)."""
-    dates = []
+    """Per ``USUBJID``: the last date known alive, the latest of the dates the
+    ``LAST_ALIVE_SOURCES`` give (domains or variables absent are skipped).
+
+    Notes
+    -----
+    Steps: 1. per source, its records (``keep``) and their dates imputed to the first day;
+    2. per source and subject, the date of one record, the last in date order, a record without
+    a readable date sorted last or dropped (``AliveSource.missing_dates``); 3. the latest of
+    the selected dates per subject.
+
+    References
+    ----------
+    pharmaverse admiral: ``ad_adsl.R`` template (``LSTALVDT`` from ``ae_start_date``,
+    ``ae_end_date``, ``lb_date``, ``trt_end_date``), ``derive_var_extreme_dt`` /
+    ``date_source`` and its successor ``derive_vars_extreme_event`` (per source one record by
+    ``order`` and ``mode = "last"``, then the last of the selected dates).
+    """
+    selected = []
     for source in LAST_ALIVE_SOURCES:
         frame = d.get(source.domain)
         if frame is None or source.variable not in frame.columns:
             continue
+        # step 1
         if source.keep is not None:
             frame = frame[source.keep(frame).to_numpy()]
         text = frame[source.variable].astype("string")
         if source.complete:
             text = text.where(text.str.len() >= 10)
-        dates.append(pd.DataFrame({"id": frame["USUBJID"], "date": impute_first(text)}))
-    if not dates:
+        dates = pd.DataFrame({"id": frame["USUBJID"].to_numpy(), "date": impute_first(text)})
+        # step 2
+        if source.missing_dates == "drop":
+            selected.append(dates.dropna().groupby("id")["date"].max())
+            continue
+        per_subject = dates.groupby("id")["date"]
+        undated = per_subject.count() < per_subject.size()
+        selected.append(per_subject.max().where(~undated))
+    if not selected:
         return pd.Series(dtype="datetime64[ns]")
-    return pd.concat(dates).dropna().groupby("id")["date"].max()
+    # step 3
+    return pd.concat(selected).dropna().groupby(level=0).max()
 
 
 def _randomised(d: Domains) -> pd.Series:
