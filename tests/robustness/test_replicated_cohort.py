@@ -1,39 +1,59 @@
 """The seed twin copied three times (new patient ids, same records) gives the single cohort's
-medians, percentages and survival probabilities, and three times its counts.
+medians, percentages and survival probabilities, and three times its counts, in both cohort
+shapes ``benchmarks/scale.py`` measures (``oncorwe.synth.replicate.SHAPES``).
 
-This is the check ``benchmarks/scale.py`` applies to every size it measures, here at a size a
-test can afford; the single cohort is the shared demo run (the seed twin, protocol hcc-rt-ici).
+This is the check the benchmark applies to every size it measures, here at a size a test can
+afford. The full shape's single cohort is the shared demo run (the seed twin, protocol
+hcc-rt-ici); the registry shape (no lesion measurements, no laboratory values) has its own
+single-copy run. The report is not drawn: it shows the numbers of ``results.json`` and is
+checked elsewhere.
 """
 
-import importlib.util
 import json
 from pathlib import Path
 
-from oncorwe.pipeline import run_study
+import pytest
+
+from oncorwe import pipeline
 from oncorwe.protocol import load_protocol
+from oncorwe.synth.replicate import (
+    numeric_leaves,
+    replicate_seed_twin,
+    replicated_differences,
+    value_kind,
+)
 
 COPIES = 3
-SCALE = Path(__file__).resolve().parents[2] / "benchmarks" / "scale.py"
 
 
-def _scale_module():
-    spec = importlib.util.spec_from_file_location("scale_benchmark", SCALE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_three_copies_keep_medians_and_multiply_counts(tmp_path, demo_output, monkeypatch):
-    scale = _scale_module()
+@pytest.fixture
+def no_report(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    scale.replicate_seed_twin(tmp_path / "data", COPIES)
+    monkeypatch.setattr(pipeline, "write_report", lambda outputs, out, **_: Path(out))
+
+
+def _results(folder: Path, copies: int, shape: str) -> dict:
+    replicate_seed_twin(folder / "data", copies, shape)
+    pipeline.run_study(folder / "data", load_protocol("hcc-rt-ici"), folder / "out", synthetic=True)
+    return json.loads((folder / "out" / "results.json").read_text())
+
+
+def test_three_copies_keep_medians_and_multiply_counts(tmp_path, demo_output, no_report):
     single = json.loads((demo_output / "results.json").read_text())
-    run_study(tmp_path / "data", load_protocol("hcc-rt-ici"), tmp_path / "out", synthetic=True)
-    replicated = json.loads((tmp_path / "out" / "results.json").read_text())
-    kinds = [scale._kind(path) for path, _ in scale._leaves(single)]
+    replicated = _results(tmp_path, COPIES, "full")
+    kinds = [value_kind(path) for path, _ in numeric_leaves(single)]
     assert kinds.count("count") >= 50 and kinds.count("equal") >= 30  # the check is not empty
-    assert scale.compare_results(single, replicated, COPIES) == []
+    assert replicated_differences(single, replicated, COPIES) == []
     assert (
         replicated["data_quality"]["reconciliation"][0]["read"]
         == COPIES * (single["data_quality"]["reconciliation"][0]["read"])
     )
+
+
+def test_registry_shape_keeps_medians_and_multiplies_counts(tmp_path, no_report):
+    single = _results(tmp_path / "single", 1, "registry")
+    replicated = _results(tmp_path / "copies", COPIES, "registry")
+    tables = [row["table"] for row in single["data_quality"]["reconciliation"]]
+    assert "labs" not in tables and "lesions" not in tables
+    assert single["cohort"]["n"] == 108  # the same eligible patients as the full seed twin
+    assert replicated_differences(single, replicated, COPIES) == []
