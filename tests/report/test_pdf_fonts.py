@@ -23,3 +23,19 @@ def test_lean_fonts_only_while_saving(tmp_path):
         assert font_subset.load_font is not original
     assert font_subset.load_font is original
     assert "GSUB" not in options.drop_tables  # a caller's own options are not touched
+
+
+def test_font_subsets_made_once_and_reused(tmp_path):
+    from oncorwe.report.figures import style
+
+    style._subset_bytes.cache_clear()
+    with figure_style():
+        fig = new_figure(2.0, 1.5)
+        fig.add_subplot().set_title("Same text", fontweight="bold")
+    save_figure(fig, tmp_path / "first", ("pdf",))
+    made = style._subset_bytes.cache_info()
+    save_figure(fig, tmp_path / "second", ("pdf",))
+    again = style._subset_bytes.cache_info()
+    assert made.misses >= 2 and again.misses == made.misses and again.hits == made.misses
+    # a remembered subset gives the very bytes of a fresh one
+    assert (tmp_path / "first.pdf").read_bytes() == (tmp_path / "second.pdf").read_bytes()

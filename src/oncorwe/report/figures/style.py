@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib as mpl
 from fontTools import subset as font_subset
+from matplotlib.backends import _backend_pdf_ps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -86,10 +88,12 @@ def add_synthetic_banner(fig: Figure) -> None:
 
 
 # PDF speed: matplotlib embeds each font as a TrueType (Type 42, FontFile2) subset made by
-# fontTools, which spends most of that time closing over and subsetting the OpenType layout tables
-# (GSUB, GPOS, GDEF). A PDF never reads them (matplotlib writes every glyph position itself), so
-# they are dropped while oncorwe saves a PDF: outlines, widths and cmap are unchanged, and the
-# PDF is still plain embedded TrueType, no Type 3 (~3x faster per figure PDF).
+# fontTools, which spends most of that time reading, closing over and subsetting the OpenType
+# layout tables (GSUB, GPOS, GDEF). A PDF never reads them (matplotlib writes every glyph position
+# itself), so they are dropped while oncorwe saves a PDF: outlines, widths and cmap are unchanged,
+# and the PDF is still plain embedded TrueType, no Type 3 (~3x faster per figure PDF). They are
+# removed from the font as soon as it is opened (lazily, so never parsed): fontTools 4.68
+# inspects every layout table's format before the subsetter's own drop_tables takes effect.
 PDF_DROPPED_FONT_TABLES = ("GSUB", "GPOS", "GDEF")
 
 
@@ -101,13 +105,53 @@ def lean_pdf_fonts() -> Iterator[None]:
     def load_font(path, options, *args, **kwargs):
         options.drop_tables += [t for t in PDF_DROPPED_FONT_TABLES if t not in options.drop_tables]
         options.layout_closure = False
-        return original(path, options, *args, **kwargs)
+        font = original(path, options, *args, **kwargs)
+        for tag in PDF_DROPPED_FONT_TABLES:
+            if tag in font:  # opened lazily: removed without being parsed
+                del font[tag]
+        return font
 
     font_subset.load_font = load_font
+    subsetter = _backend_pdf_ps.get_glyphs_subset
+    if hasattr(_backend_pdf_ps, "SubsetResults"):  # matplotlib >= 3.11's interface
+        _backend_pdf_ps.get_glyphs_subset = _remembered_subset
     try:
         yield
     finally:
         font_subset.load_font = original
+        _backend_pdf_ps.get_glyphs_subset = subsetter
+
+
+# The same glyphs of the same font recur from figure to figure (the bold synthetic-data banner,
+# axis digits): each subset is made once per process and its bytes reused. A subset depends only
+# on the font file and the glyphs, so the PDFs are byte for byte what fontTools would write.
+SUBSETS_REMEMBERED = 128
+_MATPLOTLIB_SUBSET = _backend_pdf_ps.get_glyphs_subset
+
+
+class _SubsetFont:
+    """A font subset already saved: what ``_backend_pdf_ps.font_as_file`` needs of a TTFont."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def save(self, file, reorderTables: bool = False) -> None:  # noqa: N803 (fontTools' name)
+        file.write(self.data)
+
+
+@contextmanager
+def _remembered_subset(fontfile, glyphs) -> Iterator[object]:
+    data, index_map = _subset_bytes(fontfile, getattr(fontfile, "face_index", 0), frozenset(glyphs))
+    yield _backend_pdf_ps.SubsetResults(_SubsetFont(data), dict(index_map))
+
+
+@lru_cache(maxsize=SUBSETS_REMEMBERED)
+def _subset_bytes(fontfile, face_index: int, glyphs: frozenset) -> tuple[bytes, tuple]:
+    """The TrueType subset of ``glyphs`` of a font (called inside ``lean_pdf_fonts``) and the
+    map from the font's glyph indices to the subset's."""
+    with _MATPLOTLIB_SUBSET(fontfile, glyphs) as subset:
+        data = _backend_pdf_ps.font_as_file(subset.font).getvalue()
+        return data, tuple(subset.glyph_index_map.items())
 
 
 FORMATS = ("png", "svg", "pdf")
