@@ -1,8 +1,11 @@
 """SAS transport (XPORT) version 5 files, the format regulators take data sets in.
 
-``write_xpt_v5`` writes one data set through ReadStat (``pyreadstat.write_xport``) after
-checking the version 5 limits, then sets the creation and modification stamps of its header
-records to a given time, so that a build under ``SOURCE_DATE_EPOCH`` gives the same bytes.
+``write_xpt_v5`` writes one data set after checking the version 5 limits: the header through
+ReadStat (``pyreadstat.write_xport`` on a one-row template of the data set, which declares the
+same variables, types and lengths as the whole), the observations column by column with numpy
+(``oncorwe.io.formats.xpt_records``, the same bytes ReadStat writes, without its Python loop
+over every cell); then it sets the creation and modification stamps of the header records to a
+given time, so that a build under ``SOURCE_DATE_EPOCH`` gives the same bytes.
 
 References
 ----------
@@ -16,16 +19,22 @@ FDA, "Study Data Technical Conformance Guide", section 3.3.1 (SAS XPORT v5 for s
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from oncorwe.io.formats.xpt_records import encode_records, header_variables
 
 RECORD = 80
 MAX_NAME = 8
 MAX_LABEL = 40
 MAX_CHAR = 200
 _STAMPED_AFTER = (b"LIBRARY HEADER RECORD", b"DSCRPTR HEADER RECORD")
+_OBS_HEADER = b"HEADER RECORD*******OBS"
 _NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -48,18 +57,52 @@ def check_xpt_v5(frame: pd.DataFrame, name: str, label: str, labels: dict[str, s
         if len(labels.get(column, "")) > MAX_LABEL:
             raise ValueError(f"{name}.{column}: label longer than {MAX_LABEL} characters")
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            longest = frame[column].dropna().map(lambda v: len(str(v).encode("utf-8")))
-            if len(longest) and longest.max() > MAX_CHAR:
+            if _longest(frame[column]) > MAX_CHAR:
                 raise ValueError(f"{name}.{column}: a value is longer than {MAX_CHAR} bytes")
 
 
-def _is_date(values: pd.Series) -> bool:
+def _byte_lengths(texts: pd.Series) -> np.ndarray:
+    """UTF-8 lengths of ``texts`` (str values, no missing)."""
+    encoded = pa.array(texts.to_numpy(object), type=pa.string())
+    return pc.binary_length(encoded).to_numpy(zero_copy_only=False)
+
+
+def _longest(values: pd.Series) -> int:
+    """The most bytes of a value written as text: ``str(value)`` in UTF-8 (0 when none)."""
     present = values.dropna()
-    return (
-        values.dtype == object
-        and len(present) > 0
-        and all(isinstance(v, date) and not isinstance(v, datetime) for v in present)
-    )
+    kind = pd.api.types.infer_dtype(present, skipna=False)
+    if kind == "empty":
+        return 0
+    if kind == "date":
+        return len(str(present.iloc[0]))  # ISO dates, YYYY-MM-DD: all of the same length
+    if kind == "string":
+        return int(_byte_lengths(present).max())
+    return int(present.map(lambda v: len(str(v).encode("utf-8"))).max())
+
+
+def _is_date(values: pd.Series) -> bool:
+    """Every present value is a ``datetime.date`` (not a datetime), and there is one."""
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "date"
+
+
+def _template(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """One row from which ReadStat declares the same variables as from ``frame``: each text
+    column's longest value (ReadStat sizes text variables by their longest value), each
+    number or date column's first present value; None when a column is of another kind."""
+    row = {}
+    for column in frame.columns:
+        values = frame[column]
+        present = values.dropna()
+        if values.dtype == "float64":
+            row[column] = pd.Series(present.iloc[:1].tolist() or [np.nan], dtype="float64")
+            continue
+        kind = pd.api.types.infer_dtype(present, skipna=False) if values.dtype == object else ""
+        if kind == "string":
+            present = present.iloc[[int(np.argmax(_byte_lengths(present)))]]
+        elif kind not in ("date", "empty"):
+            return None
+        row[column] = pd.Series(present.iloc[:1].tolist() or [None], dtype=object)
+    return pd.DataFrame(row)
 
 
 def _restamp(data: bytes, stamp: bytes) -> bytes:
@@ -100,15 +143,27 @@ def write_xpt_v5(
     import pyreadstat
 
     check_xpt_v5(frame, name, label, labels)
-    pyreadstat.write_xport(
-        frame,
-        path,
+    dates = {c for c in frame.columns if _is_date(frame[c])}
+    options = dict(
         file_label=label,
         column_labels={c: labels.get(c, "") for c in frame.columns},
         table_name=name.upper(),
         file_format_version=5,
-        variable_format={c: "DATE9" for c in frame.columns if _is_date(frame[c])},
+        variable_format={c: "DATE9" for c in dates},
     )
+    template = _template(frame) if len(frame) else None
+    records = None
+    if template is not None:
+        pyreadstat.write_xport(template, path, **options)
+        header = path.read_bytes()
+        header = header[: header.index(_OBS_HEADER) + RECORD]
+        records = encode_records(frame, header_variables(header), dates)
+    if records is None:  # no rows, or a value only ReadStat encodes (xpt_records)
+        pyreadstat.write_xport(frame, path, **options)
+        content = path.read_bytes()
+    else:
+        content = header + records
     if stamp_time is not None:
-        path.write_bytes(_restamp(path.read_bytes(), xpt_stamp(stamp_time)))
+        content = _restamp(content, xpt_stamp(stamp_time))
+    path.write_bytes(content)
     return path
