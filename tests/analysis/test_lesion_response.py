@@ -10,7 +10,10 @@ import pytest
 
 from oncorwe.analysis.lesion_response import (
     BY_CRITERIA_COLUMNS,
+    SCOPE_ORDER,
+    best_target_change,
     duration_of_response,
+    field_response_counts,
     field_response_table,
     response_by_criteria,
     subject_numbers,
@@ -19,12 +22,13 @@ from oncorwe.analysis.lesion_response import (
 from oncorwe.analysis.study import analyse_study
 from oncorwe.analysis.summarize import response_table
 from oncorwe.analysis.swimmer import swimmer_table
-from oncorwe.cohort import analysis_connection
-from oncorwe.derive.field_response import derive_field_responses
+from oncorwe.cohort import COHORT_SCHEMA, analysis_connection
+from oncorwe.engine import Engine
+from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import load_protocol
 from small_study import accepted_tables
 
-ORIGIN = pd.Series(pd.to_datetime(["2020-01-10"] * 3), index=["A", "B", "C"])
+T = contract_tables({"cohort": COHORT_SCHEMA})
 
 
 def _lesions() -> pd.DataFrame:
@@ -43,7 +47,7 @@ def _lesions() -> pd.DataFrame:
     for (pid, lid, organ, field), sizes in table.items():
         for date, size in zip(dates, sizes, strict=True):
             rows.append((pid, date, lid, "target", organ, field, float(size)))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "patient_id",
@@ -55,15 +59,36 @@ def _lesions() -> pd.DataFrame:
             "diameter_mm",
         ],
     )
+    return frame.assign(
+        assessment_date=pd.to_datetime(frame["assessment_date"]), is_lymph_node=False
+    )
+
+
+def _engine(tables: dict[str, pd.DataFrame], cohort: pd.DataFrame) -> Engine:
+    """An in-memory engine holding ``tables`` (the other contract tables empty) and ``cohort``."""
+    engine = Engine("duckdb", None, analysis_connection(tables))
+    engine.connection.register("_c", cohort)
+    engine.execute(
+        "CREATE TABLE cohort AS SELECT patient_id, CAST(index_date AS DATE) AS index_date, "
+        "index_date AS first_rt_date, index_date AS first_ici_date FROM _c"
+    )
+    return engine
 
 
 @pytest.fixture(scope="module")
-def responses() -> pd.DataFrame:
-    return derive_field_responses(_lesions(), "mRECIST").responses
+def lesion_engine():
+    cohort = pd.DataFrame({"patient_id": list("ABC"), "index_date": pd.Timestamp("2020-01-10")})
+    engine = _engine({"lesions": _lesions()}, cohort)
+    yield engine
+    engine.close()
 
 
-def test_field_response_by_hand(responses):
-    table = field_response_table(responses, ORIGIN, "mRECIST", 42).set_index("scope")
+def test_field_response_by_hand(lesion_engine):
+    counts = {
+        scope: lesion_engine.query(field_response_counts(T, "mRECIST", scope, 42))
+        for scope in SCOPE_ORDER
+    }
+    table = field_response_table(counts, "mRECIST").set_index("scope")
     # in field: A PR (-80 %), B CR; out of field: A PR (-40 %), B SD then PD (BOR SD: day 51
     # >= 42), C SD (-10 %)
     counts = ["n_evaluable", "cr_n", "pr_n", "sd_n", "pd_n", "orr_n"]
@@ -84,11 +109,11 @@ def test_field_response_by_hand(responses):
     assert table.loc["in_field", "orr_ci_lower"] == pytest.approx(15.81139, abs=1e-5)
 
 
-def test_waterfall_numbers_like_swimmer(responses):
+def test_waterfall_numbers_like_swimmer(lesion_engine):
     adsl = pd.DataFrame({"patient_id": ["A", "B", "C"], "os_months": [5.0, 9.0, 5.0]})
     bor = pd.Series({"A": "PR", "B": "CR", "C": "SD"})
-    all_scope = responses[responses["scope"] == "all"]
-    table = waterfall_table(all_scope, ORIGIN, adsl, bor)
+    changes = lesion_engine.query(best_target_change(T, "mRECIST"))
+    table = waterfall_table(changes, adsl, bor)
     # B: (0 + 19) / 60 - 1 = -68.33 %; A: 22 / 70 - 1 = -68.57 %; C: -10 %
     assert table["subject"].tolist() == [1, 2, 3]  # B longest OS, then A, C (ADSL order)
     assert table["best_pct_change"].tolist() == pytest.approx(
@@ -123,13 +148,14 @@ def test_response_by_criteria_side_by_side():
     assert wide["dcr_pct"].iloc[0] == pytest.approx(60.0)
 
 
-def _dor_connection():
+def _dor_engine():
     """Responders A (PR day 60, PD day 150), B (PR day 60, last scan day 240), C (CR day 100,
     death day 200), D (PR on its only scan, day 60)."""
     day = pd.Timestamp("2020-01-01")
     scans = [("A", 60, "PR"), ("A", 150, "PD"), ("B", 60, "PR"), ("B", 240, "SD"),
              ("C", 100, "CR"), ("D", 60, "PR")]  # fmt: skip
-    con = analysis_connection(
+    cohort = pd.DataFrame({"patient_id": list("ABCD"), "index_date": [day] * 4})
+    engine = _engine(
         {
             "tumor_assessments": pd.DataFrame(
                 {
@@ -146,21 +172,19 @@ def _dor_connection():
                     "death_date": [pd.NaT, pd.NaT, day + pd.Timedelta(days=200), pd.NaT],
                 }
             ),
-        }
+        },
+        cohort,
     )
-    cohort = pd.DataFrame({"patient_id": list("ABCD"), "index_date": [day] * 4})
-    con.register("_c", cohort)
-    con.execute("CREATE TABLE cohort AS SELECT * FROM _c")
     adrs = pd.DataFrame(
         {"patient_id": list("ABCD"), "criteria": "mRECIST", "confirmed": False,
          "bor": ["PR", "PR", "CR", "PR"]}
     )  # fmt: skip
-    return con, adrs
+    return engine, adrs
 
 
 def test_duration_of_response_by_hand():
-    con, adrs = _dor_connection()
-    dor = duration_of_response(con, adrs, load_protocol("hcc-rt-ici")).iloc[0]
+    engine, adrs = _dor_engine()
+    dor = duration_of_response(engine, T, adrs, load_protocol("hcc-rt-ici")).iloc[0]
     # times (days): A 90 event, C 100 event, B 180 censored, D 0 censored (at its response)
     # KM: S(90) = 2/3, S(100) = 1/3 -> median 100 days
     assert (dor["n_responders"], dor["events"]) == (4, 2)

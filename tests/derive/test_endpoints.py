@@ -1,6 +1,7 @@
-"""Endpoints declared as data: protocol-driven sources, bound parameters, and an endpoint added
-by one declaration (intrahepatic PFS) reaching results.json, ADTTE, the survival table and the
-KM figure. Every value is worked out by hand from the six-patient study's dates."""
+"""Endpoints declared as data: protocol-driven sources, values that never become query text, and
+an endpoint added by one declaration (intrahepatic PFS) reaching results.json, ADTTE, the
+survival table and the KM figure. Every value is worked out by hand from the six-patient study's
+dates."""
 
 import dataclasses
 import json
@@ -11,10 +12,12 @@ from tests.small_study import accepted_tables
 
 from oncorwe.analysis import adam
 from oncorwe.analysis.study import analyse_study
-from oncorwe.cohort import cohort_engine
+from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
 from oncorwe.derive import sources
+from oncorwe.derive.conditions import AllOf, AnyOf, PatientHas, Where
 from oncorwe.derive.endpoints import ENDPOINTS, OS, TTF, Endpoint, derive_endpoints
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
+from oncorwe.engine.tables import contract_tables
 from oncorwe.pipeline import write_results_json
 from oncorwe.protocol import load_protocol
 from oncorwe.report.figure_set import km_figures
@@ -26,9 +29,17 @@ intrahepatic_progression = DateSource(
     "Intrahepatic progression (progression record)",
     "progression_events",
     "progression_date",
-    condition="s.site = 'intrahepatic_out_of_field' OR (s.site = 'in_field' AND EXISTS ("
-    "SELECT 1 FROM radiotherapy r WHERE r.patient_id = s.patient_id "
-    "AND r.target IN ('liver', 'pvtt')))",
+    condition=AnyOf(
+        (
+            Where("site", "==", "intrahepatic_out_of_field"),
+            AllOf(
+                (
+                    Where("site", "==", "in_field"),
+                    PatientHas("radiotherapy", Where("target", "in", ("liver", "pvtt"))),
+                )
+            ),
+        )
+    ),
     strictly_after_origin=True,
 )
 IHPFS = Endpoint(
@@ -40,10 +51,11 @@ IHPFS = Endpoint(
     km_figure=True,
 )
 MONTH = 30.4375
+T = contract_tables({"cohort": COHORT_SCHEMA})
 
 
-def _connection(tables, protocol):
-    return cohort_engine(tables, protocol)[0].connection
+def _engine(tables, protocol):
+    return cohort_engine(tables, protocol)[0]
 
 
 def _with_progression():
@@ -136,7 +148,7 @@ def test_ttf_reads_the_protocols_ici_classes():
     def ttf_of_p2(classes):
         eligibility = dataclasses.replace(base.eligibility, ici_classes=classes)
         protocol = dataclasses.replace(base, eligibility=eligibility)
-        tte = derive_endpoints(_connection(tables, protocol), protocol, (TTF,))
+        tte = derive_endpoints(_engine(tables, protocol), T, protocol, (TTF,))
         return tte.set_index("patient_id").loc["P2", ["aval", "cnsr"]].tolist()
 
     # default classes: lag3 is not an ICI, so P2 is censored at the last contact 2020-05-01
@@ -145,20 +157,21 @@ def test_ttf_reads_the_protocols_ici_classes():
     assert ttf_of_p2((*base.eligibility.ici_classes, "lag3")) == [61, 0]
 
 
-def test_names_are_bound_not_pasted():
+def test_values_are_quoted_not_pasted():
     protocol = load_protocol("hcc-rt-ici")
-    con = _connection(accepted_tables(), protocol)
+    engine = _engine(accepted_tables(), protocol)
     param = "Survival'); DROP TABLE patients; --"
-    out = derive_time_to_event(con, "OS", param, OS.events, OS.censors)
+    out = engine.query(derive_time_to_event(T, "OS", param, OS.events, OS.censors))
     assert set(out["param"]) == {param}
-    assert con.execute("SELECT count(*) FROM patients").fetchone()[0] == 6
+    strange = DateSource("x", "patients", "death_date", Where("vital_status", "==", "'; --"))
+    out = engine.query(derive_time_to_event(T, "OS", "OS", (strange,), OS.censors))
+    assert (out["cnsr"] > 0).all()  # no patient's vital status is that text
+    assert engine.query("SELECT count(*) AS n FROM patients")["n"].iloc[0] == 6
 
 
-def test_a_condition_needs_its_parameter():
-    protocol = load_protocol("hcc-rt-ici")
-    con = _connection(accepted_tables(), protocol)
-    with pytest.raises(ValueError, match="ici_classes"):
-        derive_time_to_event(con, "TTF", "TTF", TTF.events, TTF.censors)
+def test_a_setting_needs_the_protocol():
+    with pytest.raises(ValueError, match="eligibility.ici_classes"):
+        derive_time_to_event(T, "TTF", "TTF", TTF.events, TTF.censors)
 
 
 @pytest.mark.parametrize("paramcd", ["os", "TOOLONGCODE", "1OS", "O S"])

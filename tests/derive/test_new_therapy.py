@@ -7,7 +7,12 @@ import pytest
 from tests.small_study import accepted_tables
 
 from oncorwe.analysis.study import analyse_study
+from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
+from oncorwe.derive.new_therapy import derive_new_therapy
+from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import load_protocol
+
+T = contract_tables({"cohort": COHORT_SCHEMA})
 
 
 def _tables_with_second_line():
@@ -54,12 +59,13 @@ def test_censored_at_last_assessment_before_new_therapy():
 
 @pytest.mark.parametrize("grace, expected", [(30, {"P1", "P2"}), (100, {"P2"}), (200, set())])
 def test_grace_days_decide_what_is_new(grace, expected):
-    from oncorwe.cohort import cohort_engine
-    from oncorwe.derive.new_therapy import derive_new_therapy
-
     base = load_protocol("hcc-rt-ici")
     protocol = replace(base, survival=replace(base.survival, new_therapy_grace_days=grace))
     tables = _tables_with_second_line()
-    con = cohort_engine(tables, protocol)[0].connection
+    new = cohort_engine(tables, protocol)[0].query(derive_new_therapy(T, protocol))
     # lenvatinib of P2 starts with the ICI: part of the combined course, never new
-    assert set(derive_new_therapy(con, protocol)["patient_id"]) == expected
+    assert set(new["patient_id"]) == expected
+    agents = {"P1": ("2019-05-01", "sorafenib"), "P2": ("2019-08-15", "regorafenib")}
+    assert {r.patient_id: (str(r.nact_date.date()), r.nact_agent) for r in new.itertuples()} == {
+        p: agents[p] for p in expected
+    }

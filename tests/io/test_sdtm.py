@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
+from oncorwe.cohort import COHORT_SCHEMA
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_overall_response
+from oncorwe.derive.frames import query_frames
 from oncorwe.derive.time_to_event import derive_time_to_event
+from oncorwe.engine.tables import contract_schema, contract_tables
 from oncorwe.errors import InputError
 from oncorwe.io.formats.sdtm import (
     impute_last,
@@ -22,6 +24,7 @@ from oncorwe.io.formats.sdtm import (
 )
 from oncorwe.io.formats.sdtm_source import read_domains
 from oncorwe.io.formats.sdtm_tables import sdtm_patients
+from oncorwe.io.schema import TABLES
 
 DATA = Path(__file__).parent / "sdtm_data" / "sdtm"
 ADAM = Path(__file__).parent / "sdtm_data" / "adam"
@@ -86,17 +89,29 @@ def test_missing_domain_and_bad_origin(tmp_path):
         sdtm_origin(DATA, "consent")
 
 
+T = contract_tables({"cohort": COHORT_SCHEMA})
+
+
 @pytest.fixture(scope="module")
 def sdtm_store():
-    con = duckdb.connect()
-    con.register("cohort", sdtm_origin(DATA, "randomization"))
+    """The SDTM subjects' origin, patients (deaths; last date known alive as admiral's ADSL
+    LSTALVDT, or the death date) and overall responses as the builders' tables."""
     patients = sdtm_patients(read_domains(DATA)).frame.set_index("patient_id")
-    alive = pd.to_datetime(patients["last_contact_date"])  # ADSL LSTALVDT, or the death date
+    alive = pd.to_datetime(patients["last_contact_date"])
     deaths = sdtm_deaths(DATA)
-    con.register("patients", deaths.assign(last_contact_date=deaths["patient_id"].map(alive)))
-    con.register("tumor_assessments", sdtm_tumor_assessments(DATA))
-    yield con
-    con.close()
+    frames = {
+        "cohort": (sdtm_origin(DATA, "randomization"), COHORT_SCHEMA),
+        "progression_events": (
+            pd.DataFrame({"patient_id": []}),
+            contract_schema(TABLES["progression_events"]),
+        ),
+    }
+    for name, frame in (
+        ("patients", deaths.assign(last_contact_date=deaths["patient_id"].map(alive))),
+        ("tumor_assessments", sdtm_tumor_assessments(DATA)),
+    ):
+        frames[name] = (frame, contract_schema(TABLES[name]))
+    return lambda expression: query_frames(expression, frames)
 
 
 def _adtte(paramcd: str) -> pd.DataFrame:
@@ -107,11 +122,11 @@ def _adtte(paramcd: str) -> pd.DataFrame:
 
 def test_pfs_per_subject_equals_admiralonco(sdtm_store):
     # admiralonco: pd_event, death_event; lasta_censor, rand_censor (CNSR 1 for every censoring)
-    pfs = derive_time_to_event(
-        sdtm_store, "PFS", "Progression-free survival",
+    pfs = sdtm_store(derive_time_to_event(
+        T, "PFS", "Progression-free survival",
         [sources.progression_assessment, sources.death],
         [sources.last_assessment, sources.origin_censor],
-    ).set_index("patient_id")  # fmt: skip
+    )).set_index("patient_id")  # fmt: skip
     want = _adtte("PFS")
     assert len(pfs) == len(want) == 254 and set(pfs.index) == set(want.index)
     want = want.loc[pfs.index]
@@ -123,10 +138,10 @@ def test_pfs_per_subject_equals_admiralonco(sdtm_store):
 
 def test_os_per_subject_equals_admiralonco(sdtm_store):
     # admiralonco: death_event; lastalive_censor (ADSL LSTALVDT), rand_censor
-    os_ = derive_time_to_event(
-        sdtm_store, "OS", "Overall survival", [sources.death],
+    os_ = sdtm_store(derive_time_to_event(
+        T, "OS", "Overall survival", [sources.death],
         [sources.last_alive, sources.origin_censor],
-    ).set_index("patient_id")  # fmt: skip
+    )).set_index("patient_id")  # fmt: skip
     want = _adtte("OS")
     assert len(os_) == len(want) == 254 and set(os_.index) == set(want.index)
     want = want.loc[os_.index]

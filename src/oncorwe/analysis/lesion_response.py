@@ -36,18 +36,24 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from oncorwe.derive import sources
-from oncorwe.derive.best_response import best_overall_response
-from oncorwe.derive.field_response import abscopal_response, derive_field_responses
+from oncorwe.derive.best_response import best_response
+from oncorwe.derive.conditions import Where
+from oncorwe.derive.recist import time_point_responses
+from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.response_rules import IRECIST, RECIST11, response_criteria
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
+from oncorwe.engine import Engine
+from oncorwe.engine.study_store import engine_count
 from oncorwe.protocol import Protocol
 from oncorwe.stats import binomial_ci, kaplan_meier
 
@@ -88,7 +94,7 @@ def dor_censors(criteria: str) -> tuple[DateSource, ...]:
         f"Last tumour assessment ({criteria})",
         "tumor_assessments",
         "assessment_date",
-        condition=f"s.criteria = '{criteria}'",
+        condition=Where("criteria", "==", criteria),
         censor=sources.CNSR_LAST_ASSESSMENT,
         strictly_after_origin=True,
     )
@@ -118,56 +124,86 @@ def _rate(k: int, n: int) -> tuple[float, float, float]:
     return (100.0 * ci.estimate, 100.0 * ci.lower, 100.0 * ci.upper)
 
 
-def _field_row(scope: str, criteria: str, best: pd.Series) -> dict[str, Any]:
-    counts = best.value_counts()
-    n, orr = int(best.size), int(best.isin(RESPONDED).sum())
+def _field_row(scope: str, criteria: str, counts: Mapping[str, int]) -> dict[str, Any]:
+    n = int(sum(counts.values()))
+    orr = int(sum(counts.get(c, 0) for c in RESPONDED))
     pct, lower, upper = _rate(orr, n)
-    return dict(
-        zip(
-            FIELD_COLUMNS,
-            (
-                scope,
-                criteria,
-                n,
-                *(int(counts.get(c, 0)) for c in ("CR", "PR", "SD", "PD")),
-                orr,
-                pct,
-                lower,
-                upper,
-            ),  # fmt: skip
-            strict=True,
-        )
-    )
+    values = (scope, criteria, n, *(int(counts.get(c, 0)) for c in ("CR", "PR", "SD", "PD")),
+              orr, pct, lower, upper)  # fmt: skip
+    return dict(zip(FIELD_COLUMNS, values, strict=True))
 
 
-def field_response_table(
-    responses: pd.DataFrame, origin: pd.Series, criteria: str, sd_window_days: int
-) -> pd.DataFrame:
-    """In-field, out-of-field (best overall response per scope) and abscopal response rows.
+def _cohort_lesions(t: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
+    return {"lesions": t["lesions"].semi_join(t["cohort"], "patient_id")}
 
-    ``responses``: stacked time-point responses of :func:`derive_field_responses`; ``origin``:
-    time origin per patient (Series indexed by ``patient_id``).
-    """
-    rows = []
+
+def _words(value: ir.StringValue, words: Mapping[str, str]) -> ir.StringValue:
+    """``value`` in RECIST 1.1 words (iRECIST: iUPD and iCPD as PD)."""
+    if not words:
+        return value
+    return ibis.cases(*((value == k, v) for k, v in words.items()), else_=value)
+
+
+def _scope_best(t: Mapping[str, ir.Table], criteria: str, scope: str, sd_days: int) -> ir.Table:
+    """Best overall response (RECIST words) of the patients with a measured target lesion in
+    ``scope`` at baseline; patients without a counted time point are left out."""
     rules = response_criteria(criteria)
-    for scope in ("in_field", "out_of_field"):
-        part = responses[responses["scope"] == scope]
-        measurable = part.loc[part["baseline_sum_mm"].notna(), "patient_id"].unique()
-        bor = best_overall_response(
-            part.loc[part["patient_id"].isin(measurable), list(_TP_COLUMNS)],
-            origin[origin.index.isin(measurable)],
-            rules,
-            ref_start_window=sd_window_days,
-        )
-        best = bor.loc[bor["bor"] != "MISSING", "bor"]
-        # counted in the RECIST columns (iRECIST: iUPD and iCPD as PD)
-        rows.append(_field_row(scope, criteria, best.map(lambda c: rules.recist_words.get(c, c))))
-    abscopal = abscopal_response(responses)
-    rows.append(_field_row("abscopal", criteria, abscopal["out_of_field_best"].dropna()))
+    tp = time_point_responses(_cohort_lesions(t), criteria, scope).alias(f"{scope}_time_points")
+    measurable = tp.filter(tp.baseline_sum_mm.notnull()).select("patient_id").distinct()
+    rows = tp.semi_join(measurable, "patient_id")
+    origin = t["cohort"].semi_join(measurable, "patient_id").select("patient_id", "index_date")
+    bor = best_response(
+        rows.select("patient_id", "assessment_date", "overall_response"),
+        origin,
+        rules,
+        ref_start_window=sd_days,
+    )
+    bor = bor.filter(bor.bor != "MISSING")
+    return bor.select("patient_id", best=_words(bor.bor, rules.recist_words))
+
+
+def _abscopal_best(t: Mapping[str, ir.Table], criteria: str) -> ir.Table:
+    """Best target response of the never-irradiated target lesions up to their first
+    progression (:func:`oncorwe.derive.field_response.abscopal_response`), per patient with
+    such lesions at baseline."""
+    tp = time_point_responses(_cohort_lesions(t), criteria, "out_of_field").alias("abscopal_tp")
+    pd_date = ibis.ifelse(tp.target_response == "PD", tp.assessment_date, ibis.null("date"))
+    tp = tp.mutate(_first_pd=pd_date.min().over(group_by=tp.patient_id))
+    tp = tp.filter(tp._first_pd.isnull() | (tp.assessment_date <= tp._first_pd))
+    rank = ibis.cases(*((tp.target_response == k, v) for k, v in _BEST_FIRST.items()),
+                      else_=len(_BEST_FIRST) + 1)  # fmt: skip
+    first = ibis.row_number().over(group_by=tp.patient_id, order_by=[rank, tp.target_response])
+    tp = tp.mutate(_n=first).filter(lambda r: (r._n == 0) & (r.target_response != "NONE"))
+    return tp.select("patient_id", best=tp.target_response)
+
+
+def field_response_counts(
+    t: Mapping[str, ir.Table], criteria: str, scope: str, sd_window_days: int
+) -> ir.Table:
+    """``best, n``: patients by best response in one scope of ``SCOPE_ORDER``, a table
+    expression over ``lesions`` and ``cohort``. In-field and out-of-field: the best overall
+    response (unconfirmed, the SD window ``sd_window_days``) in RECIST words; abscopal: the best
+    target response of never-irradiated targets before their first progression. (One
+    expression per scope: each scope's time points are their own named relations.)"""
+    if scope == "abscopal":
+        rows = _abscopal_best(t, criteria)
+    else:
+        rows = _scope_best(t, criteria, scope, sd_window_days)
+    return rows.group_by("best").aggregate(n=rows.count()).order_by("best")
+
+
+def field_response_table(counts: Mapping[str, pd.DataFrame], criteria: str) -> pd.DataFrame:
+    """In-field, out-of-field and abscopal rows (``FIELD_COLUMNS``) from each scope's
+    :func:`field_response_counts` rows, with exact CIs."""
+    rows = []
+    for scope in SCOPE_ORDER:
+        part = counts[scope]
+        rows.append(_field_row(scope, criteria, dict(zip(part["best"], part["n"], strict=True))))
     return pd.DataFrame(rows, columns=FIELD_COLUMNS)
 
 
-_TP_COLUMNS = ("patient_id", "assessment_date", "overall_response")
+# Best-first order of a target response (RECIST 1.1 section 4.4), then NONE (no target).
+_BEST_FIRST = RECIST11.rank | {"NONE": len(RECIST11.rank) + 1}
 
 
 def subject_numbers(adsl: pd.DataFrame) -> pd.Series:
@@ -178,21 +214,28 @@ def subject_numbers(adsl: pd.DataFrame) -> pd.Series:
     return pd.Series(np.arange(1, len(order) + 1), index=order["patient_id"].to_numpy())
 
 
-def waterfall_table(
-    all_scope: pd.DataFrame, origin: pd.Series, adsl: pd.DataFrame, bor
-) -> pd.DataFrame:
-    """Best % change of the target sum vs baseline after day 0, up to the first PD (inclusive).
+def best_target_change(t: Mapping[str, ir.Table], criteria: str) -> ir.Table:
+    """``patient_id, best_pct_change``: per cohort patient with a measured baseline, the best
+    (lowest) % change of the target sum vs baseline after day 0 up to the first progression
+    (inclusive), a table expression over ``lesions`` and ``cohort``."""
+    tp = time_point_responses(_cohort_lesions(t), criteria, "all").alias("waterfall_tp")
+    origin = t["cohort"].select(_p=t["cohort"].patient_id, _origin=t["cohort"].index_date)
+    tp = tp.join(origin, tp.patient_id == origin._p)
+    tp = tp.filter((tp.baseline_sum_mm > 0) & (tp.assessment_date > tp._origin))
+    progressed = tp.overall_response.isin(PROGRESSION).fill_null(False)
+    pd_date = ibis.ifelse(progressed, tp.assessment_date, ibis.null("date"))
+    tp = tp.mutate(_first_pd=pd_date.min().over(group_by=tp.patient_id))
+    tp = tp.filter(tp._first_pd.isnull() | (tp.assessment_date <= tp._first_pd))
+    change = 100.0 * (tp.sum_mm - tp.baseline_sum_mm) / tp.baseline_sum_mm
+    best = tp.group_by("patient_id").aggregate(best_pct_change=change.min())
+    return best.order_by("patient_id")
 
-    ``bor``: Series patient_id -> best overall response (primary criteria).
-    """
-    tp = all_scope[all_scope["baseline_sum_mm"].gt(0)].sort_values(
-        ["patient_id", "assessment_date"], kind="mergesort"
-    )
-    tp = tp[tp["assessment_date"] > tp["patient_id"].map(origin)]
-    is_pd = tp["overall_response"].isin(PROGRESSION).astype(int)
-    tp = tp[is_pd.groupby(tp["patient_id"]).cumsum() - is_pd == 0]  # up to the first PD
-    change = 100.0 * (tp["sum_mm"] - tp["baseline_sum_mm"]) / tp["baseline_sum_mm"]
-    best = change.groupby(tp["patient_id"]).min()
+
+def waterfall_table(changes: pd.DataFrame, adsl: pd.DataFrame, bor: pd.Series) -> pd.DataFrame:
+    """The waterfall rows (``WATERFALL_COLUMNS``) from :func:`best_target_change` rows:
+    subjects numbered as the swimmer, ``bor`` (patient_id -> best overall response of the
+    primary criteria) beside each change."""
+    best = changes.set_index("patient_id")["best_pct_change"].astype("float64")
     subject = subject_numbers(adsl)
     best = best[best.index.isin(subject.index)]
     out = pd.DataFrame(
@@ -224,39 +267,38 @@ def response_by_criteria(response: pd.DataFrame) -> pd.DataFrame:
     return out[BY_CRITERIA_COLUMNS]
 
 
+def response_duration(t: Mapping[str, ir.Table], protocol: Protocol, criteria: str) -> ir.Table:
+    """Duration of response under ``criteria`` (``TTE_COLUMNS``, PARAMCD ``DURRSP``), one row
+    per unconfirmed responder (BOR CR/PR, :func:`oncorwe.derive.response.derive_best_response`)
+    from the first CR/PR to progression or death: a table expression."""
+    a, cohort = t["tumor_assessments"], t["cohort"].select("patient_id", _start="index_date")
+    a = a.join(cohort, "patient_id")
+    a = a.filter((a.criteria == criteria) & a.overall_response.isin(RESPONDED)
+                 & (a.assessment_date >= a._start))  # fmt: skip
+    first = a.group_by("patient_id").aggregate(index_date=a.assessment_date.min())
+    bor = derive_best_response(t, protocol, criteria, False)
+    first = first.semi_join(bor.filter(bor.bor.isin(RESPONDED)), "patient_id")
+    first = first.alias(DOR_ORIGIN_TABLE)
+    return derive_time_to_event(
+        {**t, DOR_ORIGIN_TABLE: first}, "DURRSP", "Duration of Response", DOR_EVENTS,
+        dor_censors(criteria), protocol.survival.days_per_month, origin=first,
+    )  # fmt: skip
+
+
 def duration_of_response(
-    con: duckdb.DuckDBPyConnection, adrs: pd.DataFrame, protocol: Protocol
+    engine: Engine, t: Mapping[str, ir.Table], adrs: pd.DataFrame, protocol: Protocol
 ) -> pd.DataFrame:
-    """KM median duration of response (months) per criteria, among unconfirmed responders."""
+    """KM median duration of response (months) per criteria of ``adrs``, among unconfirmed
+    responders (:func:`response_duration` run on ``engine``)."""
     rows = []
-    days = protocol.survival.days_per_month
     for criteria in adrs["criteria"].drop_duplicates():
         if criteria == "iRECIST":
             continue  # iDOR (first iCR/iPR to iCPD) is not derived; not a zero-responder row
-        responders = adrs[
-            (adrs["criteria"] == criteria) & ~adrs["confirmed"] & adrs["bor"].isin(RESPONDED)
-        ]
-        first = con.execute(
-            """SELECT t.patient_id, MIN(CAST(t.assessment_date AS DATE)) AS index_date
-               FROM tumor_assessments t JOIN cohort c USING (patient_id)
-               WHERE t.criteria = ? AND t.overall_response IN ('CR', 'PR')
-                 AND CAST(t.assessment_date AS DATE) >= CAST(c.index_date AS DATE)
-               GROUP BY t.patient_id ORDER BY 1""",
-            [criteria],
-        ).df()
-        first = first[first["patient_id"].isin(responders["patient_id"])]
-        n = len(first)
+        tte = engine.query(response_duration(t, protocol, criteria))
+        n = len(tte)
         if n == 0:
             rows.append((criteria, 0, 0, np.nan, np.nan, np.nan))
             continue
-        con.register(DOR_ORIGIN_TABLE, first)
-        try:
-            tte = derive_time_to_event(
-                con, "DURRSP", "Duration of Response", DOR_EVENTS, dor_censors(criteria),
-                days, origin_table=DOR_ORIGIN_TABLE,
-            )  # fmt: skip
-        finally:
-            con.unregister(DOR_ORIGIN_TABLE)
         event = (tte["cnsr"] == 0).to_numpy()
         km = kaplan_meier(
             tte["aval_months"].to_numpy(float),
@@ -270,49 +312,41 @@ def duration_of_response(
 
 
 def derive_lesion_response(
-    con: duckdb.DuckDBPyConnection, adsl: pd.DataFrame, adrs: pd.DataFrame, protocol: Protocol
+    engine: Engine,
+    t: Mapping[str, ir.Table],
+    adsl: pd.DataFrame,
+    adrs: pd.DataFrame,
+    protocol: Protocol,
 ) -> LesionResponse:
-    """Field response, waterfall and duration of response for the cohort in ``con``.
+    """Field response, waterfall and duration of response for the cohort (tables ``t`` on
+    ``engine``); only counts and per-patient rows come back.
 
     Steps
     -----
-    1. Lesions of the cohort's patients; time-point responses in the scopes all / in-field /
-       out-of-field under the protocol's primary criteria.
-    2. Field response rows; waterfall (best change of the target sum, BOR of the primary
-       criteria and confirmation).
+    1. Whether the cohort's patients have lesion records.
+    2. Field response rows (:func:`field_response_counts`); waterfall
+       (:func:`best_target_change`, BOR of the primary criteria and confirmation).
     3. Duration of response per criteria (from the recorded time-point responses).
     """
     criteria = protocol.response.criteria
-    origin_frame = con.execute(
-        "SELECT patient_id, CAST(index_date AS TIMESTAMP) AS index_date FROM cohort"
-    ).df()
-    origin = pd.Series(
-        pd.to_datetime(origin_frame["index_date"]).to_numpy(), index=origin_frame["patient_id"]
-    )
     # step 1
-    lesions = con.execute(
-        "SELECT l.* FROM lesions l JOIN cohort USING (patient_id) ORDER BY ALL"
-    ).df()
+    lesions = engine_count(engine, _cohort_lesions(t)["lesions"])
     # step 2
-    if lesions.empty:
+    if lesions == 0:
         field = pd.DataFrame(columns=FIELD_COLUMNS)
         waterfall = pd.DataFrame(columns=WATERFALL_COLUMNS)
     else:
-        responses = derive_field_responses(lesions, criteria).responses
-        field = field_response_table(
-            responses, origin, criteria, protocol.response.stable_disease_min_days
-        )
+        sd_days = protocol.response.stable_disease_min_days
+        counts = {s: engine.query(field_response_counts(t, criteria, s, sd_days))
+                  for s in SCOPE_ORDER}  # fmt: skip
+        field = field_response_table(counts, criteria)
         primary = adrs[
             (adrs["criteria"] == criteria) & (adrs["confirmed"] == protocol.response.confirmation)
         ]
-        waterfall = waterfall_table(
-            responses[responses["scope"] == "all"],
-            origin,
-            adsl,
-            primary.set_index("patient_id")["bor"],
-        )
+        changes = engine.query(best_target_change(t, criteria))
+        waterfall = waterfall_table(changes, adsl, primary.set_index("patient_id")["bor"])
     # step 3
-    dor = duration_of_response(con, adrs, protocol)
+    dor = duration_of_response(engine, t, adrs, protocol)
     return LesionResponse(field, waterfall, dor, criteria)
 
 

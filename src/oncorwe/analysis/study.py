@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import duckdb
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -63,9 +62,7 @@ from oncorwe.derive.toxicity import (
 )
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.engine import Engine
-from oncorwe.engine.study_store import table_types
 from oncorwe.engine.tables import contract_tables
-from oncorwe.io.schema import TABLES
 from oncorwe.protocol import Protocol
 from oncorwe.results import (
     Count,
@@ -102,34 +99,15 @@ def study_tables() -> dict[str, ir.Table]:
     return contract_tables({COHORT_TABLE: COHORT_SCHEMA})
 
 
-def local_connection(engine: Engine) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection holding the engine's contract tables and cohort, for a derivation
-    still written for DuckDB: the engine's own connection when it is DuckDB; otherwise a copy
-    (transitional, until every derivation is an engine expression)."""
-    if engine.name == "duckdb":
-        return engine.connection
-    import ibis
-
-    frames = {name: engine.query(ibis.table(table_types(name), name=name)) for name in TABLES}
-    con = analysis_connection(frames)
-    cohort = engine.query(ibis.table(COHORT_SCHEMA, name=COHORT_TABLE))
-    con.register("_cohort_frame", cohort)
-    con.execute(f'CREATE TABLE "{COHORT_TABLE}" AS SELECT * FROM "_cohort_frame"')
-    con.unregister("_cohort_frame")
-    return con
-
-
 def derive_datasets(
     engine: Engine,
     t: Mapping[str, ir.Table],
-    con: duckdb.DuckDBPyConnection,
     protocol: Protocol,
     endpoints: Sequence[Endpoint] = ENDPOINTS,
 ) -> AnalysisDatasets:
     """Run every derivation for the cohort: builders over the tables ``t`` (contract tables
-    and ``cohort``) on ``engine``; a derivation not yet written as a builder on ``con``
-    (``local_connection``)."""
-    tte = derive_endpoints(con, protocol, endpoints)
+    and ``cohort``) on ``engine``."""
+    tte = derive_endpoints(engine, t, protocol, endpoints)
     written = [e.paramcd for e in endpoints if e.adtte]
     adtte = tte[tte["paramcd"].isin(written)].reset_index(drop=True)
     criteria = [protocol.response.criteria] + [
@@ -191,12 +169,9 @@ def analyse_study(
     progress("cohort")
     cohort = build_cohort(engine, t, protocol)
     progress("derivations")
-    con = local_connection(engine)
-    data = derive_datasets(engine, t, con, protocol, endpoints)
+    data = derive_datasets(engine, t, protocol, endpoints)
     # lesion-level response and duration of response (oncorwe.analysis.lesion_response)
-    lesion = derive_lesion_response(con, data.adsl, data.adrs, protocol)
-    if con is not engine.connection:
-        con.close()
+    lesion = derive_lesion_response(engine, t, data.adsl, data.adrs, protocol)
     if owned:
         engine.close()
     progress("statistics")

@@ -31,15 +31,17 @@ References
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import duckdb
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from oncorwe.derive import sources
 from oncorwe.derive.new_therapy import derive_new_therapy
-from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
+from oncorwe.derive.time_to_event import TTE_COLUMNS, DateSource, derive_time_to_event
+from oncorwe.engine import Engine
 from oncorwe.protocol import Protocol
 
 PARAMCD = re.compile(r"[A-Z][A-Z0-9]{0,7}")  # ADaMIG: PARAMCD at most 8 characters
@@ -149,36 +151,48 @@ def endpoint_labels(endpoints: Sequence[Endpoint] = ENDPOINTS) -> dict[str, str]
     return {e.key: e.label for e in endpoints}
 
 
+def endpoint_time_to_event(
+    t: Mapping[str, ir.Table], endpoint: Endpoint, protocol: Protocol
+) -> ir.Table:
+    """The per-patient time-to-event rows of one ``endpoint`` under ``protocol``: a table
+    expression over the contract tables and ``cohort`` ``t`` (``derive_time_to_event``)."""
+    events, censors = endpoint.sources(protocol)
+    restricted = any(s.before_new_therapy for s in (*events, *censors))
+    return derive_time_to_event(
+        t,
+        endpoint.paramcd,
+        endpoint.param,
+        events,
+        censors,
+        protocol.survival.days_per_month,
+        protocol=protocol,
+        new_therapy=derive_new_therapy(t, protocol) if restricted else None,
+        count_origin_day=protocol.survival.count_origin_day,
+    )
+
+
 def derive_endpoints(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
+    t: Mapping[str, ir.Table],
     protocol: Protocol,
     endpoints: Sequence[Endpoint] = ENDPOINTS,
 ) -> pd.DataFrame:
-    """ADTTE-shaped rows (``derive_time_to_event``) of every endpoint, one per cohort patient
-    and endpoint, endpoints in the order given.
+    """ADTTE-shaped rows (``TTE_COLUMNS``) of every endpoint, one per cohort patient and
+    endpoint, endpoints in the order given: one query on ``engine``.
 
     Steps
     -----
-    1. Build the ``new_therapy`` table (``derive_new_therapy``) the NACT rule reads.
-    2. Derive each endpoint from its sources under the protocol, settings bound as parameters.
+    1. Each endpoint's time-to-event expression from its declaration (``endpoint_time_to_event``),
+       numbered by its place.
+    2. All of them in one query, ordered by endpoint and patient.
     """
     # step 1
-    derive_new_therapy(con, protocol)
+    parts = [
+        endpoint_time_to_event(t, e, protocol).mutate(_k=ibis.literal(k, "int64"))
+        for k, e in enumerate(endpoints)
+    ]
     # step 2
-    parameters = sources.protocol_parameters(protocol)
-    frames = []
-    for endpoint in endpoints:
-        events, censors = endpoint.sources(protocol)
-        frames.append(
-            derive_time_to_event(
-                con,
-                endpoint.paramcd,
-                endpoint.param,
-                events,
-                censors,
-                protocol.survival.days_per_month,
-                parameters=parameters,
-                count_origin_day=protocol.survival.count_origin_day,
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    out = engine.query(ibis.union(*parts).order_by(["_k", "patient_id"]))
+    out = out.loc[:, TTE_COLUMNS].reset_index(drop=True)
+    # ADTTE's dates in microseconds, the unit its Parquet file has always had
+    return out.astype({"startdt": "datetime64[us]", "adt": "datetime64[us]"})

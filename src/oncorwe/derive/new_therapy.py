@@ -2,40 +2,51 @@
 course, for censoring PFS at its start when the protocol asks (admiral: one censoring date = the
 last assessment before NACT; docs/references/adam.md).
 
-Rule: a systemic agent of a non-ICI class, first given more than ``new_therapy_grace_days``
-after the patient's first ICI dose, and not given before that. Agents started with or soon
-after the ICI (lenvatinib, bevacizumab, ...) are part of the combined course.
+Rule: a systemic agent of a non-ICI class (not one of the protocol's ``eligibility.
+ici_classes``), first given more than ``survival.new_therapy_grace_days`` after the patient's
+first ICI dose, and not given before that. Agents started with or soon after the ICI
+(lenvatinib, bevacizumab, ...) are part of the combined course.
 """
 
 from __future__ import annotations
 
-import duckdb
-import pandas as pd
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
 
 from oncorwe.protocol import Protocol
 
-TABLE = "new_therapy"
+NEW_THERAPY_COLUMNS = ["patient_id", "nact_date", "nact_agent"]
 
 
-def derive_new_therapy(con: duckdb.DuckDBPyConnection, protocol: Protocol) -> pd.DataFrame:
-    """Create table ``new_therapy`` (``patient_id, nact_date, nact_agent``) in ``con``, one row
-    per cohort patient with a new anticancer therapy, and return it."""
+def derive_new_therapy(t: Mapping[str, ir.Table], protocol: Protocol) -> ir.Table:
+    """One row per cohort patient with a new anticancer therapy: ``patient_id, nact_date,
+    nact_agent`` (the agent first started on ``nact_date``; on a tie the first by name),
+    ordered by patient. A table expression over ``systemic_therapy`` and ``cohort``.
+
+    Steps
+    -----
+    1. Each non-ICI agent's first start per cohort patient.
+    2. Keep agents first started more than the grace days after the first ICI dose.
+    3. Per patient the earliest such start and its agent.
+    """
+    s, cohort = t["systemic_therapy"], t["cohort"]
+    classes = tuple(protocol.eligibility.ici_classes)
     grace = int(protocol.survival.new_therapy_grace_days)
-    con.execute(
-        f"""CREATE OR REPLACE TABLE {TABLE} AS
-        WITH first_use AS (
-            SELECT s.patient_id, s.agent, MIN(CAST(s.start_date AS DATE)) AS first_start
-            FROM systemic_therapy s JOIN cohort c USING (patient_id)
-            WHERE s.drug_class IS NOT NULL AND NOT list_contains($ici_classes, s.drug_class)
-            GROUP BY 1, 2
-        ), new AS (
-            SELECT f.patient_id, f.agent, f.first_start
-            FROM first_use f JOIN cohort c USING (patient_id)
-            WHERE f.first_start > CAST(c.first_ici_date AS DATE) + {grace}
-        )
-        SELECT patient_id, MIN(first_start) AS nact_date,
-               arg_min(agent, CAST(first_start AS VARCHAR) || agent) AS nact_agent
-        FROM new GROUP BY 1 ORDER BY 1""",
-        {"ici_classes": list(protocol.eligibility.ici_classes)},
+    # step 1
+    ici = s.drug_class.isin(classes) if classes else ibis.literal(False)
+    s = s.filter(s.drug_class.notnull() & ~ici).semi_join(cohort, "patient_id")
+    first = s.group_by(["patient_id", "agent"]).aggregate(
+        first_start=s.start_date.cast("date").min()
     )
-    return con.execute(f"SELECT * FROM {TABLE}").df()
+    # step 2
+    c = cohort.select(_p=cohort.patient_id, _ici=cohort.first_ici_date.cast("date"))
+    new = first.join(c, first.patient_id == c._p)
+    new = new.filter(new.first_start > new._ici + ibis.interval(days=grace))
+    # step 3
+    order = ibis.row_number().over(group_by=new.patient_id, order_by=[new.first_start, new.agent])
+    new = new.mutate(_n=order).filter(lambda r: r._n == 0)
+    return new.select("patient_id", nact_date=new.first_start, nact_agent=new.agent).order_by(
+        "patient_id"
+    )

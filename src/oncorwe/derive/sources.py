@@ -2,27 +2,27 @@
 ``lastalive_censor``, ``lasta_censor``, ``rand_censor``), combined into endpoints in
 ``oncorwe.derive.endpoints``.
 
-A source that depends on the study reads the protocol through a bound parameter of its
-condition (``$ici_classes``: ``eligibility.ici_classes``; see ``protocol_parameters``), and
-the new-therapy window through the ``new_therapy`` table that ``derive_new_therapy`` builds from
-``survival.new_therapy_grace_days``.
+Each source's rows are a condition declared as data (``oncorwe.derive.conditions``); a source
+that depends on the study names the protocol setting it reads (``ici_discontinuation``:
+``Setting("eligibility.ici_classes")``), and the new-therapy window is the flag
+``before_new_therapy`` (``oncorwe.derive.new_therapy``, ``survival.new_therapy_grace_days``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from oncorwe.derive.new_therapy import TABLE as NEW_THERAPY_TABLE
+from oncorwe.derive.conditions import AllOf, Setting, Where
 from oncorwe.derive.time_to_event import DateSource
-from oncorwe.protocol import Protocol
 
 CNSR_ALIVE = 1
 CNSR_LAST_ASSESSMENT = 2
 CNSR_ORIGIN = 3
+# why an ICI was stopped, other than completing the planned course
+ICI_FAILURE_REASONS = ("progression", "toxicity", "patient_choice", "death", "other")
 
 death = DateSource(
-    "Death", "patients", "death_date", condition="s.vital_status = 'dead'", precedence=2
+    "Death", "patients", "death_date", condition=Where("vital_status", "==", "dead"), precedence=2
 )
 progression_record = DateSource(
     "Disease progression (progression record)",
@@ -35,7 +35,7 @@ progression_assessment = DateSource(
     "Disease progression (tumour assessment PD)",
     "tumor_assessments",
     "assessment_date",
-    condition="s.overall_response = 'PD'",
+    condition=Where("overall_response", "==", "PD"),
     strictly_after_origin=True,
     precedence=1,
 )
@@ -59,7 +59,7 @@ in_field_progression = DateSource(
     "In-field progression (progression record)",
     "progression_events",
     "progression_date",
-    condition="s.site = 'in_field'",
+    condition=Where("site", "==", "in_field"),
     strictly_after_origin=True,
     precedence=0,
 )
@@ -69,29 +69,23 @@ ici_discontinuation = DateSource(
     "ICI discontinued (progression, toxicity, patient choice, death or other)",
     "systemic_therapy",
     "end_date",
-    condition="list_contains($ici_classes, s.drug_class) AND s.stop_reason IN "
-    "('progression', 'toxicity', 'patient_choice', 'death', 'other')",
+    condition=AllOf(
+        (
+            Where("drug_class", "in", Setting("eligibility.ici_classes")),
+            Where("stop_reason", "in", ICI_FAILURE_REASONS),
+        )
+    ),
     strictly_after_origin=True,
     precedence=3,
 )
 
 
-def protocol_parameters(protocol: Protocol) -> dict[str, Any]:
-    """The protocol settings a source's condition may name as ``$parameter``."""
-    return {"ici_classes": list(protocol.eligibility.ici_classes)}
-
-
 def before_new_therapy(source: DateSource) -> DateSource:
     """``source`` restricted to dates on or before the patient's new anticancer therapy
-    (table ``new_therapy``; patients without one keep every date)."""
-    date = f'CAST(s."{source.date_column}" AS DATE)'
-    limit = (
-        f"COALESCE((SELECT n.nact_date FROM {NEW_THERAPY_TABLE} n "
-        "WHERE n.patient_id = s.patient_id), DATE '9999-12-31')"
-    )
+    (patients without one keep every date)."""
     return replace(
         source,
-        condition=f"({source.condition}) AND {date} <= {limit}",
+        before_new_therapy=True,
         description=source.description
         + (" before new anticancer therapy" if source.censor else ""),
     )
