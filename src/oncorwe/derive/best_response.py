@@ -45,6 +45,7 @@ from oncorwe.derive.response_rules import (
     ResponseCriteria,
     response_criteria,
 )
+from oncorwe.engine.connect import to_sql
 
 # RECIST 1.1 categories, best first (kept as names for callers; declared in response_rules).
 BOR_ORDER = RECIST11.order
@@ -275,7 +276,7 @@ def _best_response_sql(declared: str, with_nact: bool, **options) -> str:
         new_therapy=ibis.table(_NEW_THERAPY_TYPES, name="new_therapy") if with_nact else None,
         **options,
     )
-    return str(ibis.to_sql(expression.order_by("patient_id"), dialect="duckdb"))
+    return to_sql(expression.order_by("patient_id"), "duckdb")
 
 
 def _dates_frame(dates, column: str, date_column: str) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from oncorwe.derive.response_rules import (
     TIME_POINT_RULES,
     TimePointRule,
 )
+from oncorwe.engine.connect import to_sql
 from oncorwe.engine.tables import contract_schema
 from oncorwe.errors import InputError
 from oncorwe.io.schema import TABLES
@@ -365,4 +366,4 @@ def _time_point_sql(criteria: str, scope: str, with_baseline: bool) -> str:
     if with_baseline:
         baseline = ibis.table(_BASELINE_TYPES, name="lesion_baseline")
     expression = time_point_responses(tables, criteria, scope, baseline).order_by(*KEYS)
-    return str(ibis.to_sql(expression, dialect="duckdb"))
+    return to_sql(expression, "duckdb")

@@ -25,6 +25,7 @@ from typing import Literal
 import pandas as pd
 import pyarrow as pa
 
+from oncorwe.engine.sql_cache import cached_sql
 from oncorwe.errors import InputError
 
 EngineName = Literal["duckdb", "postgres", "spark"]
@@ -169,12 +170,13 @@ class Engine:
 
 
 def to_sql(expression, dialect: str) -> str:
-    """An Ibis expression as SQL of one dialect of ``DIALECTS`` (no engine needed)."""
+    """An Ibis expression as SQL of one dialect of ``DIALECTS`` (no engine needed), compiled
+    once per expression and remembered (``oncorwe.engine.sql_cache``)."""
     import ibis
 
     if dialect == "pyspark":
         _spark_compiler_options()
-    return str(ibis.to_sql(expression, dialect=dialect))
+    return cached_sql(expression, dialect, lambda: str(ibis.to_sql(expression, dialect=dialect)))
 
 
 def _spark_compiler_options() -> None:
