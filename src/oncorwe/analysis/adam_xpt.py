@@ -111,14 +111,15 @@ def transport_names(columns) -> dict[str, tuple[str, str]]:
 
 
 def _transport_column(values: pd.Series) -> pd.Series:
-    """Dates -> ``datetime.date``; booleans -> ``Y``/``N``; numbers -> float; text -> str."""
+    """Dates -> ``datetime.date``; booleans -> ``Y``/``N``; numbers -> float; text -> a pandas
+    string column (Arrow-backed: no Python object per value)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.date.astype(object).where(values.notna(), None)
     if pd.api.types.is_bool_dtype(values):
-        return values.map({True: "Y", False: "N"}).astype(object).fillna("")
+        return values.map({True: "Y", False: "N"}).astype("string").fillna("")
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("Float64").astype("float64")
-    return values.astype("string").fillna("").astype(object)
+    return values.astype("string").fillna("")
 
 
 def transport_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:

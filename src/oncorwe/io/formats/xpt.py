@@ -24,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from oncorwe.io.formats.xpt_records import encode_records, header_variables
+from oncorwe.io.formats.xpt_records import arrow_text, encode_records, header_variables
 
 RECORD = 80
 MAX_NAME = 8
@@ -63,8 +62,7 @@ def check_xpt_v5(frame: pd.DataFrame, name: str, label: str, labels: dict[str, s
 
 def _byte_lengths(texts: pd.Series) -> np.ndarray:
     """UTF-8 lengths of ``texts`` (str values, no missing)."""
-    encoded = pa.array(texts.to_numpy(object), type=pa.string())
-    return pc.binary_length(encoded).to_numpy(zero_copy_only=False)
+    return pc.binary_length(arrow_text(texts)).to_numpy(zero_copy_only=False)
 
 
 def _longest(values: pd.Series) -> int:
@@ -96,7 +94,8 @@ def _template(frame: pd.DataFrame) -> pd.DataFrame | None:
         if values.dtype == "float64":
             row[column] = pd.Series(present.iloc[:1].tolist() or [np.nan], dtype="float64")
             continue
-        kind = pd.api.types.infer_dtype(present, skipna=False) if values.dtype == object else ""
+        text = values.dtype == object or pd.api.types.is_string_dtype(values)
+        kind = pd.api.types.infer_dtype(present, skipna=False) if text else ""
         if kind == "string":
             present = present.iloc[[int(np.argmax(_byte_lengths(present)))]]
         elif kind not in ("date", "empty"):
@@ -130,7 +129,7 @@ def write_xpt_v5(
     Parameters
     ----------
     frame : columns already named for v5 (<= 8 characters); numbers as float, dates as
-        ``datetime.date``, text as str ("" = missing).
+        ``datetime.date``, text as str or a pandas string column ("" = missing).
     path, name, label : the file, the data set (member) name and its label.
     labels : variable name -> label (<= 40 characters).
     stamp_time : the header's created/modified time (None: the time of writing).

@@ -113,11 +113,17 @@ def sas_days(values: pd.Series) -> np.ndarray:
     return days.to_numpy(zero_copy_only=False) + SAS_EPOCH_OFFSET_DAYS
 
 
+def arrow_text(values: pd.Series) -> pa.StringArray:
+    """Text values (str objects or a pandas string column; missing as null) as one Arrow array,
+    without a Python object per value when the column is Arrow-backed already."""
+    out = pa.array(values, type=pa.string(), from_pandas=True)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
 def text_bytes(values: pd.Series, length: int) -> np.ndarray | None:
     """Text (None: missing) as UTF-8 bytes blank-padded to ``length``, one row per value; None
     when a value holds a NUL byte or is longer than ``length``."""
-    encoded = pa.array(values.to_numpy(object), type=pa.string(), from_pandas=True)
-    encoded = encoded.fill_null("")
+    encoded = arrow_text(values).fill_null("")
     sizes = pc.binary_length(encoded).to_numpy(zero_copy_only=False).astype(np.int64)
     if len(sizes) and sizes.max() > length:
         return None
