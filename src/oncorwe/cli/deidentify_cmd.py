@@ -14,9 +14,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from oncorwe.privacy.deidentify import check_key_outside, deidentify_source, load_or_create_key
-from oncorwe.privacy.deidentify_report import write_deidentification_report
-
 REPORT_FILE = "deidentification_report.md"
 DEFAULT_KEY_FILE = Path("oncorwe-deidentify.key")
 console = Console()
@@ -40,6 +37,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write a pseudonymised copy of a study (keyed-hash ids, shifted dates)."""
         from oncorwe.cohort.time_origin import time_origin_frame
+        from oncorwe.privacy.deidentify import (
+            check_key_outside,
+            deidentify_source,
+            load_or_create_key,
+        )
+        from oncorwe.privacy.deidentify_report import write_deidentification_report
         from oncorwe.protocol import load_protocol
 
         check_key_outside(key_file, out, data)

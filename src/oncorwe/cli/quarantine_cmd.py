@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 
 from oncorwe.errors import OncorweError
-from oncorwe.io.store import StudyStore
 
 
 def quarantine(
@@ -26,6 +25,8 @@ def quarantine(
     ] = "csv",
 ) -> None:
     """Export the quarantined rows and their findings, to correct and import again."""
+    from oncorwe.io.store import StudyStore
+
     console, errors = Console(), Console(stderr=True)
     if format not in ("csv", "xlsx"):
         errors.print(f"[bold red]Error:[/bold red] --format must be csv or xlsx, not '{format}'.")

@@ -12,8 +12,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from oncorwe.errors import InputError
-from oncorwe.protocol import builtin_protocols, load_protocol
-from oncorwe.synth import seed_twin_path
 
 if TYPE_CHECKING:
     from oncorwe.pipeline import RunSummary
@@ -44,6 +42,7 @@ def _run_with_progress(
     # imported here: the analysis and report stack (scipy, matplotlib, ...) takes seconds to
     # load, and `oncorwe validate` or `--help` do not need it
     from oncorwe.pipeline import STAGES, run_study
+    from oncorwe.protocol import load_protocol
 
     protocol = load_protocol(protocol_name)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
@@ -173,6 +172,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the report"),
     ) -> None:
         """Run the reference study (hcc-rt-ici) on its synthetic twin cohort."""
+        from oncorwe.synth import seed_twin_path
+
         console.print(
             "[bold yellow]SYNTHETIC DATA[/]: the demo cohort is generated, not real patients."
         )
@@ -183,6 +184,8 @@ def register(app: typer.Typer) -> None:
         show: str = typer.Argument(None, help="Show the settings of this protocol"),
     ) -> None:
         """List the built-in protocols, or show one protocol's settings."""
+        from oncorwe.protocol import builtin_protocols, load_protocol
+
         if show is None:
             for name in builtin_protocols():
                 console.print(name)

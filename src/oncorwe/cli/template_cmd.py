@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from oncorwe.validate.dictionary import write_templates
-
 
 def template(
     directory: Annotated[Path, typer.Argument(help="Folder to write the templates into.")],
@@ -26,6 +24,7 @@ def template(
 ) -> None:
     """Write header-only CSV templates for every table and the data dictionary."""
     from oncorwe.io.formats.redcap_template import write_redcap_template
+    from oncorwe.validate.dictionary import write_templates
 
     console = Console()
     try:

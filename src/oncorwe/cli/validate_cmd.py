@@ -8,17 +8,17 @@ one paragraph, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from oncorwe.errors import OncorweError
-from oncorwe.intake import take_in
-from oncorwe.io.mapping.provenance import reconciliation_lines
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FINDINGS_FILE = "validation.csv"
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
@@ -26,6 +26,8 @@ EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
 
 def findings_table(findings: pd.DataFrame, limit: int, total: int | None = None) -> Table:
     """The first ``limit`` findings (of ``total``, default all given) as a rich table."""
+    import pandas as pd
+
     total = len(findings) if total is None else total
     table = Table(title=f"Findings (first {min(limit, total)} of {total})")
     for column in ("table", "row", "column", "value", "rule", "severity"):
@@ -73,6 +75,11 @@ def validate(
     ] = None,
 ) -> None:
     """Validate a study's tables and write the findings to validation.csv; nothing else."""
+    # imported here: reading and validating load pandas, DuckDB and the readers, which the
+    # other commands (and --help) do not need
+    from oncorwe.intake import take_in
+    from oncorwe.io.mapping.provenance import reconciliation_lines
+
     console, errors = Console(), Console(stderr=True)
     try:
         with errors.status("Reading the study tables", spinner="dots") as status:
