@@ -25,10 +25,18 @@ package, C routines ``coxfit6`` and ``agfit4``, version 3.5.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from oncorwe.stats._cox_sums import likelihood_terms, sorted_columns, sorted_index
+from oncorwe.stats._cox_index import (
+    event_matrix,
+    sorted_index,
+    sorted_ranks,
+    sorted_rows,
+    tie_weights,
+)
+from oncorwe.stats._cox_sums import likelihood_terms
 from oncorwe.stats._stable_order import stable_order
 
 
@@ -36,12 +44,14 @@ from oncorwe.stats._stable_order import stable_order
 class RiskSets:
     """Index structure of the risk sets, independent of the coefficients.
 
-    Attributes: ``x`` centred covariates (n x p); ``weights``; ``order_time``/``order_entry``
+    Attributes: ``design`` (n x p) and ``means``, whose difference ``x`` are the centred
+    covariates; ``weights``; ``order_time``/``order_entry``
     row orders; ``event_rows`` event rows sorted by event-time group; ``group`` event-time group of
     each event row; ``group_start`` first event row of each group; ``frac`` Efron tie fraction
     k/d; ``factor`` event weight in the sums (mean weight of the tie for Efron, own weight for
     Breslow); ``time_lo/time_hi/entry_lo/entry_hi`` suffix-sum bounds of each group;
-    ``key_time``/``key_entry``/``stratum_key`` each row's (stratum, time rank) sort keys.
+    ``sorted_key`` the (stratum, time rank) key of the sorted rows (``key_time`` in the rows'
+    own order), ``key_entry``/``stratum_key`` each row's entry and stratum keys.
     Sorted copies for the fast path: ``xt_sorted`` (p x n) / ``w_sorted`` (``order_time``),
     ``event_pos`` (sorted position of each event row), ``entry_order_sorted`` (entry order of the
     sorted rows), ``row_hi``/``row_lo`` (range of event-time groups whose risk set holds each
@@ -51,7 +61,8 @@ class RiskSets:
     tie corrections are skipped), ``scratch`` (work arrays reused between iterations).
     """
 
-    x: np.ndarray
+    design: np.ndarray
+    means: np.ndarray
     weights: np.ndarray
     order_time: np.ndarray
     order_entry: np.ndarray | None
@@ -64,7 +75,7 @@ class RiskSets:
     time_hi: np.ndarray
     entry_lo: np.ndarray | None
     entry_hi: np.ndarray | None
-    key_time: np.ndarray
+    sorted_key: np.ndarray
     key_entry: np.ndarray | None
     stratum_key: np.ndarray
     xt_sorted: np.ndarray
@@ -79,46 +90,51 @@ class RiskSets:
     tie_fractions: bool
     scratch: dict = field(default_factory=dict, repr=False)
 
+    @cached_property
+    def x(self) -> np.ndarray:
+        """The centred design ``design - means`` (n x p), in the rows' own order."""
+        return self.design - self.means
+
+    @cached_property
+    def key_time(self) -> np.ndarray:
+        """Each row's key ``stratum * span + time rank``, in the rows' own order."""
+        key = np.empty_like(self.sorted_key)
+        key[self.order_time] = self.sorted_key
+        return key
+
 
 def _time_keys(time, stratum, entry):
-    """Row keys ``stratum * span + time rank`` (ranks on the grid of stop and entry times), the
-    stable (stratum, time) row order, ``span`` and the keys in that order; one sort when there is
-    no delayed entry."""
+    """The stable (stratum, time) row order, ``span`` and the rows' keys ``stratum * span +
+    time rank`` in that order (ranks on the grid of stop and entry times); one sort when there
+    is no delayed entry."""
     if entry is not None:
         grid = np.unique(np.concatenate((time, entry)))
         span = grid.size + 1
         key = stratum * span + np.searchsorted(grid, time)
         order = stable_order(key)
-        return key, order, span, key[order]
+        return order, span, key[order]
     by_time = stable_order(time)
-    sorted_time = time[by_time]
-    rank_sorted = np.cumsum(np.r_[False, sorted_time[1:] != sorted_time[:-1]])
-    rank = np.empty(time.size, dtype=np.int64)
-    rank[by_time] = rank_sorted
+    rank_sorted = sorted_ranks(time, by_time)
     span = int(rank_sorted[-1]) + 2
     if not stratum.any():
-        return rank, by_time, span, rank_sorted
+        return by_time, span, rank_sorted
+    rank = np.empty(time.size, dtype=np.int64)
+    rank[by_time] = rank_sorted
     key = stratum * span + rank
     order = by_time[stable_order(stratum[by_time])]
-    return key, order, span, key[order]
+    return order, span, key[order]
 
 
-def build_risk_sets(x, time, event, stratum, weights, entry, ties) -> RiskSets:
-    """Sort once and locate every event time's risk set (see module docstring)."""
-    key_time, order_time, span, sorted_key = _time_keys(time, stratum, entry)
-    # event rows in (stratum, time) order, ties in data order: read off the one sort
-    is_event = event[order_time] == 1
+def build_risk_sets(design, means, time, event, stratum, weights, entry, ties) -> RiskSets:
+    """Sort once and locate every event time's risk set (see module docstring); the covariates
+    are ``design - means``."""
+    order_time, span, sorted_key = _time_keys(time, stratum, entry)
+    # the design, weights and events in (stratum, time) order, ties in data order
+    xt_sorted, w_sorted, is_event = sorted_rows(design, means, weights, event, order_time)
     index = sorted_index(sorted_key, is_event, span)
     event_pos, group, group_start, time_lo, time_hi, row_hi, row_lo, dead_group = index
-    event_rows = order_time[event_pos]
-    size = np.diff(np.r_[group_start, event_rows.size])
-    if ties == "efron":
-        frac = (np.arange(event_rows.size) - group_start[group]) / size[group]
-        mean_weight = np.add.reduceat(weights[event_rows], group_start) / size
-        factor = mean_weight[group]
-    else:
-        frac = np.zeros(event_rows.size)
-        factor = weights[event_rows]
+    event_weights = w_sorted[event_pos]
+    frac, factor = tie_weights(event_weights, group_start, ties == "efron")
     order_entry = entry_lo = entry_hi = key_entry = entry_order_sorted = None
     if entry is not None:
         group_key = sorted_key[time_lo]
@@ -133,13 +149,13 @@ def build_risk_sets(x, time, event, stratum, weights, entry, ties) -> RiskSets:
         entry_order_sorted = stable_order(key_entry[order_time])
     elif not stratum.any():
         row_lo = None
-    w_sorted = weights[order_time]
     return RiskSets(
-        x=x,
+        design=design,
+        means=means,
         weights=weights,
         order_time=order_time,
         order_entry=order_entry,
-        event_rows=event_rows,
+        event_rows=order_time[event_pos],
         group=group,
         group_start=group_start,
         frac=frac,
@@ -148,18 +164,18 @@ def build_risk_sets(x, time, event, stratum, weights, entry, ties) -> RiskSets:
         time_hi=time_hi,
         entry_lo=entry_lo,
         entry_hi=entry_hi,
-        key_time=key_time,
+        sorted_key=sorted_key,
         key_entry=key_entry,
         stratum_key=stratum * span,
-        xt_sorted=sorted_columns(x, order_time),
+        xt_sorted=xt_sorted,
         w_sorted=w_sorted,
         event_pos=event_pos,
         entry_order_sorted=entry_order_sorted,
         row_hi=row_hi,
         row_lo=row_lo,
         dead_group=dead_group,
-        event_weights=w_sorted[event_pos],
-        event_x_sum=weights[event_rows] @ np.take(x, event_rows, axis=0),
+        event_weights=event_weights,
+        event_x_sum=event_weights @ event_matrix(xt_sorted, event_pos),
         tie_fractions=bool(frac.any()),
     )
 

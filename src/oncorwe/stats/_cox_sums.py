@@ -1,21 +1,18 @@
 """Compiled passes of the Cox partial likelihood over the rows sorted by (stratum, time).
 
-``sorted_index`` locates the event-time groups and the range of groups whose risk set holds each
-row in one pass over the sorted keys (instead of binary searches). ``likelihood_terms`` computes,
-for one coefficient vector, the risk-set sums of each group, Efron's tie sums, the denominators
-and the per-row weights ``c_i`` of the information matrix (``_cox_likelihood``'s docstring) in
-two passes over the rows, without the ``(1 + p) x n`` arrays, gathers and cumulative sums of the
-array formulation. The arithmetic is that formulation's, operation by operation and in the same
-order, so the values are the same to the last bit: the running sums go from the last row
-backwards (as ``np.cumsum`` over the reversed rows) and sums over the events of one tie follow
-numpy's pairwise order (as ``np.add.reduceat``); ``tests/stats/test_cox_sums.py`` checks this.
+``likelihood_terms`` computes, for one coefficient vector, the risk-set sums of each event-time
+group, Efron's tie sums, the denominators and the per-row weights ``c_i`` of the information
+matrix (``_cox_likelihood``'s docstring) in two passes over the rows, without the ``(1 + p) x n``
+arrays, gathers and cumulative sums of the array formulation. The arithmetic is that
+formulation's, operation by operation and in the same order, so the values are the same to the
+last bit: the running sums go from the last row backwards (as ``np.cumsum`` over the reversed
+rows) and sums over the events of one tie follow numpy's pairwise order (as
+``np.add.reduceat``); ``tests/stats/test_cox_sums.py`` checks this.
 
 References
 ----------
 Efron B. The efficiency of Cox's likelihood function for censored data. JASA 1977;72:557-565.
 Therneau T. survival package, C routine ``coxfit6`` (sums over the sorted rows), version 3.5.
-numpy ``pairwise_sum`` (``numpy/_core/src/umath/loops_utils.h.src``): the order of ``np.add``
-reductions.
 """
 
 from __future__ import annotations
@@ -23,108 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from oncorwe.stats._compiled import compiled
-
-PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE
-
-
-@compiled
-def _pairwise(values, lo, n):
-    """numpy's pairwise sum of ``values[lo:lo + n]`` (8 partial sums, halves above 128)."""
-    if n < 8:
-        total = 0.0
-        for i in range(lo, lo + n):
-            total += values[i]
-        return total
-    if n <= PAIRWISE_BLOCK:
-        r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
-        r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
-        i = lo + 8
-        while i < lo + n - n % 8:
-            r0, r1, r2, r3 = r0 + values[i], r1 + values[i + 1], r2 + values[i + 2], r3 + values[i + 3]
-            r4, r5 = r4 + values[i + 4], r5 + values[i + 5]
-            r6, r7 = r6 + values[i + 6], r7 + values[i + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < lo + n:
-            total += values[i]
-            i += 1
-        return total
-    half = n // 2
-    half -= half % 8
-    return _pairwise(values, lo, half) + _pairwise(values, lo + half, n - half)
-
-
-@compiled
-def _reduce(values, lo, hi):
-    """The sum of ``values[lo:hi]`` in ``np.add.reduceat``'s order: first + pairwise(rest)."""
-    if hi - lo == 1:
-        return values[lo]
-    return values[lo] + _pairwise(values, lo + 1, hi - lo - 1)
-
-
-@compiled
-def _segment_sums(values, starts):
-    """``np.add.reduceat(values, starts)`` for increasing ``starts``."""
-    out = np.empty(starts.size)
-    for g in range(starts.size):
-        out[g] = _reduce(values, starts[g], starts[g + 1] if g + 1 < starts.size else values.size)
-    return out
-
-
-@compiled
-def sorted_index(key, is_event, span):
-    """Event-time groups of rows sorted by ``key = stratum * span + time rank``.
-
-    Returns ``event_pos`` (sorted position of each event), ``group`` (its group),
-    ``group_start`` (first event of each group), ``time_lo`` / ``time_hi`` (first sorted row of
-    the group's time / after its stratum), ``row_hi`` / ``row_lo`` (groups ``row_lo <= g <
-    row_hi`` have each row in their risk set when there is no delayed entry) and ``dead_group``
-    (group of each sorted row's own event, -1 if censored).
-    """
-    n = key.size
-    n_events = 0
-    for i in range(n):
-        n_events += is_event[i]
-    event_pos, group = np.empty(n_events, np.int64), np.empty(n_events, np.int64)
-    group_start, time_lo = np.empty(n_events, np.int64), np.empty(n_events, np.int64)
-    time_hi = np.empty(n_events, np.int64)
-    row_hi, row_lo = np.empty(n, np.int64), np.empty(n, np.int64)
-    dead_group = np.full(n, -1, np.int64)
-    k = g = first_group = 0  # events, groups, and groups before the current stratum
-    stratum = key[0] // span if n else 0
-    i = 0
-    while i < n:  # one run of equal keys (one time in one stratum) per step
-        stop = i + 1
-        while stop < n and key[stop] == key[i]:
-            stop += 1
-        if key[i] // span != stratum:
-            time_hi[first_group:g] = i
-            first_group, stratum = g, key[i] // span
-        new_group = True
-        for row in range(i, stop):
-            if is_event[row]:
-                if new_group:
-                    group_start[g], time_lo[g], new_group = k, i, False
-                event_pos[k], group[k], dead_group[row] = row, g, g
-                k += 1
-        g += 0 if new_group else 1
-        row_hi[i:stop] = g
-        row_lo[i:stop] = first_group
-        i = stop
-    time_hi[first_group:g] = n
-    return event_pos, group, group_start[:g], time_lo[:g], time_hi[:g], row_hi, row_lo, dead_group
-
-
-@compiled
-def sorted_columns(x, order):
-    """``x[order].T`` as a contiguous p x n array (one pass, no n x p intermediate)."""
-    n, p = x.shape
-    out = np.empty((p, n))
-    for i in range(n):
-        row = order[i]
-        for j in range(p):
-            out[j, i] = x[row, j]
-    return out
+from oncorwe.stats._pairwise import segment_sum, segment_sums
 
 
 @compiled
@@ -168,7 +64,7 @@ def _tie_sums(xt, risk, event_pos, group_start, dead):
         for k in range(event_pos.size):
             pos = event_pos[k]
             values[k] = risk[pos] if j == 0 else xt[j - 1, pos] * risk[pos]
-        dead[j] = _segment_sums(values, group_start)
+        dead[j] = segment_sums(values, group_start)
 
 
 @compiled
@@ -196,17 +92,17 @@ def _group_sums(totals, dead, frac, factor, group_start, ties, denom, sums):
             denom[lo + k] = d
             hazard[k] = factor[lo + k] / d
             a[k] = hazard[k] / d
-        sums[0, g], sums[2, g] = _reduce(hazard, 0, m), _reduce(a, 0, m)
+        sums[0, g], sums[2, g] = segment_sum(hazard, 0, m), segment_sum(a, 0, m)
         if ties:
             for k in range(m):
                 product[k] = hazard[k] * frac[lo + k]
-            sums[1, g] = _reduce(product, 0, m)
+            sums[1, g] = segment_sum(product, 0, m)
             for k in range(m):
                 product[k] = a[k] * frac[lo + k]
-            sums[3, g] = _reduce(product, 0, m)
+            sums[3, g] = segment_sum(product, 0, m)
             for k in range(m):
                 product[k] = a[k] * (frac[lo + k] * frac[lo + k])
-            sums[4, g] = _reduce(product, 0, m)
+            sums[4, g] = segment_sum(product, 0, m)
 
 
 @compiled

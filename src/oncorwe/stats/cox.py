@@ -201,13 +201,14 @@ def cox_ph(
     case_weights = surv.weights if surv.weights is not None else np.ones(n)
     # R centres covariates at their weighted means (the likelihood does not change) except columns
     # whose values all lie in {-1, 0, 1} (coxph's nocenter); survfit's default curve uses these
-    uncentred = np.all(np.isin(design.matrix, NOT_CENTRED), axis=0)
-    means = np.where(uncentred, 0.0, case_weights @ design.matrix / case_weights.sum())
-    x = design.matrix - means
+    means = np.where(
+        _not_centred(design.matrix), 0.0, case_weights @ design.matrix / case_weights.sum()
+    )
     # step 2
-    rs = build_risk_sets(x, surv.time, surv.event, stratum_code, case_weights, surv.entry, ties)
+    rs = build_risk_sets(design.matrix, means, surv.time, surv.event, stratum_code,
+                         case_weights, surv.entry, ties)  # fmt: skip
     # step 3
-    beta, info, score, loglik0, loglik1, score_test, iterations = _newton_raphson(rs, x.shape[1])
+    beta, info, score, loglik0, loglik1, score_test, iterations = _newton_raphson(rs, means.size)
     # step 4
     naive = np.linalg.inv(info)
     _check_infinite(beta, score, naive, design.terms)
@@ -251,6 +252,18 @@ def cox_ph(
             term_columns=term_columns(data, list(covariates), design.terms, design.references),
             references=design.references,
         ),
+    )
+
+
+def _not_centred(matrix: np.ndarray) -> np.ndarray:
+    """Columns whose values all lie in {-1, 0, 1}; a column's first values are looked at
+    first, so that a continuous covariate is rejected without a pass over all rows."""
+    return np.array(
+        [
+            bool(np.isin(column[:64], NOT_CENTRED).all() and np.isin(column, NOT_CENTRED).all())
+            for column in matrix.T
+        ],
+        dtype=bool,
     )
 
 
