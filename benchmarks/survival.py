@@ -41,20 +41,23 @@ from oncorwe.stats import concordance, cox_ph, cumulative_incidence, kaplan_meie
 COVARIATES = ["x1", "x2", "x3", "x4"]
 R_SCRIPT = """
 suppressPackageStartupMessages(library(survival))
-d <- read.csv(commandArgs(TRUE)[1])
-cpu <- commandArgs(TRUE)[2] == "cpu"
+args <- commandArgs(TRUE)
+d <- read.csv(args[1])
+cpu <- args[2] == "cpu"
+tasks <- strsplit(args[3], ",")[[1]]
 clock <- function(s) if (cpu) s[["user.self"]] + s[["sys.self"]] else s[["elapsed"]]
-t_km <- clock(system.time(survfit(Surv(time, event) ~ 1, data = d)))
-t_lr <- clock(system.time(survdiff(Surv(time, event) ~ group, data = d)))
-t_cox <- clock(system.time(coxph(Surv(time, event) ~ x1 + x2 + x3 + x4, data = d)))
+timed <- function(task, expr) if (task %in% tasks) clock(system.time(expr)) else NA
+t_km <- timed("kaplan_meier", survfit(Surv(time, event) ~ 1, data = d))
+t_lr <- timed("logrank", survdiff(Surv(time, event) ~ group, data = d))
+t_cox <- timed("cox_efron", coxph(Surv(time, event) ~ x1 + x2 + x3 + x4, data = d))
 t_aj <- NA
 # survfit's multi-state fit grows about quadratically here (1.6 s at N = 1e4): smaller N only
 if (nrow(d) <= 10000) {
-  t_aj <- clock(system.time(survfit(Surv(time, factor(status)) ~ 1, data = d)))
+  t_aj <- timed("aalen_johansen", survfit(Surv(time, factor(status)) ~ 1, data = d))
 }
 t_cuminc <- NA
 if (requireNamespace("cmprsk", quietly = TRUE)) {
-  t_cuminc <- clock(system.time(cmprsk::cuminc(d$time, d$status)))
+  t_cuminc <- timed("aalen_johansen", cmprsk::cuminc(d$time, d$status))
 }
 cat(t_km, t_lr, t_cox, t_aj, t_cuminc, "\\n")
 """
@@ -78,6 +81,7 @@ def make_data(n: int, rounded: bool, seed: int = 2025) -> pd.DataFrame:
     return data
 
 
+TASKS = ("kaplan_meier", "logrank", "cox_efron", "aalen_johansen", "concordance")
 # wall-clock seconds, or with --cpu the CPU seconds of this process (R: user + system)
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCK["wall"]
@@ -183,8 +187,9 @@ def statsmodels_equivalent_tasks(d: pd.DataFrame) -> dict[str, Callable[[], obje
     return {"kaplan_meier": km_with_limits}
 
 
-def r_times(d: pd.DataFrame) -> dict[str, float]:
-    """Times measured inside R (system.time), excluding reading the CSV."""
+def r_times(d: pd.DataFrame, tasks: tuple[str, ...] = TASKS) -> dict[str, float]:
+    """Times measured inside R (system.time), excluding reading the CSV; NaN for tasks not
+    asked for."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return {}
@@ -194,7 +199,7 @@ def r_times(d: pd.DataFrame) -> dict[str, float]:
         script_path.write_text(R_SCRIPT)
         mode = "cpu" if clock is CLOCK["cpu"] else "wall"
         out = subprocess.run(
-            [rscript, str(script_path), str(data_path), mode],
+            [rscript, str(script_path), str(data_path), mode, ",".join(tasks)],
             capture_output=True,
             text=True,
             check=True,
@@ -214,17 +219,20 @@ PEERS = {
 }
 
 
-def peer_times(d: pd.DataFrame, repeat: int, beyond_limit: bool) -> list[tuple[str, str, float]]:
+def peer_times(
+    d: pd.DataFrame, repeat: int, beyond_limit: bool, tasks: tuple[str, ...] = TASKS
+) -> list[tuple[str, str, float]]:
     """(tool, task, seconds) of the installed peers; beyond the peer limit only the targets."""
     rows = []
-    for tool, (module, tasks) in PEERS.items():
+    for tool, (module, peer_tasks) in PEERS.items():
         if importlib.util.find_spec(module) is None:
             continue
-        for task, function in tasks(d).items():
+        for task, function in peer_tasks(d).items():
             # statsmodels' curves and tests are the targets: timed at every N
-            if not beyond_limit or (tool in TARGET_PEERS and task in TARGETS):
+            wanted = not beyond_limit or (tool in TARGET_PEERS and task in TARGETS)
+            if wanted and task in tasks:
                 rows.append((tool, task, timed(function, repeat)))
-    for task, seconds in r_times(d).items():
+    for task, seconds in r_times(d, tasks).items():
         if np.isfinite(seconds):
             # cmprsk's Aalen-Johansen is listed beside survival's
             tool = "R cmprsk" if task == "cuminc" else "R survival"
@@ -232,7 +240,9 @@ def peer_times(d: pd.DataFrame, repeat: int, beyond_limit: bool) -> list[tuple[s
     return rows
 
 
-def run(sizes: list[int], repeat: int, peer_limit: int) -> tuple[pd.DataFrame, list[float]]:
+def run(
+    sizes: list[int], repeat: int, peer_limit: int, tasks: tuple[str, ...] = TASKS
+) -> tuple[pd.DataFrame, list[float]]:
     """Seconds per (tool, task, n, times) and the 1-minute load average at each size."""
     rows, loads = [], []
     for rounded in (False, True):
@@ -241,8 +251,9 @@ def run(sizes: list[int], repeat: int, peer_limit: int) -> tuple[pd.DataFrame, l
             label = "days" if rounded else "continuous"
             loads.append(os.getloadavg()[0])
             for task, function in oncorwe_tasks(d).items():
-                rows.append(("oncorwe", task, n, label, timed(function, repeat)))
-            for tool, task, seconds in peer_times(d, repeat, n > peer_limit):
+                if task in tasks:
+                    rows.append(("oncorwe", task, n, label, timed(function, repeat)))
+            for tool, task, seconds in peer_times(d, repeat, n > peer_limit, tasks):
                 rows.append((tool, task, n, label, seconds))
             print(f"done n={n} {label}", file=sys.stderr)
     return pd.DataFrame(rows, columns=["tool", "task", "n", "times", "seconds"]), loads
@@ -308,6 +319,9 @@ def main() -> None:
         action="store_true",
         help="CPU seconds instead of wall-clock (steadier on a shared machine)",
     )
+    parser.add_argument(
+        "--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="time only these tasks"
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = parser.parse_args()
     global clock
@@ -316,13 +330,14 @@ def main() -> None:
     sizes = args.sizes or sizes
     peer_limit = min(args.peer_limit, 1_000) if args.quick else args.peer_limit
     compile_seconds = warm_up()
-    results, loads = run(sizes, args.repeat, peer_limit)
+    results, loads = run(sizes, args.repeat, peer_limit, tuple(args.tasks))
     notes = (
         f"{'CPU' if args.cpu else 'Wall-clock'} seconds. Load average (1 minute) at each size: "
         f"{min(loads):.1f} to {max(loads):.1f}; oncorwe's kernels compiled or loaded once "
         f"before timing: {compile_seconds:.2f} s.",
     )
-    text = to_markdown(results, cox_memory(max(sizes)), notes)
+    memory = cox_memory(max(sizes)) if "cox_efron" in args.tasks else None
+    text = to_markdown(results, memory, notes)
     print(text)
     if args.out:
         args.out.write_text(text)

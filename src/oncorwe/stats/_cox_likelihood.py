@@ -45,20 +45,20 @@ class RiskSets:
     """Index structure of the risk sets, independent of the coefficients.
 
     Attributes: ``design`` (n x p) and ``means``, whose difference ``x`` are the centred
-    covariates; ``weights``; ``order_time``/``order_entry``
-    row orders; ``event_rows`` event rows sorted by event-time group; ``group`` event-time group of
-    each event row; ``group_start`` first event row of each group; ``frac`` Efron tie fraction
-    k/d; ``factor`` event weight in the sums (mean weight of the tie for Efron, own weight for
-    Breslow); ``time_lo/time_hi/entry_lo/entry_hi`` suffix-sum bounds of each group;
-    ``sorted_key`` the (stratum, time rank) key of the sorted rows (``key_time`` in the rows'
-    own order), ``key_entry``/``stratum_key`` each row's entry and stratum keys.
-    Sorted copies for the fast path: ``xt_sorted`` (p x n) / ``w_sorted`` (``order_time``),
-    ``event_pos`` (sorted position of each event row), ``entry_order_sorted`` (entry order of the
-    sorted rows), ``row_hi``/``row_lo`` (range of event-time groups whose risk set holds each
-    sorted row; ``row_lo`` None when it is 0 for every row), ``dead_group`` (group of each
-    sorted row's own event, -1 if censored),
-    ``event_weights`` (``w_sorted[event_pos]``), ``event_x_sum`` (``sum_e w_e x_e``), ``tie_fractions`` (Efron with tied events: else the
-    tie corrections are skipped), ``scratch`` (work arrays reused between iterations).
+    covariates; ``weights``; ``order_time``/``order_entry`` row orders; ``event_rows`` event
+    rows sorted by event-time group; ``group`` event-time group of each event row;
+    ``group_start`` first event row of each group; ``frac`` Efron tie fraction k/d; ``factor``
+    event weight in the sums (mean weight of the tie for Efron, own weight for Breslow);
+    ``time_lo/time_hi/entry_lo/entry_hi`` suffix-sum bounds of each group; ``sorted_key`` the
+    (stratum, time rank) key of the sorted rows (``key_time`` in the rows' own order),
+    ``key_entry``/``stratum_key`` each row's entry and stratum keys. Sorted copies for the fast
+    path: ``xt_sorted`` (p x n) / ``w_sorted`` (``order_time``), ``event_pos`` (sorted position
+    of each event row), ``entry_order_sorted`` (entry order of the sorted rows),
+    ``row_hi``/``row_lo`` (range of event-time groups whose risk set holds each sorted row;
+    ``row_lo`` None when it is 0 for every row), ``dead_group`` (group of each sorted row's own
+    event, -1 if censored), ``event_weights`` (``w_sorted[event_pos]``), ``event_x_sum``
+    (``sum_e w_e x_e``), ``tie_fractions`` (Efron with tied events: else the tie corrections
+    are skipped), ``scratch`` (work arrays reused between iterations).
     """
 
     design: np.ndarray

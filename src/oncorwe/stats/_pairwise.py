@@ -33,8 +33,8 @@ def pairwise_sum(values, lo, n):
         r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
         i = lo + 8
         while i < lo + n - n % 8:
-            r0, r1, r2, r3 = r0 + values[i], r1 + values[i + 1], r2 + values[i + 2], r3 + values[i + 3]
-            r4, r5 = r4 + values[i + 4], r5 + values[i + 5]
+            r0, r1, r2 = r0 + values[i], r1 + values[i + 1], r2 + values[i + 2]
+            r3, r4, r5 = r3 + values[i + 3], r4 + values[i + 4], r5 + values[i + 5]
             r6, r7 = r6 + values[i + 6], r7 + values[i + 7]
             i += 8
         total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
@@ -60,5 +60,6 @@ def segment_sums(values, starts):
     """``np.add.reduceat(values, starts)`` for increasing ``starts``."""
     out = np.empty(starts.size)
     for g in range(starts.size):
-        out[g] = segment_sum(values, starts[g], starts[g + 1] if g + 1 < starts.size else values.size)
+        stop = starts[g + 1] if g + 1 < starts.size else values.size
+        out[g] = segment_sum(values, starts[g], stop)
     return out

@@ -63,7 +63,8 @@ def stable_order(values: np.ndarray) -> np.ndarray:
     """
     values = np.asarray(values)
     if values.dtype.kind == "f":
-        keys = (values.astype(np.float64, copy=False) + 0.0).view(np.uint64)  # + 0.0: -0.0 sorts as 0.0
+        # + 0.0 turns -0.0 into 0.0, which it equals
+        keys = (values.astype(np.float64, copy=False) + 0.0).view(np.uint64)
     else:
         keys = values.astype(np.int64).view(np.uint64)
     shift = max(1, int(values.size - 1).bit_length())
