@@ -117,10 +117,14 @@ class StepSampler(threading.Thread):
                 step[1], step[3], step[4] = now, max(step[3], rss), step[4] + 1
 
 
-def child(data: str, out: str, steps_path: str, stop_at: str) -> None:
+def child(data: str, out: str, steps_path: str, stop_at: str, chunk_rows: str) -> None:
     """Run the study on ``data`` into ``out``, stamping stages on stdout; steps to JSON."""
+    from oncorwe.intake import take_in
     from oncorwe.pipeline import STAGES, run_study
     from oncorwe.protocol import load_protocol
+
+    if int(chunk_rows):  # run_study does not pass a chunk size: the intake's default
+        take_in.__kwdefaults__["chunk_rows"] = int(chunk_rows)
 
     sampler = StepSampler()
 
@@ -180,12 +184,13 @@ def _watch(child: subprocess.Popen, start: float, timeout: float):
         time.sleep(SAMPLE_SECONDS)
 
 
-def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "") -> dict:
+def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk_rows=0) -> dict:
     """Run the study in a child process; seconds and peak MB per stage group and in total,
     and the steps sampled inside the child (``steps``: started, seconds, RSS, peak RSS)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     steps_path = out.parent / f"{out.name}-steps.json"
-    command = [sys.executable, __file__, "--child", str(data), str(out), str(steps_path), stop_at]
+    command = [sys.executable, __file__, "--child", str(data), str(out), str(steps_path)]
+    command += [stop_at, str(chunk_rows)]
     start = time.time()
     child_process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -238,7 +243,10 @@ def stage_row(shape: str, patients: int, copies: int, rows: int, r: dict) -> str
     (1 minute, at the start of the run)."""
     if "failed" in r:
         return f"| {shape} | {patients:,} ({copies:,}) | {rows:,} | failed: {r['failed']} |"
-    cells = [f"{r[f'{g}_s']:.1f} s / {r[f'{g}_mb']:.0f} MB" for g in GROUPS]
+    cells = [
+        f"{r[f'{g}_s']:.1f} s / {r[f'{g}_mb']:.0f} MB" if r[f"{g}_mb"] else "not run"
+        for g in GROUPS
+    ]
     return (
         f"| {shape} | {patients:,} ({copies:,}) | {rows:,} | "
         + " | ".join(cells)
@@ -257,22 +265,23 @@ def _label(step: str) -> str:
 
 def step_table(runs: list[tuple[int, dict]], group: str) -> list[str]:
     """Markdown rows of the steps first seen in stage ``group`` of the last run: when each
-    started, its seconds (samples x their mean interval) and its rise (peak RSS less the RSS
-    when it was first seen) in that run, its peak RSS at every size and, for two sizes or more,
-    how much that peak grew per 100,000 input rows between the first and the last size."""
+    started and its seconds (samples x their mean interval) in that run, its peak RSS and rise
+    (peak less the RSS when the step was first seen) at every size and, for two sizes or more,
+    how much the peak grew per 100,000 input rows from the first size to the last."""
     (first_rows, _), (last_rows, last) = runs[0], runs[-1]
     begin, stop = last["stages"][group]
-    sizes = " | ".join(f"peak at {rows:,} rows" for rows, _ in runs)
-    lines = [f"| step | started | seconds | rise | {sizes} | MB per 100k rows |"]
-    lines.append("|---" * (5 + len(runs)) + "|")
-    for step, (began, seconds, entry, peak) in sorted(last["steps"].items(), key=lambda s: s[1][0]):
+    sizes = " | ".join(f"peak (rise) at {rows:,} rows" for rows, _ in runs)
+    lines = [f"| step | started | seconds | {sizes} | MB per 100k rows |"]
+    lines.append("|---" * (4 + len(runs)) + "|")
+    for step, (began, seconds, _, _) in sorted(last["steps"].items(), key=lambda s: s[1][0]):
         if not begin <= began < stop or seconds < 2 * SAMPLE_SECONDS:
             continue
-        peaks = [r["steps"].get(step, (0, 0, 0, math.nan))[3] for _, r in runs]
-        slope = (peaks[-1] - peaks[0]) / (last_rows - first_rows) * 1e5 if len(runs) > 1 else 0
-        cells = " | ".join(f"{p:.0f} MB" for p in peaks)
-        timing = f"{began:.1f} s | {seconds:.1f} s | {peak - entry:+.0f} MB"
-        lines.append(f"| {_label(step)} | {timing} | {cells} | {slope:+.1f} |")
+        seen = [r["steps"].get(step, (0, 0, math.nan, math.nan)) for _, r in runs]
+        slope = (seen[-1][3] - seen[0][3]) / (last_rows - first_rows) * 1e5 if len(runs) > 1 else 0
+        cells = " | ".join(f"{peak:.0f} MB ({peak - entry:+.0f})" for _, _, entry, peak in seen)
+        lines.append(
+            f"| {_label(step)} | {began:.1f} s | {seconds:.1f} s | {cells} | {slope:+.1f} |"
+        )
     return lines
 
 
@@ -295,7 +304,7 @@ def measure_shape(shape: str, args, work: Path) -> list[tuple[int, dict]]:
     seed = _seed_patients()
     reference = work / shape / "single"
     replicate_seed_twin(reference / "data", 1, shape)
-    measured_run(reference / "data", reference / "out", TIMEOUT_BASE, args.stop_at)
+    measured_run(reference / "data", reference / "out", TIMEOUT_BASE, args.stop_at, args.chunk_rows)
     single_path = reference / "out" / "results.json"
     single = json.loads(single_path.read_text()) if single_path.exists() else None
     runs = []
@@ -306,9 +315,8 @@ def measure_shape(shape: str, args, work: Path) -> list[tuple[int, dict]]:
         tries = []
         for index in range(args.repeat):
             load = os.getloadavg()[0]
-            tries.append(
-                measured_run(folder / "data", folder / f"out{index}", timeout, args.stop_at)
-            )
+            out = folder / f"out{index}"
+            tries.append(measured_run(folder / "data", out, timeout, args.stop_at, args.chunk_rows))
             tries[-1]["load"] = load
         done = [r for r in tries if "failed" not in r]
         best = min(done, key=lambda r: r["total_s"]) if done else tries[0]
@@ -338,6 +346,8 @@ def main() -> None:
                         "input rows)")  # fmt: skip
     parser.add_argument("--stop-at", choices=["cohort", "report"], default="",
                         help="end each run when this stage begins")  # fmt: skip
+    parser.add_argument("--chunk-rows", type=int, default=0,
+                        help="rows per intake chunk (default: the intake's)")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="keep the cohorts and outputs in this folder")
     parser.add_argument("--markdown", type=Path, help="append the tables to this file")
     args = parser.parse_args()
@@ -354,6 +364,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        child(*sys.argv[2:6])
+        child(*sys.argv[2:7])
     else:
         main()
