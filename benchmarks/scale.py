@@ -99,6 +99,7 @@ class StepSampler(threading.Thread):
         super().__init__(daemon=True)
         self.main, self.note, self.steps = threading.main_thread().ident, "start", {}
         self.done, self.samples, self.began = threading.Event(), 0, time.time()
+        self.last = "start"  # the deepest step of the last sample, with the RSS then
 
     @property
     def interval(self) -> float:
@@ -112,6 +113,7 @@ class StepSampler(threading.Thread):
             keys = [f"step: {self.note}"] + [
                 " > ".join(calls[1:depth]) for depth in range(2, min(len(calls), STEP_DEPTH) + 1)
             ]
+            self.last = f"{keys[-1]} ({rss / 1e6:.0f} MB)"
             for key in keys:
                 step = self.steps.setdefault(key, [now, now, rss, rss, 0])
                 step[1], step[3], step[4] = now, max(step[3], rss), step[4] + 1
@@ -140,10 +142,14 @@ def child(data: str, out: str, steps_path: str, stop_at: str, chunk_rows: str) -
         run_study(data, load_protocol("hcc-rt-ici"), out, progress=progress)
     except _Stop:
         pass
+    except Exception:
+        print("FAILED IN", sampler.last, file=sys.stderr, flush=True)
+        raise
+    finally:
+        sampler.done.set()
+        sampler.join()
+        Path(steps_path).write_text(json.dumps({"interval": sampler.interval, **sampler.steps}))
     print("STAGE done", time.time(), flush=True)
-    sampler.done.set()
-    sampler.join()
-    Path(steps_path).write_text(json.dumps({"interval": sampler.interval, **sampler.steps}))
 
 
 # --- the parent: one measured run ---------------------------------------------------------------
@@ -184,6 +190,17 @@ def _watch(child: subprocess.Popen, start: float, timeout: float):
         time.sleep(SAMPLE_SECONDS)
 
 
+def _failure(stderr: str) -> str:
+    """The exception's first line and the step it happened in, from the child's stderr."""
+    lines = stderr.strip().splitlines() or ["no message"]
+    frames = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
+    after = [line for line in lines[frames[-1] + 1 :] if not line.startswith(" ")] if frames else []
+    where = [line for line in lines if line.startswith("FAILED IN ")]
+    return "; ".join(
+        [*(after[:1] or lines[-1:]), *(w.replace("FAILED IN ", "in ") for w in where[-1:])]
+    )
+
+
 def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk_rows=0) -> dict:
     """Run the study in a child process; seconds and peak MB per stage group and in total,
     and the steps sampled inside the child (``steps``: started, seconds, RSS, peak RSS)."""
@@ -201,9 +218,9 @@ def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk
     samples, status, usage = watched
     stdout, stderr = child_process.stdout.read(), child_process.stderr.read()
     if os.waitstatus_to_exitcode(status):
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no message"
+        (out.parent / f"{out.name}-stderr.txt").write_text(stderr)
         code = os.waitstatus_to_exitcode(status)
-        return {"failed": f"exit {code} after {time.time() - start:.0f} s: {last}"}
+        return {"failed": f"exit {code} after {time.time() - start:.0f} s: {_failure(stderr)}"}
     stamps = [line.split()[1:] for line in stdout.splitlines() if line.startswith("STAGE ")]
     bounds = {group: [math.inf, -math.inf] for group in GROUPS}
     for (stage, begin), (_, stop) in zip(stamps, stamps[1:], strict=False):
