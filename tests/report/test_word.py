@@ -154,3 +154,72 @@ def test_column_widths_by_hand():
     assert widths[0] >= least
     squeezed = column_widths(table, 1000)
     assert sum(squeezed) == 1000 and squeezed[0] == max(squeezed)
+
+
+def _table_through_python_docx(table: DisplayTable, widths):
+    """The same table written cell by cell through python-docx's API (the reference)."""
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Twips
+
+    from oncorwe.report.word import RULE, TABLE_LOOK
+
+    document = docx.Document()
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    body = [(0, table.columns, True)] + [(i, c, False) for i, c in table.body()]
+    for number, (indent, texts, header) in enumerate(body):
+        row = grid.rows[0] if number == 0 else grid.add_row()
+        for index, (cell, text) in enumerate(zip(row.cells, texts, strict=True)):
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = 0
+            paragraph.paragraph_format.line_spacing = 1.0
+            right = index >= table.label_columns
+            if indent and index == 0 and not right:
+                paragraph.paragraph_format.left_indent = Twips(200 * indent)
+            if right:
+                paragraph.alignment = 2  # right
+            run = paragraph.add_run(text)
+            run.bold = header
+            if header:
+                rule = RULE.format(side="bottom", size=6)
+                cell._tc.get_or_add_tcPr().append(
+                    parse_xml(f"<w:tcBorders {nsdecls('w')}>{rule}</w:tcBorders>")
+                )
+        if header:
+            row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    grid.autofit = False
+    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:type"), "dxa")
+    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), str(sum(widths)))
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Twips(width)
+    for row in grid.rows:
+        for tc, width in zip(row._tr.tc_lst, widths, strict=True):
+            tc.width = Twips(width)
+    borders = "".join(RULE.format(side=side, size=12) for side in ("top", "bottom"))
+    grid._tbl.tblPr.find(qn("w:tblLayout")).addprevious(
+        parse_xml(f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>")
+    )
+    assert TABLE_LOOK.split()[0] in grid._tbl.tblPr.xml  # python-docx's own w:tblLook
+    return grid._tbl
+
+
+def test_table_xml_is_what_python_docx_writes():
+    from lxml import etree
+
+    from oncorwe.report.word import _table_xml
+
+    table = DisplayTable(
+        name="t",
+        title="T",
+        columns=("Characteristic", "A & B <n>", "C"),
+        rows=(("Age", " 55 ", ""), ("Sex", "a\tb", "x\ny"), ("Male", "95 (88.0%)", "1\u20132")),
+        indent=(0, 0, 1),
+    )
+    widths = (4000, 2320, 2320)
+
+    def canonical(element):
+        return etree.tostring(element, method="c14n", exclusive=True)
+
+    ours = canonical(_table_xml(table, widths))
+    reference = canonical(_table_through_python_docx(table, widths))
+    assert ours == reference
