@@ -6,7 +6,10 @@ import pandas as pd
 import pytest
 from tests.small_study import accepted_tables
 
-from oncorwe.analysis.study import analyse_study
+from engine_twin import seed_twin_engine
+from oncorwe.analysis.lesion_response import SCOPE_ORDER, best_target_change, field_response_counts
+from oncorwe.analysis.study import analyse_study, study_tables, usable_lesions_once
+from oncorwe.derive.recist import USABLE_LESIONS
 from oncorwe.protocol import load_protocol
 
 
@@ -137,3 +140,27 @@ def test_irecist_rows_in_the_response_table_when_the_protocol_lists_it():
     # the primary (mRECIST) numbers do not move
     assert outputs.results["response"]["orr"]["n"] == 1
     assert "iRECIST" not in set(outputs.tables["duration_of_response"]["criteria"])
+
+
+def test_usable_lesions_made_once_give_the_same_lesion_tables(tmp_path):
+    protocol = load_protocol("hcc-rt-ici")
+    _, _, engine = seed_twin_engine(tmp_path, protocol)
+    t = study_tables()
+
+    def lesion_tables(tables):
+        counts = [
+            engine.query(field_response_counts(tables, "mRECIST", s, 42)) for s in SCOPE_ORDER
+        ]
+        return [*counts, engine.query(best_target_change(tables, "mRECIST"))]
+
+    with engine:
+        checked_each_time = lesion_tables(t)
+        with usable_lesions_once(engine, t) as once:
+            assert USABLE_LESIONS in engine.tables()
+            sql = engine.sql(best_target_change(once, "mRECIST"))
+            assert f'FROM "{USABLE_LESIONS}"' in sql and '"lesions"' not in sql
+            made_once = lesion_tables(once)
+        assert USABLE_LESIONS not in engine.tables()  # dropped on leaving
+    assert sum(len(f) for f in made_once) > 10  # the twin has responses in every scope
+    for mine, theirs in zip(made_once, checked_each_time, strict=True):
+        pd.testing.assert_frame_equal(mine, theirs)

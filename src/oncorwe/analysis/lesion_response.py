@@ -48,7 +48,7 @@ import pandas as pd
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_response
 from oncorwe.derive.conditions import Where
-from oncorwe.derive.recist import time_point_responses
+from oncorwe.derive.recist import USABLE_LESIONS, time_point_responses
 from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.response_rules import IRECIST, RECIST11, response_criteria
 from oncorwe.derive.time_to_event import DateSource, derive_time_to_event
@@ -134,7 +134,10 @@ def _field_row(scope: str, criteria: str, counts: Mapping[str, int]) -> dict[str
 
 
 def _cohort_lesions(t: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
-    return {"lesions": t["lesions"].semi_join(t["cohort"], "patient_id")}
+    """The cohort's lesions, and their usable rows when the study made them once
+    (``oncorwe.derive.recist.USABLE_LESIONS``)."""
+    usable = {USABLE_LESIONS: t[USABLE_LESIONS]} if USABLE_LESIONS in t else {}
+    return {"lesions": t["lesions"].semi_join(t["cohort"], "patient_id"), **usable}
 
 
 def _words(value: ir.StringValue, words: Mapping[str, str]) -> ir.StringValue:

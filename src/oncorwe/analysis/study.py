@@ -7,10 +7,12 @@ Steps: analysis database over the accepted rows -> cohort with attrition -> deri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -51,7 +53,9 @@ from oncorwe.analysis.swimmer import swimmer_table
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE, Cohort, analysis_connection, build_cohort
 from oncorwe.derive.adsl import assemble_adsl, baseline_characteristics, derive_baseline
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
+from oncorwe.derive.lesion_checks import usable_lesions
 from oncorwe.derive.local_control import derive_failure_sites
+from oncorwe.derive.recist import USABLE_LESIONS
 from oncorwe.derive.response import RECORDED_NOTE, query_best_response, recorded_response_note
 from oncorwe.derive.timeline import derive_timeline
 from oncorwe.derive.toxicity import (
@@ -147,6 +151,21 @@ def derive_datasets(
     )
 
 
+@contextmanager
+def usable_lesions_once(engine: Engine, t: Mapping[str, ir.Table]) -> Iterator[dict[str, ir.Table]]:
+    """``t`` with the cohort's usable lesion rows (``oncorwe.derive.lesion_checks.
+    usable_lesions``) made once as a table on ``engine`` under the name
+    ``oncorwe.derive.recist.USABLE_LESIONS``: the lesion-level builders (time points in three
+    scopes and for the waterfall) read it instead of checking every lesion again each. The
+    table is dropped on leaving."""
+    rows = usable_lesions(t["lesions"].semi_join(t["cohort"], "patient_id"))
+    engine.materialize(USABLE_LESIONS, rows)
+    try:
+        yield {**t, USABLE_LESIONS: ibis.table(rows.schema(), name=USABLE_LESIONS)}
+    finally:
+        engine.drop(USABLE_LESIONS)
+
+
 def analyse_study(
     source: Engine | Mapping[str, pd.DataFrame],
     protocol: Protocol,
@@ -171,7 +190,8 @@ def analyse_study(
     progress("derivations")
     data = derive_datasets(engine, t, protocol, endpoints)
     # lesion-level response and duration of response (oncorwe.analysis.lesion_response)
-    lesion = derive_lesion_response(engine, t, data.adsl, data.adrs, protocol)
+    with usable_lesions_once(engine, t) as lesion_tables:
+        lesion = derive_lesion_response(engine, lesion_tables, data.adsl, data.adrs, protocol)
     if owned:
         engine.close()
     progress("statistics")

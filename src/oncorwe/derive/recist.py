@@ -43,6 +43,9 @@ from oncorwe.engine.tables import contract_schema
 from oncorwe.errors import InputError
 from oncorwe.io.schema import TABLES
 
+# the name under which a caller may pass the usable lesion rows it materialised once
+USABLE_LESIONS = "usable_lesion_rows"
+
 CRITERIA = tuple(c.name for c in (RECIST11, MRECIST, IRECIST))
 SCOPES = ("all", "in_field", "out_of_field")
 # RECIST 1.1 section 4.3.1 [1]: PR >= 30 % decrease vs baseline; PD >= 20 % increase vs nadir
@@ -263,6 +266,8 @@ def time_point_responses(
     A table expression (runs nothing): one row per patient and follow-up date, the columns of
     :class:`TimePointResponses`. ``baseline``: optional ``patient_id, baseline_date`` (default:
     each patient's first lesion date). Restrict ``t["lesions"]`` to the cohort beforehand.
+    ``t[USABLE_LESIONS]``, when present, holds the rows of ``usable_lesions(t["lesions"],
+    baseline)`` already (a table the caller materialised once on the engine) and is read instead.
 
     Steps
     -----
@@ -282,8 +287,10 @@ def time_point_responses(
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
     # step 1
-    # named relations become one common table expression each (the SQL stays small)
-    data = usable_lesions(t["lesions"], baseline).alias("usable_lesions")
+    # named relations become one common table expression each (the SQL stays small); the
+    # usable rows may be a table the caller made once for several builders (USABLE_LESIONS)
+    data = t[USABLE_LESIONS] if USABLE_LESIONS in t else usable_lesions(t["lesions"], baseline)
+    data = data.alias("usable_lesions")
     visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
     data = _scope(data, scope).alias("scoped_lesions")
     # steps 2-4

@@ -103,6 +103,13 @@ class Engine:
         self.execute(f'DROP TABLE IF EXISTS "{name}"')
         self.execute(f'CREATE TABLE "{name}" AS {text}')
 
+    def drop(self, name: str) -> None:
+        """Drop table ``name`` made by :meth:`materialize`, if it is there."""
+        if self.name == "spark":
+            self.connection.catalog.dropTempView(name)  # uncached with it
+            return
+        self.execute(f'DROP TABLE IF EXISTS "{name}"')
+
     def execute(self, text: str) -> None:
         """Run a statement that returns no rows."""
         if self.name == "spark":
