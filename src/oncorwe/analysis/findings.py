@@ -7,7 +7,8 @@ measured without a baseline measurement, an adverse event term that is not a CTC
 Each becomes a named finding (table, row, column, value, rule, message) in ``validation.csv``,
 never a crash and never a silent change.
 
-The records are read from the engine a batch of cohort patients at a time
+The response and lesion checks are table expressions run on the engine, so only the findings
+come back; the adverse-event terms are read a batch of cohort patients at a time
 (``PATIENTS_PER_BATCH``), so memory follows the batch, not the table.
 """
 
@@ -20,8 +21,8 @@ import pandas as pd
 
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE
 from oncorwe.derive.ctcae import check_ae_terms
-from oncorwe.derive.lesion_checks import prepare_lesions
-from oncorwe.derive.response_checks import check_assessments
+from oncorwe.derive.lesion_checks import lesion_findings
+from oncorwe.derive.response_checks import assessment_findings, found_values
 from oncorwe.engine import Engine
 from oncorwe.engine.study_store import ROW, engine_count, table_types
 from oncorwe.io.store import contract_dtypes
@@ -30,14 +31,10 @@ FINDING_COLUMNS = ["table", "row", "column", "value", "rule", "severity", "messa
 PATIENTS_PER_BATCH = 50_000
 
 
-def _assessment_findings(rows: pd.DataFrame, origin: pd.DataFrame) -> list[pd.DataFrame]:
-    return [check_assessments(part, origin) for _, part in rows.groupby("criteria", sort=True)]
-
-
-# table -> its checks (cohort patients' rows, origin) -> findings, in the order reported
+# table -> its findings as a table expression over the tables (with ``_row``) and the cohort
+EXPRESSIONS = {"tumor_assessments": assessment_findings, "lesions": lesion_findings}
+# table -> its checks (cohort patients' rows, origin) -> findings, reported after EXPRESSIONS
 CHECKS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], list[pd.DataFrame]]] = {
-    "tumor_assessments": _assessment_findings,
-    "lesions": lambda rows, origin: [prepare_lesions(rows)[1]],
     "adverse_events": lambda rows, origin: [check_ae_terms(rows)],
 }
 
@@ -48,17 +45,26 @@ def derivation_findings(engine: Engine) -> pd.DataFrame:
 
     Steps
     -----
-    1. Number the cohort's patients into batches.
-    2. Per batch: each checked table's rows of those patients, in source row order, checked.
-    3. The findings in the order of ``CHECKS``, duplicates dropped.
+    1. The findings of ``EXPRESSIONS`` on the engine, by group, rule and source row.
+    2. Number the cohort's patients into batches.
+    3. Per batch: each table of ``CHECKS``: its rows of those patients, in source row order,
+       checked.
+    4. The findings in the order of ``EXPRESSIONS`` and ``CHECKS``, duplicates dropped.
     """
-    # step 1
     cohort = ibis.table(COHORT_SCHEMA, name=COHORT_TABLE)
+    # step 1
+    t = {name: ibis.table(table_types(name), name=name) for name in EXPRESSIONS}
+    t[COHORT_TABLE] = cohort
+    found = []
+    for builder in EXPRESSIONS.values():
+        rows = engine.query(builder(t))
+        found.append(found_values(rows.sort_values(["_group", "_order", "row"], kind="mergesort")))
+    # step 2
     n = engine_count(engine, cohort)
     number = ibis.row_number().over(order_by=cohort.patient_id)
     batches = cohort.mutate(batch=number // PATIENTS_PER_BATCH)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CHECKS}
-    # step 2
+    # step 3
     for batch in range(-(-n // PATIENTS_PER_BATCH)):
         mine = batches.filter(batches.batch == batch).select("patient_id", "index_date")
         origin = engine.query(mine.order_by("patient_id"))
@@ -68,8 +74,9 @@ def derivation_findings(engine: Engine) -> pd.DataFrame:
             frame = contract_dtypes(name, engine.query(rows))
             if not frame.empty:
                 parts[name].extend(check(frame, origin))
-    # step 3
-    found = [p for name in CHECKS for p in parts[name] if not p.empty]
+    # step 4
+    found = [p for p in found if not p.empty]
+    found += [p for name in CHECKS for p in parts[name] if not p.empty]
     if not found:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     out = pd.concat(found, ignore_index=True)

@@ -25,12 +25,14 @@ docs/references/recist.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from oncorwe.derive.response_checks import FINDING_COLUMNS
+from oncorwe.derive.response_checks import FINDING_COLUMNS, finding_rows
 
 TABLE = "lesions"
 REQUIRED = ("patient_id", "assessment_date", "lesion_id", "lesion_class", "organ")
@@ -281,3 +283,103 @@ def _too_many_targets(data: pd.DataFrame) -> pd.DataFrame:
         "warning",
         "more than 5 targets or more than 2 per organ at baseline (RECIST 1.1)",
     )
+
+
+# rule -> (severity, message) of the findings written by the table expression, in report order
+RULES = {
+    "lesion.date_invalid": ("error", "not a date: row left out"),
+    "lesion.class_unknown": ("error", f"expected one of {', '.join(CLASSES)}"),
+    "lesion.diameter_negative": ("error", "negative diameter: row left out"),
+    "lesion.status_unknown": ("error", f"expected one of {', '.join(STATUSES)}"),
+    "lesion.duplicate": ("warning", "lesion recorded twice on one date: first kept"),
+    "lesion.no_baseline": (
+        "error", "lesion measured at follow-up without a baseline record: row left out",
+    ),
+    "lesion.new_at_baseline": ("warning", "new lesion on the baseline scan: row left out"),
+    "lesion.diameter_missing": (
+        "warning", "target lesion without diameter: not evaluated at this time point",
+    ),
+    "lesion.status_missing": ("warning", "lesion without status: not evaluated at this time point"),
+    "lesion.too_many_targets": (
+        "warning", "more than 5 targets or more than 2 per organ at baseline (RECIST 1.1)",
+    ),
+}  # fmt: skip
+
+
+def _checked(lesions: ir.Table) -> ir.Table:
+    """Lesion rows with the flags of :func:`prepare_lesions` (no given baselines: a patient's
+    baseline is its first usable date, so no row is before it)."""
+    t = lesions
+    t = t.mutate(
+        _bad_date=t.assessment_date.isnull(),
+        _bad_class=~t.lesion_class.isin(CLASSES).fill_null(False),
+        _negative=(t.diameter_mm < 0).fill_null(False),
+        _bad_status=t.status.notnull() & ~t.status.isin(STATUSES).fill_null(False),
+        _twice=ibis.row_number().over(
+            group_by=[t.patient_id, t.assessment_date, t.lesion_id], order_by=t._row
+        ),
+    )
+    bad = t._bad_date | t._bad_class | t._negative | t._bad_status
+    t = t.mutate(_bad=bad, _dup=~bad & (t._twice > 0))
+    usable = ~t._bad & ~t._dup
+    first = ibis.ifelse(usable, t.assessment_date, ibis.null("date"))
+    t = t.mutate(_used=usable, _baseline=first.min().over(group_by=t.patient_id))
+    at_baseline = t._used & (t.assessment_date == t._baseline)
+    known = ibis.ifelse(at_baseline & (t.lesion_class != "new"), 1, 0)
+    t = t.mutate(
+        _at_baseline=at_baseline,
+        _known=known.max().over(group_by=[t.patient_id, t.lesion_id, t.lesion_class]),
+    )
+    followed = t._used & ~t._at_baseline & (t.lesion_class != "new")
+    return t.mutate(
+        _no_base=followed & (t._known == 0),
+        _new_at_base=t._at_baseline & (t.lesion_class == "new"),
+    ).alias("checked_lesions")
+
+
+def _first_of_too_many_targets(t: ir.Table) -> ir.Table:
+    """``t`` with ``_too_many``: the first baseline target row of each patient with more than 5
+    targets or more than 2 in one organ at baseline (RECIST 1.1 section 3.3.1)."""
+    target = t._used & ~t._no_base & ~t._new_at_base & t._at_baseline
+    target = target & (t.lesion_class == "target")
+    in_organ = ibis.ifelse(target & t.organ.notnull(), 1, 0)
+    t = t.mutate(_target=target, _in_organ=in_organ.sum().over(group_by=[t.patient_id, t.organ]))
+    crowded = ibis.ifelse(t._target & (t._in_organ > MAX_TARGETS_PER_ORGAN), 1, 0)
+    t = t.mutate(
+        _total=ibis.ifelse(t._target, 1, 0).sum().over(group_by=t.patient_id),
+        _crowded=crowded.max().over(group_by=t.patient_id),
+        _first=ibis.ifelse(t._target, t._row, ibis.null("int64")).min().over(group_by=t.patient_id),
+    )
+    over = (t._total > MAX_TARGETS_TOTAL) | (t._crowded == 1)
+    return t.mutate(_too_many=t._target & (t._row == t._first) & over)
+
+
+def lesion_findings(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The findings of :func:`prepare_lesions` for the cohort's lesion records, as a table
+    expression over ``t["lesions"]`` (with ``_row``) and ``t["cohort"]``, ordered by rule (as
+    listed in ``RULES``) and source row.
+
+    References
+    ----------
+    RECIST 1.1 (Eisenhauer 2009) sections 3.3 and 4.3.
+    """
+    c = _checked(t["lesions"].semi_join(t["cohort"], "patient_id"))
+    c = _first_of_too_many_targets(c).alias("checked_lesion_targets")
+    used = c._used & ~c._no_base & ~c._new_at_base
+    checks = (
+        (c._bad_date, "assessment_date", None),
+        (c._bad_class, "lesion_class", c.lesion_class),
+        (c._negative, "diameter_mm", c.diameter_mm),
+        (c._bad_status, "status", c.status),
+        (c._dup, "lesion_id", c.lesion_id),
+        (c._no_base, "lesion_id", c.lesion_id),
+        (c._new_at_base, "lesion_class", c.lesion_class),
+        (c._used & (c.lesion_class == "target") & c.diameter_mm.isnull(), "diameter_mm", None),
+        (c._used & (c.lesion_class != "target") & c.status.isnull(), "status", None),
+        (used & c._too_many, "lesion_class", c.patient_id),
+    )
+    parts = [
+        finding_rows(c, mask, (TABLE, column), value, (order, rule), RULES)
+        for order, ((mask, column, value), rule) in enumerate(zip(checks, RULES, strict=True))
+    ]
+    return ibis.union(*parts).order_by(["_order", "row"])

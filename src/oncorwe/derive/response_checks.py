@@ -13,6 +13,10 @@ CR followed by PR is a data issue, reported, not fatal); docs/references/recist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -273,3 +277,109 @@ def check_assessments(
         )
     )
     return pd.concat(parts, ignore_index=True)
+
+
+def finding_rows(
+    rows: ir.Table,
+    mask: ir.BooleanValue,
+    where: tuple[str, str],
+    value,
+    rule: tuple[int, str],
+    rules: Mapping[str, tuple[str, str]] | None = None,
+    group: str | None = None,
+) -> ir.Table:
+    """The findings of one rule as a table expression: one row per row of ``rows`` (a checked
+    table with ``_row``) where ``mask`` holds. ``where``: (table, column); ``value``: the text
+    reported (an expression over ``rows``, or None); ``rule``: (its place in the report, its
+    name in ``rules``, rule -> (severity, message), default ``RULES``); ``group``: a column
+    of ``rows`` the findings are reported by. Columns ``FINDING_COLUMNS``, ``_group``,
+    ``_order`` (the rule's place) and ``_number`` (a numeric value, reported as Python writes
+    it: :func:`found_values`)."""
+    order, name = rule
+    severity, message = (rules or RULES)[name]
+    kept = rows.filter(mask.fill_null(False))
+    # a number comes back as a number (each engine writes doubles as text its own way)
+    number = value is not None and value.type().is_numeric()
+    text = ibis.null("string") if value is None or number else value.cast("string")
+    return kept.select(
+        _group=ibis.literal("", "string") if group is None else kept[group].cast("string"),
+        table=ibis.literal(where[0], "string"),
+        row=kept._row.cast("int64"),
+        column=ibis.literal(where[1], "string"),
+        value=text,
+        rule=ibis.literal(name, "string"),
+        severity=ibis.literal(severity, "string"),
+        message=ibis.literal(message, "string"),
+        _order=ibis.literal(order, "int64"),
+        _number=value.cast("float64") if number else ibis.null("float64"),
+    )
+
+
+# rule -> (severity, message) of the findings written by table expressions
+RULES = {
+    "response.date_invalid": ("error", "not a date (YYYY-MM-DD)"),
+    "response.value_missing": ("warning", "empty time-point response: ignored"),
+    "response.value_unknown": ("error", f"expected one of {', '.join(RESPONSE_VALUES)}"),
+    "response.duplicate_date": (
+        "warning", "more than one response on this date: the worst is kept",
+    ),
+    "response.no_origin": ("error", "patient has no time origin"),
+    "response.before_origin": ("warning", "assessment before the time origin: ignored"),
+    "response.cr_then_pr": ("warning", "PR after an earlier CR: check the assessments"),
+}  # fmt: skip
+
+
+def assessment_findings(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The findings of :func:`check_assessments` for the cohort's time-point responses, as a
+    table expression over ``t["tumor_assessments"]`` (with ``_row``) and ``t["cohort"]``.
+
+    Each criteria's records are checked on their own (rows without a criteria are not); the
+    findings are ordered by criteria, rule (as listed in ``RULES``) and source row.
+
+    References
+    ----------
+    admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
+    """
+    a = t["tumor_assessments"].semi_join(t["cohort"], "patient_id")
+    a = a.filter(a.criteria.notnull())
+    origin = t["cohort"].select(_p=t["cohort"].patient_id, _origin=t["cohort"].index_date)
+    a = a.left_join(origin, a.patient_id == origin._p)
+    known = a.overall_response.isin(RESPONSE_VALUES).fill_null(False)
+    ok = a.assessment_date.notnull() & known
+    same_day = ibis.row_number().over(
+        group_by=[a.criteria, a.patient_id, a.assessment_date], order_by=a._row
+    )
+    is_cr = ibis.ifelse(ok & (a.overall_response == "CR"), 1, 0)
+    crs = is_cr.sum().over(
+        ibis.cumulative_window(
+            group_by=[a.criteria, a.patient_id], order_by=[a.assessment_date, a._row]
+        )  # fmt: skip
+    )
+    a = a.mutate(_ok=ok, _known=known, _same_day=same_day, _cr_before=crs - is_cr,
+                 _date=a.assessment_date).alias("checked_assessments")  # fmt: skip
+    date = a._date.strftime("%Y-%m-%d")
+
+    def found(order: int, mask, column: str, value) -> ir.Table:
+        rule = list(RULES)[order]
+        return finding_rows(a, mask, (TABLE, column), value, (order, rule), group="criteria")
+
+    response = a.overall_response
+    parts = [
+        found(0, a._date.isnull(), "assessment_date", None),
+        found(1, response.isnull(), "overall_response", response),
+        found(2, response.notnull() & ~a._known, "overall_response", response),
+        found(3, a._ok & (a._same_day > 0), "assessment_date", date),
+        found(4, a._ok & a._origin.isnull(), "patient_id", a.patient_id),
+        found(5, a._ok & (a._date < a._origin), "assessment_date", date),
+        found(6, a._ok & (response == "PR") & (a._cr_before > 0), "overall_response", response),
+    ]
+    return ibis.union(*parts).order_by(["_group", "_order", "row"])
+
+
+def found_values(found: pd.DataFrame) -> pd.DataFrame:
+    """The ``FINDING_COLUMNS`` of :func:`finding_rows` results as reported: numbers written as
+    Python writes them (``-3.0``), every engine alike."""
+    number = found["_number"].astype("float64")
+    value = found["value"].astype(object).where(found["value"].notna(), None)
+    value = value.where(number.isna(), number.map(str))
+    return found.assign(value=value).loc[:, list(FINDING_COLUMNS)].reset_index(drop=True)
