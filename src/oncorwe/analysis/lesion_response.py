@@ -6,10 +6,10 @@ Tables (``StudyOutputs.tables``):
 - ``field_response``: ``scope, criteria, n_evaluable, cr_n, pr_n, sd_n, pd_n, orr_n, orr_pct,
   orr_ci_lower, orr_ci_upper``. ``in_field`` and ``out_of_field`` are the best overall response
   (unconfirmed, the protocol's SD window) of the time-point responses derived from the lesions
-  inside / outside the RT fields (:func:`oncorwe.derive.recist.derive_field_responses`; new
-  lesions are never in a field, so in-field PD means in-field failure). ``abscopal`` is the best
-  response of the never-irradiated *target* lesions before their first progression
-  (:func:`oncorwe.derive.recist.abscopal_response`). Evaluable: patients with a target lesion in
+  inside / outside the RT fields (:func:`oncorwe.derive.recist.time_point_responses` per scope;
+  new lesions are never in a field, so in-field PD means in-field failure). ``abscopal`` is the
+  best response of the never-irradiated *target* lesions before their first progression (the
+  rule of :func:`oncorwe.derive.field_response.abscopal_response`). Evaluable: patients with a target lesion in
   that scope at baseline; ``n_evaluable - cr_n - pr_n - sd_n - pd_n`` are NE. Exact
   (Clopper-Pearson) 95 % CI.
 - ``waterfall``: ``subject, best_pct_change, bor`` - the best (lowest) percentage change of the
@@ -23,6 +23,10 @@ Tables (``StudyOutputs.tables``):
   tumour assessment (sources: :data:`DOR_EVENTS`, :func:`dor_censors`).
 
 Without a ``lesions`` table, ``field_response`` and ``waterfall`` are empty.
+
+Each table is a table expression run on the study's engine (:func:`field_response_counts`,
+:func:`best_target_change`, :func:`response_duration`); only counts per scope and category, one
+best change per patient and one duration row per responder come back.
 
 References
 ----------
