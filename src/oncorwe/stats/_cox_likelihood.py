@@ -219,6 +219,7 @@ def _work(rs: RiskSets) -> tuple[np.ndarray, ...]:
             np.empty(n),  # row weights c
             np.empty((5, groups)),  # hazard, Efron share, a, a frac, a frac^2 per group
             np.empty(groups + 1),  # cumulative hazard
+            np.empty((p, n)),  # xt * c
         )
     return work
 
@@ -242,7 +243,7 @@ def partial_likelihood(rs: RiskSets, beta: np.ndarray, information: bool = True)
     # per event-time group: risk-set sums S and (Efron) the tied events' sums D; per row c_i
     work = _work(rs)
     likelihood_terms(xt, risk, index, entry, rs.frac, rs.factor, rs.tie_fractions, work)
-    by_group, dead, denom, weight, sums, _ = work
+    by_group, dead, denom, weight, sums, _, weighted = work
     events = rs.frac.size
     log_denom = np.log(denom, out=_scratch(rs, "log_denom", (events,)))
     eta_events = np.take(eta, rs.event_pos, out=_scratch(rs, "eta_events", (events,)))
@@ -254,7 +255,7 @@ def partial_likelihood(rs: RiskSets, beta: np.ndarray, information: bool = True)
         # only scalars are computed per event (a, b, c: sums of h/denom times 1, frac, frac^2)
         s1 = by_group.T[1:]
         a, b, c = sums[2], sums[3], sums[4]
-        info = np.multiply(xt, weight, out=_scratch(rs, "weighted", xt.shape)) @ xt.T
+        info = weighted @ xt.T
         # s1 * a is laid out as s1 (column-major): so the product BLAS sees is unchanged
         info -= np.multiply(s1, a, out=_scratch(rs, "s1_a", (s1.shape[1], p)).T) @ s1.T
         if rs.tie_fractions:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from oncorwe.stats._compiled import compiled
-from oncorwe.stats._pairwise import segment_sum, segment_sums
+from oncorwe.stats._pairwise import segment_sum
 
 
 @compiled
@@ -59,12 +59,16 @@ def _suffix_differences(xt, risk, order, lo, hi, out):
 def _tie_sums(xt, risk, event_pos, group_start, dead):
     """Sums of ``(risk, x * risk)`` over the events of each group (Efron's tie sums) into
     ``dead`` ((1 + p) x groups)."""
-    values = np.empty(event_pos.size)
-    for j in range(dead.shape[0]):
-        for k in range(event_pos.size):
-            pos = event_pos[k]
-            values[k] = risk[pos] if j == 0 else xt[j - 1, pos] * risk[pos]
-        dead[j] = segment_sums(values, group_start)
+    n_events, n_groups = event_pos.size, group_start.size
+    values = np.empty(n_events)
+    for g in range(n_groups):
+        lo = group_start[g]
+        m = (group_start[g + 1] if g + 1 < n_groups else n_events) - lo
+        for j in range(dead.shape[0]):
+            for k in range(m):
+                pos = event_pos[lo + k]
+                values[k] = risk[pos] if j == 0 else xt[j - 1, pos] * risk[pos]
+            dead[j, g] = segment_sum(values, 0, m)
 
 
 @compiled
@@ -106,9 +110,9 @@ def _group_sums(totals, dead, frac, factor, group_start, ties, denom, sums):
 
 
 @compiled
-def _row_weights(sums, risk, row_hi, row_lo, dead_group, ties, cumulative, weight):
+def _row_weights(sums, risk, row_hi, row_lo, dead_group, ties, cumulative, weight, xt, weighted):
     """``c_i = risk_i (H_i - A_i)``: the groups' hazards summed over each row's risk range
-    less its own tie's Efron share."""
+    less its own tie's Efron share; and ``weighted = xt * c``."""
     n_groups = sums.shape[1]
     cumulative[0], cumulative[1] = 0.0, sums[0, 0]
     for g in range(1, n_groups):
@@ -120,6 +124,8 @@ def _row_weights(sums, risk, row_hi, row_lo, dead_group, ties, cumulative, weigh
         if ties and dead_group[i] >= 0:
             w -= sums[1, dead_group[i]]
         weight[i] = w * risk[i]
+        for j in range(xt.shape[0]):
+            weighted[j, i] = xt[j, i] * weight[i]
 
 
 @compiled
@@ -134,11 +140,12 @@ def likelihood_terms(xt, risk, index, entry, frac, factor, ties, work):
     faults): ``by_group`` (groups x (1 + p): the risk-set sums, read as ``by_group.T``),
     ``dead`` ((1 + p) x groups: the tie sums, when ``ties``), ``denom`` (per event), ``weight``
     (per row), ``sums`` (5 x groups: hazard, Efron share, ``a = h / denom`` times 1, frac,
-    frac^2, summed per group) and ``cumulative`` (groups + 1).
+    frac^2, summed per group), ``cumulative`` (groups + 1) and ``weighted`` (p x n:
+    ``xt * weight``).
     """
     event_pos, group, group_start, time_lo, time_hi, row_hi, row_lo, dead_group = index
     entry_order, entry_lo, entry_hi = entry
-    by_group, dead, denom, weight, sums, cumulative = work
+    by_group, dead, denom, weight, sums, cumulative, weighted = work
     _suffix_differences(xt, risk, np.empty(0, np.int64), time_lo, time_hi, by_group)
     if entry_order.size:
         entered = np.empty_like(by_group)
@@ -148,4 +155,4 @@ def likelihood_terms(xt, risk, index, entry, frac, factor, ties, work):
     if ties:
         _tie_sums(xt, risk, event_pos, group_start, dead)
     _group_sums(totals, dead, frac, factor, group_start, ties, denom, sums)
-    _row_weights(sums, risk, row_hi, row_lo, dead_group, ties, cumulative, weight)
+    _row_weights(sums, risk, row_hi, row_lo, dead_group, ties, cumulative, weight, xt, weighted)
