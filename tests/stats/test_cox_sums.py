@@ -18,19 +18,6 @@ def bits(values) -> np.ndarray:
     return np.atleast_1d(np.asarray(values, dtype=float)).view(np.uint64)
 
 
-def risk_ranges(rs):
-    """Bounds of each group's risk set and each row's range of groups, by binary search."""
-    key = rs.sorted_key
-    stratum = rs.stratum_key[rs.order_time]  # sorted rows: strata first, so it ascends
-    first_event = rs.event_pos[rs.group_start]
-    group_key, group_stratum = key[first_event], stratum[first_event]
-    time_lo = np.searchsorted(key, group_key, side="left")
-    time_hi = np.searchsorted(stratum, group_stratum, side="right")
-    row_hi = np.searchsorted(group_key, key, side="right")
-    row_lo = np.searchsorted(group_stratum, stratum, side="left")
-    return time_lo, time_hi, row_hi, row_lo
-
-
 def suffix_sums(values, order, lo, hi):
     suffix = np.zeros((values.shape[0], values.shape[1] + 1))
     np.cumsum(values[:, order][:, ::-1], axis=1, out=suffix[:, -2::-1])
@@ -110,31 +97,3 @@ def test_same_bits_as_array_formulation(case, ties):
         expected = array_partial_likelihood(rs, beta)
         for a, b in zip(got, expected, strict=True):
             assert np.array_equal(bits(a), bits(b))
-
-
-@pytest.mark.parametrize("case", CASES[:3], ids=["continuous", "days", "strata"])
-def test_risk_ranges_equal_binary_searches(case):
-    design, time, event, stratum, w, start = survival_rows(3, **case)
-    rs = build_risk_sets(design, design.mean(axis=0), time, event, stratum, w, start, "efron")
-    time_lo, time_hi, row_hi, row_lo = risk_ranges(rs)
-    assert np.array_equal(rs.time_lo, time_lo) and np.array_equal(rs.time_hi, time_hi)
-    assert np.array_equal(rs.row_hi, row_hi)
-    assert rs.row_lo is None if not case.get("strata") else np.array_equal(rs.row_lo, row_lo)
-
-
-def test_index_of_a_small_tied_example():
-    # times 2, 2, 5, 5, 5, 9 with events 1, 1, 0, 1, 1, 0: groups at 2 (two events) and 5
-    time = np.array([5.0, 2.0, 9.0, 5.0, 2.0, 5.0])
-    event = np.array([0.0, 1.0, 0.0, 1.0, 1.0, 1.0])
-    design = np.arange(6.0)[:, None]
-    rs = build_risk_sets(design, np.zeros(1), time, event, np.zeros(6, dtype=np.int64),
-                         np.ones(6), None, "efron")  # fmt: skip
-    assert rs.order_time.tolist() == [1, 4, 0, 3, 5, 2]
-    assert rs.event_rows.tolist() == [1, 4, 3, 5]
-    assert rs.group.tolist() == [0, 0, 1, 1] and rs.group_start.tolist() == [0, 2]
-    assert rs.frac.tolist() == [0.0, 0.5, 0.0, 0.5]
-    assert rs.time_lo.tolist() == [0, 2] and rs.time_hi.tolist() == [6, 6]
-    assert rs.row_hi.tolist() == [1, 1, 2, 2, 2, 2]
-    assert rs.dead_group.tolist() == [0, 0, -1, 1, 1, -1]
-    assert rs.key_time.tolist() == [1, 0, 2, 1, 0, 1]
-    assert rs.xt_sorted.tolist() == [[1.0, 4.0, 0.0, 3.0, 5.0, 2.0]]
