@@ -288,11 +288,16 @@ def time_point_responses(
         raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
     # step 1
     # named relations become one common table expression each (the SQL stays small); the
-    # usable rows may be a table the caller made once for several builders (USABLE_LESIONS)
-    data = t[USABLE_LESIONS] if USABLE_LESIONS in t else usable_lesions(t["lesions"], baseline)
-    data = data.alias("usable_lesions")
-    visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
-    data = _scope(data, scope).alias("scoped_lesions")
+    # usable rows may be a table the caller made once for several builders (USABLE_LESIONS),
+    # then read as it is, its scope a filter (a named relation is a copy in DuckDB)
+    if USABLE_LESIONS in t:
+        data = t[USABLE_LESIONS]
+        visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
+        data = _scope(data, scope)
+    else:
+        data = usable_lesions(t["lesions"], baseline).alias("usable_lesions")
+        visits = data.filter(~data.is_baseline).select(*KEYS).distinct()
+        data = _scope(data, scope).alias("scoped_lesions")
     # steps 2-4
     out = _left(_left(_left(visits, _target(data, criteria)), _non_target(data)),
                 _new_lesions(data, criteria))  # fmt: skip
