@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import numpy as np
 from docx import Document
@@ -118,7 +117,8 @@ def _text_xml(text: str) -> str:
     if not text:
         return ""
     space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
-    return f"<w:t{space}>{escape(text)}</w:t>"
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<w:t{space}>{escaped}</w:t>"
 
 
 def _table_xml(table: DisplayTable, widths: Sequence[int]):
