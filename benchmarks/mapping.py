@@ -11,7 +11,9 @@ made from copies of the seed twin, cut to N patients. Each command runs in a fre
 user runs it; the wall time includes Python's start-up. CPU is user + system time of the command
 and its child processes (Chromium for the PDF); on a shared machine it is the column to compare,
 and the load average (``uptime``) at the start of each row says how shared the machine was.
-Targets: ``oncorwe map`` < 3 s, map + run < 20 s for 1,000 patients.
+Targets: ``oncorwe map`` < 3 s, map + run < 15 s of CPU for 1,000 patients. The compiled SQL of
+the derivations is kept in the cache folder (``oncorwe.engine.sql_cache``): the first run
+compiles it.
 """
 
 from __future__ import annotations
