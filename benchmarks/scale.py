@@ -132,10 +132,10 @@ def child(data: str, out: str, steps_path: str, stop_at: str, chunk_rows: str) -
 
     def progress(message: str) -> None:
         sampler.note = message.split(":")[0]  # "reading labs: 50,000 rows" -> "reading labs"
+        if message == stop_at:  # before its stamp: "STAGE done" ends the stage before it
+            raise _Stop
         if message in STAGES:
             print("STAGE", message, time.time(), flush=True)
-        if message == stop_at:
-            raise _Stop
 
     sampler.start()
     try:
