@@ -1,5 +1,6 @@
 # oncorwe: `make demo` runs the reference study on its synthetic twin; `make test` runs every
-# test but the few that only size makes slow, `make check-slow` runs those (CI runs both).
+# test but the few that only size makes slow (`make check-slow` runs those) and the comparisons
+# on a PostgreSQL server or a Spark session (`make check-engines`); CI runs all three.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,14 +27,17 @@ demo: $(VENV)/.installed
 
 # tests run in parallel, one test file per worker (its module fixtures are built once)
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow and not engines"
 
 check-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -n auto --dist loadfile -m slow
 
-# the same results.json on DuckDB, PostgreSQL and Spark at 15,000 patients (benchmarks/engines.py;
-# PostgreSQL at ONCORWE_POSTGRES_URL or a throwaway server, Spark in local mode)
+# the tests marked `engines` (the seed twin's results and derivations on PostgreSQL and Spark),
+# then the same results.json on DuckDB, PostgreSQL and Spark at 15,000 patients
+# (benchmarks/engines.py; PostgreSQL at ONCORWE_POSTGRES_URL or a throwaway server, Spark in
+# local mode)
 check-engines: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m engines
 	$(BIN)/python benchmarks/engines.py --patients 15000
 
 lint: $(VENV)/.installed-dev

@@ -76,6 +76,7 @@ def test_soc_where_the_events_are_is_the_shipped_lookup(twin):
     ]
 
 
+@pytest.mark.engines
 def test_every_builder_gives_duckdbs_values_on_postgres(twin):
     accepted, cohort, duck = twin
     with postgres_url() as url, connect("postgres", url) as pg:

@@ -76,6 +76,7 @@ def twin(tmp_path_factory):
     engine.close()
 
 
+@pytest.mark.engines
 def test_time_points_and_bor_give_duckdbs_values_on_postgres(twin):
     accepted, cohort, duck = twin
     assert not accepted["lesions"].empty  # the twin has lesion records

@@ -49,6 +49,7 @@ def test_duckdb_is_the_embedded_default(tmp_path):
         check_engine(engine)
 
 
+@pytest.mark.engines
 def test_postgres_runs_the_same_expressions():
     with postgres_url() as url, connect("postgres", url) as engine:
         check_engine(engine)

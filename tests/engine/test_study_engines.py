@@ -21,6 +21,7 @@ from oncorwe.synth import seed_twin_path
 from postgres_server import postgres_url
 
 PROTOCOL = load_protocol("hcc-rt-ici")
+pytestmark = pytest.mark.engines  # a Spark session and a PostgreSQL server: `make check-engines`
 
 
 @pytest.fixture(scope="module")

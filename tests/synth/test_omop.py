@@ -97,6 +97,7 @@ def postgres():
         yield url
 
 
+@pytest.mark.engines
 def test_omop_twin_on_postgres_gives_the_same_results(postgres, contract_results, tmp_path):
     with connect("postgres", postgres) as engine:
         write_omop(engine, build_omop_twin())
