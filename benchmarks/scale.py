@@ -24,7 +24,8 @@ seconds, the RSS when it was first seen and its peak RSS. "CPU" is the user + sy
 study process and the children it waited for; "load" the 1-minute load average at the start.
 
 ``--stop-at cohort`` ends a run when the intake is done (``--stop-at report``: before the
-report). With two sizes or more, the steps' peak RSS are compared: MB per 100,000 input rows.
+report). With two sizes or more, the steps' peak RSS at the two largest sizes are compared:
+MB per 100,000 input rows.
 
 The replicated run's ``results.json`` is checked against the single copy's of the same shape:
 every median, percentage and survival probability must be equal (to 1e-9) and every count
@@ -284,8 +285,8 @@ def step_table(runs: list[tuple[int, dict]], group: str) -> list[str]:
     """Markdown rows of the steps first seen in stage ``group`` of the last run: when each
     started and its seconds (samples x their mean interval) in that run, its peak RSS and rise
     (peak less the RSS when the step was first seen) at every size and, for two sizes or more,
-    how much the peak grew per 100,000 input rows from the first size to the last."""
-    (first_rows, _), (last_rows, last) = runs[0], runs[-1]
+    how much the peak grew per 100,000 input rows between the two largest sizes."""
+    (first_rows, _), (last_rows, last) = runs[max(len(runs) - 2, 0)], runs[-1]
     begin, stop = last["stages"][group]
     sizes = " | ".join(f"peak (rise) at {rows:,} rows" for rows, _ in runs)
     lines = [f"| step | started | seconds | {sizes} | MB per 100k rows |"]
@@ -294,7 +295,7 @@ def step_table(runs: list[tuple[int, dict]], group: str) -> list[str]:
         if not begin <= began < stop or seconds < 2 * SAMPLE_SECONDS:
             continue
         seen = [r["steps"].get(step, (0, 0, math.nan, math.nan)) for _, r in runs]
-        slope = (seen[-1][3] - seen[0][3]) / (last_rows - first_rows) * 1e5 if len(runs) > 1 else 0
+        slope = (seen[-1][3] - seen[-2][3]) / (last_rows - first_rows) * 1e5 if len(runs) > 1 else 0
         cells = " | ".join(f"{peak:.0f} MB ({peak - entry:+.0f})" for _, _, entry, peak in seen)
         lines.append(
             f"| {_label(step)} | {began:.1f} s | {seconds:.1f} s | {cells} | {slope:+.1f} |"
