@@ -12,6 +12,7 @@ from oncorwe.io.schema import LIST_SEPARATOR, TABLES, Column
 from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 2
+REQUIRED_MESSAGE = "{table} row {row}, column {column}: required value is missing"
 
 
 def _present_columns(work: Work, type_=None):
@@ -161,7 +162,7 @@ def check_required(work: Work) -> pd.DataFrame | None:
                 work.text[name],
                 work.text[name][col.name].isna(),
                 col.name,
-                "{table} row {row}, column {column}: required value is missing",
+                REQUIRED_MESSAGE,
             )
         )
     return _collect(parts)

@@ -13,6 +13,19 @@ from oncorwe.io.schema import TABLES
 from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 4
+PATIENT_EXISTS_MESSAGE = (
+    "{table} row {row}, column {column}: patient '{value}' is not in the patients table"
+)
+PATIENT_QUARANTINED_MESSAGE = (
+    "{table} row {row}, column {column}: patient '{value}' is quarantined, so this row "
+    "is too; fix the patient row first"
+)
+DATE_AFTER_DEATH_MESSAGE = (
+    "{table} row {row}, column {column}: {value} is after the patient's death_date {extra}"
+)
+BEFORE_DIAGNOSIS_MESSAGE = (
+    "{table} row {row}, column {column}: {value} is before the diagnosis date {extra}"
+)
 
 CHILD_TABLES = tuple(name for name in TABLES if name != "patients")
 ASSESSMENT_DATES = {
@@ -68,7 +81,7 @@ def check_patient_exists(work: Work) -> pd.DataFrame | None:
             text,
             text["patient_id"].notna() & ~is_member(text["patient_id"], known),
             "patient_id",
-            "{table} row {row}, column {column}: patient '{value}' is not in the patients table",
+            PATIENT_EXISTS_MESSAGE,
         )
         for name, text in children
     ]
@@ -96,8 +109,7 @@ def check_patient_quarantined(work: Work) -> pd.DataFrame | None:
             text,
             is_member(text["patient_id"], known) & ~is_member(text["patient_id"], accepted),
             "patient_id",
-            "{table} row {row}, column {column}: patient '{value}' is quarantined, so this row "
-            "is too; fix the patient row first",
+            PATIENT_QUARANTINED_MESSAGE,
         )
         for name, text in children
     ]
@@ -137,8 +149,7 @@ def check_date_after_death(work: Work) -> pd.DataFrame | None:
                     work.text[name],
                     work.typed[name][col.name] > death,
                     col.name,
-                    "{table} row {row}, column {column}: {value} is after the patient's "
-                    "death_date {extra}",
+                    DATE_AFTER_DEATH_MESSAGE,
                     extra=shown,
                 )
             )
@@ -166,7 +177,7 @@ def check_assessment_after_diagnosis(work: Work) -> pd.DataFrame | None:
                 work.text[name],
                 work.typed[name][column] < diagnosis,
                 column,
-                "{table} row {row}, column {column}: {value} is before the diagnosis date {extra}",
+                BEFORE_DIAGNOSIS_MESSAGE,
                 extra=diagnosis.dt.strftime("%Y-%m-%d"),
             )
         )

@@ -12,6 +12,31 @@ from oncorwe.validate.checks_columns import range_findings
 from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 3
+ONE_OF_MESSAGE = "{table} row {row}: neither age_at_index nor birth_date is given; give one of them"
+DEATH_IF_ALIVE_MESSAGE = (
+    "{table} row {row}, column {column}: death_date '{value}' given but vital_status is alive"
+)
+DEATH_LAST_MESSAGE = "{table} row {row}, column {column}: {value} is after the death_date {extra}"
+END_AFTER_START_MESSAGE = (
+    "{table} row {row}, column {column}: end {value} is before start_date {extra}"
+)
+RESPONSE_OR_LESIONS_MESSAGE = (
+    "{table} row {row}, column {column}: no overall_response and no lesions for this "
+    "patient and date"
+)
+ONSET_MISSING_MESSAGE = (
+    "{table} row {row}, column {column}: no onset date; counted only when the protocol "
+    "states the window it was recorded in (safety.undated_ae_recorded_in_window)"
+)
+
+
+def required_when_message(column: str) -> str:
+    """The message of a conditional requirement on ``column``."""
+    return (
+        "{table} row {row}, column {column}: missing, but required where "
+        + column.replace("{", "{{").replace("}", "}}")
+        + " is '{extra}'"
+    )
 
 
 def _has(work: Work, table: str, *columns: str) -> bool:
@@ -63,7 +88,7 @@ def check_age_or_birth_date(work: Work) -> pd.DataFrame | None:
         text,
         missing,
         "age_at_index",
-        "{table} row {row}: neither age_at_index nor birth_date is given; give one of them",
+        ONE_OF_MESSAGE,
     )
 
 
@@ -82,8 +107,7 @@ def _required_when_check(table: str, col: Column):
             text,
             text[when.column].isin(when.values) & value.isna(),
             col.name,
-            f"{{table}} row {{row}}, column {{column}}: missing, but required where "
-            f"{when.column} is '{{extra}}'",
+            required_when_message(when.column),
             extra=text[when.column],
         )
 
@@ -123,7 +147,7 @@ def check_death_date_if_alive(work: Work) -> pd.DataFrame | None:
         text,
         (text["vital_status"] == "alive") & text["death_date"].notna(),
         "death_date",
-        "{table} row {row}, column {column}: death_date '{value}' given but vital_status is alive",
+        DEATH_IF_ALIVE_MESSAGE,
     )
 
 
@@ -152,7 +176,7 @@ def check_patient_death_last_date(work: Work) -> pd.DataFrame | None:
                 work.text["patients"],
                 typed[col.name] > typed["death_date"],
                 col.name,
-                "{table} row {row}, column {column}: {value} is after the death_date {extra}",
+                DEATH_LAST_MESSAGE,
                 extra=work.text["patients"]["death_date"],
             )
         )
@@ -169,7 +193,7 @@ def _end_after_start(work: Work, table: str, rule_id: str) -> pd.DataFrame | Non
         work.text[table],
         typed["end_date"] < typed["start_date"],
         "end_date",
-        "{table} row {row}, column {column}: end {value} is before start_date {extra}",
+        END_AFTER_START_MESSAGE,
         extra=work.text[table]["start_date"],
     )
 
@@ -230,8 +254,7 @@ def check_response_or_lesions(work: Work) -> pd.DataFrame | None:
         work.text["tumor_assessments"],
         missing,
         "overall_response",
-        "{table} row {row}, column {column}: no overall_response and no lesions for this "
-        "patient and date",
+        RESPONSE_OR_LESIONS_MESSAGE,
     )
 
 
@@ -255,6 +278,5 @@ def check_onset_missing(work: Work) -> pd.DataFrame | None:
         text,
         onset.isna(),
         "onset_date",
-        "{table} row {row}, column {column}: no onset date; counted only when the protocol "
-        "states the window it was recorded in (safety.undated_ae_recorded_in_window)",
+        ONSET_MISSING_MESSAGE,
     )

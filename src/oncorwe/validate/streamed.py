@@ -35,8 +35,11 @@ from oncorwe.io.staging import (
 from oncorwe.privacy.deidentify import dropped_findings
 from oncorwe.privacy.identifiers import detect_identifiers
 from oncorwe.validate.checks_values import identifier_findings, load_synonyms
+from oncorwe.validate.row_rules import required_findings, stage_checked, value_findings
 from oncorwe.validate.rules import Context, Work, ordered_rules
+from oncorwe.validate.table_rules import cross_findings, patient_tables, table_findings
 from oncorwe.validate.tables import RECONCILIATION_COLUMNS, Reconciled, run_checks, text_table
+from oncorwe.validate.value_rules import build_lookups
 from oncorwe.validate.whole_table import (
     conventional_units,
     duplicate_findings,
@@ -133,6 +136,39 @@ def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: 
     findings.add(duplicate_findings(con, name))
 
 
+def _all_text(con, name: str) -> bool:
+    """True when every staged column of ``raw.<name>`` is text (what the readers stage)."""
+    kinds = con.execute(
+        "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_schema = 'raw' "
+        "AND table_name = ? AND column_name <> '_row'",
+        [name],
+    ).fetchall()
+    return {k[0] for k in kinds} <= {"VARCHAR"}
+
+
+def _check_table_sql(con, name, context, synonyms, findings: _Findings, chunk_rows: int):
+    """The rules of ``name`` as set-based SQL: value rules once per distinct value, then the
+    row, table and cross-table rules over the whole staged table (``row_rules``)."""
+    build_lookups(con, name, context, synonyms, chunk_rows)
+    staged = stage_checked(con, name)
+    value_findings(con, staged)
+    required_findings(con, staged)
+    table_findings(con, staged)
+    if name != "patients" and table_exists(con, "work", "patient_ids"):
+        cross_findings(con, staged)
+    findings.add(duplicate_findings(con, name))
+
+
+def _chunk_context(con, context: Context, done: set[str]) -> Context:
+    """The context the chunked checks of a table need from the tables checked before it."""
+    if "patients" in done and context.patient_ids is None:
+        ids, accepted = patient_context(con)
+        context = replace(context, patient_ids=ids, accepted_patients=accepted)
+    if "lesions" in done and context.lesion_keys is None:
+        context = replace(context, lesion_keys=lesion_keys(con))
+    return context
+
+
 def _split(con, name: str) -> tuple[int, int, int]:
     errors = errors_of(name)
     con.execute("CREATE SCHEMA IF NOT EXISTS accepted")
@@ -199,14 +235,17 @@ def validate_staged(
     context = Context(conventional_units=conventional_units(con, chunk_rows))
     mapping = load_synonyms(synonyms)
     # step 3
+    done: set[str] = set()
     for name in names:
         progress(f"validating {name}")
-        _check_table(con, name, context, mapping, findings, chunk_rows)
+        if _all_text(con, name):
+            _check_table_sql(con, name, context, mapping, findings, chunk_rows)
+        else:
+            context = _chunk_context(con, context, done)
+            _check_table(con, name, context, mapping, findings, chunk_rows)
         if name == "patients":
-            ids, accepted = patient_context(con)
-            context = replace(context, patient_ids=ids, accepted_patients=accepted)
-        if name == "lesions":
-            context = replace(context, lesion_keys=lesion_keys(con))
+            patient_tables(con)
+        done.add(name)
     # step 4
     counts = {name: _split(con, name) for name in names}
     rows = [(n, *counts[n]) for n in TABLES if n in counts]

@@ -1,0 +1,161 @@
+"""The rules of one row, of one table and across tables, as set-based SQL over a staged table.
+
+``stage_checked`` joins every row of ``raw.<table>`` to the lookups of its values
+(``oncorwe.validate.value_rules``) in one pass: ``work."wide:<table>"`` holds each column's
+checked text, typed value and lookup key; ``checked.<table>`` and ``typed.<table>`` are views of
+it. Every other rule is then one ``INSERT INTO work.findings ... SELECT`` generated from the
+contract (``oncorwe.io.schema``: required columns, conditional requirements, one-of groups, date
+columns) and from the message templates of the checks, so a finding is the same whether a table
+was checked in memory (``validate_tables``) or here.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+import duckdb
+
+from oncorwe.io.schema import TABLES
+from oncorwe.io.staging import columns_of, quote, table_exists
+from oncorwe.validate import checks_columns
+from oncorwe.validate.rules import RULES, ordered_rules
+from oncorwe.validate.value_rules import clean_sql, lab_test_key, literal, looked_up, lookup_name
+
+
+class Staged:
+    """The SQL names of one staged table's columns: checked text, typed value, lookup key."""
+
+    def __init__(self, name: str, present: list[str], looked: list[str]) -> None:
+        self.name, self.present, self.looked = name, present, set(looked)
+
+    def text(self, column: str) -> str:
+        return f"w.{quote(column)}"
+
+    def typed(self, column: str) -> str:
+        return f"w.{quote('_typed:' + column)}" if column in self.looked else self.text(column)
+
+    def has(self, *columns: str) -> bool:
+        return all(c in self.present for c in columns)
+
+
+def stage_checked(con: duckdb.DuckDBPyConnection, name: str) -> Staged:
+    """Create ``work."wide:<name>"`` and the views ``checked.<name>``, ``typed.<name>``."""
+    present = [c for c in columns_of(con, "raw", name) if c != "_row"]
+    columns = looked_up(name, present)
+    selected, joins, typed = ["r._row"], [], ["_row"]
+    for k, column in enumerate(c.name for c in columns):
+        alias = f"l{k}"
+        on = f"{alias}.key IS NOT DISTINCT FROM {clean_sql('r.' + quote(column))}"
+        test = lab_test_key(name, column, present, "r.")
+        if test:
+            on += f" AND {alias}.test IS NOT DISTINCT FROM {test}"
+        joins.append(f"LEFT JOIN {lookup_name(name, column)} {alias} ON {on}")
+        selected += [
+            f"{alias}.text AS {quote(column)}",
+            f"{alias}.value AS {quote('_typed:' + column)}",
+            f"{alias}.k AS {quote('_k:' + column)}",
+        ]
+        if "imputed" in columns_of(con, "work", f"lookup:{name}:{column}"):
+            selected.append(f"{alias}.imputed AS {quote('_imputed:' + column)}")
+    looked = {c.name for c in columns}
+    for column in present:
+        if column not in looked:
+            selected.append(f"{clean_sql('r.' + quote(column))} AS {quote(column)}")
+        typed.append(
+            f"{quote('_typed:' + column)} AS {quote(column)}" if column in looked else quote(column)
+        )
+    flags = [c.name for c in columns if c.type == "date" and c.partial_date]
+    for column in flags:
+        flag = f"{quote('_imputed:' + column)} AS {quote(column + '_imputed')}"
+        if column + "_imputed" in present:  # an input column of that name is replaced in place
+            typed[typed.index(quote(column + "_imputed"))] = flag
+        else:
+            typed.append(flag)
+    wide = f"work.{quote('wide:' + name)}"
+    con.execute(
+        f"CREATE TABLE {wide} AS SELECT {', '.join(selected)} FROM raw.{quote(name)} r "
+        + " ".join(joins)
+    )
+    for schema, wanted in (("checked", ["_row", *map(quote, present)]), ("typed", typed)):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.execute(f"CREATE VIEW {schema}.{quote(name)} AS SELECT {', '.join(wanted)} FROM {wide}")
+    return Staged(name, present, sorted(looked))
+
+
+def message_sql(template: str, name: str, column: str | None, value: str, extra: str, rule: str):
+    """SQL of ``make_findings``' message: ``template`` filled per row, then ``(rule <id>)``."""
+    constants = {"table": name, "column": column, "rule": rule}
+    parts = []
+    for text, field, _spec, _conversion in Formatter().parse(template):
+        if text:
+            parts.append(literal(text))
+        if field in constants:
+            parts.append(literal(constants[field]))
+        elif field == "row":
+            parts.append("CAST(w._row AS VARCHAR)")
+        elif field == "value":
+            parts.append(f"coalesce({value}, '')")
+        elif field == "extra":
+            parts.append(f"coalesce(CAST({extra} AS VARCHAR), '<NA>')")
+    parts.append(literal(f" (rule {rule})"))
+    return " || ".join(parts)
+
+
+def _order(rule: str) -> int:
+    return next(k for k, r in enumerate(ordered_rules()) if r.id == rule)
+
+
+def insert_findings(
+    con,
+    staged: Staged,
+    rule,
+    column,
+    where,
+    template,
+    *,
+    value=None,
+    extra="NULL",
+    source="",
+    seq=0,
+):
+    """Add the findings of ``rule`` for the rows of ``staged`` where ``where`` holds."""
+    name = staged.name
+    if value is None:
+        value = staged.text(column) if column in staged.present else "NULL"
+    message = message_sql(template, name, column, value, extra, rule)
+    con.execute(
+        f"INSERT INTO work.findings SELECT {literal(name)}, w._row, "
+        f"{literal(column) if column else 'NULL'}, {value}, {literal(rule)}, "
+        f"{literal(RULES[rule].severity)}, {message}, {_order(rule)}, {seq} "
+        f"FROM work.{quote('wide:' + name)} w {source} WHERE {where}"
+    )
+
+
+def value_findings(con, staged: Staged) -> None:
+    """The findings of every value rule, given to the rows holding the value."""
+    if not table_exists(con, "work", "value_findings"):
+        return
+    name = staged.name
+    for column in sorted(staged.looked, key=TABLES[name].column_names.index):
+        con.execute(
+            f"INSERT INTO work.findings SELECT {literal(name)}, w._row, f.column, f.value, "
+            f"f.rule, f.severity, {literal(name + ' row ')} || CAST(w._row AS VARCHAR) || "
+            f"f.suffix, f._order, f._seq FROM work.{quote('wide:' + name)} w "
+            f"JOIN work.value_findings f ON f.k = w.{quote('_k:' + column)} "
+            f"AND f.column = {literal(column)} AND f.table = {literal(name)}"
+        )
+
+
+def required_findings(con, staged: Staged) -> None:
+    """``column.required``: empty values in required columns."""
+    for index, col in enumerate(TABLES[staged.name].columns):
+        if col.required == "yes" and col.name in staged.present:
+            insert_findings(
+                con,
+                staged,
+                "column.required",
+                col.name,
+                f"{staged.text(col.name)} IS NULL",
+                checks_columns.REQUIRED_MESSAGE,
+                seq=index,
+            )
