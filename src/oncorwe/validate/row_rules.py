@@ -72,10 +72,16 @@ def stage_checked(con: duckdb.DuckDBPyConnection, name: str) -> Staged:
         else:
             typed.append(flag)
     wide = f"work.{quote('wide:' + name)}"
-    con.execute(
-        f"CREATE TABLE {wide} AS SELECT {', '.join(selected)} FROM raw.{quote(name)} r "
-        + " ".join(joins)
-    )
+    # row order is not kept here (every reader orders by _row): DuckDB then streams the rows
+    # instead of buffering them, which keeps wide tables within the memory limit
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"CREATE TABLE {wide} AS SELECT {', '.join(selected)} FROM raw.{quote(name)} r "
+            + " ".join(joins)
+        )
+    finally:
+        con.execute("SET preserve_insertion_order = true")
     for schema, wanted in (("checked", ["_row", *map(quote, present)]), ("typed", typed)):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(f"CREATE VIEW {schema}.{quote(name)} AS SELECT {', '.join(wanted)} FROM {wide}")

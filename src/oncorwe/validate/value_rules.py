@@ -58,8 +58,9 @@ def clean_sql(expression: str) -> str:
     """SQL of ``oncorwe.io.coerce.clean_text``: NUL bytes removed, whitespace stripped, missing
     tokens NULL."""
     stripped = f"trim(replace({expression}, chr(0), ''), {literal(WHITESPACE)})"
-    tokens = ", ".join(literal(t) for t in MISSING_TOKENS)
-    return f"CASE WHEN {stripped} IN ({tokens}) THEN NULL ELSE {stripped} END"
+    # a simple CASE, not IN (...): DuckDB holds a block per IN list, too many for wide tables
+    tokens = " ".join(f"WHEN {literal(t)} THEN NULL" for t in MISSING_TOKENS)
+    return f"CASE {stripped} {tokens} ELSE {stripped} END"
 
 
 def looked_up(name: str, present: list[str]) -> list[Column]:

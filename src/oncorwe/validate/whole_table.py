@@ -17,43 +17,65 @@ import pandas as pd
 
 from oncorwe.io.coerce import clean_text
 from oncorwe.io.schema import TABLES
-from oncorwe.io.staging import append_frame, columns_of, quote, table_chunks, table_exists
+from oncorwe.io.staging import (
+    append_frame,
+    columns_of,
+    query_chunks,
+    quote,
+    table_chunks,
+    table_exists,
+)
 from oncorwe.io.store import contract_dtypes
 from oncorwe.privacy.identifiers import SAMPLE_SIZE
 from oncorwe.validate.checks_columns import duplicate_row_findings, unique_key_findings
-from oncorwe.validate.checks_values import (
-    UNIT_RULES,
-    column_is_conventional,
-    plain_numbers,
-    unit_targets,
-)
-from oncorwe.validate.tables import text_table
+from oncorwe.validate.checks_values import UNIT_RULES, column_is_conventional, plain_numbers
+from oncorwe.validate.value_rules import clean_sql
 
 PATIENT_DATES = ("death_date", "diagnosis_date")  # what the cross-table rules read
 
 
+def _unit_targets(con, name: str):
+    """(column, SQL condition on the rows, lab) of every place a lab unit applies in
+    ``raw.<name>``, as ``checks_values.unit_targets``."""
+    present = columns_of(con, "raw", name)
+    for lab in (spec[0] for spec in UNIT_RULES):
+        if lab in present:
+            yield lab, "TRUE", lab
+        if name == "labs" and {"test", "value"} <= set(present):
+            yield "value", f"{clean_sql(quote('test'))} = '{lab}'", lab
+
+
 def conventional_units(con: duckdb.DuckDBPyConnection, chunk_rows: int) -> frozenset:
     """(table, column, lab) whose plain numbers are in conventional units, decided on every
-    row of the staged table (count and median in DuckDB)."""
-    unit_columns = {spec[0] for spec in UNIT_RULES}
+    row of the staged table: each distinct value is read as a number once, then counted and
+    the median taken in DuckDB."""
     for name in ("patients", "labs"):
         if not table_exists(con, "raw", name):
             continue
-        wanted = [c for c in columns_of(con, "raw", name) if c in unit_columns | {"test", "value"}]
-        if not wanted:
-            continue
-        for chunk in table_chunks(con, "raw", name, chunk_rows, ["_row", *wanted]):
-            text = {name: text_table(chunk)}
-            for table, column, mask, spec in unit_targets(text):
-                plain = plain_numbers(text[table][column], mask).dropna()
-                target = "\t".join((table, column, spec[0]))
-                values = pd.DataFrame({"target": target, "value": plain.astype("float64")})
+        for column, where, lab in _unit_targets(con, name):
+            key = clean_sql(quote(column))
+            query = (
+                f"SELECT {key} AS key, count(*) AS n FROM raw.{quote(name)} "
+                f"WHERE {where} AND {key} IS NOT NULL GROUP BY ALL"
+            )
+            for chunk in query_chunks(con, query, chunk_rows):
+                text = chunk["key"].astype("string")
+                plain = plain_numbers(text, pd.Series(True, index=text.index))
+                keep = plain.notna()
+                values = pd.DataFrame(
+                    {
+                        "target": "\t".join((name, column, lab)),
+                        "value": plain[keep].astype("float64"),
+                        "n": chunk["n"][keep].astype("int64"),
+                    }
+                )
                 append_frame(con, "work", "unit_values", values)
     if not table_exists(con, "work", "unit_values"):
         return frozenset()
     thresholds = {spec[0]: spec[4] for spec in UNIT_RULES}
     rows = con.execute(
-        "SELECT target, count(value), median(value) FROM work.unit_values GROUP BY target"
+        "SELECT target, count(value), median(value) FROM (SELECT target, value, "
+        "unnest(range(n)) FROM work.unit_values) GROUP BY target"
     ).fetchall()
     decided = set()
     for target, count, median in rows:
