@@ -217,7 +217,9 @@ def validate_staged(
     of every column; 3. patients, then lesions, then the other tables, chunk by chunk, each
     followed by its duplicate and key rules; 4. split, reconcile, count.
     """
-    # step 1
+    # step 1; staged rows are compressed on disk first (DuckDB then evaluates the cleaning of
+    # a repeated value once per dictionary entry, not once per row)
+    con.execute("CHECKPOINT")
     names = [n for n in (*FIRST, *TABLES) if table_exists(con, "raw", n)]
     names = list(dict.fromkeys(names))
     findings = _Findings(con)
