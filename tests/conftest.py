@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from offline_demo import can_deny_networking, demo_offline
+
 try:
     import fcntl
 except ImportError:  # not POSIX: each test process makes its own shared demo
@@ -57,26 +59,56 @@ def require_tool(name: str) -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def demo_output(tmp_path_factory) -> Path:
-    """One ``oncorwe demo`` run (SOURCE_DATE_EPOCH = DEMO_EPOCH), shared by every test that only
-    reads its files; pytest-xdist workers share it through a lock file. Never write into it."""
+def _shared_run(tmp_path_factory, name: str, make) -> Path:
+    """The folder ``make(folder)`` fills, made once per test session: pytest-xdist workers share
+    it through a lock file."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the folder all workers' temporary folders live in
-    out, done = root / "shared-demo", root / "shared-demo.done"
-    with open(root / "shared-demo.lock", "w") as lock:
+    out, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
         if fcntl is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             shutil.rmtree(out, ignore_errors=True)
-            from oncorwe.cli import main
-
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("SOURCE_DATE_EPOCH", DEMO_EPOCH)
-                assert main(["demo", "--out", str(out)]) == 0
+            make(out)
             done.touch()
     return out
+
+
+def _demo_in_process(out: Path) -> None:
+    from oncorwe.cli import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", DEMO_EPOCH)
+        assert main(["demo", "--out", str(out)]) == 0
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """One ``oncorwe demo`` run (SOURCE_DATE_EPOCH = DEMO_EPOCH), shared by every test that only
+    reads its files. Never write into it."""
+    return _shared_run(tmp_path_factory, "shared-demo", _demo_in_process)
+
+
+@pytest.fixture(scope="session")
+def second_demo_output(tmp_path_factory) -> tuple[Path, str | None]:
+    """A second ``oncorwe demo`` run with the same SOURCE_DATE_EPOCH, for the determinism test
+    (every file the same as ``demo_output``'s) and the offline test: made in another process
+    with networking denied (``offline_demo``) where that is possible, else in this one. Returns
+    the folder and the offline run's error output (None when it ran in this process)."""
+
+    def make(out: Path) -> None:
+        if not can_deny_networking():
+            _demo_in_process(out)
+            return
+        run = demo_offline(out, DEMO_EPOCH)
+        (out.parent / f"{out.name}.stderr").write_text(run.stderr)
+        assert run.returncode == 0, run.stderr[-2000:]
+
+    out = _shared_run(tmp_path_factory, "second-demo", make)
+    stderr = out.parent / f"{out.name}.stderr"
+    return out, stderr.read_text() if stderr.exists() else None
 
 
 @contextmanager

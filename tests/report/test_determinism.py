@@ -18,7 +18,6 @@ import duckdb
 import pytest
 
 from conftest import DEMO_EPOCH
-from oncorwe.cli import main
 from oncorwe.report.reproducible import (
     ZIP_EPOCH,
     normalize_ooxml,
@@ -56,13 +55,10 @@ def _store_content(path: Path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory, demo_output):
-    """The shared demo run (made with the same SOURCE_DATE_EPOCH) and a second run."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        out = tmp_path_factory.mktemp("second")
-        assert main(["demo", "--out", str(out)]) == 0
-    return [demo_output, out]
+def two_runs(demo_output, second_demo_output):
+    """The shared demo run and a second run, both made with SOURCE_DATE_EPOCH = EPOCH (the
+    second in another process where networking can be denied: ``tests/trust/test_offline.py``)."""
+    return [demo_output, second_demo_output[0]]
 
 
 def test_every_file_byte_identical(two_runs):

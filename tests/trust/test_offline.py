@@ -1,50 +1,29 @@
 """oncorwe never opens a network connection: the demo runs, PDF and all, with networking denied.
 
-Two independent guards: (1) a fresh network namespace with no interface but loopback (``unshare
---net``, root only), so any connection attempt fails at the kernel; (2) in the same process, every
-socket connect to a non-loopback address raises, so an attempt is an error, not a silent retry.
+Two independent guards (``tests/offline_demo.py``): a fresh network namespace with no interface
+but loopback (``unshare --net``, root only), so any connection attempt fails at the kernel, and,
+in the same process, every socket connect to a non-loopback address raises, so an attempt is an
+error, not a silent retry. The offline run is the session's second demo run, which the
+determinism test compares file by file with the first.
 """
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from conftest import require_tool
-
-GUARD = r"""
-import socket, sys
-_real = socket.socket.connect
-def _deny(self, address, *a, **k):
-    host = address[0] if isinstance(address, tuple) else str(address)
-    if isinstance(host, str) and (host.startswith("127.") or host in ("::1", "localhost")
-                                  or self.family == socket.AF_UNIX):
-        return _real(self, address, *a, **k)
-    raise RuntimeError(f"network connection attempted to {address!r}")
-socket.socket.connect = _deny
-socket.socket.connect_ex = _deny
-from oncorwe.cli import main
-sys.exit(main(["demo", "--out", sys.argv[1]]))
-"""
+from offline_demo import GUARD, can_deny_networking
 
 
-def test_demo_runs_with_networking_denied(tmp_path):
-    unshare = shutil.which("unshare")
-    if unshare is None or os.geteuid() != 0:
+def test_demo_runs_with_networking_denied(second_demo_output):
+    if not can_deny_networking():
         require_tool("unshare-as-root")  # fails under CI=true, skips on a developer laptop
     require_tool("chromium")  # the PDF step must run offline too
-    out = tmp_path / "out"
-    script = tmp_path / "guarded.py"
-    script.write_text(GUARD)
-    run = subprocess.run(
-        [unshare, "--net", sys.executable, str(script), str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "network connection attempted" not in run.stderr
+    out, stderr = second_demo_output
+    assert stderr is not None  # made by the guarded process
+    assert "network connection attempted" not in stderr
     assert json.loads((out / "results.json").read_text())["cohort"]["n"] == 108
     assert (out / "report.pdf").is_file()
 
