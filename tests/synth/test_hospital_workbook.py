@@ -4,10 +4,13 @@ hand edits and `oncorwe run --mapping` to the reference study's published number
 identifier value reaches any output file."""
 
 import json
+from contextlib import nullcontext
 
 import pandas as pd
 import pytest
 
+from conftest import results_only
+from leak_search import leak_finder
 from oncorwe.cli import main
 from oncorwe.synth import seed_twin_path
 from oncorwe.synth.hospital_workbook import (
@@ -21,12 +24,16 @@ from published_numbers import PUBLISHED, value_at
 
 @pytest.fixture(scope="module", params=["zh", "en"])
 def mapped_run(request, tmp_path_factory):
+    """The Chinese workbook's run writes the report too; the English one's writes everything but
+    the report, which is made from the analysis outputs alone (the same numbers, checked here, so
+    the same report) and is searched for identifiers in the Chinese run."""
     folder = tmp_path_factory.mktemp(f"hospital-{request.param}")
     book = write_hospital_workbook(folder / "study.xlsx", language=request.param)
     mapping = folder / "mapping.toml"
     assert main(["map", str(book), "--out", str(mapping)]) == 0
     out = folder / "results"
-    code = main(["run", "--data", str(book), "--mapping", str(mapping), "--out", str(out)])
+    with results_only() if request.param == "en" else nullcontext():
+        code = main(["run", "--data", str(book), "--mapping", str(mapping), "--out", str(out)])
     assert code == 0
     return request.param, mapping, out
 
@@ -60,10 +67,10 @@ def test_no_identifier_value_in_any_output(mapped_run):
     who = identifiers(n, language)
     needles = [v.encode("utf-8") for v in pd.concat([who["name"], who["mrn"], who["phone"]])]
     files = [p for p in out.rglob("*") if p.is_file()] + [mapping]
-    assert len(files) > 20
+    assert len(files) > (20 if language == "zh" else 10)  # the English run: no report
+    find = leak_finder(needles)
     for path in files:
-        data = path.read_bytes()
-        leaked = [v for v in needles if v in data]
+        leaked = find(path.read_bytes())
         assert not leaked, (path.name, len(leaked))
 
 

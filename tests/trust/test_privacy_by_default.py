@@ -6,14 +6,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
+from leak_search import leak_finder
 from oncorwe.cli import main
 from oncorwe.io.sources import read_source
 from oncorwe.privacy.deidentify import DROPPED_RULE, drop_identifier_columns
@@ -151,42 +150,6 @@ def _texts_of(path: Path) -> list[bytes]:
     return out
 
 
-def _windows(data: bytes, width: int) -> np.ndarray:
-    """Every ``width``-byte window of ``data`` (``width`` <= 8) as one integer."""
-    array = np.frombuffer(data, np.uint8).astype(np.uint64)
-    count = len(array) - width + 1
-    packed = np.zeros(max(count, 0), np.uint64)
-    if count <= 0:
-        return packed
-    for i in range(width):
-        packed = (packed << np.uint64(8)) | array[i : i + count]
-    return packed
-
-
-def _finder(needles: list[bytes]) -> Callable[[bytes], list[bytes]]:
-    """A function giving the needles a blob holds. A needle is looked for (``needle in blob``, a
-    scan of the whole blob) only where its first, middle and last bytes all occur in the blob,
-    which one vectorised pass finds: a few scans per blob instead of one for each of about 1,200
-    needles over some 36 MB of outputs."""
-    width = min(8, *map(len, needles))
-    keys = [
-        {
-            int(_windows(n[at : at + width], width)[0])
-            for at in (0, (len(n) - width) // 2, len(n) - width)
-        }
-        for n in needles
-    ]
-    known = np.unique(np.array([k for key in keys for k in key], np.uint64))
-
-    def find(blob: bytes) -> list[bytes]:
-        windows = _windows(blob, width)
-        at = np.minimum(np.searchsorted(known, windows), len(known) - 1)
-        seen = set(np.unique(windows[known[at] == windows]).tolist())
-        return [n for n, key in zip(needles, keys, strict=True) if key <= seen and n in blob]
-
-    return find
-
-
 def test_no_seeded_value_reaches_any_output(seeded, tmp_path, capsys):
     folder, values = seeded
     out = tmp_path / "out"
@@ -203,7 +166,7 @@ def test_no_seeded_value_reaches_any_output(seeded, tmp_path, capsys):
     assert {"study.duckdb", "report.html", "results.json", "validation.csv"} <= {
         p.name for p in files
     }
-    find = _finder([v.encode("utf-8") for v in values])
+    find = leak_finder([v.encode("utf-8") for v in values])
     leaks = {}
     for path in files:
         for blob in _texts_of(path):
