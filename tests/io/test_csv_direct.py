@@ -1,10 +1,11 @@
 """DuckDB reads a plain CSV file into the same chunks as the csv module; other files fall back."""
 
+import duckdb
 import pandas as pd
 import pytest
 
 from oncorwe.io import readers
-from oncorwe.io.csv_direct import direct_chunks, plain_lines
+from oncorwe.io.csv_direct import direct_chunks, plain_lines, stage_direct
 
 HEADER = "patient_id,term,grade\n"
 PLAIN = HEADER + "P1,Fatigue,2\nP2, ,3\nP3,\u00a0\t,\nP4,Rash,1"
@@ -72,3 +73,24 @@ def test_a_header_only_file_gives_one_empty_chunk(tmp_path, monkeypatch):
     slow, _ = _chunks(path, monkeypatch, direct=False)
     pd.testing.assert_frame_equal(fast, slow)
     assert len(fast) == 0
+
+
+@pytest.mark.parametrize("body", ["", ",,\nP2,Rash,3\n", 'P1,"Rash, mild",2\n'])
+def test_staged_by_duckdb_as_the_csv_module_reads_it(tmp_path, monkeypatch, body):
+    path = tmp_path / "adverse_events.csv"
+    path.write_bytes((PLAIN + "\n" + body).encode())
+    header = ["patient_id", "term", "grade"]
+    con = duckdb.connect()
+    staged = stage_direct(con, "raw", "adverse_events", path, header, ",")
+    if body:  # an empty record or a quoted field: the csv module reads the file
+        assert staged is None
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
+        return
+    slow, _ = _chunks(path, monkeypatch, direct=False)
+    assert staged == len(slow) == 4
+    fast = con.execute('SELECT * FROM raw."adverse_events" ORDER BY _row').df()
+    assert list(fast.columns) == ["_row", *header]
+    assert fast["_row"].tolist() == slow["_row"].tolist() == [2, 3, 4, 5]
+    for column in header:
+        assert fast[column].isna().tolist() == slow[column].isna().tolist()
+        assert fast[column].dropna().tolist() == slow[column].dropna().tolist()

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 BLOCK_BYTES = 1 << 24
 MEMORY_LIMIT = "256MB"  # DuckDB's buffer for one file; the rows are streamed, never all held
+SPACES = "'" + "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "'"
 MAX_COLUMNS = 200  # DuckDB's reader buffers every column: a wider file goes to the csv module
 # a value made only of characters Python's str.strip() removes (str.isspace), as an RE2 pattern
 BLANK = "[" + "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "]*"
@@ -50,10 +51,20 @@ def plain_lines(path: Path) -> bool:
     return carriage == feeds
 
 
+def _blank(k: int) -> str:
+    """SQL: column ``c<k>`` is empty or whitespace only. The pattern runs only on the values
+    that start with such a character (or are empty): a regular expression per value is slow."""
+    first = f"contains({SPACES}, left(c{k}, 1))"
+    return (
+        f"CASE WHEN {first} THEN regexp_full_match(c{k}, $blank) "
+        f"WHEN c{k} IS NOT NULL THEN false END"
+    )
+
+
 def _query(path: Path, width: int, delimiter: str) -> tuple[str, list]:
     columns = ", ".join(f"'c{k}': 'VARCHAR'" for k in range(width))
     values = ", ".join(
-        f"CASE WHEN regexp_full_match(c{k}, $blank) THEN NULL ELSE c{k} END" for k in range(width)
+        f"CASE WHEN {_blank(k)} THEN NULL ELSE c{k} END AS c{k}" for k in range(width)
     )
     source = (
         f"read_csv($path, delim = $delim, quote = '', escape = '', header = true, "
@@ -85,7 +96,7 @@ def direct_chunks(
         return None
     width = len(header)
     query, source = _query(path, width, delimiter)
-    blank = " AND ".join(f"coalesce(regexp_full_match(c{k}, $blank), true)" for k in range(width))
+    blank = " AND ".join(f"coalesce({_blank(k)}, true)" for k in range(width))
     arguments = {"path": str(path), "delim": delimiter, "blank": BLANK}
     con = _connect()
     try:
@@ -127,3 +138,49 @@ def _stream(con, query: str, arguments: dict, header: list[str], chunk_rows: int
             yield frame
     finally:
         con.close()
+
+
+def stage_direct(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    path: Path,
+    header: list[str],
+    delimiter: str,
+) -> int | None:
+    """Create the table ``schema.table`` with the rows of ``path`` as
+    ``direct_chunks`` yields them (``_row`` first, text columns named ``header``), read by
+    DuckDB straight into the staging database ``con``; return the rows staged, or None (and
+    nothing created) when the file does not qualify (see the module docstring)."""
+    if not header or len(header) > MAX_COLUMNS or not plain_lines(path):
+        return None
+    width = len(header)
+    query, source = _query(path, width, delimiter)
+    blank = " AND ".join(f"coalesce({_blank(k)}, true)" for k in range(width))
+    arguments = {"path": str(path), "delim": delimiter, "blank": BLANK}
+    try:
+        ((empty,),) = con.execute(
+            f"SELECT count(*) FILTER (WHERE {blank}) FROM {source}", arguments
+        ).fetchall()
+    except duckdb.Error:  # ragged rows, an over-long line, ...: the csv module reports them
+        return None
+    if empty:
+        return None
+    names = ", ".join(f"{_quote(f'c{k}')} AS {_quote(h)}" for k, h in enumerate(header))
+    # the file's order is the table's (insertion order kept); rowid then numbers the lines
+    target, loaded = (
+        f"{_quote(schema)}.{_quote(table)}",
+        f"{_quote(schema)}.{_quote(table + ':read')}",
+    )
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+    con.execute(f"CREATE TABLE {loaded} AS SELECT * FROM ({query})", arguments)
+    con.execute(
+        f"CREATE TABLE {target} AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, {names} "
+        f"FROM (SELECT rowid, * FROM {loaded}) ORDER BY rowid"
+    )
+    con.execute(f"DROP TABLE {loaded}")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'

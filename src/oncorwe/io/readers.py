@@ -23,7 +23,7 @@ import csv
 import gc
 import itertools
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +65,9 @@ class TableStream:
     header: list[str]
     chunks: Iterator[pd.DataFrame]
     notes: list[dict] = field(default_factory=list)
+    # a UTF-8 CSV file: (path, delimiter, close), so that DuckDB may stage it directly
+    # (``oncorwe.io.csv_direct.stage_direct``); ``close`` releases the unread stream
+    plain_csv: tuple[Path, str, Callable[[], None]] | None = None
 
 
 def _choose_delimiter(first_line: str) -> str:
@@ -264,7 +267,8 @@ def stream_csv_file(
             direct = direct_chunks(path, names, delimiter, chunk_rows) if used == UTF8 else None
             yield from direct or _chunks(table, names, records, notes, chunk_rows)
 
-    return TableStream(table, names, chunks(), notes), used
+    plain = (path, delimiter, handle.close) if used == UTF8 else None
+    return TableStream(table, names, chunks(), notes, plain), used
 
 
 def open_workbook(path: Path):

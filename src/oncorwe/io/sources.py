@@ -185,7 +185,7 @@ def _renamed(stream: TableStream, names: list[str]) -> TableStream:
     if all(k == v for k, v in mapping.items()):
         return stream
     chunks = (chunk.rename(columns=mapping) for chunk in stream.chunks)
-    return TableStream(stream.table, names, chunks, stream.notes)
+    return TableStream(stream.table, names, chunks, stream.notes, stream.plain_csv)
 
 
 def read_source(path: str | Path, encoding: str | None = None) -> RawSource:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from oncorwe.io.csv_direct import stage_direct
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.sources import SourceStreams
 
@@ -130,6 +131,13 @@ def stage_source(
     counts = {}
     for name, stream in source.streams.items():
         progress(f"reading {name}")
+        if stream.plain_csv is not None:
+            path, delimiter, close = stream.plain_csv
+            counts[name] = stage_direct(con, "raw", name, path, stream.header, delimiter)
+            if counts[name] is not None:
+                close()
+                progress(f"reading {name}: {counts[name]:,} rows")
+                continue
         counts[name] = 0
         for chunk in stream.chunks:
             append_frame(con, "raw", name, chunk)
