@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ except ImportError:  # not POSIX: each test process makes its own shared demo
     fcntl = None
 
 DEMO_EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the shared demo run
+KERNELS = pytest.StashKey[subprocess.Popen]()  # the process compiling the stats kernels
 
 
 @pytest.hookimpl(trylast=True)
@@ -26,11 +29,26 @@ def pytest_configure(config):
     """Rich wraps command-line output at the terminal width (80 columns when output is captured),
     so a message naming a long path would break across lines: tests read the CLI's output at a
     width no message reaches (COLUMNS, read when oncorwe.cli creates its consoles, i.e. after
-    this hook). pytest's own report keeps the terminal's width."""
+    this hook). pytest's own report keeps the terminal's width. The controller of a parallel run
+    starts compiling the stats kernels (``compile_kernels.py``) while its workers start."""
     if config.pluginmanager.get_plugin("terminalreporter") is not None:
         writer = config.get_terminal_writer()
         writer.fullwidth = writer.fullwidth
     os.environ["COLUMNS"] = "4000"
+    parallel = getattr(config.option, "numprocesses", None) and not config.option.collectonly
+    if parallel and not hasattr(config, "workerinput"):  # the controller of a parallel run
+        # the stats kernels compiled once, while the workers start, not by every worker
+        script = Path(__file__).with_name("compile_kernels.py")
+        config.stash[KERNELS] = subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+
+def pytest_unconfigure(config):
+    compiling = config.stash.get(KERNELS, None)
+    if compiling is not None and compiling.poll() is None:
+        compiling.kill()
+        compiling.wait()
 
 
 def seed_twin_tables() -> dict[str, pd.DataFrame]:
