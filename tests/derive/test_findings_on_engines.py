@@ -11,8 +11,13 @@ import pytest
 
 from engine_twin import load_frame
 from oncorwe.cohort import COHORT_SCHEMA, analysis_connection
-from oncorwe.derive.lesion_checks import lesion_findings, prepare_lesions
-from oncorwe.derive.response_checks import assessment_findings, check_assessments, found_values
+from oncorwe.derive.lesion_checks import checked_lesions, lesion_findings, prepare_lesions
+from oncorwe.derive.response_checks import (
+    assessment_findings,
+    check_assessments,
+    checked_assessments,
+    found_values,
+)
 from oncorwe.engine import Engine, connect
 from oncorwe.engine.connect import to_sql
 from oncorwe.engine.study_store import table_types
@@ -94,7 +99,14 @@ def _text(found: pd.DataFrame) -> list[list[str]]:
 
 
 def _on_engine(engine: Engine, builder) -> pd.DataFrame:
-    rows = engine.query(builder(T))
+    """The findings of ``builder`` as ``analysis.findings`` runs them: the checked rows made
+    once on the engine, then the rules over them."""
+    check = {assessment_findings: checked_assessments, lesion_findings: checked_lesions}[builder]
+    engine.materialize("_checked", check(T))
+    try:
+        rows = engine.query(builder(T, ibis.table(check(T).schema(), name="_checked")))
+    finally:
+        engine.drop("_checked")
     return found_values(rows.sort_values(["_group", "_order", "row"], kind="mergesort"))
 
 

@@ -21,8 +21,8 @@ import pandas as pd
 
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE
 from oncorwe.derive.ctcae import check_ae_terms
-from oncorwe.derive.lesion_checks import lesion_findings
-from oncorwe.derive.response_checks import assessment_findings, found_values
+from oncorwe.derive.lesion_checks import checked_lesions, lesion_findings
+from oncorwe.derive.response_checks import assessment_findings, checked_assessments, found_values
 from oncorwe.engine import Engine
 from oncorwe.engine.study_store import ROW, engine_count, table_types
 from oncorwe.io.store import contract_dtypes
@@ -31,8 +31,12 @@ FINDING_COLUMNS = ["table", "row", "column", "value", "rule", "severity", "messa
 PATIENTS_PER_BATCH = 50_000
 
 
-# table -> its findings as a table expression over the tables (with ``_row``) and the cohort
-EXPRESSIONS = {"tumor_assessments": assessment_findings, "lesions": lesion_findings}
+# table -> (its checked rows, their findings) as table expressions over the tables (with
+# ``_row``) and the cohort; the checked rows are made once on the engine, read by every rule
+EXPRESSIONS = {
+    "tumor_assessments": (checked_assessments, assessment_findings),
+    "lesions": (checked_lesions, lesion_findings),
+}
 # table -> its checks (cohort patients' rows, origin) -> findings, reported after EXPRESSIONS
 CHECKS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], list[pd.DataFrame]]] = {
     "adverse_events": lambda rows, origin: [check_ae_terms(rows)],
@@ -45,7 +49,8 @@ def derivation_findings(engine: Engine) -> pd.DataFrame:
 
     Steps
     -----
-    1. The findings of ``EXPRESSIONS`` on the engine, by group, rule and source row.
+    1. Per table of ``EXPRESSIONS``: its checked rows made once on the engine, then their
+       findings, by group, rule and source row.
     2. Number the cohort's patients into batches.
     3. Per batch: each table of ``CHECKS``: its rows of those patients, in source row order,
        checked.
@@ -56,8 +61,14 @@ def derivation_findings(engine: Engine) -> pd.DataFrame:
     t = {name: ibis.table(table_types(name), name=name) for name in EXPRESSIONS}
     t[COHORT_TABLE] = cohort
     found = []
-    for builder in EXPRESSIONS.values():
-        rows = engine.query(builder(t))
+    for name, (check, report) in EXPRESSIONS.items():
+        checked = check(t)
+        engine.materialize(f"_checked_{name}", checked)
+        try:
+            made = ibis.table(checked.schema(), name=f"_checked_{name}")
+            rows = engine.query(report(t, made))
+        finally:
+            engine.drop(f"_checked_{name}")
         found.append(found_values(rows.sort_values(["_group", "_order", "row"], kind="mergesort")))
     # step 2
     n = engine_count(engine, cohort)

@@ -354,17 +354,24 @@ def _first_of_too_many_targets(t: ir.Table) -> ir.Table:
     return t.mutate(_too_many=t._target & (t._row == t._first) & over)
 
 
-def lesion_findings(t: Mapping[str, ir.Table]) -> ir.Table:
+def checked_lesions(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The cohort's lesion records (``t["lesions"]`` with ``_row``, of ``t["cohort"]``) with
+    the flags :func:`lesion_findings` reports."""
+    return _first_of_too_many_targets(_checked(t["lesions"].semi_join(t["cohort"], "patient_id")))
+
+
+def lesion_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = None) -> ir.Table:
     """The findings of :func:`prepare_lesions` for the cohort's lesion records, as a table
-    expression over ``t["lesions"]`` (with ``_row``) and ``t["cohort"]``, ordered by rule (as
-    listed in ``RULES``) and source row.
+    expression over ``t["lesions"]`` (with ``_row``) and ``t["cohort"]``, or over ``checked``:
+    the rows of :func:`checked_lesions` made once on the engine (each rule reads them); ordered
+    by rule (as listed in ``RULES``) and source row.
 
     References
     ----------
     RECIST 1.1 (Eisenhauer 2009) sections 3.3 and 4.3.
     """
-    c = _checked(t["lesions"].semi_join(t["cohort"], "patient_id"))
-    c = _first_of_too_many_targets(c).alias("checked_lesion_targets")
+    c = checked_lesions(t) if checked is None else checked
+    c = c.alias("checked_lesion_targets")
     used = c._used & ~c._no_base & ~c._new_at_base
     checks = (
         (c._bad_date, "assessment_date", None),

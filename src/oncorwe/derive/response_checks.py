@@ -329,17 +329,9 @@ RULES = {
 }  # fmt: skip
 
 
-def assessment_findings(t: Mapping[str, ir.Table]) -> ir.Table:
-    """The findings of :func:`check_assessments` for the cohort's time-point responses, as a
-    table expression over ``t["tumor_assessments"]`` (with ``_row``) and ``t["cohort"]``.
-
-    Each criteria's records are checked on their own (rows without a criteria are not); the
-    findings are ordered by criteria, rule (as listed in ``RULES``) and source row.
-
-    References
-    ----------
-    admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
-    """
+def checked_assessments(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The cohort's time-point responses (``t["tumor_assessments"]`` with ``_row``, of
+    ``t["cohort"]``) with the flags :func:`assessment_findings` reports."""
     a = t["tumor_assessments"].semi_join(t["cohort"], "patient_id")
     a = a.filter(a.criteria.notnull())
     origin = t["cohort"].select(_p=t["cohort"].patient_id, _origin=t["cohort"].index_date)
@@ -355,8 +347,25 @@ def assessment_findings(t: Mapping[str, ir.Table]) -> ir.Table:
             group_by=[a.criteria, a.patient_id], order_by=[a.assessment_date, a._row]
         )  # fmt: skip
     )
-    a = a.mutate(_ok=ok, _known=known, _same_day=same_day, _cr_before=crs - is_cr,
-                 _date=a.assessment_date).alias("checked_assessments")  # fmt: skip
+    return a.mutate(_ok=ok, _known=known, _same_day=same_day, _cr_before=crs - is_cr,
+                    _date=a.assessment_date)  # fmt: skip
+
+
+def assessment_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = None) -> ir.Table:
+    """The findings of :func:`check_assessments` for the cohort's time-point responses, as a
+    table expression over ``t["tumor_assessments"]`` (with ``_row``) and ``t["cohort"]``, or
+    over ``checked``: the rows of :func:`checked_assessments` made once on the engine (each
+    rule reads them; an engine such as Spark would otherwise check them once per rule).
+
+    Each criteria's records are checked on their own (rows without a criteria are not); the
+    findings are ordered by criteria, rule (as listed in ``RULES``) and source row.
+
+    References
+    ----------
+    admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
+    """
+    a = checked_assessments(t) if checked is None else checked
+    a = a.alias("checked_assessments")
     date = a._date.strftime("%Y-%m-%d")
 
     def found(order: int, mask, column: str, value) -> ir.Table:
