@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/intake.py                      # N = 1e5 .. 3e6 adverse-event rows
     python benchmarks/intake.py --rows 100000 300000  # other sizes
+    python benchmarks/intake.py --patients 15000 40000  # the replicated seed twin (CPU seconds)
 
 Each measurement runs in a fresh Python process and reports that process's peak resident memory
 (``ru_maxrss``) and wall time. The study is the seed twin with an ``adverse_events.csv`` of N
@@ -68,6 +69,66 @@ def one(mode: str, data: str, out: str) -> None:
     print(f"{seconds:.2f} {peak_mb:.0f}")
 
 
+def one_study(data: str, out: str) -> None:
+    """Take ``data`` in (read, validate, store) in this process and print the CPU seconds
+    (user + system, DuckDB's threads included) of each stage, the total and the peak memory."""
+    from oncorwe.intake import take_in
+
+    stamps = [("read", time.process_time())]
+
+    def progress(stage: str) -> None:
+        if stage in ("validate", "store"):
+            stamps.append((stage, time.process_time()))
+
+    take_in(
+        data,
+        store_path=Path(out) / "study.duckdb",
+        findings_path=Path(out) / "v.csv",
+        progress=progress,
+    )
+    stamps.append(("end", time.process_time()))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stages = {a: b_t - a_t for (a, a_t), (_, b_t) in zip(stamps, stamps[1:], strict=False)}
+    cpu = usage.ru_utime + usage.ru_stime
+    print(
+        " ".join(f"{stages.get(k, 0):.1f}" for k in ("read", "validate", "store")),
+        f"{cpu:.1f} {usage.ru_maxrss / 1024:.0f}",
+    )
+
+
+def patients_table(sizes: list[int]) -> None:
+    """CPU seconds of the intake of the replicated seed twin (``benchmarks/scale.py``)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scale import replicate_seed_twin
+
+    from oncorwe.synth import seed_twin_path
+
+    per_copy = sum(1 for _ in open(seed_twin_path() / "patients.csv")) - 1
+    print("| patients | rows | read | validate | store | intake CPU | peak memory |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for patients in sizes:
+            copies = -(-patients // per_copy)
+            data = Path(tmp) / f"twin_{copies}"
+            rows = replicate_seed_twin(data, copies)
+            out = Path(tmp) / f"out_{copies}"
+            out.mkdir()
+            run = subprocess.run(
+                [sys.executable, __file__, "--study", str(data), str(out)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            read, check, store, cpu, peak = run.stdout.split()[-5:]
+            print(
+                f"| {copies * per_copy:,} | {rows:,} | {read} s | {check} s | {store} s | "
+                f"{cpu} s | {peak} MB |",
+                flush=True,
+            )
+            shutil.rmtree(data)
+            shutil.rmtree(out)
+
+
 def measure(mode: str, data: Path, out: Path) -> tuple[float, float]:
     run = subprocess.run(
         [sys.executable, __file__, "--one", mode, str(data), str(out)],
@@ -84,10 +145,18 @@ def main() -> None:
     parser.add_argument(
         "--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000, 3_000_000]
     )
+    parser.add_argument("--patients", type=int, nargs="*", help="replicated seed-twin sizes")
     parser.add_argument("--one", nargs=3, metavar=("MODE", "DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--study", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         one(*args.one)
+        return
+    if args.study:
+        one_study(*args.study)
+        return
+    if args.patients:
+        patients_table(args.patients)
         return
     print(
         "| AE rows | CSV size | streamed: time | streamed: peak memory | in memory: time | "
