@@ -9,8 +9,8 @@ Tables (``StudyOutputs.tables``):
   inside / outside the RT fields (:func:`oncorwe.derive.recist.time_point_responses` per scope;
   new lesions are never in a field, so in-field PD means in-field failure). ``abscopal`` is the
   best response of the never-irradiated *target* lesions before their first progression (the
-  rule of :func:`oncorwe.derive.field_response.abscopal_response`). Evaluable: patients with a target lesion in
-  that scope at baseline; ``n_evaluable - cr_n - pr_n - sd_n - pd_n`` are NE. Exact
+  rule of :func:`oncorwe.derive.field_response.abscopal_response`). Evaluable: patients with a
+  target lesion in that scope at baseline; ``n_evaluable - cr_n - pr_n - sd_n - pd_n`` are NE. Exact
   (Clopper-Pearson) 95 % CI.
 - ``waterfall``: ``subject, best_pct_change, bor`` - the best (lowest) percentage change of the
   sum of target diameters vs baseline at any assessment after day 0 up to the first
