@@ -94,22 +94,27 @@ def direct_chunks(
     module docstring) and must be read by the ``csv`` module."""
     if not header or len(header) > MAX_COLUMNS or not plain_lines(path):
         return None
-    width = len(header)
+    con = _connect()
+    read = _read_query(con, path, len(header), delimiter)
+    if read is None:
+        con.close()
+        return None
+    return _stream(con, *read, header, chunk_rows)
+
+
+def _read_query(con, path: Path, width: int, delimiter: str) -> tuple[str, dict] | None:
+    """The query reading ``path``'s rows and its arguments, or None when DuckDB cannot read the
+    file or a row is blank in every column (the ``csv`` module then reads and reports it)."""
     query, source = _query(path, width, delimiter)
     blank = " AND ".join(f"coalesce({_blank(k)}, true)" for k in range(width))
     arguments = {"path": str(path), "delim": delimiter, "blank": BLANK}
-    con = _connect()
     try:
         ((empty,),) = con.execute(
             f"SELECT count(*) FILTER (WHERE {blank}) FROM {source}", arguments
         ).fetchall()
     except duckdb.Error:  # ragged rows, an over-long line, ...: the csv module reports them
-        con.close()
         return None
-    if empty:
-        con.close()
-        return None
-    return _stream(con, query, arguments, header, chunk_rows)
+    return None if empty else (query, arguments)
 
 
 def _stream(con, query: str, arguments: dict, header: list[str], chunk_rows: int | None):
@@ -154,18 +159,10 @@ def stage_direct(
     nothing created) when the file does not qualify (see the module docstring)."""
     if not header or len(header) > MAX_COLUMNS or not plain_lines(path):
         return None
-    width = len(header)
-    query, source = _query(path, width, delimiter)
-    blank = " AND ".join(f"coalesce({_blank(k)}, true)" for k in range(width))
-    arguments = {"path": str(path), "delim": delimiter, "blank": BLANK}
-    try:
-        ((empty,),) = con.execute(
-            f"SELECT count(*) FILTER (WHERE {blank}) FROM {source}", arguments
-        ).fetchall()
-    except duckdb.Error:  # ragged rows, an over-long line, ...: the csv module reports them
+    read = _read_query(con, path, len(header), delimiter)
+    if read is None:
         return None
-    if empty:
-        return None
+    query, arguments = read
     names = ", ".join(f"{_quote(f'c{k}')} AS {_quote(h)}" for k, h in enumerate(header))
     # the file's order is the table's (insertion order kept); rowid then numbers the lines
     target, loaded = (
