@@ -3,34 +3,36 @@
 Usage::
 
     python benchmarks/scale.py                                  # 1,000 and 15,000 patients
-    python benchmarks/scale.py --sizes 10000 40000 --shapes registry --stop-at cohort
-    python benchmarks/scale.py --sizes --markdown curve.md      # the curve: 1e3, 1e4, 1e5, 1e6
+    python benchmarks/scale.py --sizes --shapes registry --markdown scale.md  # 1e3 .. 1e6
+    python benchmarks/scale.py --patients 150000 --shapes registry --markdown scale.md
+    python benchmarks/scale.py --sizes 10000 40000 --shapes registry --stop-at report
 
 A cohort of N patients is ``ceil(N / 122)`` copies of the seed twin with new patient ids
 (``oncorwe.synth.replicate``), in one of two shapes: ``full`` (every table, 66 input rows per
 patient: 23 laboratory values and 24 lesion measurements among them) or ``registry`` (without
 lesion measurements and laboratory values, the recorded response of each assessment as a
-registry holds it: 19 rows per patient). The files are written one copy at a time.
+registry holds it: 19 rows per patient). The files are written one copy at a time, and each
+size's folder (files, outputs, the run's temporary files) is deleted after its run.
 
-Each size runs in a fresh child process (this script with ``--child``) that calls
-``oncorwe.pipeline.run_study`` (what ``oncorwe run`` calls, without the progress bar). Every
-50 ms the parent reads from ``/proc`` the resident set size (RSS) of the study process and the
-proportional set size (PSS) of that process with its children (Chromium printing
-``report.pdf``); stages: intake (read, validate, store), analysis (cohort, derivations,
-statistics, ``results.json``, ADaM files), report. Inside the child a thread samples, every
-50 ms, the process's RSS and the oncorwe functions on the main thread's stack: each step (a
-function, four calls deep at most, or a progress message such as ``validating labs``) gets its
-seconds, the RSS when it was first seen and its peak RSS. "CPU" is the user + system time of the
-study process and the children it waited for; "load" the 1-minute load average at the start.
+Each size runs in a fresh process (``benchmarks/scale_steps.py``) that calls
+``oncorwe.pipeline.run_study`` as ``oncorwe run`` does, with the caller's environment plus
+``SOURCE_DATE_EPOCH`` and a ``TMPDIR`` inside the size's folder (the staging database and
+DuckDB's spill files go there). Every 50 ms this script reads the resident set size (RSS) of
+the study process from ``/proc/PID/statm``; every second, while the study process has children
+(Chromium printing ``report.pdf``), the proportional set size (PSS) of the process tree. Stages:
+intake (read, validate, store), analysis (cohort, derivations, statistics, ``results.json``,
+ADaM files), report. "CPU" is the user + system time of the study process and the children it
+waited for; "load" the 1-minute load average at the start of the run. The harness's own CPU
+(this process's sampling, and the sampling thread inside the study process) is printed after
+each run: it is not part of "CPU" but shares the machine.
 
 ``--stop-at cohort`` ends a run when the intake is done (``--stop-at report``: before the
-report). With two sizes or more, the steps' peak RSS at the two largest sizes are compared:
-MB per 100,000 input rows.
-
-The replicated run's ``results.json`` is checked against the single copy's of the same shape:
-every median, percentage and survival probability must be equal (to 1e-9) and every count
-multiplied by the number of copies; confidence limits, standard errors and p values shrink
-with N and are not checked.
+report; ``results.json`` is written by then). The replicated run's ``results.json`` is checked
+against the single copy's of the same shape (run once per shape, without its report): every
+median, percentage and survival probability must be equal (to 1e-9) and every count multiplied
+by the number of copies; confidence limits, standard errors and p values shrink with N and are
+not checked. ``--markdown FILE`` appends the two tables of docs/benchmarks.md to FILE: one row
+per size and, with two sizes or more, each step's peak RSS at the two largest sizes.
 """
 
 from __future__ import annotations
@@ -39,17 +41,28 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from scale_tables import (
+    GROUPS,
+    STAGE_HEADER,
+    Size,
+    results_table,
+    stage_row,
+    step_peak_table,
+    step_table,
+)
+
 from oncorwe.synth.replicate import SHAPES, replicate_seed_twin, replicated_differences
 
-__all__ = ["replicate_seed_twin"]  # benchmarks/engines.py imports it from here
+__all__ = ["replicate_seed_twin"]  # benchmarks/engines.py and intake.py import it from here
 STAGE_GROUPS = {
     "read": "intake",
     "validate": "intake",
@@ -59,133 +72,74 @@ STAGE_GROUPS = {
     "statistics": "analysis",
     "report": "report",
 }
-GROUPS = ("intake", "analysis", "report")
 CURVE = (1_000, 10_000, 100_000, 1_000_000)
 SAMPLE_SECONDS = 0.05
-STEP_DEPTH = 4  # oncorwe calls deep, from run_study
-TIMEOUT_BASE, TIMEOUT_PER_ROW = 600.0, 50e-6  # default timeout: seconds, plus per input row
+TREE_EVERY = 20  # samples between two reads of the process tree's PSS (one second)
+TIMEOUT_BASE, TIMEOUT_PER_ROW = 600.0, 100e-6  # default timeout: seconds, plus per input row
+CHILD = Path(__file__).with_name("scale_steps.py")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-# --- the child: one study, its steps sampled from inside -----------------------------------------
+# --- one measured run ---------------------------------------------------------------------------
 
 
-class _Stop(Exception):
-    """Raised by the progress callback at the ``--stop-at`` stage."""
-
-
-def _own_rss() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * PAGE
-
-
-def _oncorwe_calls(frame) -> tuple[str, ...]:
-    """The oncorwe functions on a stack, outermost first (``module.function``)."""
-    calls = []
-    while frame is not None:
-        code = frame.f_code
-        if "/oncorwe/" in code.co_filename:
-            module = code.co_filename.rsplit("/oncorwe/", 1)[1].removesuffix(".py")
-            calls.append(f"{module.replace('/', '.')}.{code.co_qualname}")
-        frame = frame.f_back
-    return tuple(reversed(calls))
-
-
-class StepSampler(threading.Thread):
-    """Samples the process's RSS and the main thread's oncorwe calls every ``SAMPLE_SECONDS``:
-    per step (call path or progress message) [first seen, last seen, RSS when first seen,
-    peak RSS, samples]; ``interval`` is the mean time between samples."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.main, self.note, self.steps = threading.main_thread().ident, "start", {}
-        self.done, self.samples, self.began = threading.Event(), 0, time.time()
-        self.last = "start"  # the deepest step of the last sample, with the RSS then
-
-    @property
-    def interval(self) -> float:
-        return (time.time() - self.began) / max(self.samples, 1)
-
-    def run(self) -> None:
-        while not self.done.wait(SAMPLE_SECONDS):
-            now, rss = time.time(), _own_rss()
-            self.samples += 1
-            calls = _oncorwe_calls(sys._current_frames().get(self.main))
-            keys = [f"step: {self.note}"] + [
-                " > ".join(calls[1:depth]) for depth in range(2, min(len(calls), STEP_DEPTH) + 1)
-            ]
-            self.last = f"{keys[-1]} ({rss / 1e6:.0f} MB)"
-            for key in keys:
-                step = self.steps.setdefault(key, [now, now, rss, rss, 0])
-                step[1], step[3], step[4] = now, max(step[3], rss), step[4] + 1
-
-
-def child(data: str, out: str, steps_path: str, stop_at: str, chunk_rows: str) -> None:
-    """Run the study on ``data`` into ``out``, stamping stages on stdout; steps to JSON."""
-    from oncorwe.intake import take_in
-    from oncorwe.pipeline import STAGES, run_study
-    from oncorwe.protocol import load_protocol
-
-    if int(chunk_rows):  # run_study does not pass a chunk size: the intake's default
-        take_in.__kwdefaults__["chunk_rows"] = int(chunk_rows)
-
-    sampler = StepSampler()
-
-    def progress(message: str) -> None:
-        sampler.note = message.split(":")[0]  # "reading labs: 50,000 rows" -> "reading labs"
-        if message == stop_at:  # before its stamp: "STAGE done" ends the stage before it
-            raise _Stop
-        if message in STAGES:
-            print("STAGE", message, time.time(), flush=True)
-
-    sampler.start()
+def _rss(pid: int) -> int:
+    """Resident bytes of ``pid`` (0 when gone): one read of ``/proc/PID/statm``."""
     try:
-        run_study(data, load_protocol("hcc-rt-ici"), out, progress=progress)
-    except _Stop:
-        pass
-    except Exception:
-        print("FAILED IN", sampler.last, file=sys.stderr, flush=True)
-        raise
-    finally:
-        sampler.done.set()
-        sampler.join()
-        Path(steps_path).write_text(json.dumps({"interval": sampler.interval, **sampler.steps}))
-    print("STAGE done", time.time(), flush=True)
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * PAGE
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return 0
 
 
-# --- the parent: one measured run ---------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return []
+    found = []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(c) for c in handle.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
 
 
-def _memory(pid: int) -> tuple[int, int]:
-    """Resident bytes of ``pid`` alone, and proportional set size (shared pages split between
-    the processes that share them) of ``pid`` and all its descendants; (0, 0) when gone."""
-    own, tree, todo = 0, 0, [pid]
+def _tree_pss(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them) of
+    ``pid`` and all its descendants; 0 when there are no descendants (the RSS then counts)."""
+    if not _children(pid):
+        return 0
+    total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/smaps_rollup") as handle:
                 fields = dict(line.split(":", 1) for line in handle.read().splitlines()[1:])
-            if current == pid:
-                own = int(fields["Rss"].split()[0]) * 1024
-            tree += int(fields["Pss"].split()[0]) * 1024
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo += [int(c) for c in handle.read().split()]
+            total += int(fields["Pss"].split()[0]) * 1024
         except (FileNotFoundError, ProcessLookupError, ValueError, KeyError):
             continue
-    return own, tree
+        todo += _children(current)
+    return total
 
 
 def _watch(child: subprocess.Popen, start: float, timeout: float):
-    """Sample the child's memory until it ends: (samples, status, usage), or None on timeout."""
-    samples: list[tuple[float, int, int]] = []
+    """Sample the child's memory until it ends: (samples of (time, RSS), peak tree PSS,
+    status, usage), or None when it ran past ``timeout`` (its process group is then killed)."""
+    samples: list[tuple[float, int]] = []
+    tree = 0
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
-            return samples, status, usage
-        samples.append((time.time(), *_memory(child.pid)))
-        if time.time() - start > timeout:
-            child.kill()
+            return samples, tree, status, usage
+        now, rss = time.time(), _rss(child.pid)
+        samples.append((now, rss))
+        if len(samples) % TREE_EVERY == 0:
+            tree = max(tree, _tree_pss(child.pid))
+        if now - start > timeout:
+            os.killpg(child.pid, signal.SIGKILL)  # Chromium too
             child.wait()
             return None
         time.sleep(SAMPLE_SECONDS)
@@ -202,45 +156,58 @@ def _failure(stderr: str) -> str:
     )
 
 
-def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk_rows=0) -> dict:
-    """Run the study in a child process; seconds and peak MB per stage group and in total,
-    and the steps sampled inside the child (``steps``: started, seconds, RSS, peak RSS)."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-    steps_path = out.parent / f"{out.name}-steps.json"
-    command = [sys.executable, __file__, "--child", str(data), str(out), str(steps_path)]
-    command += [stop_at, str(chunk_rows)]
-    start = time.time()
-    child_process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    watched = _watch(child_process, start, timeout)
-    if watched is None:
-        return {"failed": f"stopped after {timeout:.0f} s"}
-    samples, status, usage = watched
-    stdout, stderr = child_process.stdout.read(), child_process.stderr.read()
-    if os.waitstatus_to_exitcode(status):
-        (out.parent / f"{out.name}-stderr.txt").write_text(stderr)
-        code = os.waitstatus_to_exitcode(status)
-        return {"failed": f"exit {code} after {time.time() - start:.0f} s: {_failure(stderr)}"}
-    stamps = [line.split()[1:] for line in stdout.splitlines() if line.startswith("STAGE ")]
+def _stage_result(stamps: list[list[str]], samples: list, start: float) -> dict:
+    """Wall seconds, peak RSS (MB) and bounds (from the start) per stage group."""
     bounds = {group: [math.inf, -math.inf] for group in GROUPS}
     for (stage, begin), (_, stop) in zip(stamps, stamps[1:], strict=False):
         span = bounds[STAGE_GROUPS[stage]]
         span[0], span[1] = min(span[0], float(begin)), max(span[1], float(stop))
     result: dict = {"stages": {}}
     for group, (begin, stop) in bounds.items():
-        inside = [rss for t, rss, _ in samples if begin <= t <= stop]
+        inside = [rss for t, rss in samples if begin <= t <= stop]
         result[f"{group}_s"] = max(stop - begin, 0.0)
         result[f"{group}_mb"] = max(inside, default=0) / 1e6
         result["stages"][group] = (begin - start, stop - start)
+    return result
+
+
+def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk_rows=0) -> dict:
+    """Run the study in a child process; seconds and peak MB per stage group and in total,
+    and the steps sampled inside the child (``steps``: started, seconds, RSS, peak RSS)."""
+    temp = out.parent / f"{out.name}-tmp"
+    temp.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "TMPDIR": str(temp)}
+    logs = {name: out.parent / f"{out.name}-{name}.txt" for name in ("stdout", "stderr")}
+    steps_path = out.parent / f"{out.name}-steps.json"
+    command = [sys.executable, str(CHILD), str(data), str(out), str(steps_path), stop_at]
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.time()
+    with logs["stdout"].open("w") as stdout, logs["stderr"].open("w") as stderr:
+        child = subprocess.Popen(
+            [*command, str(chunk_rows)], stdout=stdout, stderr=stderr, env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        watched = _watch(child, start, timeout)
+    shutil.rmtree(temp, ignore_errors=True)
+    if watched is None:
+        return {"failed": f"stopped after {timeout:.0f} s"}
+    samples, tree, status, usage = watched
+    if os.waitstatus_to_exitcode(status):
+        code, reason = os.waitstatus_to_exitcode(status), _failure(logs["stderr"].read_text())
+        return {"failed": f"exit {code} after {time.time() - start:.0f} s: {reason}"}
+    stdout_lines = logs["stdout"].read_text().splitlines()
+    stamps = [line.split()[1:] for line in stdout_lines if line.startswith("STAGE ")]
+    result = _stage_result(stamps, samples, start)
     result["total_s"] = float(stamps[-1][1]) - start
     # CPU seconds of the study process and the children it waited for (Chromium): much less
     # sensitive than wall time to other work on a shared machine
     result["cpu_s"] = usage.ru_utime + usage.ru_stime
-    result["peak_mb"] = max((rss for _, rss, _ in samples), default=0) / 1e6
-    result["tree_mb"] = max((pss for _, _, pss in samples), default=0) / 1e6
+    result["peak_mb"] = max((rss for _, rss in samples), default=0) / 1e6
+    result["tree_mb"] = max(tree / 1e6, result["peak_mb"])
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    result["harness_cpu_s"] = mine.ru_utime + mine.ru_stime - own.ru_utime - own.ru_stime
     steps = json.loads(steps_path.read_text())
-    interval = steps.pop("interval")
+    interval, result["sampler_cpu_s"] = steps.pop("interval"), steps.pop("sampler_cpu")
     result["steps"] = {  # step: (started, seconds, RSS when first seen, peak RSS)
         step: (first - start, n * interval, rss / 1e6, peak / 1e6)
         for step, (first, _, rss, peak, n) in steps.items()
@@ -248,108 +215,81 @@ def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk
     return result
 
 
-# --- tables -------------------------------------------------------------------------------------
-
-HEADER = (
-    "| shape | patients (copies) | input rows | intake | analysis | report | total | CPU "
-    "| peak RSS | peak PSS with Chromium | load |\n|---|---|---|---|---|---|---|---|---|---|---|"
-)
-
-
-def stage_row(shape: str, patients: int, copies: int, rows: int, r: dict) -> str:
-    """A Markdown row: wall seconds / peak RSS per stage group, totals, and the load average
-    (1 minute, at the start of the run)."""
-    if "failed" in r:
-        return f"| {shape} | {patients:,} ({copies:,}) | {rows:,} | failed: {r['failed']} |"
-    cells = [
-        f"{r[f'{g}_s']:.1f} s / {r[f'{g}_mb']:.0f} MB" if r[f"{g}_mb"] else "not run"
-        for g in GROUPS
-    ]
-    return (
-        f"| {shape} | {patients:,} ({copies:,}) | {rows:,} | "
-        + " | ".join(cells)
-        + f" | {r['total_s']:.1f} s | {r['cpu_s']:.1f} s | {r['peak_mb']:.0f} MB "
-        f"| {r['tree_mb']:.0f} MB | {r['load']:.1f} |"
-    )
-
-
-def _label(step: str) -> str:
-    """``a > b > c`` as ``› › c``; a progress message in quotes."""
-    if step.startswith("step: "):
-        return f'progress "{step.removeprefix("step: ")}"'
-    calls = step.split(" > ")
-    return "› " * (len(calls) - 1) + calls[-1]
-
-
-def step_table(runs: list[tuple[int, dict]], group: str) -> list[str]:
-    """Markdown rows of the steps first seen in stage ``group`` of the last run: when each
-    started and its seconds (samples x their mean interval) in that run, its peak RSS and rise
-    (peak less the RSS when the step was first seen) at every size and, for two sizes or more,
-    how much the peak grew per 100,000 input rows between the two largest sizes."""
-    (first_rows, _), (last_rows, last) = runs[max(len(runs) - 2, 0)], runs[-1]
-    begin, stop = last["stages"][group]
-    sizes = " | ".join(f"peak (rise) at {rows:,} rows" for rows, _ in runs)
-    lines = [f"| step | started | seconds | {sizes} | MB per 100k rows |"]
-    lines.append("|---" * (4 + len(runs)) + "|")
-    for step, (began, seconds, _, _) in sorted(last["steps"].items(), key=lambda s: s[1][0]):
-        if not begin <= began < stop or seconds < 2 * SAMPLE_SECONDS:
-            continue
-        seen = [r["steps"].get(step, (0, 0, math.nan, math.nan)) for _, r in runs]
-        slope = (seen[-1][3] - seen[-2][3]) / (last_rows - first_rows) * 1e5 if len(runs) > 1 else 0
-        cells = " | ".join(f"{peak:.0f} MB ({peak - entry:+.0f})" for _, _, entry, peak in seen)
-        lines.append(
-            f"| {_label(step)} | {began:.1f} s | {seconds:.1f} s | {cells} | {slope:+.1f} |"
-        )
-    return lines
-
-
-# --- main --------------------------------------------------------------------------------------
+# --- sizes and shapes ---------------------------------------------------------------------------
 
 
 def _seed_patients() -> int:
     return sum(1 for _ in (SHAPES["full"].sources()[0].parent / "patients.csv").open()) - 1
 
 
-def _report(lines: list[str], markdown: Path | None) -> None:
+def _report(lines: list[str], markdown: Path | None = None) -> None:
     print("\n".join(lines), flush=True)
     if markdown is not None:
         with markdown.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+            handle.write("\n".join(lines) + "\n\n")
 
 
-def measure_shape(shape: str, args, work: Path) -> list[tuple[int, dict]]:
-    """The single-copy reference run, then every size of ``args.sizes`` in ``shape``."""
-    seed = _seed_patients()
+def _single_results(shape: str, args, work: Path) -> dict | None:
+    """The single copy's ``results.json`` (its run stops before the report), or None when the
+    runs stop before the analysis."""
+    if args.stop_at == "cohort":
+        return None
     reference = work / shape / "single"
     replicate_seed_twin(reference / "data", 1, shape)
-    measured_run(reference / "data", reference / "out", TIMEOUT_BASE, args.stop_at, args.chunk_rows)
-    single_path = reference / "out" / "results.json"
-    single = json.loads(single_path.read_text()) if single_path.exists() else None
-    runs = []
+    run = measured_run(reference / "data", reference / "out", TIMEOUT_BASE, "report")
+    path = reference / "out" / "results.json"
+    if "failed" in run or not path.exists():
+        _report([f"  {shape}, the single copy: {run.get('failed', 'no results.json')}"])
+        return None
+    return json.loads(path.read_text())
+
+
+def _verdict(single: dict | None, out: Path, copies: int) -> str | None:
+    path = out / "results.json"
+    if single is None or not path.exists():
+        return None
+    problems = replicated_differences(single, json.loads(path.read_text()), copies)
+    return f"{len(problems)} differ: " + "; ".join(problems[:3]) if problems else "equal"
+
+
+def measure_size(shape: str, target: int, args, work: Path, single: dict | None) -> Size:
+    """Write the cohort of ``target`` patients, run it ``args.repeat`` times, keep the
+    fastest run; the size's folder is deleted afterwards unless ``--keep``."""
+    seed = _seed_patients()
+    copies, folder = math.ceil(target / seed), work / shape / f"n{target}"
+    rows = replicate_seed_twin(folder / "data", copies, shape)
+    timeout = args.timeout or TIMEOUT_BASE + TIMEOUT_PER_ROW * rows
+    tries = []
+    for index in range(args.repeat):
+        load = os.getloadavg()[0]
+        tries.append(
+            measured_run(folder / "data", folder / f"out{index}", timeout, args.stop_at,
+                         args.chunk_rows) | {"load": load}
+        )  # fmt: skip
+    done = [r for r in tries if "failed" not in r]
+    best = min(done, key=lambda r: r["total_s"]) if done else tries[0]
+    verdict = _verdict(single, folder / f"out{tries.index(best)}", copies) if done else None
+    if args.keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
+    return Size(copies * seed, copies, rows, best, verdict)
+
+
+def measure_shape(shape: str, args, work: Path) -> list[Size]:
+    """The single-copy reference run, then every size of ``args.sizes`` in ``shape``."""
+    single = _single_results(shape, args, work)
+    sizes = []
     for target in args.sizes:
-        copies, folder = math.ceil(target / seed), work / shape / f"n{target}"
-        rows = replicate_seed_twin(folder / "data", copies, shape)
-        timeout = args.timeout or TIMEOUT_BASE + TIMEOUT_PER_ROW * rows
-        tries = []
-        for index in range(args.repeat):
-            load = os.getloadavg()[0]
-            out = folder / f"out{index}"
-            tries.append(measured_run(folder / "data", out, timeout, args.stop_at, args.chunk_rows))
-            tries[-1]["load"] = load
-        done = [r for r in tries if "failed" not in r]
-        best = min(done, key=lambda r: r["total_s"]) if done else tries[0]
-        lines = [stage_row(shape, copies * seed, copies, rows, best)]
-        path = folder / f"out{tries.index(best)}" / "results.json"
-        if done and single is not None and path.exists():
-            problems = replicated_differences(single, json.loads(path.read_text()), copies)
-            verdict = "; ".join(problems[:5]) or "all equal / multiplied"
-            lines.append(f"  {shape}, {copies:,} copies, results vs one copy: {verdict}")
-        _report(lines, args.markdown)
-        if done:
-            runs.append((rows, best))
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
-    return runs
+        size = measure_size(shape, target, args, work, single)
+        lines = [stage_row(shape, size)]
+        if "failed" not in size.run:
+            lines.append(
+                f"  results vs one copy: {size.verdict or 'not checked'}; harness CPU "
+                f"{size.run['harness_cpu_s']:.1f} s outside the study process, "
+                f"{size.run['sampler_cpu_s']:.1f} s of its sampling thread"
+            )
+        _report(lines)
+        sizes.append(size)
+    return sizes
 
 
 def main() -> None:
@@ -367,21 +307,23 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=0,
                         help="rows per intake chunk (default: the intake's)")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="keep the cohorts and outputs in this folder")
-    parser.add_argument("--markdown", type=Path, help="append the tables to this file")
+    parser.add_argument("--markdown", type=Path, help="append the docs' tables to this file")
     args = parser.parse_args()
     args.sizes = args.sizes or list(CURVE)
     with tempfile.TemporaryDirectory(prefix="oncorwe-scale-") as temp:
         work = args.keep or Path(temp)
-        _report([HEADER], args.markdown)
-        measured = {shape: measure_shape(shape, args, work) for shape in args.shapes}
-        for shape, runs in measured.items():
-            for group in GROUPS[:2] if runs else ():
+        _report([STAGE_HEADER])
+        for shape in args.shapes:
+            sizes = measure_shape(shape, args, work)
+            done = [s for s in sizes if "failed" not in s.run]
+            for group in GROUPS[:2] if done else ():
                 title = f"\nSteps of the {shape} cohort's {group} (RSS while each step ran)"
-                _report([title, "", *step_table(runs, group)], args.markdown)
+                _report([title, "", *step_table(done, group)])
+            if args.markdown is not None:
+                _report(results_table(shape, sizes), args.markdown)
+                if steps := step_peak_table(shape, sizes):  # two sizes or more
+                    _report(steps, args.markdown)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
-        child(*sys.argv[2:7])
-    else:
-        main()
+    main()
