@@ -149,28 +149,28 @@ def results_table(shape: str, sizes: list[Size]) -> list[str]:
 def step_peak_table(shape: str, sizes: list[Size]) -> list[str]:
     """The docs' step table of ``shape``: every progress message and every call up to
     ``DOC_DEPTH`` deep seen in the intake or the analysis of the largest size for at least
-    ``DOC_SHARE`` of its wall time, with its peak
-    RSS at the two largest sizes and the growth per 100,000 input rows between them."""
+    ``DOC_SHARE`` of its wall time, with its peak RSS and rise (peak less the RSS when the step
+    was first seen) at the two largest sizes and the growth of the peak per 100,000 input rows
+    between them."""
     done = [s for s in sizes if "failed" not in s.run]
     if len(done) < 2:
         return []
     low, high = done[-2], done[-1]
     lines = [
-        f"Peak memory per step, {shape} shape (the intake, then the analysis; growth of the "
-        "peak per 100,000 input rows between the two sizes):",
+        f"Peak memory per step, {shape} shape (the intake, then the analysis; in brackets the "
+        "rise above the RSS when the step began; growth of the peak per 100,000 input rows "
+        "between the two sizes):",
         "",
-        f"| step | peak RSS at {low.patients:,} patients ({low.rows:,} rows) "
-        f"| peak RSS at {high.patients:,} patients ({high.rows:,} rows) "
-        "| MB per 100,000 input rows |",
+        f"| step | peak RSS (rise) at {low.patients:,} patients ({low.rows:,} rows) "
+        f"| peak RSS (rise) at {high.patients:,} patients ({high.rows:,} rows) "
+        "| peak: MB per 100,000 input rows |",
         "|---|---|---|---|",
     ]
     for group in GROUPS[:2]:
         for step in _steps_in(high.run, group, DOC_SHARE * high.run["total_s"]):
             if not step.startswith("step: ") and step.count(" > ") >= DOC_DEPTH:
                 continue
-            peaks = [s.run["steps"].get(step, (0, 0, 0, math.nan))[3] for s in (low, high)]
-            lines.append(
-                f"| {_label(step)} | {peaks[0]:,.0f} MB | {peaks[1]:,.0f} MB "
-                f"| {_growth(low, high, step):+.1f} |"
-            )
+            seen = [s.run["steps"].get(step, (0, 0, math.nan, math.nan)) for s in (low, high)]
+            cells = " | ".join(f"{peak:,.0f} MB ({peak - entry:+,.0f})" for *_, entry, peak in seen)
+            lines.append(f"| {_label(step)} | {cells} | {_growth(low, high, step):+.1f} |")
     return lines
