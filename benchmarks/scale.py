@@ -32,7 +32,9 @@ against the single copy's of the same shape (run once per shape, without its rep
 median, percentage and survival probability must be equal (to 1e-9) and every count multiplied
 by the number of copies; confidence limits, standard errors and p values shrink with N and are
 not checked. ``--markdown FILE`` appends the two tables of docs/benchmarks.md to FILE: one row
-per size and, with two sizes or more, each step's peak RSS at the two largest sizes.
+per size and, with two sizes or more, each step's peak RSS at the largest size and at the
+largest of a tenth of its rows or fewer (1e5 against 1e6 patients), else the size below it.
+Interrupted (Ctrl-C or SIGTERM), the script stops the study process and its children too.
 """
 
 from __future__ import annotations
@@ -187,8 +189,14 @@ def measured_run(data: Path, out: Path, timeout: float, stop_at: str = "", chunk
             [*command, str(chunk_rows)], stdout=stdout, stderr=stderr, env=env,
             start_new_session=True,
         )  # fmt: skip
-        watched = _watch(child, start, timeout)
-    shutil.rmtree(temp, ignore_errors=True)
+        try:
+            watched = _watch(child, start, timeout)
+        except BaseException:  # Ctrl-C: the child has its own session and would run on
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
     if watched is None:
         return {"failed": f"stopped after {timeout:.0f} s"}
     samples, tree, status, usage = watched
@@ -310,6 +318,8 @@ def main() -> None:
     parser.add_argument("--markdown", type=Path, help="append the docs' tables to this file")
     args = parser.parse_args()
     args.sizes = args.sizes or list(CURVE)
+    # stopped with SIGTERM as with Ctrl-C: the study process is stopped and the folders deleted
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     with tempfile.TemporaryDirectory(prefix="oncorwe-scale-") as temp:
         work = args.keep or Path(temp)
         _report([STAGE_HEADER])

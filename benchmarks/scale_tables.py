@@ -9,8 +9,8 @@ verdict)``.
 * The console gets every table: per size the stage groups' seconds and peak RSS, and per stage
   group the steps with their peaks at every size (``stage_row``, ``step_table``).
 * ``--markdown`` gets the two tables of docs/benchmarks.md: one row per size
-  (``results_table``) and each step's peak at the two largest sizes with its growth per
-  100,000 input rows (``step_peak_table``).
+  (``results_table``) and each step's peak at two sizes (1e5 and 1e6 patients in the curve)
+  with its growth per 100,000 input rows (``step_peak_table``).
 """
 
 from __future__ import annotations
@@ -150,12 +150,15 @@ def step_peak_table(shape: str, sizes: list[Size]) -> list[str]:
     """The docs' step table of ``shape``: every progress message and every call up to
     ``DOC_DEPTH`` deep seen in the intake or the analysis of the largest size for at least
     ``DOC_SHARE`` of its wall time, with its peak RSS and rise (peak less the RSS when the step
-    was first seen) at the two largest sizes and the growth of the peak per 100,000 input rows
-    between them."""
-    done = [s for s in sizes if "failed" not in s.run]
+    was first seen) at two sizes, and the growth of the peak per 100,000 input rows between
+    them: the largest size and the largest of a tenth of its rows or fewer (1e5 patients
+    against 1e6), else the size below the largest."""
+    done = sorted((s for s in sizes if "failed" not in s.run), key=lambda s: s.rows)
     if len(done) < 2:
         return []
-    low, high = done[-2], done[-1]
+    high = done[-1]
+    # the largest size at most a tenth of the largest (1e5 against 1e6), else the one below it
+    low = ([s for s in done if s.rows * 10 <= high.rows] or done[:-1])[-1]
     lines = [
         f"Peak memory per step, {shape} shape (the intake, then the analysis; in brackets the "
         "rise above the RSS when the step began; growth of the peak per 100,000 input rows "
