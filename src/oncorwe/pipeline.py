@@ -24,7 +24,7 @@ from oncorwe.analysis import adam
 from oncorwe.analysis.adam_xpt import write_adam_xpt
 from oncorwe.analysis.findings import derivation_findings
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
-from oncorwe.engine import connect
+from oncorwe.engine import Engine, connect
 from oncorwe.engine.study_store import engine_count, open_engine
 from oncorwe.engine.tables import contract_table
 from oncorwe.errors import AnalysisError
@@ -35,7 +35,7 @@ from oncorwe.io.store import StudyStore, make_store_reproducible
 from oncorwe.privacy.suppression import suppress_tables
 from oncorwe.protocol import Protocol
 from oncorwe.report import write_report
-from oncorwe.results import DataQuality, StudyResults, records
+from oncorwe.results import DataQuality, StudyOutputs, StudyResults, records
 from oncorwe.stats._serialise import SerialisableResult
 
 Progress = Callable[[str], None]
@@ -93,6 +93,34 @@ def write_adam(data: AnalysisDatasets, folder: Path) -> None:
         write_adam_xpt(name, frame, folder)
 
 
+def analyse_store(
+    store_path: Path,
+    protocol: Protocol,
+    out: Path,
+    target: Engine | None = None,
+    progress: Progress = lambda stage: None,
+    synthetic: bool = False,
+    provenance: dict[str, Any] | None = None,
+) -> tuple[StudyOutputs, AnalysisDatasets, int]:
+    """The analysis of a study store (``store_path``, written by the intake): cohort,
+    derivations and statistics on ``target`` (None: the store itself, DuckDB), the findings
+    (the validator's, then those only the derivations see) written to ``out/validation.csv``.
+    Returns the outputs, the analysis datasets and the number of findings."""
+    with open_engine(store_path, target) as where:
+        if not engine_count(where, contract_table("patients")):
+            raise AnalysisError("No patient record was accepted; see validation.csv for why.")
+        outputs, datasets, _ = analyse_study(
+            where, protocol, progress, synthetic=synthetic, provenance=provenance
+        )
+        # the validator's findings plus those only the derivations see (same-day scans, ...)
+        derived = derivation_findings(where).astype({"row": "Int64"})
+    with StudyStore(store_path, read_only=True) as store:
+        n_findings, _ = write_csv_chunks(
+            chain(store.findings_chunks(), [derived]), out / "validation.csv"
+        )
+    return outputs, datasets, int(n_findings)
+
+
 def run_study(
     data_path: str | Path,
     protocol: Protocol,
@@ -133,21 +161,10 @@ def run_study(
         "protocol_source": protocol.source,
         "versions": dependency_versions(),
     }
-    with open_engine(store_path, target) as where:
-        patients = contract_table("patients")
-        if not engine_count(where, patients):
-            raise AnalysisError("No patient record was accepted; see validation.csv for why.")
-        outputs, datasets, cohort = analyse_study(
-            where, protocol, progress, synthetic=synthetic, provenance=provenance
-        )
-        # the validator's findings plus those only the derivations see (same-day scans, ...)
-        derived = derivation_findings(where).astype({"row": "Int64"})
-    with StudyStore(store_path, read_only=True) as store:
-        n_findings, _ = write_csv_chunks(
-            chain(store.findings_chunks(), [derived]), out / "validation.csv"
-        )
-    checked = intake.validation
-    quality = DataQuality(records(checked.reconciliation), int(n_findings))
+    outputs, datasets, n_findings = analyse_store(
+        store_path, protocol, out, target, progress, synthetic, provenance
+    )
+    quality = DataQuality(records(intake.validation.reconciliation), n_findings)
     outputs = replace(outputs, results=replace(outputs.results, data_quality=quality))
     write_results_json(outputs.results, out / "results.json")
     write_adam(datasets, out / "adam")
@@ -163,8 +180,8 @@ def run_study(
     return RunSummary(
         report,
         outputs.results,
-        checked.reconciliation,
-        int(n_findings),
-        tuple(checked.dropped["message"]),  # identifier columns dropped
+        intake.validation.reconciliation,
+        n_findings,
+        tuple(intake.validation.dropped["message"]),  # identifier columns dropped
         tuple(reconciliation_lines(intake.mapped)) if intake.mapped is not None else (),
     )

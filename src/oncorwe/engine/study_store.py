@@ -4,7 +4,10 @@ DuckDB (the embedded default) works on the study store itself: an in-memory conn
 ``study.duckdb`` read only and shows each accepted table as a view named as the contract table
 (``patients``, ``tumor_assessments``, ...), its columns cast to the contract's types, plus
 ``_row`` (the source row, which findings name). A contract table the study did not supply is an
-empty view of the same columns. Nothing is copied and the store file is never written.
+empty view of the same columns. Nothing is copied and the store file is never written. The
+connection works within ``MEMORY_LIMIT`` (DuckDB's default is 80 % of the machine's memory):
+beyond it, the tables the analysis makes (the cohort, checked rows) and the operators' state
+spill to a temporary directory, which DuckDB removes when the connection closes.
 
 PostgreSQL and Spark get the same tables from the store: DuckDB writes each view as Parquet
 (``COPY ... TO ... (FORMAT parquet)``); Spark registers the files as temporary views; PostgreSQL
@@ -13,7 +16,8 @@ database (or uses them as they are when that schema already holds the same impor
 
 References
 ----------
-DuckDB, "ATTACH" and "COPY ... TO ... (FORMAT parquet)", https://duckdb.org/docs/
+DuckDB, "ATTACH", "COPY ... TO ... (FORMAT parquet)" and "Configuration" (memory_limit,
+temp_directory), https://duckdb.org/docs/
 PostgreSQL 15, "COPY", https://www.postgresql.org/docs/15/sql-copy.html
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -33,6 +38,9 @@ ROW = "_row"  # the source row of each accepted record, kept so that findings ca
 POSTGRES_SCHEMA = "oncorwe"
 FINGERPRINT_TABLE = "_oncorwe_import"
 PARQUET_BATCH_ROWS = 100_000
+# what the analysis engine may hold in memory before it spills to disk: with the per-patient
+# frames in pandas, a 1,000,000-patient study stays within 4 GB
+MEMORY_LIMIT = "1GB"
 
 
 def table_types(name: str) -> dict[str, str]:
@@ -67,11 +75,17 @@ def engine_count(engine: Engine, table) -> int:
     return int(engine.query(table.aggregate(n=table.count()))["n"].iloc[0])
 
 
-def store_engine(store_path: str | Path) -> Engine:
+def store_engine(store_path: str | Path, memory_limit: str = MEMORY_LIMIT) -> Engine:
     """An embedded DuckDB engine over the study store's accepted tables (see the module
-    docstring); tables the study derives (the cohort) live in its in-memory catalogue."""
+    docstring); tables the study derives (the cohort) live in its in-memory catalogue, spilled
+    to a temporary directory beyond ``memory_limit``."""
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    # a folder of its own, made by DuckDB on the first spill and removed when it closes
+    spill = Path(tempfile.gettempdir()) / f"oncorwe-engine-{uuid.uuid4().hex}"
+    spill_text = str(spill).replace("'", "''")
+    con.execute(f"SET temp_directory = '{spill_text}'")
     path = str(Path(store_path)).replace("'", "''")
     con.execute(f"ATTACH '{path}' AS store (READ_ONLY)")
     stored = _stored_columns(con)
