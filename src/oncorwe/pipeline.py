@@ -22,7 +22,7 @@ import pandas as pd
 import oncorwe
 from oncorwe.analysis import adam
 from oncorwe.analysis.adam_xpt import write_adam_xpt
-from oncorwe.analysis.findings import derivation_findings
+from oncorwe.analysis.findings import derivation_finding_chunks
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.engine import Engine, connect
 from oncorwe.engine.study_store import engine_count, open_engine
@@ -112,12 +112,12 @@ def analyse_store(
         outputs, datasets, _ = analyse_study(
             where, protocol, progress, synthetic=synthetic, provenance=provenance
         )
-        # the validator's findings plus those only the derivations see (same-day scans, ...)
-        derived = derivation_findings(where).astype({"row": "Int64"})
-    with StudyStore(store_path, read_only=True) as store:
-        n_findings, _ = write_csv_chunks(
-            chain(store.findings_chunks(), [derived]), out / "validation.csv"
-        )
+        # the validator's findings, then those only the derivations see (same-day scans, ...)
+        with StudyStore(store_path, read_only=True) as store:
+            n_findings, _ = write_csv_chunks(
+                chain(store.findings_chunks(), derivation_finding_chunks(where)),
+                out / "validation.csv",
+            )
     return outputs, datasets, int(n_findings)
 
 

@@ -5,6 +5,7 @@ from tests.small_study import accepted_tables
 
 from oncorwe.analysis.findings import FINDING_COLUMNS, derivation_findings
 from oncorwe.cohort import analysis_connection, build_cohort
+from oncorwe.derive.ctcae import check_ae_terms
 from oncorwe.engine import Engine
 from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import load_protocol
@@ -57,3 +58,20 @@ def test_lesion_without_baseline_is_a_finding():
     lesion = found[found["table"] == "lesions"]
     assert not lesion.empty
     assert lesion["rule"].str.startswith("lesion.").all()
+
+
+def test_unknown_terms_on_the_engine_are_those_of_check_ae_terms():
+    tables = accepted_tables()
+    ae = tables["adverse_events"]
+    # P1's second event and P6's first: not terms of the shipped table; a known term written
+    # with other case and spaces is a known term; P3 is not in the cohort (not checked)
+    ae.loc[1, "term"] = "Skin burn-ish"
+    ae.loc[3, "term"] = "Fatigue-like"
+    ae.loc[4, "term"] = "  dermatitis RADIATION "
+    ae.loc[len(ae)] = ["P3", "Unheard of", 1, pd.Timestamp("2019-02-01")]
+    found = _findings(tables)
+    unknown = found[found["rule"] == "ae.term_unknown"].reset_index(drop=True)
+    assert unknown[["row", "value"]].values.tolist() == [[1, "Skin burn-ish"], [3, "Fatigue-like"]]
+    cohort = ae[ae["patient_id"] != "P3"].rename_axis("_row").reset_index()
+    expected = check_ae_terms(cohort).astype({"row": "Int64"})
+    assert unknown.values.tolist() == expected.reindex(columns=FINDING_COLUMNS).values.tolist()

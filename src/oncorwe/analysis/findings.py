@@ -7,88 +7,100 @@ measured without a baseline measurement, an adverse event term that is not a CTC
 Each becomes a named finding (table, row, column, value, rule, message) in ``validation.csv``,
 never a crash and never a silent change.
 
-The response and lesion checks are table expressions run on the engine, so only the findings
-come back; the adverse-event terms are read a batch of cohort patients at a time
-(``PATIENTS_PER_BATCH``), so memory follows the batch, not the table.
+Every check is a table expression run on the engine, so only the findings come back, one table
+at a time (:func:`derivation_finding_chunks`): memory follows the findings of one table, not
+the rows checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE
-from oncorwe.derive.ctcae import check_ae_terms
+from oncorwe.derive.ctcae import TERM_RULES, TERM_UNKNOWN, soc_of
 from oncorwe.derive.lesion_checks import checked_lesions, lesion_findings
-from oncorwe.derive.response_checks import assessment_findings, checked_assessments, found_values
+from oncorwe.derive.response_checks import (
+    assessment_findings,
+    checked_assessments,
+    finding_rows,
+    found_values,
+)
 from oncorwe.engine import Engine
-from oncorwe.engine.study_store import ROW, engine_count, table_types
-from oncorwe.io.store import contract_dtypes
+from oncorwe.engine.study_store import table_types
 
 FINDING_COLUMNS = ["table", "row", "column", "value", "rule", "severity", "message"]
-PATIENTS_PER_BATCH = 50_000
+
+
+def checked_adverse_events(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The cohort's adverse events (``t["adverse_events"]`` with ``_row``, of ``t["cohort"]``)
+    with ``_soc``, their CTCAE v5.0 system organ class (null: not a term of the shipped table)."""
+    events = t["adverse_events"].semi_join(t["cohort"], "patient_id")
+    return events.mutate(_soc=soc_of(events.term))
+
+
+def ae_term_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = None) -> ir.Table:
+    """``oncorwe.derive.ctcae.check_ae_terms`` as a table expression over the cohort's adverse
+    events (or ``checked``, the rows of :func:`checked_adverse_events`): one ``ae.term_unknown``
+    finding per event whose term has no system organ class, in source row order."""
+    a = checked_adverse_events(t) if checked is None else checked
+    return finding_rows(
+        a, a._soc.isnull(), ("adverse_events", "term"), a.term, (0, TERM_UNKNOWN), TERM_RULES
+    )
 
 
 # table -> (its checked rows, their findings) as table expressions over the tables (with
-# ``_row``) and the cohort; the checked rows are made once on the engine, read by every rule
+# ``_row``) and the cohort; checked rows that several rules read are made once on the engine
+# (None: one rule, which checks the rows itself); the findings are reported in this order
 EXPRESSIONS = {
     "tumor_assessments": (checked_assessments, assessment_findings),
     "lesions": (checked_lesions, lesion_findings),
-}
-# table -> its checks (cohort patients' rows, origin) -> findings, reported after EXPRESSIONS
-CHECKS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], list[pd.DataFrame]]] = {
-    "adverse_events": lambda rows, origin: [check_ae_terms(rows)],
+    "adverse_events": (None, ae_term_findings),
 }
 
 
-def derivation_findings(engine: Engine) -> pd.DataFrame:
-    """Findings of the response and adverse-event derivations for the cohort's patients
-    (table ``cohort`` on ``engine``); only cohort patients are checked.
+def derivation_finding_chunks(engine: Engine) -> Iterator[pd.DataFrame]:
+    """Findings of the response, lesion and adverse-event derivations for the cohort's
+    patients (table ``cohort`` on ``engine``), one frame per table of ``EXPRESSIONS`` (columns
+    ``FINDING_COLUMNS``, ``row`` as ``Int64``); only cohort patients are checked.
 
     Steps
     -----
-    1. Per table of ``EXPRESSIONS``: its checked rows made once on the engine, then their
-       findings, by group, rule and source row.
-    2. Number the cohort's patients into batches.
-    3. Per batch: each table of ``CHECKS``: its rows of those patients, in source row order,
-       checked.
-    4. The findings in the order of ``EXPRESSIONS`` and ``CHECKS``, duplicates dropped.
+    1. Per table of ``EXPRESSIONS``: its checked rows made once on the engine (where several
+       rules read them), then its findings.
+    2. Their findings, by group, rule and source row, duplicates dropped (findings of two
+       tables never coincide: they name their table).
     """
-    cohort = ibis.table(COHORT_SCHEMA, name=COHORT_TABLE)
-    # step 1
     t = {name: ibis.table(table_types(name), name=name) for name in EXPRESSIONS}
-    t[COHORT_TABLE] = cohort
-    found = []
+    t[COHORT_TABLE] = ibis.table(COHORT_SCHEMA, name=COHORT_TABLE)
     for name, (check, report) in EXPRESSIONS.items():
-        checked = check(t)
-        engine.materialize(f"_checked_{name}", checked)
-        try:
-            made = ibis.table(checked.schema(), name=f"_checked_{name}")
-            rows = engine.query(report(t, made))
-        finally:
-            engine.drop(f"_checked_{name}")
-        found.append(found_values(rows.sort_values(["_group", "_order", "row"], kind="mergesort")))
-    # step 2
-    n = engine_count(engine, cohort)
-    number = ibis.row_number().over(order_by=cohort.patient_id)
-    batches = cohort.mutate(batch=number // PATIENTS_PER_BATCH)
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CHECKS}
-    # step 3
-    for batch in range(-(-n // PATIENTS_PER_BATCH)):
-        mine = batches.filter(batches.batch == batch).select("patient_id", "index_date")
-        origin = engine.query(mine.order_by("patient_id"))
-        for name, check in CHECKS.items():
-            table = ibis.table(table_types(name), name=name)
-            rows = table.semi_join(mine, "patient_id").order_by(ROW)
-            frame = contract_dtypes(name, engine.query(rows))
-            if not frame.empty:
-                parts[name].extend(check(frame, origin))
-    # step 4
-    found = [p for p in found if not p.empty]
-    found += [p for name in CHECKS for p in parts[name] if not p.empty]
+        # step 1
+        rows = _findings(engine, t, name, check, report)
+        # step 2
+        if rows.empty:
+            continue
+        rows = rows.sort_values(["_group", "_order", "row"], kind="mergesort")
+        found = found_values(rows).reindex(columns=FINDING_COLUMNS).drop_duplicates()
+        yield found.astype({"row": "Int64"}).reset_index(drop=True)
+
+
+def _findings(engine: Engine, t: Mapping[str, ir.Table], name: str, check, report) -> pd.DataFrame:
+    if check is None:
+        return engine.query(report(t))
+    checked = check(t)
+    engine.materialize(f"_checked_{name}", checked)
+    try:
+        return engine.query(report(t, ibis.table(checked.schema(), name=f"_checked_{name}")))
+    finally:
+        engine.drop(f"_checked_{name}")
+
+
+def derivation_findings(engine: Engine) -> pd.DataFrame:
+    """All of :func:`derivation_finding_chunks` as one frame."""
+    found = list(derivation_finding_chunks(engine))
     if not found:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    out = pd.concat(found, ignore_index=True)
-    return out.reindex(columns=FINDING_COLUMNS).drop_duplicates(ignore_index=True)
+    return pd.concat(found, ignore_index=True)

@@ -58,6 +58,15 @@ BASELINE_MULTIPLES = {
     "bilirubin_umol_l": (1.0, 1.5, 3.0, 10.0),
     "alp_u_l": (2.0, 2.5, 5.0, 20.0),
 }
+# the finding of an adverse-event term that has no SOC in the shipped table: rule -> (severity,
+# message); reported by check_ae_terms and, on an engine, oncorwe.analysis.findings
+TERM_UNKNOWN = "ae.term_unknown"
+TERM_RULES = {
+    TERM_UNKNOWN: (
+        "warning",
+        "not a CTCAE v5.0 term of the shipped table: no system organ class",
+    ),
+}
 # Platelet count decreased, 10^9/L: grade 1 < LLN - 75, grade 2 < 75 - 50, grade 3 < 50 - 25,
 # grade 4 < 25 [1, 2].
 PLATELET_UPPER_BOUNDS = (75.0, 50.0, 25.0)
@@ -116,15 +125,16 @@ def check_ae_terms(adverse_events: pd.DataFrame) -> pd.DataFrame:
         else adverse_events.index.to_series()
     )
     unknown = ctcae_soc(adverse_events["term"]).isna().to_numpy()
+    severity, message = TERM_RULES[TERM_UNKNOWN]
     return pd.DataFrame(
         {
             "table": "adverse_events",
             "row": src.to_numpy()[unknown],
             "column": "term",
             "value": adverse_events["term"].to_numpy()[unknown],
-            "rule": "ae.term_unknown",
-            "severity": "warning",
-            "message": "not a CTCAE v5.0 term of the shipped table: no system organ class",
+            "rule": TERM_UNKNOWN,
+            "severity": severity,
+            "message": message,
         },
         columns=list(FINDING_COLUMNS),
     )
