@@ -30,9 +30,10 @@ import pandas as pd
 
 from oncorwe.derive.frames import query_frames
 from oncorwe.derive.response_checks import (
+    ORIGIN_TYPES,
     RESPONSE_VALUES,
+    check_assessment_input,
     check_assessments,
-    prepare_assessments,
 )
 from oncorwe.derive.response_rates import ResponseRates, response_rates
 from oncorwe.derive.response_rules import (
@@ -254,7 +255,6 @@ def best_response(
     )
 
 
-_ORIGIN_TYPES = {"patient_id": "string", "index_date": "date"}
 _ASSESSMENT_TYPES = {
     "patient_id": "string",
     "assessment_date": "date",
@@ -271,25 +271,12 @@ def _best_response_sql(declared: str, with_nact: bool, **options) -> str:
     arguments (compiling costs more than running on a few rows)."""
     expression = best_response(
         ibis.table(_ASSESSMENT_TYPES, name="assessments"),
-        ibis.table(_ORIGIN_TYPES, name="origin"),
+        ibis.table(ORIGIN_TYPES, name="origin"),
         _DECLARED[declared],
         new_therapy=ibis.table(_NEW_THERAPY_TYPES, name="new_therapy") if with_nact else None,
         **options,
     )
     return to_sql(expression.order_by("patient_id"), "duckdb")
-
-
-def _dates_frame(dates, column: str, date_column: str) -> pd.DataFrame:
-    """A Series indexed by patient_id, or a frame with ``column``, as ``patient_id,
-    date_column``."""
-    if isinstance(dates, pd.Series):
-        return pd.DataFrame({"patient_id": dates.index, date_column: pd.to_datetime(dates.values)})
-    return pd.DataFrame(
-        {
-            "patient_id": dates["patient_id"].to_numpy(),
-            date_column: pd.to_datetime(dates[column]).to_numpy(),
-        }
-    )
 
 
 def best_overall_response(
@@ -373,19 +360,14 @@ def best_overall_response(
     """
     rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
     # step 1: check (the rules are those of best_response, run on an in-memory DuckDB)
-    prepare_assessments(
-        assessments, origin, new_therapy, on_origin, origin_column,
-        values=rules.values, worst_first=rules.worst_first,
+    origins, nact = check_assessment_input(
+        assessments, origin, new_therapy, on_origin, origin_column, values=rules.values,
         ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
     )  # fmt: skip
     rows = assessments.loc[:, ["patient_id", "assessment_date", "overall_response"]]
     rows = rows.assign(assessment_date=pd.to_datetime(rows["assessment_date"]))
-    frames = {
-        "assessments": (rows, _ASSESSMENT_TYPES),
-        "origin": (_dates_frame(origin, origin_column, "index_date"), _ORIGIN_TYPES),
-    }
-    if new_therapy is not None:
-        nact = _dates_frame(new_therapy, "new_therapy_date", "new_therapy_date")
+    frames = {"assessments": (rows, _ASSESSMENT_TYPES), "origin": (origins, ORIGIN_TYPES)}
+    if nact is not None:
         frames["new_therapy"] = (nact, _NEW_THERAPY_TYPES)
     declared = repr(rules)
     _DECLARED.setdefault(declared, rules)

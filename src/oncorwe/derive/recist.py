@@ -30,7 +30,14 @@ import pandas as pd
 
 from oncorwe.derive.frames import query_frames
 from oncorwe.derive.irecist_bor import IRECIST_FURTHER_INCREASE_MM, apply_irecist
-from oncorwe.derive.lesion_checks import prepare_lesions, usable_lesions
+from oncorwe.derive.lesion_checks import (
+    REQUIRED,
+    frame_lesion_findings,
+    lesion_frames,
+    missing_column_finding,
+    unbound_tables,
+    usable_lesions,
+)
 from oncorwe.derive.response_rules import (
     IRECIST,
     MRECIST,
@@ -39,9 +46,7 @@ from oncorwe.derive.response_rules import (
     TimePointRule,
 )
 from oncorwe.engine.connect import to_sql
-from oncorwe.engine.tables import contract_schema
 from oncorwe.errors import InputError
-from oncorwe.io.schema import TABLES
 
 # the name under which a caller may pass the usable lesion rows it materialised once
 USABLE_LESIONS = "usable_lesion_rows"
@@ -319,23 +324,6 @@ _MEASURES = (
     "sum_mm", "baseline_sum_mm", "nadir_mm", "target_response", "non_target_response",
     "new_sum_mm", "new_count", "new_lesions", "overall_response",
 )  # fmt: skip
-_BASELINE_TYPES = {"patient_id": "string", "baseline_date": "date"}
-_BOOLEAN = {True: True, False: False, "true": True, "false": False}
-
-
-def _frames(data: pd.DataFrame, baseline_dates: pd.Series | None) -> dict:
-    """The checked lesion rows (and baselines) as typed frames for :func:`query_frames`."""
-    frame = data.copy()
-    for column in ("is_lymph_node", "in_rt_field"):
-        frame[column] = frame[column].map(_BOOLEAN).astype("boolean")
-    frame["lesion_id"] = frame["lesion_id"].astype(str)
-    frames = {"lesions": (frame, contract_schema(TABLES["lesions"]))}
-    if baseline_dates is not None:
-        base = pd.DataFrame(
-            {"patient_id": baseline_dates.index, "baseline_date": pd.to_datetime(baseline_dates)}
-        )
-        frames["lesion_baseline"] = (base, _BASELINE_TYPES)
-    return frames
 
 
 def derive_time_point_response(
@@ -355,15 +343,19 @@ def derive_time_point_response(
         field membership are left out of the two field scopes).
     baseline_dates : optional Series patient_id -> baseline scan date (default: first date).
 
-    The records are checked first (:func:`prepare_lesions`: findings, bad rows left out); the
-    rules are those of :func:`time_point_responses`, run on an in-memory DuckDB.
+    The rules are those of :func:`time_point_responses` (bad records left out and reported:
+    :mod:`oncorwe.derive.lesion_checks`), run on an in-memory DuckDB.
     """
     if criteria not in CRITERIA:
         raise InputError(f"criteria must be one of {CRITERIA}, got {criteria!r}")
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
-    data, findings = prepare_lesions(lesions, baseline_dates)
-    frames = _frames(data, baseline_dates)
+    findings = missing_column_finding(lesions)
+    if findings is not None:
+        lesions = pd.DataFrame(columns=list(REQUIRED))
+    frames = lesion_frames(lesions, baseline_dates)
+    if findings is None:
+        findings = frame_lesion_findings(lesions, frames)
     out = query_frames(_time_point_sql(criteria, scope, baseline_dates is not None), frames)
     out["new_count"] = out["new_count"].astype("float64")
     return TimePointResponses(out, findings, criteria, scope)
@@ -371,11 +363,9 @@ def derive_time_point_response(
 
 @cache
 def _time_point_sql(criteria: str, scope: str, with_baseline: bool) -> str:
-    """DuckDB SQL of :func:`time_point_responses` over the frames of :func:`_frames` (compiled
-    once per set of arguments: compiling costs more than running on a few rows)."""
-    tables = {"lesions": ibis.table(contract_schema(TABLES["lesions"]), name="lesions")}
-    baseline = None
-    if with_baseline:
-        baseline = ibis.table(_BASELINE_TYPES, name="lesion_baseline")
+    """DuckDB SQL of :func:`time_point_responses` over the frames of
+    :func:`oncorwe.derive.lesion_checks.lesion_frames` (compiled once per set of arguments:
+    compiling costs more than running on a few rows)."""
+    tables, baseline = unbound_tables(with_baseline)
     expression = time_point_responses(tables, criteria, scope, baseline).order_by(*KEYS)
     return to_sql(expression, "duckdb")

@@ -1,8 +1,11 @@
 """Input gate and validation findings for time-point response records (tumor_assessments).
 
-``prepare_assessments`` is the one place where :func:`best_overall_response` checks its input;
-``check_assessments`` reports the same problems as findings (one row each: ``table, row, column,
-value, rule, severity, message``) so that a bad record is reported, never a crash.
+The rules are written once, as table expressions (:func:`checked_rows`,
+:func:`assessment_findings`) run on the study's engine: one row per problem (``table, row,
+column, value, rule, severity, message``), so that a bad record is reported, never a crash.
+Over frames, :func:`check_assessments` runs them on an in-memory DuckDB, and
+:func:`check_assessment_input` (the input gate of
+:func:`oncorwe.derive.best_response.best_overall_response`) raises the first error among them.
 
 References
 ----------
@@ -14,269 +17,46 @@ CR followed by PR is a data issue, reported, not fatal); docs/references/recist.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.frames import query_frames
 from oncorwe.derive.response_rules import RECIST11
+from oncorwe.engine.connect import to_sql
+from oncorwe.engine.study_store import table_types
 from oncorwe.errors import InputError
 
 TABLE = "tumor_assessments"
-# Time-point responses of the input contract (tumor_assessments.overall_response) and their
-# worst-first order for one response per date, as declared for RECIST 1.1 (response_rules).
+# Time-point responses of the input contract (tumor_assessments.overall_response), as declared
+# for RECIST 1.1 (response_rules).
 RESPONSE_VALUES = RECIST11.values
-WORST_FIRST = RECIST11.worst_first
 FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "message")
 ON_ORIGIN = ("include", "exclude")
 REQUIRED = ("patient_id", "assessment_date", "overall_response")
+ORIGIN_TYPES = {"patient_id": "string", "index_date": "date"}
 
 
-def findings_frame(rows: list[dict]) -> pd.DataFrame:
-    """Findings as a DataFrame with the standard columns (empty frame when there are none)."""
-    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
-
-
-def _dates_by_patient(
-    frame: pd.DataFrame | pd.Series | None, column: str, name: str
-) -> pd.Series | None:
-    """A Series of dates indexed by patient_id, from a Series or a two-column DataFrame."""
-    if frame is None:
-        return None
-    if isinstance(frame, pd.Series):
-        series = frame
-    else:
-        if "patient_id" not in frame.columns or column not in frame.columns:
-            raise InputError(f"{name}: needs columns patient_id and {column}")
-        series = frame.set_index("patient_id")[column]
-    if series.index.duplicated().any():
-        dup = series.index[series.index.duplicated()][0]
-        raise InputError(f"{name}: patient_id {dup!r} appears more than once; one date each")
-    return pd.to_datetime(series, errors="raise")
-
-
-def _source_rows(assessments: pd.DataFrame) -> pd.Series:
-    return assessments["_row"] if "_row" in assessments.columns else assessments.index.to_series()
-
-
-def _check_options(on_origin: str, **non_negative: int) -> None:
-    if on_origin not in ON_ORIGIN:
-        raise InputError(f"on_origin must be one of {ON_ORIGIN}, got {on_origin!r}")
-    for name, value in non_negative.items():
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-            raise InputError(
-                f"{name} must be a non-negative integer number of days/records, got {value!r}"
-            )
-
-
-def _per_row(patients: pd.Series, dates: pd.Series) -> pd.Series:
-    """Each row's date by its patient (reindex, not ``map``: pandas cannot map an empty string
-    column onto an empty date Series)."""
-    return pd.Series(dates.reindex(patients).to_numpy(), index=patients.index)
-
-
-def prepare_assessments(
-    assessments: pd.DataFrame,
-    origin: pd.DataFrame | pd.Series,
-    new_therapy: pd.DataFrame | pd.Series | None,
-    on_origin: str,
-    origin_column: str,
-    *,
-    values: tuple[str, ...] = RESPONSE_VALUES,
-    worst_first: tuple[str, ...] = WORST_FIRST,
-    **non_negative: int,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Checked, restricted and sorted assessments plus the patient list (one row each).
-
-    ``values`` are the accepted responses and ``worst_first`` their order for keeping one per
-    date (RECIST 1.1 by default; other criteria pass their declared ones,
-    ``oncorwe.derive.response_rules``).
-    Returns ``(rows, patients)``. ``rows`` has one response per patient and date (the worst),
-    only dates on/after the origin (or after it, ``on_origin="exclude"``) and before a new
-    therapy, sorted by patient and date, with helper columns ``_patient_code``, ``_day`` and
-    ``_origin_day`` (days since 1970-01-01). Raises InputError for a missing column, an
-    unparseable date, an unknown response value or an assessment of a patient not in ``origin``.
-    """
-    _check_options(on_origin, **non_negative)
-    missing = [c for c in REQUIRED if c not in assessments.columns]
-    if missing:
-        raise InputError(f"table {TABLE}: missing column(s) {', '.join(missing)}")
-    origin_dates = _dates_by_patient(origin, origin_column, "origin")
-    nact = _dates_by_patient(new_therapy, "new_therapy_date", "new_therapy")
-    data = assessments.loc[:, list(REQUIRED)].copy()
-    data["_src"] = _source_rows(assessments).to_numpy()
-    dates = pd.to_datetime(data["assessment_date"], errors="coerce")
-    bad_date = dates.isna()
-    if bad_date.any():
-        i = bad_date.idxmax()
-        raise InputError(
-            f"table {TABLE}, row {data.at[i, '_src']}, column assessment_date: "
-            f"value {assessments.at[i, 'assessment_date']!r} is not a date"
-        )
-    data["assessment_date"] = dates
-    data = data[data["overall_response"].notna()]
-    unknown = ~data["overall_response"].isin(values)
-    if unknown.any():
-        i = unknown.idxmax()
-        raise InputError(
-            f"table {TABLE}, row {data.at[i, '_src']}, column overall_response: "
-            f"value {data.at[i, 'overall_response']!r} is not one of {', '.join(values)}"
-        )
-    stray = ~data["patient_id"].isin(origin_dates.index)
-    if stray.any():
-        i = stray.idxmax()
-        raise InputError(
-            f"table {TABLE}, row {data.at[i, '_src']}, column patient_id: value "
-            f"{data.at[i, 'patient_id']!r} has no time origin"
-        )
-    origin_of_row = _per_row(data["patient_id"], origin_dates)
-    keep = data["assessment_date"] >= origin_of_row
-    if on_origin == "exclude":
-        keep = data["assessment_date"] > origin_of_row
-    if nact is not None:
-        before_nact = data["assessment_date"] < _per_row(data["patient_id"], nact)
-        keep &= before_nact | _per_row(data["patient_id"], nact).isna()
-    data = data[keep.to_numpy()]
-    data["_worst"] = data["overall_response"].map({v: i for i, v in enumerate(worst_first)})
-    data = (
-        data.sort_values(["patient_id", "assessment_date", "_worst"], kind="mergesort")
-        .drop_duplicates(["patient_id", "assessment_date"])
-        .reset_index(drop=True)
-    )
-    epoch = pd.Timestamp("1970-01-01")
-    data["_patient_code"] = pd.factorize(data["patient_id"], sort=True)[0]
-    data["_day"] = (data["assessment_date"] - epoch).dt.days.astype(np.int64)
-    origin_days = (_per_row(data["patient_id"], origin_dates) - epoch).dt.days
-    data["_origin_day"] = origin_days.astype(np.int64)
-    patients = pd.DataFrame({"patient_id": origin_dates.index.to_numpy()})
-    return data.drop(columns=["_worst"]), patients
-
-
-def _rule_findings(src, mask, column, values, rule, severity, message) -> pd.DataFrame:
-    """Findings of one rule for every row where ``mask`` holds (vectorised)."""
-    mask = pd.Series(mask, index=src.index).fillna(False).astype(bool)
-    values = pd.Series(values, index=src.index)
-    return pd.DataFrame(
-        {
-            "table": TABLE,
-            "row": src[mask].to_numpy(),
-            "column": column,
-            "value": values[mask].astype(object).to_numpy(),
-            "rule": rule,
-            "severity": severity,
-            "message": message,
-        },
-        columns=list(FINDING_COLUMNS),
-    )
-
-
-def check_assessments(
-    assessments: pd.DataFrame,
-    origin: pd.DataFrame | pd.Series | None = None,
-    origin_column: str = "index_date",
-) -> pd.DataFrame:
-    """Validation findings for time-point responses, one row per problem (never raises).
-
-    Rules (``rule`` column): ``response.date_invalid`` (error), ``response.value_unknown``
-    (error), ``response.value_missing`` (warning: ignored), ``response.duplicate_date``
-    (warning: more than one response on one date, e.g. a confirmation scan on the same day;
-    the worst is kept, admiralonco ANL01FL), ``response.no_origin`` (error),
-    ``response.before_origin`` (warning: ignored for BOR), ``response.cr_then_pr`` (warning:
-    CR followed by PR, admiralonco ``signal_crpr``).
-
-    References
-    ----------
-    admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
-    """
-    src = _source_rows(assessments)
-    blank = pd.Series(pd.NA, index=assessments.index, dtype=object)
-    raw_dates = assessments.get("assessment_date", blank)
-    dates = pd.to_datetime(raw_dates, errors="coerce")
-    values = assessments.get("overall_response", blank)
-    patient = assessments.get("patient_id", blank)
-    valid = values.isin(RESPONSE_VALUES)
-    ok = dates.notna() & valid
-    parts = [
-        _rule_findings(
-            src,
-            dates.isna(),
-            "assessment_date",
-            raw_dates,
-            "response.date_invalid",
-            "error",
-            "not a date (YYYY-MM-DD)",
+def rules_for(values: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """Rule -> (severity, message) of the findings, in report order, for time-point responses
+    that take ``values``."""
+    return {
+        "response.date_invalid": ("error", "not a date (YYYY-MM-DD)"),
+        "response.value_missing": ("warning", "empty time-point response: ignored"),
+        "response.value_unknown": ("error", f"expected one of {', '.join(values)}"),
+        "response.duplicate_date": (
+            "warning", "more than one response on this date: the worst is kept",
         ),
-        _rule_findings(
-            src,
-            values.isna(),
-            "overall_response",
-            values,
-            "response.value_missing",
-            "warning",
-            "empty time-point response: ignored",
-        ),
-        _rule_findings(
-            src,
-            values.notna() & ~valid,
-            "overall_response",
-            values,
-            "response.value_unknown",
-            "error",
-            f"expected one of {', '.join(RESPONSE_VALUES)}",
-        ),
-        _rule_findings(
-            src,
-            ok & pd.DataFrame({"p": patient, "d": dates}).duplicated(),
-            "assessment_date",
-            dates.dt.strftime("%Y-%m-%d"),
-            "response.duplicate_date",
-            "warning",
-            "more than one response on this date: the worst is kept",
-        ),
-    ]
-    if origin is not None:
-        start = patient.map(_dates_by_patient(origin, origin_column, "origin"))
-        parts.append(
-            _rule_findings(
-                src,
-                ok & start.isna(),
-                "patient_id",
-                patient,
-                "response.no_origin",
-                "error",
-                "patient has no time origin",
-            )
-        )
-        parts.append(
-            _rule_findings(
-                src,
-                ok & (dates < start),
-                "assessment_date",
-                dates.dt.strftime("%Y-%m-%d"),
-                "response.before_origin",
-                "warning",
-                "assessment before the time origin: ignored",
-            )
-        )
-    order = pd.DataFrame({"p": patient, "d": dates, "v": values})[ok].sort_values(
-        ["p", "d"], kind="mergesort"
-    )
-    seen_cr = (order["v"] == "CR").astype(int).groupby(order["p"]).cummax()
-    cr_before = seen_cr.groupby(order["p"]).shift(1, fill_value=0).astype(bool)
-    cr_then_pr = ((order["v"] == "PR") & cr_before).reindex(assessments.index, fill_value=False)
-    parts.append(
-        _rule_findings(
-            src,
-            cr_then_pr,
-            "overall_response",
-            values,
-            "response.cr_then_pr",
-            "warning",
-            "PR after an earlier CR: check the assessments",
-        )
-    )
-    return pd.concat(parts, ignore_index=True)
+        "response.no_origin": ("error", "patient has no time origin"),
+        "response.before_origin": ("warning", "assessment before the time origin: ignored"),
+        "response.cr_then_pr": ("warning", "PR after an earlier CR: check the assessments"),
+    }  # fmt: skip
+
+
+RULES = rules_for(RESPONSE_VALUES)
 
 
 def finding_rows(
@@ -315,28 +95,17 @@ def finding_rows(
     )
 
 
-# rule -> (severity, message) of the findings written by table expressions
-RULES = {
-    "response.date_invalid": ("error", "not a date (YYYY-MM-DD)"),
-    "response.value_missing": ("warning", "empty time-point response: ignored"),
-    "response.value_unknown": ("error", f"expected one of {', '.join(RESPONSE_VALUES)}"),
-    "response.duplicate_date": (
-        "warning", "more than one response on this date: the worst is kept",
-    ),
-    "response.no_origin": ("error", "patient has no time origin"),
-    "response.before_origin": ("warning", "assessment before the time origin: ignored"),
-    "response.cr_then_pr": ("warning", "PR after an earlier CR: check the assessments"),
-}  # fmt: skip
-
-
-def checked_assessments(t: Mapping[str, ir.Table]) -> ir.Table:
-    """The cohort's time-point responses (``t["tumor_assessments"]`` with ``_row``, of
-    ``t["cohort"]``) with the flags :func:`assessment_findings` reports."""
-    a = t["tumor_assessments"].semi_join(t["cohort"], "patient_id")
-    a = a.filter(a.criteria.notnull())
-    origin = t["cohort"].select(_p=t["cohort"].patient_id, _origin=t["cohort"].index_date)
-    a = a.left_join(origin, a.patient_id == origin._p)
-    known = a.overall_response.isin(RESPONSE_VALUES).fill_null(False)
+def checked_rows(
+    assessments: ir.Table, origin: ir.Table, values: tuple[str, ...] = RESPONSE_VALUES
+) -> ir.Table:
+    """Time-point responses (with ``_row`` and ``criteria``; rows without a criteria are not
+    checked) with the flags :func:`assessment_findings` reports; ``origin``: ``patient_id,
+    index_date`` (a patient without one has no time origin). Each criteria's records are
+    checked on their own; ``values`` are the accepted responses."""
+    a = assessments.filter(assessments.criteria.notnull())
+    o = origin.select(_p=origin.patient_id, _origin=origin.index_date)
+    a = a.left_join(o, a.patient_id == o._p)
+    known = a.overall_response.isin(values).fill_null(False)
     ok = a.assessment_date.notnull() & known
     same_day = ibis.row_number().over(
         group_by=[a.criteria, a.patient_id, a.assessment_date], order_by=a._row
@@ -351,14 +120,31 @@ def checked_assessments(t: Mapping[str, ir.Table]) -> ir.Table:
                     _date=a.assessment_date)  # fmt: skip
 
 
-def assessment_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = None) -> ir.Table:
-    """The findings of :func:`check_assessments` for the cohort's time-point responses, as a
-    table expression over ``t["tumor_assessments"]`` (with ``_row``) and ``t["cohort"]``, or
-    over ``checked``: the rows of :func:`checked_assessments` made once on the engine (each
-    rule reads them; an engine such as Spark would otherwise check them once per rule).
+def checked_assessments(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The cohort's time-point responses (``t["tumor_assessments"]`` with ``_row``, of
+    ``t["cohort"]``) with the flags :func:`assessment_findings` reports."""
+    cohort = t["cohort"].select("patient_id", "index_date")
+    return checked_rows(t["tumor_assessments"].semi_join(cohort, "patient_id"), cohort)
 
-    Each criteria's records are checked on their own (rows without a criteria are not); the
-    findings are ordered by criteria, rule (as listed in ``RULES``) and source row.
+
+def assessment_findings(
+    t: Mapping[str, ir.Table],
+    checked: ir.Table | None = None,
+    values: tuple[str, ...] = RESPONSE_VALUES,
+) -> ir.Table:
+    """The findings for the cohort's time-point responses, as a table expression over
+    ``t["tumor_assessments"]`` (with ``_row``) and ``t["cohort"]``, or over ``checked``: the
+    rows of :func:`checked_assessments` (or :func:`checked_rows`, whose ``values`` these are)
+    made once on the engine (each rule reads them; an engine such as Spark would otherwise
+    check them once per rule).
+
+    Rules (``rule`` column, :func:`rules_for`): ``response.date_invalid`` (error),
+    ``response.value_missing`` (warning: ignored), ``response.value_unknown`` (error),
+    ``response.duplicate_date`` (warning: more than one response on one date, e.g. a
+    confirmation scan on the same day; the worst is kept, admiralonco ANL01FL),
+    ``response.no_origin`` (error), ``response.before_origin`` (warning: ignored for BOR),
+    ``response.cr_then_pr`` (warning: CR followed by PR, admiralonco ``signal_crpr``). The
+    findings are ordered by criteria, rule and source row.
 
     References
     ----------
@@ -367,10 +153,11 @@ def assessment_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = No
     a = checked_assessments(t) if checked is None else checked
     a = a.alias("checked_assessments")
     date = a._date.strftime("%Y-%m-%d")
+    rules = rules_for(values)
 
     def found(order: int, mask, column: str, value) -> ir.Table:
-        rule = list(RULES)[order]
-        return finding_rows(a, mask, (TABLE, column), value, (order, rule), group="criteria")
+        rule = (order, list(rules)[order])
+        return finding_rows(a, mask, (TABLE, column), value, rule, rules, group="criteria")
 
     response = a.overall_response
     parts = [
@@ -392,3 +179,143 @@ def found_values(found: pd.DataFrame) -> pd.DataFrame:
     value = found["value"].astype(object).where(found["value"].notna(), None)
     value = value.where(number.isna(), number.map(str))
     return found.assign(value=value).loc[:, list(FINDING_COLUMNS)].reset_index(drop=True)
+
+
+def frame_findings(found: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The ``FINDING_COLUMNS`` of :func:`finding_rows` results over a frame's records (whose
+    ``_row`` was each record's position), as the frame's: rows named by the frame's ``_row``
+    column or index label, numbers as numbers, an unreadable date as it was written."""
+    source = frame["_row"] if "_row" in frame.columns else frame.index.to_series()
+    position = found["row"].to_numpy(dtype=np.int64)
+    number = found["_number"].astype("float64")
+    value = found["value"].astype(object).where(found["value"].notna(), None)
+    value = value.where(number.isna(), number)
+    unread = found["rule"].str.endswith(".date_invalid").to_numpy(dtype=bool)
+    if unread.any() and "assessment_date" in frame.columns:
+        written = frame["assessment_date"].to_numpy(dtype=object)[position]
+        value = value.where(~unread, pd.Series(written, index=value.index))
+    out = found.assign(row=source.to_numpy()[position], value=value)
+    return out.loc[:, list(FINDING_COLUMNS)].reset_index(drop=True)
+
+
+def dates_frame(dates, column: str, name: str, date_column: str = "index_date") -> pd.DataFrame:
+    """``patient_id, date_column`` from a Series of dates indexed by patient_id or a frame
+    with ``patient_id`` and ``column``; one date per patient (InputError otherwise)."""
+    if isinstance(dates, pd.Series):
+        patients, values = dates.index, dates.to_numpy()
+    else:
+        if "patient_id" not in dates.columns or column not in dates.columns:
+            raise InputError(f"{name}: needs columns patient_id and {column}")
+        patients, values = dates["patient_id"], dates[column].to_numpy()
+    out = pd.DataFrame({"patient_id": np.asarray(patients, dtype=object)})
+    twice = out["patient_id"].duplicated()
+    if twice.any():
+        dup = out["patient_id"][twice].iloc[0]
+        raise InputError(f"{name}: patient_id {dup!r} appears more than once; one date each")
+    out[date_column] = pd.to_datetime(values, errors="raise")
+    return out
+
+
+def _assessment_frames(
+    assessments: pd.DataFrame, origin: pd.DataFrame | None, criteria: str
+) -> dict:
+    """The records (one criteria; ``_row`` is each record's position; dates that cannot be
+    read are empty) and the origins as typed frames for ``query_frames``."""
+    blank = pd.Series(pd.NA, index=assessments.index, dtype=object)
+    rows = pd.DataFrame(
+        {
+            "_row": np.arange(len(assessments), dtype=np.int64),
+            "patient_id": assessments.get("patient_id", blank).to_numpy(dtype=object),
+            "assessment_date": pd.to_datetime(
+                assessments.get("assessment_date", blank), errors="coerce"
+            ).to_numpy(),
+            "criteria": criteria,
+            "overall_response": assessments.get("overall_response", blank).to_numpy(dtype=object),
+        }
+    )
+    if origin is None:
+        origin = pd.DataFrame({"patient_id": [], "index_date": pd.to_datetime([])})
+    frames = {TABLE: (rows, table_types(TABLE)), "origin": (origin, ORIGIN_TYPES)}
+    return frames
+
+
+@cache
+def _findings_sql(values: tuple[str, ...]) -> str:
+    """DuckDB SQL of the findings over the frames of :func:`_assessment_frames` (compiled once
+    per set of values)."""
+    rows = checked_rows(
+        ibis.table(table_types(TABLE), name=TABLE), ibis.table(ORIGIN_TYPES, name="origin"), values
+    )
+    return to_sql(assessment_findings({}, rows, values), "duckdb")
+
+
+def _frame_check(assessments, origin, values) -> pd.DataFrame:
+    frames = _assessment_frames(assessments, origin, RECIST11.name)
+    return frame_findings(query_frames(_findings_sql(tuple(values)), frames), assessments)
+
+
+def check_assessments(
+    assessments: pd.DataFrame,
+    origin: pd.DataFrame | pd.Series | None = None,
+    origin_column: str = "index_date",
+) -> pd.DataFrame:
+    """Validation findings for time-point responses (a frame), one row per problem (never
+    raises): the rules of :func:`assessment_findings`, run on an in-memory DuckDB; without
+    ``origin`` the two origin rules are not checked.
+
+    References
+    ----------
+    admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
+    """
+    dates = None if origin is None else dates_frame(origin, origin_column, "origin")
+    found = _frame_check(assessments, dates, RESPONSE_VALUES)
+    if origin is None:
+        found = found[found["rule"] != "response.no_origin"].reset_index(drop=True)
+    return found
+
+
+def _check_options(on_origin: str, **non_negative: int) -> None:
+    if on_origin not in ON_ORIGIN:
+        raise InputError(f"on_origin must be one of {ON_ORIGIN}, got {on_origin!r}")
+    for name, value in non_negative.items():
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            raise InputError(
+                f"{name} must be a non-negative integer number of days/records, got {value!r}"
+            )
+
+
+def check_assessment_input(
+    assessments: pd.DataFrame,
+    origin: pd.DataFrame | pd.Series,
+    new_therapy: pd.DataFrame | pd.Series | None,
+    on_origin: str,
+    origin_column: str,
+    *,
+    values: tuple[str, ...] = RESPONSE_VALUES,
+    **non_negative: int,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The input gate of the best-response derivation over frames: the origins and the new
+    therapy dates as ``patient_id, index_date`` / ``patient_id, new_therapy_date`` frames.
+
+    Raises InputError for a bad option, a missing column, a patient with two origin or new
+    therapy dates, or the first error of the findings (:func:`assessment_findings`, responses
+    taking ``values``): an unreadable date, an unknown response value, an assessment of a
+    patient not in ``origin``; the message names table, row, column, value and rule.
+    """
+    _check_options(on_origin, **non_negative)
+    missing = [c for c in REQUIRED if c not in assessments.columns]
+    if missing:
+        raise InputError(f"table {TABLE}: missing column(s) {', '.join(missing)}")
+    dates = dates_frame(origin, origin_column, "origin")
+    nact = None
+    if new_therapy is not None:
+        nact = dates_frame(new_therapy, "new_therapy_date", "new_therapy", "new_therapy_date")
+    found = _frame_check(assessments, dates, values)
+    errors = found[found["severity"] == "error"]
+    if len(errors):
+        e = errors.iloc[0]
+        raise InputError(
+            f"table {TABLE}, row {e['row']}, column {e['column']}: value {e['value']!r}: "
+            f"{e['message']} ({e['rule']})"
+        )
+    return dates, nact
