@@ -28,12 +28,14 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from oncorwe.derive.frames import query_frames
+from oncorwe.derive.frames import frames_engine, query
 from oncorwe.derive.response_checks import (
+    NEW_THERAPY_TYPES,
     ORIGIN_TYPES,
     RESPONSE_VALUES,
     check_assessment_input,
     check_assessments,
+    raise_first_error,
 )
 from oncorwe.derive.response_rates import ResponseRates, response_rates
 from oncorwe.derive.response_rules import (
@@ -260,7 +262,6 @@ _ASSESSMENT_TYPES = {
     "assessment_date": "date",
     "overall_response": "string",
 }
-_NEW_THERAPY_TYPES = {"patient_id": "string", "new_therapy_date": "date"}
 # declarations by their text: the key of the compiled-SQL cache
 _DECLARED: dict[str, ResponseCriteria] = {}
 
@@ -273,7 +274,7 @@ def _best_response_sql(declared: str, with_nact: bool, **options) -> str:
         ibis.table(_ASSESSMENT_TYPES, name="assessments"),
         ibis.table(ORIGIN_TYPES, name="origin"),
         _DECLARED[declared],
-        new_therapy=ibis.table(_NEW_THERAPY_TYPES, name="new_therapy") if with_nact else None,
+        new_therapy=ibis.table(NEW_THERAPY_TYPES, name="new_therapy") if with_nact else None,
         **options,
     )
     return to_sql(expression.order_by("patient_id"), "duckdb")
@@ -360,15 +361,13 @@ def best_overall_response(
     """
     rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
     # step 1: check (the rules are those of best_response, run on an in-memory DuckDB)
-    origins, nact = check_assessment_input(
-        assessments, origin, new_therapy, on_origin, origin_column, values=rules.values,
+    frames = check_assessment_input(
+        assessments, origin, new_therapy, on_origin, origin_column, rules.name,
         ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
     )  # fmt: skip
     rows = assessments.loc[:, ["patient_id", "assessment_date", "overall_response"]]
-    rows = rows.assign(assessment_date=pd.to_datetime(rows["assessment_date"]))
-    frames = {"assessments": (rows, _ASSESSMENT_TYPES), "origin": (origins, ORIGIN_TYPES)}
-    if nact is not None:
-        frames["new_therapy"] = (nact, _NEW_THERAPY_TYPES)
+    rows = rows.assign(assessment_date=pd.to_datetime(rows["assessment_date"], errors="coerce"))
+    frames["assessments"] = (rows, _ASSESSMENT_TYPES)
     declared = repr(rules)
     _DECLARED.setdefault(declared, rules)
     sql = _best_response_sql(
@@ -376,7 +375,9 @@ def best_overall_response(
         ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
         accept_sd=bool(accept_sd), on_origin=on_origin, missing_as_ne=bool(missing_as_ne),
     )  # fmt: skip
-    out = query_frames(sql, frames)
+    with frames_engine(frames) as engine:
+        raise_first_error(engine, assessments, rules.values)
+        out = query(engine, sql)
     out["bor_date"] = pd.to_datetime(out["bor_date"]).astype("datetime64[ns]")
     out["confirmed"] = bool(confirm)
     return out.loc[:, ["patient_id", "bor", "bor_date", "confirmed"]]

@@ -8,7 +8,8 @@ its columns cast to the declared types (so that an all-empty column keeps its ty
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import duckdb
 import pandas as pd
@@ -16,14 +17,16 @@ import pandas as pd
 from oncorwe.engine import Engine
 from oncorwe.engine.connect import SQL_TYPES
 
+Frames = Mapping[str, tuple[pd.DataFrame, Mapping[str, str]]]
 
-def query_frames(
-    expression: str | object, frames: Mapping[str, tuple[pd.DataFrame, Mapping[str, str]]]
-) -> pd.DataFrame:
-    """Run ``expression`` (Ibis, or DuckDB SQL) where each name of ``frames`` is its frame.
+
+@contextmanager
+def frames_engine(frames: Frames) -> Iterator[Engine]:
+    """A throwaway in-memory DuckDB engine where each name of ``frames`` is its frame, to run
+    several expressions over the same frames (closed on leaving).
 
     ``frames``: table name -> (frame, column -> Ibis type). A declared column the frame lacks
-    is empty (NULL). Date columns come back as ``datetime64[ns]``.
+    is empty (NULL).
     """
     con = duckdb.connect(":memory:")
     try:
@@ -35,9 +38,21 @@ def query_frames(
                 for c, t in types.items()
             )
             con.execute(f'CREATE VIEW {_quote(name)} AS SELECT {columns} FROM "_{name}_frame"')
-        out = Engine("duckdb", None, con).query(expression)
+        yield Engine("duckdb", None, con)
     finally:
         con.close()
+
+
+def query_frames(expression: str | object, frames: Frames) -> pd.DataFrame:
+    """Run ``expression`` (Ibis, or DuckDB SQL) where each name of ``frames`` is its frame
+    (:func:`frames_engine`). Date columns come back as ``datetime64[ns]``."""
+    with frames_engine(frames) as engine:
+        return query(engine, expression)
+
+
+def query(engine: Engine, expression: str | object) -> pd.DataFrame:
+    """``engine.query(expression)`` with date columns as ``datetime64[ns]``."""
+    out = engine.query(expression)
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].astype("datetime64[ns]")

@@ -30,14 +30,16 @@ docs/references/recist.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from oncorwe.derive.frames import query_frames
+from oncorwe.derive.frames import frames_engine, query
 from oncorwe.derive.response_checks import finding_rows, frame_findings
+from oncorwe.engine import Engine
 from oncorwe.engine.connect import to_sql
 from oncorwe.engine.study_store import table_types
 
@@ -258,12 +260,24 @@ def missing_column_finding(lesions: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame([row])
 
 
-def frame_lesion_findings(lesions: pd.DataFrame, frames: dict) -> pd.DataFrame:
-    """The findings of :func:`lesion_findings` for the records of :func:`lesion_frames`
-    (``lesions``: the frame they came from, whose rows the findings name)."""
-    tables, baseline = unbound_tables("lesion_baseline" in frames)
-    sql = to_sql(lesion_findings(tables, checked_lesions(tables, baseline)), "duckdb")
-    return frame_findings(query_frames(sql, frames), lesions)
+@cache
+def _findings_sql(with_baseline: bool) -> str:
+    tables, baseline = unbound_tables(with_baseline)
+    return to_sql(lesion_findings(tables, checked_lesions(tables, baseline)), "duckdb")
+
+
+@cache
+def _usable_sql(with_baseline: bool) -> str:
+    tables, baseline = unbound_tables(with_baseline)
+    return to_sql(usable_lesions(tables["lesions"], baseline).order_by("_row"), "duckdb")
+
+
+def frame_lesion_findings(
+    engine: Engine, lesions: pd.DataFrame, with_baseline: bool
+) -> pd.DataFrame:
+    """The findings of :func:`lesion_findings` for the records of :func:`lesion_frames` on
+    ``engine`` (``lesions``: the frame they came from, whose rows the findings name)."""
+    return frame_findings(query(engine, _findings_sql(with_baseline)), lesions)
 
 
 def prepare_lesions(
@@ -281,9 +295,9 @@ def prepare_lesions(
         empty = pd.DataFrame(columns=[*REQUIRED, *OPTIONAL, "baseline_date", "is_baseline"])
         return empty.astype({"is_baseline": bool}), missing
     frames = lesion_frames(lesions, baseline_dates)
-    tables, baseline = unbound_tables(baseline_dates is not None)
-    usable = usable_lesions(tables["lesions"], baseline).order_by("_row")
-    kept = query_frames(to_sql(usable, "duckdb"), frames)
+    with frames_engine(frames) as engine:
+        kept = query(engine, _usable_sql(baseline_dates is not None))
+        findings = frame_lesion_findings(engine, lesions, baseline_dates is not None)
     positions = kept["_row"].to_numpy(dtype=np.int64)
     data = lesions.iloc[positions].copy()
     for column, default in OPTIONAL.items():
@@ -296,4 +310,4 @@ def prepare_lesions(
                     ).to_numpy()[positions]  # fmt: skip
     data["baseline_date"] = kept["baseline_date"].astype(data["assessment_date"].dtype).to_numpy()
     data["is_baseline"] = kept["is_baseline"].to_numpy(dtype=bool)
-    return data.reset_index(drop=True), frame_lesion_findings(lesions, frames)
+    return data.reset_index(drop=True), findings

@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from oncorwe.derive.frames import query_frames
+from oncorwe.derive.frames import frames_engine, query
 from oncorwe.derive.irecist_bor import IRECIST_FURTHER_INCREASE_MM, apply_irecist
 from oncorwe.derive.lesion_checks import (
     REQUIRED,
@@ -353,10 +353,11 @@ def derive_time_point_response(
     findings = missing_column_finding(lesions)
     if findings is not None:
         lesions = pd.DataFrame(columns=list(REQUIRED))
-    frames = lesion_frames(lesions, baseline_dates)
-    if findings is None:
-        findings = frame_lesion_findings(lesions, frames)
-    out = query_frames(_time_point_sql(criteria, scope, baseline_dates is not None), frames)
+    given = baseline_dates is not None
+    with frames_engine(lesion_frames(lesions, baseline_dates)) as engine:
+        if findings is None:
+            findings = frame_lesion_findings(engine, lesions, given)
+        out = query(engine, _time_point_sql(criteria, scope, given))
     out["new_count"] = out["new_count"].astype("float64")
     return TimePointResponses(out, findings, criteria, scope)
 

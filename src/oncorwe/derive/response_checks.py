@@ -24,8 +24,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from oncorwe.derive.frames import query_frames
+from oncorwe.derive.frames import frames_engine, query
 from oncorwe.derive.response_rules import RECIST11
+from oncorwe.engine import Engine
 from oncorwe.engine.connect import to_sql
 from oncorwe.engine.study_store import table_types
 from oncorwe.errors import InputError
@@ -38,6 +39,7 @@ FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "messa
 ON_ORIGIN = ("include", "exclude")
 REQUIRED = ("patient_id", "assessment_date", "overall_response")
 ORIGIN_TYPES = {"patient_id": "string", "index_date": "date"}
+NEW_THERAPY_TYPES = {"patient_id": "string", "new_therapy_date": "date"}
 
 
 def rules_for(values: tuple[str, ...]) -> dict[str, tuple[str, str]]:
@@ -216,7 +218,7 @@ def dates_frame(dates, column: str, name: str, date_column: str = "index_date") 
     return out
 
 
-def _assessment_frames(
+def assessment_frames(
     assessments: pd.DataFrame, origin: pd.DataFrame | None, criteria: str
 ) -> dict:
     """The records (one criteria; ``_row`` is each record's position; dates that cannot be
@@ -249,9 +251,13 @@ def _findings_sql(values: tuple[str, ...]) -> str:
     return to_sql(assessment_findings({}, rows, values), "duckdb")
 
 
-def _frame_check(assessments, origin, values) -> pd.DataFrame:
-    frames = _assessment_frames(assessments, origin, RECIST11.name)
-    return frame_findings(query_frames(_findings_sql(tuple(values)), frames), assessments)
+def frame_assessment_findings(
+    engine: Engine, assessments: pd.DataFrame, values: tuple[str, ...] = RESPONSE_VALUES
+) -> pd.DataFrame:
+    """The findings of :func:`assessment_findings` for the records of
+    :func:`assessment_frames` on ``engine`` (``assessments``: the frame they came from, whose
+    rows the findings name)."""
+    return frame_findings(query(engine, _findings_sql(tuple(values))), assessments)
 
 
 def check_assessments(
@@ -268,7 +274,8 @@ def check_assessments(
     admiralonco vignettes/adrs_basic.Rmd (ANL01FL); admiralonco R/check_crpr.R.
     """
     dates = None if origin is None else dates_frame(origin, origin_column, "origin")
-    found = _frame_check(assessments, dates, RESPONSE_VALUES)
+    with frames_engine(assessment_frames(assessments, dates, RECIST11.name)) as engine:
+        found = frame_assessment_findings(engine, assessments)
     if origin is None:
         found = found[found["rule"] != "response.no_origin"].reset_index(drop=True)
     return found
@@ -290,27 +297,33 @@ def check_assessment_input(
     new_therapy: pd.DataFrame | pd.Series | None,
     on_origin: str,
     origin_column: str,
-    *,
-    values: tuple[str, ...] = RESPONSE_VALUES,
+    criteria: str,
     **non_negative: int,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The input gate of the best-response derivation over frames: the origins and the new
-    therapy dates as ``patient_id, index_date`` / ``patient_id, new_therapy_date`` frames.
-
-    Raises InputError for a bad option, a missing column, a patient with two origin or new
-    therapy dates, or the first error of the findings (:func:`assessment_findings`, responses
-    taking ``values``): an unreadable date, an unknown response value, an assessment of a
-    patient not in ``origin``; the message names table, row, column, value and rule.
-    """
+) -> dict:
+    """The first half of the input gate of the best-response derivation over frames: raises
+    InputError for a bad option, a missing column or a patient with two origin or new therapy
+    dates; returns the typed frames of :func:`assessment_frames` (records of ``criteria``,
+    origins) and ``new_therapy`` (``patient_id, new_therapy_date``) when given. The second
+    half, :func:`raise_first_error`, runs on them."""
     _check_options(on_origin, **non_negative)
     missing = [c for c in REQUIRED if c not in assessments.columns]
     if missing:
         raise InputError(f"table {TABLE}: missing column(s) {', '.join(missing)}")
-    dates = dates_frame(origin, origin_column, "origin")
-    nact = None
+    frames = assessment_frames(assessments, dates_frame(origin, origin_column, "origin"), criteria)
     if new_therapy is not None:
         nact = dates_frame(new_therapy, "new_therapy_date", "new_therapy", "new_therapy_date")
-    found = _frame_check(assessments, dates, values)
+        frames["new_therapy"] = (nact, NEW_THERAPY_TYPES)
+    return frames
+
+
+def raise_first_error(
+    engine: Engine, assessments: pd.DataFrame, values: tuple[str, ...] = RESPONSE_VALUES
+) -> None:
+    """Raise InputError for the first error of the findings (:func:`assessment_findings`,
+    responses taking ``values``) of the records of :func:`check_assessment_input` on
+    ``engine``: an unreadable date, an unknown response value, an assessment of a patient
+    without origin; the message names table, row, column, value and rule."""
+    found = frame_assessment_findings(engine, assessments, values)
     errors = found[found["severity"] == "error"]
     if len(errors):
         e = errors.iloc[0]
@@ -318,4 +331,3 @@ def check_assessment_input(
             f"table {TABLE}, row {e['row']}, column {e['column']}: value {e['value']!r}: "
             f"{e['message']} ({e['rule']})"
         )
-    return dates, nact
