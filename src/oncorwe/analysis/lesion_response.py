@@ -52,6 +52,7 @@ import pandas as pd
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_response
 from oncorwe.derive.conditions import Where
+from oncorwe.derive.field_response import best_target_response
 from oncorwe.derive.recist import USABLE_LESIONS, time_point_responses
 from oncorwe.derive.response import derive_best_response
 from oncorwe.derive.response_rules import IRECIST, RECIST11, response_criteria
@@ -171,17 +172,10 @@ def _scope_best(t: Mapping[str, ir.Table], criteria: str, scope: str, sd_days: i
 
 def _abscopal_best(t: Mapping[str, ir.Table], criteria: str) -> ir.Table:
     """Best target response of the never-irradiated target lesions up to their first
-    progression (:func:`oncorwe.derive.field_response.abscopal_response`), per patient with
+    progression (:func:`oncorwe.derive.field_response.best_target_response`), per patient with
     such lesions at baseline."""
     tp = time_point_responses(_cohort_lesions(t), criteria, "out_of_field").alias("abscopal_tp")
-    pd_date = ibis.ifelse(tp.target_response == "PD", tp.assessment_date, ibis.null("date"))
-    tp = tp.mutate(_first_pd=pd_date.min().over(group_by=tp.patient_id))
-    tp = tp.filter(tp._first_pd.isnull() | (tp.assessment_date <= tp._first_pd))
-    rank = ibis.cases(*((tp.target_response == k, v) for k, v in _BEST_FIRST.items()),
-                      else_=len(_BEST_FIRST) + 1)  # fmt: skip
-    first = ibis.row_number().over(group_by=tp.patient_id, order_by=[rank, tp.target_response])
-    tp = tp.mutate(_n=first).filter(lambda r: (r._n == 0) & (r.target_response != "NONE"))
-    return tp.select("patient_id", best=tp.target_response)
+    return best_target_response(tp)
 
 
 def field_response_counts(
@@ -207,10 +201,6 @@ def field_response_table(counts: Mapping[str, pd.DataFrame], criteria: str) -> p
         part = counts[scope]
         rows.append(_field_row(scope, criteria, dict(zip(part["best"], part["n"], strict=True))))
     return pd.DataFrame(rows, columns=FIELD_COLUMNS)
-
-
-# Best-first order of a target response (RECIST 1.1 section 4.4), then NONE (no target).
-_BEST_FIRST = RECIST11.rank | {"NONE": len(RECIST11.rank) + 1}
 
 
 def subject_numbers(adsl: pd.DataFrame) -> pd.Series:

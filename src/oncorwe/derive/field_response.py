@@ -12,17 +12,25 @@ applied to lesion subsets; summary docs/references/recist.md.
 
 from __future__ import annotations
 
+from functools import cache
+
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.frames import query_frames
 from oncorwe.derive.recist import SCOPES, TimePointResponses, derive_time_point_response
 from oncorwe.derive.response_rules import RECIST11
+from oncorwe.engine.connect import to_sql
 
-__all__ = ["abscopal_response", "derive_field_responses"]
+__all__ = ["abscopal_response", "best_target_response", "derive_field_responses"]
 
 # Best-first order used to pick the best time point of a scope: the declared RECIST 1.1 response
 # order (RECIST 1.1 section 4.4), then NONE (no lesion of that class in the scope).
-_BEST_FIRST = RECIST11.rank | {"NONE": len(RECIST11.rank) + 1}
+BEST_FIRST = RECIST11.rank | {"NONE": len(RECIST11.rank) + 1}
+_TIME_POINT_TYPES = {"patient_id": "string", "assessment_date": "date", "scope": "string",
+                     "target_response": "string"}  # fmt: skip
 
 
 def derive_field_responses(
@@ -37,13 +45,42 @@ def derive_field_responses(
     return TimePointResponses(responses, parts[0].findings, criteria, "all+fields")
 
 
+def best_target_response(tp: ir.Table, by: tuple[str, ...] = ("patient_id",)) -> ir.Table:
+    """``*by, best``: the best target response of the time points ``tp`` (``patient_id,
+    assessment_date, target_response`` and the columns ``by``) seen up to and including the
+    first target PD of each group ``by``, in the order ``BEST_FIRST``; a group whose best is
+    NONE (no target lesion) is left out. A table expression (runs nothing).
+
+    References
+    ----------
+    RECIST 1.1 section 4.3.1 (target response) and 4.4 (best response order).
+    """
+    group = [tp[c] for c in by]
+    pd_date = ibis.ifelse(tp.target_response == "PD", tp.assessment_date, ibis.null("date"))
+    tp = tp.mutate(_first_pd=pd_date.min().over(group_by=group))
+    tp = tp.filter(tp._first_pd.isnull() | (tp.assessment_date <= tp._first_pd))
+    rank = ibis.cases(*((tp.target_response == k, v) for k, v in BEST_FIRST.items()),
+                      else_=len(BEST_FIRST) + 1)  # fmt: skip
+    first = ibis.row_number().over(group_by=[tp[c] for c in by],
+                                   order_by=[rank, tp.target_response])  # fmt: skip
+    tp = tp.mutate(_n=first).filter(lambda r: (r._n == 0) & (r.target_response != "NONE"))
+    return tp.select(*by, best=tp.target_response)
+
+
+@cache
+def _best_sql() -> str:
+    tp = ibis.table(_TIME_POINT_TYPES, name="time_points")
+    return to_sql(best_target_response(tp, ("patient_id", "scope")), "duckdb")
+
+
 def abscopal_response(field_responses: pd.DataFrame) -> pd.DataFrame:
     """Best in-field and out-of-field target response per patient, and the abscopal flag.
 
     The abscopal response is a response (CR or PR: >= 30 % decrease of the summed diameters vs
     baseline) of target lesions that were never irradiated (``in_rt_field`` false), seen at any
-    time point before the first progression of that scope. ``abscopal`` is NA when the patient
-    has no out-of-field target lesion at baseline (not evaluable).
+    time point before the first progression of that scope (:func:`best_target_response`, run
+    on an in-memory DuckDB). ``abscopal`` is NA when the patient has no out-of-field target
+    lesion at baseline (not evaluable).
 
     Returns
     -------
@@ -54,17 +91,13 @@ def abscopal_response(field_responses: pd.DataFrame) -> pd.DataFrame:
     RECIST 1.1 section 4.3.1 (target response) applied to lesion subsets; abscopal response as
     response of lesions never irradiated.
     """
-    frame = field_responses.sort_values(["patient_id", "scope", "assessment_date"])
-    is_pd = (frame["target_response"] == "PD").astype(int)
-    # keep time points up to and including the first PD of each scope
-    before_pd = is_pd.groupby([frame["patient_id"], frame["scope"]]).cumsum() - is_pd == 0
-    frame = frame[before_pd].assign(_rank=lambda f: f["target_response"].map(_BEST_FIRST))
-    best = frame.sort_values("_rank").drop_duplicates(["patient_id", "scope"])
-    wide = best.pivot(index="patient_id", columns="scope", values="target_response")
+    frame = field_responses.loc[:, list(_TIME_POINT_TYPES)]
+    best = query_frames(_best_sql(), {"time_points": (frame, _TIME_POINT_TYPES)})
     out = pd.DataFrame({"patient_id": field_responses["patient_id"].drop_duplicates()})
     for scope in ("in_field", "out_of_field"):
-        col = wide[scope] if scope in wide.columns else pd.Series(dtype=object)
-        out[f"{scope}_best"] = out["patient_id"].map(col).replace("NONE", None)
+        mine = best[best["scope"] == scope]
+        col = pd.Series(mine["best"].to_numpy(dtype=object), index=mine["patient_id"].to_numpy())
+        out[f"{scope}_best"] = out["patient_id"].map(col)
     evaluable = out["out_of_field_best"].notna()
     out["abscopal"] = pd.array(
         np.where(evaluable, out["out_of_field_best"].isin(("CR", "PR")), pd.NA), dtype="boolean"
