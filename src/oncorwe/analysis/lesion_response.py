@@ -41,7 +41,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ibis
@@ -95,20 +95,15 @@ DOR_EVENTS = (sources.progression_record, sources.progression_assessment, source
 def dor_censors(criteria: str) -> tuple[DateSource, ...]:
     """Censoring for duration of response: the last assessment under ``criteria`` after the
     first response, or the first response itself when no assessment follows it."""
-    last = DateSource(
-        f"Last tumour assessment ({criteria})",
-        "tumor_assessments",
-        "assessment_date",
+    last = replace(
+        sources.last_assessment,
+        description=f"Last tumour assessment ({criteria})",
         condition=Where("criteria", "==", criteria),
-        censor=sources.CNSR_LAST_ASSESSMENT,
-        strictly_after_origin=True,
     )
-    first = DateSource(
-        "First response (no later tumour assessment)",
-        DOR_ORIGIN_TABLE,
-        "index_date",
-        censor=sources.CNSR_ORIGIN,
-        precedence=9,
+    first = replace(
+        sources.origin_censor,
+        description="First response (no later tumour assessment)",
+        table=DOR_ORIGIN_TABLE,
     )
     return (last, first)
 

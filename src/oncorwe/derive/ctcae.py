@@ -25,14 +25,13 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
-import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from oncorwe.derive.frames import query_frames
 from oncorwe.derive.response_checks import FINDING_COLUMNS
-from oncorwe.engine import Engine
 from oncorwe.errors import InputError
 
 SOC_TABLE_FILE = "ctcae_v5_soc.csv"
@@ -222,8 +221,6 @@ def grade_lab(test: str, value, uln=None, baseline=None, lln=None):
     CTCAE v5.0 (NCI 2017), Investigations SOC; World J Hepatol 2026 Table 1
     (docs/references/ctcae.md).
     """
-    if test not in TERM_FOR_TEST:
-        raise InputError(f"grade_lab: test {test!r} is not one of {', '.join(TERM_FOR_TEST)}")
     arrays = [
         np.asarray(np.nan if v is None else v, dtype=float) for v in (value, uln, baseline, lln)
     ]
@@ -231,16 +228,12 @@ def grade_lab(test: str, value, uln=None, baseline=None, lln=None):
         zip(("value", "uln", "baseline", "lln"), np.broadcast_arrays(*arrays), strict=True)
     )
     frame = pd.DataFrame({k: np.atleast_1d(v).reshape(-1) for k, v in columns.items()})
-    table = ibis.table(dict.fromkeys(frame.columns, "float64"), name="grade_input")
+    types = dict.fromkeys(frame.columns, "float64")
+    table = ibis.table(types, name="grade_input")
     expression = table.select(
         grade=lab_grade(test, table.value, table.uln, table.baseline, table.lln)
     )
-    con = duckdb.connect()
-    try:
-        con.register("grade_input", frame)
-        grades = Engine("duckdb", None, con).query(expression)["grade"]
-    finally:
-        con.close()
+    grades = query_frames(expression, {"grade_input": (frame, types)})["grade"]
     result = grades.to_numpy(dtype=float).reshape(np.shape(columns["value"]))
     return _like(result, value)
 
