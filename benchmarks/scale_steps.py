@@ -30,7 +30,7 @@ from pathlib import Path
 import oncorwe
 
 SAMPLE_SECONDS = 0.05
-STEP_DEPTH = 4  # oncorwe calls deep, from run_study
+STEP_DEPTH = 5  # oncorwe calls deep, from run_study
 PAGE = os.sysconf("SC_PAGE_SIZE")
 PACKAGE = str(Path(oncorwe.__file__).parent) + os.sep
 
