@@ -30,9 +30,26 @@ def _frames():
     yield "readstat's own", pd.DataFrame({"A": ["x", "y"], "B": [1.0, np.inf]})
 
 
+def _late_inf():
+    """The mixed frame with a value only ReadStat encodes in its last rows."""
+    frame = dict(_frames())["mixed"].copy()
+    frame.loc[250, "AVAL"] = np.inf
+    return frame
+
+
 @pytest.mark.parametrize("case", [name for name, _ in _frames()])
 def test_same_bytes_as_readstat(tmp_path, case):
-    frame = dict(_frames())[case]
+    _same_bytes(tmp_path, dict(_frames())[case])
+
+
+@pytest.mark.parametrize("case", ["mixed", "late inf"])
+def test_same_bytes_when_written_in_chunks(tmp_path, monkeypatch, case):
+    # 257 observations in chunks of 80: three full chunks and a last one of one row
+    monkeypatch.setattr("oncorwe.io.formats.xpt.CHUNK_ROWS", 80)
+    _same_bytes(tmp_path, dict(_frames())["mixed"] if case == "mixed" else _late_inf())
+
+
+def _same_bytes(tmp_path, frame: pd.DataFrame) -> None:
     labels = {c: f"label of {c}" for c in frame.columns}
     ours = write_xpt_v5(frame, tmp_path / "ours.xpt", "adrs", "Data set", labels, STAMP)
     dates = [c for c in frame.columns if frame[c].map(type).eq(dt.date).any()]

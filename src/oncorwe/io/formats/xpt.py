@@ -29,6 +29,9 @@ import pyarrow.compute as pc
 from oncorwe.io.formats.xpt_records import arrow_text, encode_records, header_variables
 
 RECORD = 80
+# observations encoded per chunk: a multiple of RECORD, so that every chunk but the last fills
+# whole 80-byte records and only the file's end is blank-padded
+CHUNK_ROWS = 1_250 * RECORD
 MAX_NAME = 8
 MAX_LABEL = 40
 MAX_CHAR = 200
@@ -116,6 +119,20 @@ def _restamp(data: bytes, stamp: bytes) -> bytes:
     return bytes(out)
 
 
+def _write_records(path: Path, header: bytes, frame: pd.DataFrame, dates: set[str]) -> bool:
+    """``header`` then the observation records of ``frame``, encoded ``CHUNK_ROWS`` rows at a
+    time (memory follows the chunk); False when a value must be left to ReadStat."""
+    variables = header_variables(header)
+    with path.open("wb") as handle:
+        handle.write(header)
+        for start in range(0, len(frame), CHUNK_ROWS):
+            records = encode_records(frame.iloc[start : start + CHUNK_ROWS], variables, dates)
+            if records is None:
+                return False
+            handle.write(records)
+    return True
+
+
 def write_xpt_v5(
     frame: pd.DataFrame,
     path: Path,
@@ -151,17 +168,17 @@ def write_xpt_v5(
         variable_format={c: "DATE9" for c in dates},
     )
     template = _template(frame) if len(frame) else None
-    records = None
     if template is not None:
         pyreadstat.write_xport(template, path, **options)
         header = path.read_bytes()
         header = header[: header.index(_OBS_HEADER) + RECORD]
-        records = encode_records(frame, header_variables(header), dates)
-    if records is None:  # no rows, or a value only ReadStat encodes (xpt_records)
-        pyreadstat.write_xport(frame, path, **options)
-        content = path.read_bytes()
-    else:
-        content = header + records
+        if stamp_time is not None:
+            header = _restamp(header, xpt_stamp(stamp_time))
+        if _write_records(path, header, frame, dates):
+            return path
+    # no rows, or a value only ReadStat encodes (xpt_records)
+    pyreadstat.write_xport(frame, path, **options)
+    content = path.read_bytes()
     if stamp_time is not None:
         content = _restamp(content, xpt_stamp(stamp_time))
     path.write_bytes(content)
