@@ -21,35 +21,17 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE
-from oncorwe.derive.ctcae import TERM_RULES, TERM_UNKNOWN, soc_of
+from oncorwe.derive.ctcae import ae_term_findings
 from oncorwe.derive.lesion_checks import checked_lesions, lesion_findings
 from oncorwe.derive.response_checks import (
     assessment_findings,
     checked_assessments,
-    finding_rows,
     found_values,
 )
 from oncorwe.engine import Engine
 from oncorwe.engine.study_store import table_types
 
 FINDING_COLUMNS = ["table", "row", "column", "value", "rule", "severity", "message"]
-
-
-def checked_adverse_events(t: Mapping[str, ir.Table]) -> ir.Table:
-    """The cohort's adverse events (``t["adverse_events"]`` with ``_row``, of ``t["cohort"]``)
-    with ``_soc``, their CTCAE v5.0 system organ class (null: not a term of the shipped table)."""
-    events = t["adverse_events"].semi_join(t["cohort"], "patient_id")
-    return events.mutate(_soc=soc_of(events.term))
-
-
-def ae_term_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = None) -> ir.Table:
-    """``oncorwe.derive.ctcae.check_ae_terms`` as a table expression over the cohort's adverse
-    events (or ``checked``, the rows of :func:`checked_adverse_events`): one ``ae.term_unknown``
-    finding per event whose term has no system organ class, in source row order."""
-    a = checked_adverse_events(t) if checked is None else checked
-    return finding_rows(
-        a, a._soc.isnull(), ("adverse_events", "term"), a.term, (0, TERM_UNKNOWN), TERM_RULES
-    )
 
 
 # table -> (its checked rows, their findings) as table expressions over the tables (with

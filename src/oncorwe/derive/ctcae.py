@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.derive.frames import query_frames
-from oncorwe.derive.response_checks import FINDING_COLUMNS
+from oncorwe.derive.response_checks import finding_rows, frame_findings
+from oncorwe.engine.connect import to_sql
 from oncorwe.errors import InputError
 
 SOC_TABLE_FILE = "ctcae_v5_soc.csv"
@@ -58,7 +59,7 @@ BASELINE_MULTIPLES = {
     "alp_u_l": (2.0, 2.5, 5.0, 20.0),
 }
 # the finding of an adverse-event term that has no SOC in the shipped table: rule -> (severity,
-# message); reported by check_ae_terms and, on an engine, oncorwe.analysis.findings
+# message), reported by ae_term_findings
 TERM_UNKNOWN = "ae.term_unknown"
 TERM_RULES = {
     TERM_UNKNOWN: (
@@ -109,8 +110,43 @@ def derive_ae_soc(t: Mapping[str, ir.Table]) -> ir.Table:
     return out.order_by("patient_id", "term", "grade", ibis.asc("onset_date", nulls_first=False))
 
 
+def checked_adverse_events(t: Mapping[str, ir.Table]) -> ir.Table:
+    """The cohort's adverse events (``t["adverse_events"]`` with ``_row``, of ``t["cohort"]``)
+    with ``_soc``, their CTCAE v5.0 system organ class (null: not a term of the shipped table)."""
+    events = t["adverse_events"].semi_join(t["cohort"], "patient_id")
+    return events.mutate(_soc=soc_of(events.term))
+
+
+def ae_term_findings(t: Mapping[str, ir.Table], checked: ir.Table | None = None) -> ir.Table:
+    """One ``ae.term_unknown`` finding per adverse event whose term has no system organ class in
+    the shipped CTCAE v5.0 table, as a table expression over the cohort's adverse events (or
+    ``checked``, rows with ``_row``, ``term`` and ``_soc`` as :func:`checked_adverse_events`
+    makes them), in source row order.
+
+    References
+    ----------
+    CTCAE v5.0 (NCI 2017); oncorwe ships the common terms only (see module docstring).
+    """
+    a = checked_adverse_events(t) if checked is None else checked
+    found = finding_rows(
+        a, a._soc.isnull(), ("adverse_events", "term"), a.term, (0, TERM_UNKNOWN), TERM_RULES
+    )
+    return found.order_by("row")
+
+
+_TERM_TYPES = {"_row": "int64", "term": "string"}
+
+
+@cache
+def _term_findings_sql() -> str:
+    events = ibis.table(_TERM_TYPES, name="adverse_events")
+    return to_sql(ae_term_findings({}, events.mutate(_soc=soc_of(events.term))), "duckdb")
+
+
 def check_ae_terms(adverse_events: pd.DataFrame) -> pd.DataFrame:
-    """Findings (``ae.term_unknown``) for adverse-event terms not in the CTCAE v5.0 table.
+    """Findings (``ae.term_unknown``) for adverse-event terms not in the CTCAE v5.0 table: the
+    rule of :func:`ae_term_findings`, run on an in-memory DuckDB; rows named by the frame's
+    ``_row`` column or index label.
 
     References
     ----------
@@ -118,25 +154,14 @@ def check_ae_terms(adverse_events: pd.DataFrame) -> pd.DataFrame:
     """
     if "term" not in adverse_events.columns:
         raise InputError("table adverse_events: missing column term")
-    src = (
-        adverse_events["_row"]
-        if "_row" in adverse_events.columns
-        else adverse_events.index.to_series()
-    )
-    unknown = ctcae_soc(adverse_events["term"]).isna().to_numpy()
-    severity, message = TERM_RULES[TERM_UNKNOWN]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "table": "adverse_events",
-            "row": src.to_numpy()[unknown],
-            "column": "term",
-            "value": adverse_events["term"].to_numpy()[unknown],
-            "rule": TERM_UNKNOWN,
-            "severity": severity,
-            "message": message,
-        },
-        columns=list(FINDING_COLUMNS),
+            "_row": np.arange(len(adverse_events), dtype=np.int64),
+            "term": adverse_events["term"].to_numpy(dtype=object),
+        }
     )
+    found = query_frames(_term_findings_sql(), {"adverse_events": (frame, _TERM_TYPES)})
+    return frame_findings(found, adverse_events)
 
 
 def _grade_above(ratio: ir.FloatingValue, bounds: tuple, first_inclusive: bool) -> ir.Value:
