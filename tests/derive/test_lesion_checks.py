@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oncorwe.derive.lesion_checks import prepare_lesions
+from oncorwe.derive.frames import query_frames
+from oncorwe.derive.lesion_checks import (
+    lesion_frames,
+    prepare_lesions,
+    unbound_tables,
+    usable_lesions,
+)
 
 COLUMNS = ["patient_id", "assessment_date", "lesion_id", "lesion_class", "organ", "diameter_mm"]
 
@@ -44,3 +50,17 @@ def test_the_first_of_two_records_decides_even_when_it_is_invalid():
     assert found.loc[0, "value"] == -1.0  # numbers come back as numbers
     assert used["_src"].tolist() == [0, 3]
     assert len(used) + len(found) == len(rows)
+
+
+def test_the_first_record_by_source_row_is_kept_where_the_table_has_it():
+    # the same lesion twice on one date: 41 mm recorded first (source row 1), 40 mm second
+    rows = _lesions([("p", "2021-01-01", "T1", "target", "liver", 50.0),
+                     ("p", "2021-03-01", "T1", "target", "liver", 41.0),
+                     ("p", "2021-03-01", "T1", "target", "liver", 40.0)])  # fmt: skip
+    frames = lesion_frames(rows)
+    tables, _ = unbound_tables(False)
+    with_row = usable_lesions(tables["lesions"]).order_by("_row")
+    without_row = usable_lesions(tables["lesions"].drop("_row")).order_by("assessment_date")
+    assert query_frames(with_row, frames)["diameter_mm"].tolist() == [50.0, 41.0]
+    # without the source row, the lesion's other columns order its records
+    assert query_frames(without_row, frames)["diameter_mm"].tolist() == [50.0, 40.0]

@@ -68,6 +68,7 @@ from oncorwe.derive.toxicity import (
 )
 from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.engine import Engine
+from oncorwe.engine.study_store import table_types
 from oncorwe.engine.tables import contract_tables
 from oncorwe.protocol import Protocol
 from oncorwe.results import (
@@ -105,8 +106,10 @@ class AnalysisDatasets:
 
 
 def study_tables() -> dict[str, ir.Table]:
-    """The tables a derivation reads: every contract table and the ``cohort``."""
-    return contract_tables({COHORT_TABLE: COHORT_SCHEMA})
+    """The tables a derivation reads: every contract table and the ``cohort``; ``lesions`` with
+    its source row ``_row``, which decides which of two records of a lesion on one date is kept
+    (``oncorwe.derive.lesion_checks``), as the findings name it."""
+    return contract_tables({COHORT_TABLE: COHORT_SCHEMA, "lesions": table_types("lesions")})
 
 
 def derive_datasets(
