@@ -108,6 +108,15 @@ def _wrap(result: np.ndarray, *inputs: Any):
     return result
 
 
+def _evaluate(formula, total_dose, fractions, alpha_beta):
+    """``formula`` of Ibis expressions as an expression; of numbers, arrays or Series checked
+    (:func:`_check`) and returned in the inputs' shape."""
+    if _is_expression(total_dose, fractions, alpha_beta):
+        return formula(total_dose, fractions, alpha_beta)
+    dose, n, ab = _check(total_dose, fractions, alpha_beta)
+    return _wrap(formula(dose, n, ab), total_dose, fractions, alpha_beta)
+
+
 def bed(total_dose, fractions, alpha_beta):
     """Biologically effective dose, BED = D * (1 + d / (alpha/beta)) with d = D / n.
 
@@ -139,10 +148,7 @@ def bed(total_dose, fractions, alpha_beta):
     >>> bed(45.0, 3, ALPHA_BETA_TUMOR)
     112.5
     """
-    if _is_expression(total_dose, fractions, alpha_beta):
-        return _bed(total_dose, fractions, alpha_beta)
-    dose, n, ab = _check(total_dose, fractions, alpha_beta)
-    return _wrap(_bed(dose, n, ab), total_dose, fractions, alpha_beta)
+    return _evaluate(_bed, total_dose, fractions, alpha_beta)
 
 
 def eqd2(total_dose, fractions, alpha_beta):
@@ -169,7 +175,4 @@ def eqd2(total_dose, fractions, alpha_beta):
     >>> eqd2(40.0, 5, ALPHA_BETA_TUMOR)
     60.0
     """
-    if _is_expression(total_dose, fractions, alpha_beta):
-        return _eqd2(total_dose, fractions, alpha_beta)
-    dose, n, ab = _check(total_dose, fractions, alpha_beta)
-    return _wrap(_eqd2(dose, n, ab), total_dose, fractions, alpha_beta)
+    return _evaluate(_eqd2, total_dose, fractions, alpha_beta)
