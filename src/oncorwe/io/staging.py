@@ -3,12 +3,20 @@
 A big input is never held in memory as a whole: ``stage_source`` writes every chunk a reader
 yields (``oncorwe.io.readers``) into ``raw.<table>`` of a DuckDB file, and ``table_chunks`` reads
 a staged table back in chunks of a given size, in source row order. DuckDB keeps its own memory
-below ``MEMORY_LIMIT`` and spills to disk beyond it, so the memory an import needs depends on the
+below ``memory_limit()`` and spills to disk beyond it, so the memory an import needs depends on the
 chunk size, not on the size of the files.
+
+The limit is a fraction of the machine's memory between a floor and a ceiling. The floor is what
+the widest contract table needs: DuckDB cannot spill the hash tables of a chain of joins (one per
+looked-up column, 26 for ``patients``) while rows stream through them, and at registry scale
+(150,000 to 1,000,000 patients) that chain alone needed up to 192 MB; the former fixed 128 MB
+failed intermittently there with "Out of Memory Error". The ceiling keeps the buffer pool, which
+DuckDB fills with cached blocks up to the limit, from growing with the input.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,7 +27,9 @@ from oncorwe.io.csv_direct import stage_direct
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.sources import SourceStreams
 
-MEMORY_LIMIT = "128MB"  # DuckDB's buffer limit for imports; it spills to disk beyond it
+# DuckDB's buffer limit for imports (it spills to disk beyond it): a fraction of the machine's
+# memory, within a floor and a ceiling in MB (see the module docstring)
+MEMORY_FRACTION, MEMORY_FLOOR_MB, MEMORY_CEILING_MB = 1 / 16, 384, 768
 # the order of validate_tables' findings: rule order, then table and row, then arrival
 FINDINGS_ORDER = 'ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
 Progress = Callable[[str], None]
@@ -30,10 +40,25 @@ def quote(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def connect(path: str | Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
-    """Open (create) a staging database with a bounded buffer pool."""
+def memory_limit() -> str:
+    """DuckDB's memory limit for imports: ``MEMORY_FRACTION`` of the machine's physical memory,
+    at least ``MEMORY_FLOOR_MB`` and at most ``MEMORY_CEILING_MB`` (the floor when the memory
+    cannot be read)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system
+        total = 0
+    share = int(total * MEMORY_FRACTION) >> 20
+    return f"{min(max(share, MEMORY_FLOOR_MB), MEMORY_CEILING_MB)}MB"
+
+
+def connect(path: str | Path, limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (create) a staging database with a bounded buffer pool (``limit``, default
+    ``memory_limit()``); it spills into a folder next to the database file (``<path>.spill``),
+    which DuckDB removes when the connection closes."""
     con = duckdb.connect(str(path))
-    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET memory_limit = '{limit or memory_limit()}'")
+    con.execute("SET temp_directory = ?", [f"{path}.spill"])
     con.execute("SET preserve_insertion_order = true")
     without_progress_bar(con)
     return con

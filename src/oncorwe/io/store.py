@@ -32,7 +32,7 @@ from oncorwe.errors import InputError
 from oncorwe.io.export import write_tables
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import RawSource, SourceFile
-from oncorwe.io.staging import FINDINGS_ORDER, MEMORY_LIMIT, query_chunks, without_progress_bar
+from oncorwe.io.staging import FINDINGS_ORDER, memory_limit, query_chunks, without_progress_bar
 
 SCHEMAS = ("raw", "accepted", "quarantine")
 _DTYPES = {"date": "datetime64[ns]", "int": "Int64", "num": "float64", "bool": "boolean"}
@@ -101,7 +101,7 @@ class StudyStore:
                 "or an existing study.duckdb that no other program has open."
             ) from None
         # bounded buffer pool (imports copy tables larger than memory); no progress bar on stderr
-        self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self.connection.execute(f"SET memory_limit = '{memory_limit()}'")
         without_progress_bar(self.connection)
         if not read_only:
             self._create_log()

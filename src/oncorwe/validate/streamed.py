@@ -8,14 +8,15 @@ accepted and quarantined rows is done in DuckDB. Tables are checked patients fir
 table rules need the accepted patients), then lesions (tumour assessments need their keys).
 
 Schemas written: ``typed`` and ``checked`` (every row typed / as text after the checks),
-``accepted``, ``quarantine`` and ``work.findings`` (with each finding's rule order ``_order``
-and arrival ``_seq``, so that they sort exactly as ``validate_tables`` sorts them).
+``accepted`` (views of ``typed``), ``quarantine`` and ``work.findings`` (with each finding's rule
+order ``_order`` and arrival ``_seq``, so that they sort exactly as ``validate_tables`` sorts
+them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -41,12 +42,11 @@ from oncorwe.validate.table_rules import cross_findings, patient_tables, table_f
 from oncorwe.validate.tables import RECONCILIATION_COLUMNS, Reconciled, run_checks, text_table
 from oncorwe.validate.value_rules import build_lookups
 from oncorwe.validate.whole_table import (
+    chunk_context,
     conventional_units,
     duplicate_findings,
     errors_of,
     identifier_sample,
-    lesion_keys,
-    patient_context,
 )
 
 # rules computed on the whole table (whole_table), not on each chunk
@@ -125,11 +125,11 @@ def _drop_identifiers(con, names, findings: _Findings, chunk_rows: int) -> pd.Da
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 
 
-def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: int) -> None:
+def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: int, done):
     for chunk in table_chunks(con, "raw", name, chunk_rows):
         text = text_table(chunk)
         work = Work(text={name: text}, typed={name: text.copy()}, synonyms=synonyms)
-        work.context = context
+        work.context = chunk_context(con, context, chunk, done)
         findings.add(run_checks(work, skip=WHOLE_TABLE_RULES).drop(columns="_pos"))
         append_frame(con, "typed", name, work.typed[name])
         append_frame(con, "checked", name, work.text[name])
@@ -159,23 +159,14 @@ def _check_table_sql(con, name, context, synonyms, findings: _Findings, chunk_ro
     findings.add(duplicate_findings(con, name))
 
 
-def _chunk_context(con, context: Context, done: set[str]) -> Context:
-    """The context the chunked checks of a table need from the tables checked before it."""
-    if "patients" in done and context.patient_ids is None:
-        ids, accepted = patient_context(con)
-        context = replace(context, patient_ids=ids, accepted_patients=accepted)
-    if "lesions" in done and context.lesion_keys is None:
-        context = replace(context, lesion_keys=lesion_keys(con))
-    return context
-
-
 def _split(con, name: str) -> tuple[int, int, int]:
     errors = errors_of(name)
     con.execute("CREATE SCHEMA IF NOT EXISTS accepted")
     con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    # a view: the study store writes the accepted rows once, typed and in row order
     con.execute(
-        f"CREATE TABLE accepted.{quote(name)} AS SELECT * FROM typed.{quote(name)} "
-        f"WHERE _row NOT IN (SELECT DISTINCT row {errors}) ORDER BY _row"
+        f"CREATE VIEW accepted.{quote(name)} AS SELECT * FROM typed.{quote(name)} "
+        f"WHERE _row NOT IN (SELECT DISTINCT row {errors})"
     )
     con.execute(
         f"CREATE TABLE quarantine.{quote(name)} AS SELECT c.*, r._rules "
@@ -243,8 +234,7 @@ def validate_staged(
         if _all_text(con, name):
             _check_table_sql(con, name, context, mapping, findings, chunk_rows)
         else:
-            context = _chunk_context(con, context, done)
-            _check_table(con, name, context, mapping, findings, chunk_rows)
+            _check_table(con, name, context, mapping, findings, chunk_rows, done)
         if name == "patients":
             patient_tables(con)
         done.add(name)

@@ -5,12 +5,15 @@ table or another table; for a staged study (``oncorwe.io.staging``) they are com
 DuckDB or over a bounded sample, with the same results as on the table in memory:
 
 - the unit of a lab column (its median, ``checks_values.check_lab_units``);
-- exact and conflicting duplicates (window functions over the typed table);
+- exact and conflicting duplicates (groups of equal rows or keys in the typed table);
 - identifier-like columns (the first ``identifiers.SAMPLE_SIZE`` non-empty values);
-- the context of the cross-table rules: patient ids, accepted patients, lesion keys.
+- the context of the cross-table rules for the rows of one chunk: the ids, accepted rows and
+  lesion keys of the chunk's patients (semi-joins in DuckDB, never every patient in memory).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import duckdb
 import pandas as pd
@@ -29,6 +32,7 @@ from oncorwe.io.store import contract_dtypes
 from oncorwe.privacy.identifiers import SAMPLE_SIZE
 from oncorwe.validate.checks_columns import duplicate_row_findings, unique_key_findings
 from oncorwe.validate.checks_values import UNIT_RULES, column_is_conventional, plain_numbers
+from oncorwe.validate.rules import Context
 from oncorwe.validate.value_rules import clean_sql
 
 PATIENT_DATES = ("death_date", "diagnosis_date")  # what the cross-table rules read
@@ -111,43 +115,55 @@ def identifier_sample(
     return pd.DataFrame({c: pd.Series(v, dtype="string") for c, v in sample.items()})
 
 
+def _repeats(name: str, columns: list[str], where: str = "TRUE") -> str:
+    """SQL: ``_row`` and ``first`` (the group's first row) of every row of ``typed.<name>``
+    after the first of a group of rows equal in ``columns`` (NULL equal to NULL, as in
+    ``DataFrame.duplicated``), among the rows where ``where`` holds."""
+    by = ", ".join(quote(c) for c in columns)
+    same = " AND ".join(f"t.{quote(c)} IS NOT DISTINCT FROM g.{quote(c)}" for c in columns)
+    return (
+        f"SELECT t._row, g.first FROM typed.{quote(name)} t JOIN (SELECT {by}, min(_row) AS first "
+        f"FROM typed.{quote(name)} WHERE {where} GROUP BY ALL HAVING count(*) > 1) g ON {same} "
+        "WHERE t._row > g.first"
+    )
+
+
 def duplicate_findings(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame | None:
-    """``table.duplicate_row`` and ``table.unique_key`` over the whole typed table."""
+    """``table.duplicate_row`` and ``table.unique_key`` over the whole typed table.
+
+    A group of equal rows (or keys) is found by grouping, not by a window over the table:
+    DuckDB's grouping spills to disk, so memory stays bounded whatever the table's size.
+    """
     present = columns_of(con, "typed", name)
     columns = [c for c in TABLES[name].column_names if c in present]
     if not columns:
         return None
     key = list(TABLES[name].key)
     has_key = bool(key) and set(key) <= set(present)
-    every = ", ".join(f"t.{quote(c)}" for c in columns)
-    windows = [
-        f"row_number() OVER (PARTITION BY {every} ORDER BY t._row) AS n_all",
-        f"first_value(t._row) OVER (PARTITION BY {every} ORDER BY t._row) AS first_all",
-    ]
-    texts = ""
+    exact = _repeats(name, columns)
     if has_key:
-        by_key = ", ".join(f"t.{quote(c)}" for c in key)
-        complete = " AND ".join(f"t.{quote(c)} IS NOT NULL" for c in key)
-        windows += [
-            f"row_number() OVER (PARTITION BY {by_key} ORDER BY t._row) AS n_key",
-            f"first_value(t._row) OVER (PARTITION BY {by_key} ORDER BY t._row) AS first_key",
-            f"({complete}) AS complete",
-        ]
+        complete = " AND ".join(f"{quote(c)} IS NOT NULL" for c in key)
+        # a conflicting duplicate: a repeated key on a row that is not itself an exact repeat
+        repeated = _repeats(name, key, complete)
+        keyed = f"SELECT * FROM ({repeated}) WHERE _row NOT IN (SELECT _row FROM e)"
         texts = ", " + ", ".join(f"c.{quote(k)}" for k in key)
-    conflict = " OR (n_key > 1 AND complete AND n_all = 1)" if has_key else ""
-    found = con.execute(
-        f"SELECT * FROM (SELECT t._row, {', '.join(windows)}{texts} "
-        f"FROM typed.{quote(name)} t JOIN checked.{quote(name)} c ON c._row = t._row) "
-        f"WHERE n_all > 1{conflict} ORDER BY _row"
-    ).df()
+        query = (
+            f"WITH e AS ({exact}), k AS ({keyed}) SELECT f._row, f.first_all, f.first_key, "
+            f"f.repeat{texts} FROM (SELECT _row, first AS first_all, 0 AS first_key, "
+            "true AS repeat FROM e UNION ALL SELECT _row, 0, first, false FROM k) f "
+            f"JOIN checked.{quote(name)} c ON c._row = f._row ORDER BY f._row"
+        )
+    else:
+        query = f"SELECT _row, first AS first_all, true AS repeat FROM ({exact}) ORDER BY _row"
+    found = con.execute(query).df()
     if found.empty:
         return None
     text = found[["_row", *(key if has_key else [])]].astype({"_row": "Int64"})
     text = text.astype({k: "string" for k in key if k in text.columns})
-    parts = [duplicate_row_findings(name, text, found["n_all"] > 1, found["first_all"])]
+    repeat = found["repeat"].astype(bool)
+    parts = [duplicate_row_findings(name, text, repeat, found["first_all"])]
     if has_key:
-        mask = (found["n_key"] > 1) & found["complete"] & (found["n_all"] == 1)
-        parts.append(unique_key_findings(name, text, mask, key, found["first_key"]))
+        parts.append(unique_key_findings(name, text, ~repeat, key, found["first_key"]))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else None
 
@@ -159,29 +175,71 @@ def errors_of(name: str) -> str:
     )
 
 
-def patient_context(con: duckdb.DuckDBPyConnection) -> tuple[pd.Index, pd.DataFrame]:
-    """Every patient id (cleaned text) and the accepted patients (first row per id) with the
-    dates the cross-table rules read, indexed by patient_id."""
-    ids = con.execute(
-        "SELECT DISTINCT patient_id FROM checked.patients WHERE patient_id IS NOT NULL"
-    ).fetchall()
-    dates = [c for c in PATIENT_DATES if c in columns_of(con, "typed", "patients")]
-    selected = ", ".join(["_row", "patient_id", *dates])
-    accepted = con.execute(
-        f"SELECT {selected} FROM typed.patients "
-        f"WHERE _row NOT IN (SELECT DISTINCT row {errors_of('patients')}) "
-        "AND patient_id IS NOT NULL ORDER BY _row"
-    ).df()
+def _chunk_ids(con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame) -> str:
+    """Register the patient ids of ``chunk``, cleaned as the checks clean them, as
+    ``_chunk_ids`` (one text column ``id``); return the SQL set of them, for semi-joins
+    against the staged tables."""
+    ids = pd.Series([], dtype="string")
+    if "patient_id" in chunk.columns:
+        ids = clean_text(chunk["patient_id"]).dropna().drop_duplicates()
+    con.register("_chunk_ids", pd.DataFrame({"id": ids.astype(object).to_numpy(dtype=object)}))
+    return "(SELECT CAST(id AS VARCHAR) FROM _chunk_ids)"
+
+
+def patient_context(
+    con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame
+) -> tuple[pd.Index, pd.DataFrame]:
+    """The patient ids (cleaned text) and the accepted patients (first row per id, with the
+    dates the cross-table rules read, indexed by patient_id) of the patients that the rows of
+    ``chunk`` name: a semi-join in DuckDB, so memory follows the chunk, not the patients."""
+    cursor = con.cursor()  # its own connection: ``con`` may hold an unfetched result
+    mine = _chunk_ids(cursor, chunk)
+    try:
+        ids = cursor.execute(
+            "SELECT DISTINCT patient_id FROM checked.patients "
+            f"WHERE patient_id IS NOT NULL AND patient_id IN {mine}"
+        ).fetchall()
+        dates = [c for c in PATIENT_DATES if c in columns_of(con, "typed", "patients")]
+        selected = ", ".join(["_row", "patient_id", *dates])
+        accepted = cursor.execute(
+            f"SELECT {selected} FROM typed.patients "
+            f"WHERE _row NOT IN (SELECT DISTINCT row {errors_of('patients')}) "
+            f"AND patient_id IS NOT NULL AND patient_id IN {mine} ORDER BY _row"
+        ).df()
+    finally:
+        cursor.close()
     accepted = contract_dtypes("patients", accepted)
     accepted = accepted.drop_duplicates("patient_id").set_index("patient_id")
     return pd.Index([i[0] for i in ids], dtype=object), accepted.drop(columns="_row")
 
 
-def lesion_keys(con: duckdb.DuckDBPyConnection) -> pd.MultiIndex | None:
-    """(patient_id, assessment_date) of every typed lesion row."""
+def lesion_keys(con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame) -> pd.MultiIndex | None:
+    """(patient_id, assessment_date) of the typed lesion rows of the patients that the rows of
+    ``chunk`` name (a semi-join in DuckDB, as ``patient_context``)."""
     if not table_exists(con, "typed", "lesions"):
         return None
     if not {"patient_id", "assessment_date"} <= set(columns_of(con, "typed", "lesions")):
         return None
-    keys = con.execute("SELECT DISTINCT patient_id, assessment_date FROM typed.lesions").df()
+    cursor = con.cursor()
+    mine = _chunk_ids(cursor, chunk)
+    try:
+        keys = cursor.execute(
+            "SELECT DISTINCT patient_id, assessment_date FROM typed.lesions "
+            f"WHERE patient_id IN {mine}"
+        ).df()
+    finally:
+        cursor.close()
     return pd.MultiIndex.from_frame(contract_dtypes("lesions", keys))
+
+
+def chunk_context(
+    con: duckdb.DuckDBPyConnection, context: Context, chunk: pd.DataFrame, done: set[str]
+) -> Context:
+    """The context the chunked checks of one chunk need from the tables checked before it
+    (``done``): the patients and lesion keys of the chunk's patients only."""
+    if "patients" in done:
+        ids, accepted = patient_context(con, chunk)
+        context = replace(context, patient_ids=ids, accepted_patients=accepted)
+    if "lesions" in done:
+        context = replace(context, lesion_keys=lesion_keys(con, chunk))
+    return context
