@@ -1,5 +1,5 @@
 # oncorwe: `make demo` runs the reference study on its synthetic twin; `make test` runs every
-# test but the few that only size makes slow (`make check-slow` runs those) and the comparisons
+# test but the few that take long (`make check-slow` runs those) and the comparisons
 # on a PostgreSQL server or a Spark session (`make check-engines`); CI runs all three.
 PYTHON ?= python3
 VENV := .venv
@@ -25,19 +25,28 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/oncorwe demo --out $(OUT)
 
-# tests run in parallel, one test file per worker (its module fixtures are built once)
+# tests run in parallel, one test file per worker (its module fixtures are built once). The
+# package is compiled to bytecode once, before the workers start, and the tests write their
+# bytecode too (also where PYTHONDONTWRITEBYTECODE is set): every worker and every command the
+# tests start in a process of its own then loads compiled modules instead of compiling them again.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadfile
+COMPILE := $(BIN)/python -m compileall -q src
+
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not slow and not engines"
+	$(COMPILE)
+	$(PYTEST) -m "not slow and not engines"
 
 check-slow: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n auto --dist loadfile -m slow
+	$(COMPILE)
+	$(PYTEST) -m slow
 
 # the tests marked `engines` (the seed twin's results and derivations on PostgreSQL and Spark),
 # then the same results.json on DuckDB, PostgreSQL and Spark at 15,000 patients
 # (benchmarks/engines.py; PostgreSQL at ONCORWE_POSTGRES_URL or a throwaway server, Spark in
 # local mode)
 check-engines: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -n auto --dist loadfile -m engines
+	$(COMPILE)
+	$(PYTEST) -m engines
 	$(BIN)/python benchmarks/engines.py --patients 15000
 
 lint: $(VENV)/.installed-dev
