@@ -6,6 +6,8 @@ the column's range rule, and the end itself (when included) does not. Each case 
 of the table's first row with that value), so one validation per table checks them all. The cases
 are read from the schema, so a column added there is tested here without a change to this file; the
 committed data dictionary is generated from the same schema (tests/cli/test_template_cmd.py).
+Each required column (and each condition under which a column is required) is tested the same
+way: a copy of the first row without it.
 """
 
 from __future__ import annotations
@@ -150,19 +152,37 @@ REQUIRED = [
 ]
 
 
-@pytest.mark.parametrize(("table", "col", "when", "value"), REQUIRED)
-def test_a_missing_required_value_is_quarantined(table, col, when, value):
+@cache
+def _validated_without(table: str):
+    """One validation per table: the study plus one copy of the table's first row per
+    requirement case, with that case's column missing (and its condition met)."""
     tables = _study(table)
     frame = tables[table]
-    if when is not None:
-        frame.loc[0, when] = value
-    frame.loc[0, col.name] = pd.NA
-    result = validate_tables(tables)
+    mine = [(col.name, when, value) for t, col, when, value in _requirement_cases() if t == table]
+    copies = pd.concat([frame.iloc[[0]]] * len(mine), ignore_index=True)
+    for position, (name, when, value) in enumerate(mine):
+        if when is not None:
+            copies.loc[position, when] = value
+        copies.loc[position, name] = pd.NA
+    tables[table] = pd.concat([frame, copies], ignore_index=True)
+    rows = {case: len(frame) + 1 + i for i, case in enumerate(mine)}
+    return validate_tables(tables), rows
+
+
+@pytest.mark.parametrize(("table", "col", "when", "value"), REQUIRED)
+def test_a_missing_required_value_is_quarantined(table, col, when, value):
+    result, rows = _validated_without(table)
+    row = rows[(col.name, when, value)]
     rule_id = "column.required" if when is None else col.required_when.rule
     findings = result.findings
     hits = findings[(findings["table"] == table) & (findings["rule"] == rule_id)]
-    assert hits["row"].tolist() == [1] and hits["column"].tolist() == [col.name]
-    assert 1 in result.quarantined[table]["_row"].tolist()
+    # the rows missing this column (this case's, and another condition's of the same column)
+    # and only they are found; nothing else is missing in this case's row
+    missing = sorted(r for (name, *_), r in rows.items() if name == col.name)
+    assert row in missing
+    assert hits.loc[hits["column"] == col.name, "row"].tolist() == missing
+    assert hits.loc[hits["row"] == row, "column"].tolist() == [col.name]
+    assert row in result.quarantined[table]["_row"].tolist()
 
 
 def test_a_one_of_group_needs_one_of_its_columns():
