@@ -299,7 +299,9 @@ def test_dates_ordered(shipped):
     assert (ta["assessment_date"] > ta["patient_id"].map(diagnosis)).all()
 
 
-@pytest.mark.parametrize("seed", [SEED + 1, 2])
+# seed 2 runs in `make test`; the shipped seed's neighbour, whose calibration search takes
+# longest (about 13 s of CPU), in `make check-slow`
+@pytest.mark.parametrize("seed", [pytest.param(SEED + 1, marks=pytest.mark.slow), 2])
 def test_other_seeds_are_calibrated_too(seed):
     """Another seed gives another cohort with the same published numbers (the calibration is a
     search, not a hand-picked seed), and lesions that explain its recorded mRECIST responses
