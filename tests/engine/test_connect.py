@@ -41,6 +41,14 @@ def check_engine(engine) -> None:
     counts = engine.query(t.group_by("person_id").agg(n=t.count(), total=t.value.sum()))
     assert dict(zip(counts["person_id"], counts["total"], strict=True)) == {1: 4.0, 2: 4.0}
     assert "visits" in engine.tables()
+    # a relation made once and read by two queries, dropped on leaving
+    with engine.materialized("latest", latest_before(dt.date(2020, 1, 8))) as made:
+        assert "latest" in engine.tables()
+        assert engine.query(made.order_by("person_id"))["person_id"].tolist() == [1, 2]
+        both = made.join(t, [made.person_id == t.person_id, made.visit == t.visit])
+        values = engine.query(both.select(t.value).order_by("value"))["value"]
+        assert values.tolist() == [2.5, 4.0]  # 5 January (person 1), 3 January (person 2)
+    assert "latest" not in engine.tables()
 
 
 def test_duckdb_is_the_embedded_default(tmp_path):

@@ -259,18 +259,28 @@ def response_by_criteria(response: pd.DataFrame) -> pd.DataFrame:
     return out[BY_CRITERIA_COLUMNS]
 
 
-def response_duration(t: Mapping[str, ir.Table], protocol: Protocol, criteria: str) -> ir.Table:
-    """Duration of response under ``criteria`` (``TTE_COLUMNS``, PARAMCD ``DURRSP``), one row
-    per unconfirmed responder (BOR CR/PR, :func:`oncorwe.derive.response.derive_best_response`)
-    from the first CR/PR to progression or death: a table expression."""
+def first_response(t: Mapping[str, ir.Table], protocol: Protocol, criteria: str) -> ir.Table:
+    """``patient_id, index_date``: each unconfirmed responder under ``criteria`` (BOR CR/PR,
+    :func:`oncorwe.derive.response.derive_best_response`) and the date of their first CR/PR,
+    the origin of the duration of response: a table expression."""
     a, cohort = t["tumor_assessments"], t["cohort"].select("patient_id", _start="index_date")
     a = a.join(cohort, "patient_id")
     a = a.filter((a.criteria == criteria) & a.overall_response.isin(RESPONDED)
                  & (a.assessment_date >= a._start))  # fmt: skip
     first = a.group_by("patient_id").aggregate(index_date=a.assessment_date.min())
     bor = derive_best_response(t, protocol, criteria, False)
-    first = first.semi_join(bor.filter(bor.bor.isin(RESPONDED)), "patient_id")
-    first = first.alias(DOR_ORIGIN_TABLE)
+    return first.semi_join(bor.filter(bor.bor.isin(RESPONDED)), "patient_id")
+
+
+def response_duration(
+    t: Mapping[str, ir.Table], protocol: Protocol, criteria: str, first: ir.Table | None = None
+) -> ir.Table:
+    """Duration of response under ``criteria`` (``TTE_COLUMNS``, PARAMCD ``DURRSP``), one row
+    per unconfirmed responder from the first CR/PR to progression or death: a table expression.
+    ``first``: the origin (:func:`first_response`) as a table made on the engine, or None to
+    derive it within the expression."""
+    if first is None:
+        first = first_response(t, protocol, criteria).alias(DOR_ORIGIN_TABLE)
     return derive_time_to_event(
         {**t, DOR_ORIGIN_TABLE: first}, "DURRSP", "Duration of Response", DOR_EVENTS,
         dor_censors(criteria), protocol.survival.days_per_month, origin=first,
@@ -286,7 +296,9 @@ def duration_of_response(
     for criteria in adrs["criteria"].drop_duplicates():
         if criteria == "iRECIST":
             continue  # iDOR (first iCR/iPR to iCPD) is not derived; not a zero-responder row
-        tte = engine.query(response_duration(t, protocol, criteria))
+        # the origin made once: the event and censoring sources each read it
+        with engine.materialized(DOR_ORIGIN_TABLE, first_response(t, protocol, criteria)) as first:
+            tte = engine.query(response_duration(t, protocol, criteria, first))
         n = len(tte)
         if n == 0:
             rows.append((criteria, 0, 0, np.nan, np.nan, np.nan))
