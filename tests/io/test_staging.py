@@ -11,7 +11,7 @@ from oncorwe.intake import take_in
 from oncorwe.io import staging
 from oncorwe.synth import seed_twin_path
 
-SMALL_LIMIT = "96MB"  # below the former fixed 128 MB, a quarter of the floor
+SMALL_LIMIT = "96MB"  # below the former fixed 128 MB and a quarter of the floor
 
 
 def _megabytes(limit: str) -> int:
@@ -20,7 +20,7 @@ def _megabytes(limit: str) -> int:
 
 def test_memory_limit_is_a_share_of_the_machine_within_floor_and_ceiling(monkeypatch):
     gib = 1 << 30
-    cases = {2 * gib: 384, 8 * gib: 512, 64 * gib: 768}  # 1/16: 128 -> floor, 512, 4096 -> cap
+    cases = {2 * gib: 384, 7 * gib: 448, 64 * gib: 512}  # 1/16: 128 -> floor, 448, 4096 -> cap
     for total, expected in cases.items():
         pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": total // 4096}
         monkeypatch.setattr(os, "sysconf", pages.__getitem__)

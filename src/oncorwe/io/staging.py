@@ -29,7 +29,7 @@ from oncorwe.io.sources import SourceStreams
 
 # DuckDB's buffer limit for imports (it spills to disk beyond it): a fraction of the machine's
 # memory, within a floor and a ceiling in MB (see the module docstring)
-MEMORY_FRACTION, MEMORY_FLOOR_MB, MEMORY_CEILING_MB = 1 / 16, 384, 768
+MEMORY_FRACTION, MEMORY_FLOOR_MB, MEMORY_CEILING_MB = 1 / 16, 384, 512
 # the order of validate_tables' findings: rule order, then table and row, then arrival
 FINDINGS_ORDER = 'ORDER BY _order, "table" NULLS LAST, row NULLS LAST, _seq'
 Progress = Callable[[str], None]
