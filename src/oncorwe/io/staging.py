@@ -75,8 +75,9 @@ def without_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """True when ``schema.table`` exists."""
+    # DuckDB's own catalogue functions answer several times faster than information_schema
     found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
         [schema, table],
     ).fetchone()[0]
     return bool(found)
@@ -85,8 +86,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 def columns_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     """Column names of ``schema.table`` in table order."""
     rows = con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        "SELECT column_name FROM duckdb_columns() "
+        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
         [schema, table],
     ).fetchall()
     return [r[0] for r in rows]

@@ -13,6 +13,12 @@ from oncorwe.validate.rules import Work, make_findings, rule
 
 STAGE = 2
 REQUIRED_MESSAGE = "{table} row {row}, column {column}: required value is missing"
+TYPE_HINTS = {
+    "date": "use YYYY-MM-DD",
+    "int": "use a whole number",
+    "num": "use a number with a '.' decimal point and no unit",
+    "bool": "use true/false, yes/no or 1/0",
+}
 
 
 def _present_columns(work: Work, type_=None):
@@ -36,31 +42,42 @@ def _collect(parts: list[pd.DataFrame]) -> pd.DataFrame | None:
 )
 def check_types(work: Work) -> pd.DataFrame | None:
     """Parse every contract column into ``work.typed``; unparseable values are findings."""
+    parsed = _parse_by_type(work)
     parts = []
     for name, col in _present_columns(work):
-        text = work.text[name][col.name]
-        parsed = parse_column(col, text)
-        work.typed[name][col.name] = parsed["value"]
+        work.typed[name][col.name] = parsed[(name, col.name)]["value"]
         if col.type == "date":
-            work.dates[(name, col.name)] = parsed
-        hint = {
-            "date": "use YYYY-MM-DD",
-            "int": "use a whole number",
-            "num": "use a number with a '.' decimal point and no unit",
-            "bool": "use true/false, yes/no or 1/0",
-        }.get(col.type, "")
+            work.dates[(name, col.name)] = parsed[(name, col.name)]
         parts.append(
             make_findings(
                 "column.type",
                 name,
                 work.text[name],
-                parsed["bad"],
+                parsed[(name, col.name)]["bad"],
                 col.name,
                 f"{{table}} row {{row}}, column {{column}}: '{{value}}' is not a valid {col.type}"
-                f"; {hint}",
+                f"; {TYPE_HINTS.get(col.type, '')}",
             )
         )
     return _collect(parts)
+
+
+def _parse_by_type(work: Work) -> dict[tuple[str, str], pd.DataFrame]:
+    """Every present contract column parsed, all columns of one type in one pass (the parse
+    depends on the type only; one pass has a fixed cost, whatever its length)."""
+    by_type: dict[str, list[tuple[str, Column]]] = {}
+    for name, col in _present_columns(work):
+        by_type.setdefault(col.type, []).append((name, col))
+    parsed = {}
+    for members in by_type.values():
+        texts = [work.text[name][col.name] for name, col in members]
+        whole = parse_column(members[0][1], pd.concat(texts, ignore_index=True))
+        start = 0
+        for (name, col), text in zip(members, texts, strict=True):
+            piece = whole.iloc[start : start + len(text)].set_axis(text.index)
+            parsed[(name, col.name)] = piece
+            start += len(text)
+    return parsed
 
 
 @rule(

@@ -16,10 +16,17 @@ from string import Formatter
 import duckdb
 
 from oncorwe.io.schema import TABLES
-from oncorwe.io.staging import columns_of, quote, table_exists
+from oncorwe.io.staging import quote, table_exists
 from oncorwe.validate import checks_columns
 from oncorwe.validate.rules import RULES, ordered_rules
-from oncorwe.validate.value_rules import clean_sql, lab_test_key, literal, looked_up, lookup_name
+from oncorwe.validate.value_rules import (
+    clean_sql,
+    lab_test_key,
+    literal,
+    looked_up,
+    lookup_join,
+    typed_field,
+)
 
 
 class Staged:
@@ -27,6 +34,13 @@ class Staged:
 
     def __init__(self, name: str, present: list[str], looked: list[str]) -> None:
         self.name, self.present, self.looked = name, present, set(looked)
+        self.pending: list[str] = []  # the SELECTs of findings not yet inserted
+
+    def insert_pending(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Insert every pending finding into ``work.findings`` in one statement."""
+        if self.pending:
+            con.execute("INSERT INTO work.findings " + " UNION ALL ".join(self.pending))
+        self.pending = []
 
     def text(self, column: str) -> str:
         return f"w.{quote(column)}"
@@ -38,26 +52,23 @@ class Staged:
         return all(c in self.present for c in columns)
 
 
-def stage_checked(con: duckdb.DuckDBPyConnection, name: str) -> Staged:
-    """Create ``work."wide:<name>"`` and the views ``checked.<name>``, ``typed.<name>``."""
-    present = [c for c in columns_of(con, "raw", name) if c != "_row"]
+def stage_checked(con: duckdb.DuckDBPyConnection, name: str, present: list[str]) -> Staged:
+    """Create ``work."wide:<name>"`` and the views ``checked.<name>``, ``typed.<name>``;
+    ``present``: the staged columns of ``raw.<name>`` but ``_row``."""
     columns = looked_up(name, present)
+    looked = {c.name for c in columns}
     selected, joins, typed = ["r._row"], [], ["_row"]
-    for k, column in enumerate(c.name for c in columns):
-        alias = f"l{k}"
-        on = f"{alias}.key IS NOT DISTINCT FROM {clean_sql('r.' + quote(column))}"
+    for k, col in enumerate(columns):
+        alias, column = f"l{k}", col.name
         test = lab_test_key(name, column, present, "r.")
-        if test:
-            on += f" AND {alias}.test IS NOT DISTINCT FROM {test}"
-        joins.append(f"LEFT JOIN {lookup_name(name, column)} {alias} ON {on}")
+        joins.append(lookup_join(name, column, alias, f"r.{quote(column)}", test))
         selected += [
             f"{alias}.text AS {quote(column)}",
-            f"{alias}.value AS {quote('_typed:' + column)}",
+            f"{alias}.{quote(typed_field(col))} AS {quote('_typed:' + column)}",
             f"{alias}.k AS {quote('_k:' + column)}",
         ]
-        if "imputed" in columns_of(con, "work", f"lookup:{name}:{column}"):
+        if col.type == "date" and col.partial_date:
             selected.append(f"{alias}.imputed AS {quote('_imputed:' + column)}")
-    looked = {c.name for c in columns}
     for column in present:
         if column not in looked:
             selected.append(f"{clean_sql('r.' + quote(column))} AS {quote(column)}")
@@ -124,13 +135,14 @@ def insert_findings(
     source="",
     seq=0,
 ):
-    """Add the findings of ``rule`` for the rows of ``staged`` where ``where`` holds."""
+    """Add the findings of ``rule`` for the rows of ``staged`` where ``where`` holds (to the
+    findings ``staged`` inserts at once, ``Staged.insert_pending``)."""
     name = staged.name
     if value is None:
         value = staged.text(column) if column in staged.present else "NULL"
     message = message_sql(template, name, column, value, extra, rule)
-    con.execute(
-        f"INSERT INTO work.findings SELECT {literal(name)}, w._row, "
+    staged.pending.append(
+        f"SELECT {literal(name)}, w._row, "
         f"{literal(column) if column else 'NULL'}, {value}, {literal(rule)}, "
         f"{literal(RULES[rule].severity)}, {message}, {_order(rule)}, {seq} "
         f"FROM work.{quote('wide:' + name)} w {source} WHERE {where}"
@@ -139,17 +151,18 @@ def insert_findings(
 
 def value_findings(con, staged: Staged) -> None:
     """The findings of every value rule, given to the rows holding the value."""
-    if not table_exists(con, "work", "value_findings"):
+    if not staged.looked or not table_exists(con, "work", "value_findings"):
         return
     name = staged.name
-    for column in sorted(staged.looked, key=TABLES[name].column_names.index):
-        con.execute(
-            f"INSERT INTO work.findings SELECT {literal(name)}, w._row, f.column, f.value, "
-            f"f.rule, f.severity, {literal(name + ' row ')} || CAST(w._row AS VARCHAR) || "
-            f"f.suffix, f._order, f._seq FROM work.{quote('wide:' + name)} w "
-            f"JOIN work.value_findings f ON f.k = w.{quote('_k:' + column)} "
-            f"AND f.column = {literal(column)} AND f.table = {literal(name)}"
-        )
+    parts = [
+        f"SELECT {literal(name)}, w._row, f.column, f.value, f.rule, f.severity, "
+        f"{literal(name + ' row ')} || CAST(w._row AS VARCHAR) || f.suffix, f._order, f._seq "
+        f"FROM work.{quote('wide:' + name)} w JOIN work.value_findings f "
+        f"ON f.k = w.{quote('_k:' + column)} AND f.column = {literal(column)} "
+        f"AND f.table = {literal(name)}"
+        for column in sorted(staged.looked, key=TABLES[name].column_names.index)
+    ]
+    staged.pending += parts
 
 
 def required_findings(con, staged: Staged) -> None:

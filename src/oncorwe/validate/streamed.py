@@ -136,26 +136,32 @@ def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: 
     findings.add(duplicate_findings(con, name))
 
 
-def _all_text(con, name: str) -> bool:
-    """True when every staged column of ``raw.<name>`` is text (what the readers stage)."""
-    kinds = con.execute(
-        "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_schema = 'raw' "
-        "AND table_name = ? AND column_name <> '_row'",
-        [name],
+def _staged_columns(con, names: list[str]) -> dict[str, list[str] | None]:
+    """The staged columns of each ``raw.<name>`` but ``_row``, in table order; None for a
+    table with a column that is not text (the readers stage text; such a table is checked in
+    chunks)."""
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'raw' ORDER BY table_name, column_index"
     ).fetchall()
-    return {k[0] for k in kinds} <= {"VARCHAR"}
+    columns: dict[str, list[str] | None] = {name: [] for name in names}
+    for table, column, kind in rows:
+        if table not in columns or column == "_row" or columns[table] is None:
+            continue
+        columns[table] = columns[table] + [column] if kind == "VARCHAR" else None
+    return columns
 
 
-def _check_table_sql(con, name, context, synonyms, findings: _Findings, chunk_rows: int):
-    """The rules of ``name`` as set-based SQL: value rules once per distinct value, then the
-    row, table and cross-table rules over the whole staged table (``row_rules``)."""
-    build_lookups(con, name, context, synonyms, chunk_rows)
-    staged = stage_checked(con, name)
+def _check_table_sql(con, name, present: list[str], findings: _Findings) -> None:
+    """The rules of ``name`` as set-based SQL: the rows joined to their values' lookups, then
+    the row, table and cross-table rules over the whole staged table (``row_rules``)."""
+    staged = stage_checked(con, name, present)
     value_findings(con, staged)
     required_findings(con, staged)
     table_findings(con, staged)
     if name != "patients" and table_exists(con, "work", "patient_ids"):
         cross_findings(con, staged)
+    staged.insert_pending(con)
     findings.add(duplicate_findings(con, name))
 
 
@@ -227,12 +233,15 @@ def validate_staged(
     # step 2
     context = Context(conventional_units=conventional_units(con, chunk_rows))
     mapping = load_synonyms(synonyms)
+    present = _staged_columns(con, names)
+    textual = {n: c for n, c in present.items() if c is not None}
+    build_lookups(con, textual, context, mapping, chunk_rows)
     # step 3
     done: set[str] = set()
     for name in names:
         progress(f"validating {name}")
-        if _all_text(con, name):
-            _check_table_sql(con, name, context, mapping, findings, chunk_rows)
+        if name in textual:
+            _check_table_sql(con, name, textual[name], findings)
         else:
             _check_table(con, name, context, mapping, findings, chunk_rows, done)
         if name == "patients":

@@ -1,30 +1,34 @@
 """The rules that judge one value at a time, run once per distinct value of a staged column.
 
 Lab units, category synonyms, types, partial dates, Excel serial days, allowed values and ranges
-depend on nothing but the value (and, for a ``labs`` value, its test). For a staged table
-(``oncorwe.io.staging``, schema ``raw``) each such column is reduced to its distinct cleaned
-values in DuckDB; the registered checks (``oncorwe.validate.rules``) run on those values, in
-chunks, exactly as they run on a table in memory; and the results are stored as a lookup table
-``work."lookup:<table>:<column>"`` (``key`` -> ``k``, checked ``text``, typed ``value``,
-``imputed``) plus the findings of each value in ``work.value_findings``. The rows of the table
-are then joined to their lookups in one set-based pass (``oncorwe.validate.row_rules``), so the
-work grows with the distinct values, not with the rows: registries repeat dates and codes a lot.
+depend on nothing but the value (and, for a ``labs`` value, its test). For a staged study
+(``oncorwe.io.staging``, schema ``raw``) every such column of every table is reduced to its
+distinct values as staged, in one query; the values are cleaned (``coerce.clean_text``) and the
+registered checks (``oncorwe.validate.rules``) run on them in chunks, all tables at once; the
+results go to one lookup table ``work.lookup`` (``t``, ``c``, staged ``key`` [and lab ``test``]
+-> ``k``, checked ``text``, typed ``value:<type>``, ``imputed``) and the findings of each value
+to ``work.value_findings``. The rows are then joined to their lookups in one set-based pass
+(``oncorwe.validate.row_rules``), so the work grows with the distinct values, not with the rows:
+registries repeat dates and codes a lot.
 
 A finding's message names its row; on a distinct value it is made with a stand-in row number
-(``STAND_IN + k``) and stored without the ``<table> row <n>`` prefix, which the row pass puts
-back with the real row number.
+(``STAND_IN + position``) and stored without the ``<table> row <n>`` prefix, which the row pass
+puts back with the real row number.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from oncorwe.io.coerce import MISSING_TOKENS
+from oncorwe.io.coerce import MISSING_TOKENS, clean_text
 from oncorwe.io.schema import TABLES, Column
-from oncorwe.io.staging import append_frame, columns_of, query_chunks, quote
+from oncorwe.io.staging import append_frame, quote
 from oncorwe.validate.checks_values import UNIT_RULES
 from oncorwe.validate.rules import RULES, Context, Work, ordered_rules
 from oncorwe.validate.tables import run_checks
@@ -43,6 +47,15 @@ VALUE_RULES = frozenset(
         *(c.range_rule for t in TABLES.values() for c in t.columns if c.range_rule),
     }
 )
+# the lookup column and pandas dtype of the typed values of each contract type
+TYPED_FIELDS = {
+    "date": ("date", "datetime64[ns]"),
+    "int": ("int", "Int64"),
+    "num": ("num", "float64"),
+    "bool": ("bool", "boolean"),
+    "text": ("text", "string"),
+    "list": ("text", "string"),
+}
 STAND_IN = 10**15  # row numbers of distinct values; no input file has this many lines
 UNIT_TESTS = tuple(spec[0] for spec in UNIT_RULES)
 # the characters Python's str.strip() removes (str.isspace), for DuckDB's trim()
@@ -86,80 +99,89 @@ def lab_test_key(name: str, column: str, present: list[str], alias: str = "") ->
     return f"CASE WHEN {test} IN ({tests}) THEN {test} END"
 
 
-def lookup_name(name: str, column: str) -> str:
-    """The lookup table of ``name.column`` (schema ``work``)."""
-    return f"work.{quote(f'lookup:{name}:{column}')}"
+def lookup_join(name: str, column: str, alias: str, key: str, test: str | None) -> str:
+    """SQL joining the lookup of ``name.column`` as ``alias`` on the value as staged ``key``
+    (and the cleaned lab test key ``test``)."""
+    on = f"{alias}.key IS NOT DISTINCT FROM {key}"
+    if test:
+        on += f" AND {alias}.test IS NOT DISTINCT FROM {test}"
+    mine = f"t = {literal(name)} AND c = {literal(column)}"
+    return f"LEFT JOIN (SELECT * FROM work.lookup WHERE {mine}) {alias} ON {on}"
 
 
-def distinct_name(name: str, column: str) -> str:
-    """The distinct values of ``name.column`` (schema ``work``): ``key``, ``k`` (and ``test``)."""
-    return f"work.{quote(f'distinct:{name}:{column}')}"
+def typed_field(column: Column) -> str:
+    """The lookup column holding the typed values of ``column``."""
+    return f"value:{TYPED_FIELDS[column.type][0]}"
 
 
-def _distinct(con, name: str, column: str, test: str | None) -> int:
-    keys = f"{clean_sql(quote(column))} AS key" + (f", {test} AS test" if test else "")
-    con.execute(
-        f"CREATE TABLE {distinct_name(name, column)} AS SELECT *, "
-        f"CAST(row_number() OVER () - 1 AS BIGINT) AS k FROM (SELECT DISTINCT {keys} "
-        f"FROM raw.{quote(name)})"
-    )
-    return con.execute(f"SELECT count(*) FROM {distinct_name(name, column)}").fetchone()[0]
+def _distinct_query(targets: list[tuple[str, str, str | None]]) -> str:
+    """The distinct values as staged of every (table, column[, lab test key]) in one query."""
+    parts = [
+        f"SELECT DISTINCT {literal(name)} AS t, {literal(column)} AS c, "
+        f"CAST({quote(column)} AS VARCHAR) AS key, CAST({test or 'NULL'} AS VARCHAR) AS test "
+        f"FROM raw.{quote(name)}"
+        for name, column, test in targets
+    ]
+    return " UNION ALL ".join(parts)
 
 
-def _values_query(name: str, columns: list[str], size: int, paired: bool) -> str:
-    """Distinct values side by side (position ``pos``): column ``c`` holds its ``k = pos``."""
-    if paired:
-        return f"SELECT k AS pos, key AS value, test FROM {distinct_name(name, 'value')} ORDER BY k"
-    selected = ", ".join(f"d{j}.key AS {quote(c)}" for j, c in enumerate(columns))
-    joins = " ".join(
-        f"LEFT JOIN {distinct_name(name, c)} d{j} ON d{j}.k = p.pos" for j, c in enumerate(columns)
-    )
-    return f"SELECT p.pos, {selected} FROM range({size}) p(pos) {joins} ORDER BY p.pos"
-
-
-def _value_results(work: Work, name: str, columns: list[str], positions) -> pd.DataFrame:
-    """Each column's checked text, typed value (and imputed flag) by position."""
-    typed = work.typed[name]
-    frame = pd.DataFrame({"pos": pd.array(positions, dtype="Int64")})
+def _side_by_side(chunk: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The values of each column at positions 0..n-1 of one frame (NA below a column's end)."""
+    positions = chunk["pos"].to_numpy()
+    size = int(positions.max()) + 1
+    column_of = chunk["c"].to_numpy(dtype=object)
+    cleaned = chunk["value"].to_numpy(dtype=object, na_value=None)
+    data = {"_row": pd.array(np.arange(size) + STAND_IN, dtype="Int64")}
     for column in columns:
-        frame[f"text:{column}"] = work.text[name][column].astype("string")
-        frame[f"value:{column}"] = typed[column]
+        at = np.flatnonzero(column_of == column)
+        values = np.full(size, None, dtype=object)
+        values[positions[at]] = cleaned[at]
+        data[column] = pd.array(values, dtype="string")
+    return pd.DataFrame(data)
+
+
+def _results(chunk: pd.DataFrame, work: Work, name: str) -> pd.DataFrame:
+    """The lookup rows of ``chunk`` (one table): checked text and typed value of each value."""
+    size = len(chunk)
+    text = np.full(size, None, dtype=object)
+    values = {kind: np.full(size, None, dtype=object) for kind, _ in TYPED_FIELDS.values()}
+    imputed = np.full(size, None, dtype=object)
+    typed = work.typed[name]
+    column_of = chunk["c"].to_numpy(dtype=object)
+    positions = chunk["pos"].to_numpy()
+    for column in dict.fromkeys(column_of):
+        at = np.flatnonzero(column_of == column)
+        pos = positions[at]
+        text[at] = work.text[name][column].to_numpy(dtype=object, na_value=None)[pos]
+        kind = typed_field(TABLES[name].column(column)).removeprefix("value:")
+        values[kind][at] = typed[column].to_numpy(dtype=object, na_value=None)[pos]
         if f"{column}_imputed" in typed.columns:
-            frame[f"imputed:{column}"] = typed[f"{column}_imputed"]
+            flags = typed[f"{column}_imputed"].to_numpy(dtype=object, na_value=None)
+            imputed[at] = flags[pos]
+    frame = chunk[["t", "c", "key", "test", "k"]].reset_index(drop=True)
+    frame["text"] = pd.array(text, dtype="string")
+    for kind, dtype in dict(TYPED_FIELDS.values()).items():
+        frame[f"value:{kind}"] = pd.Series(values[kind], dtype=dtype)
+    frame["imputed"] = pd.array(imputed, dtype="boolean")
     return frame
 
 
-def _check_values(con, name, columns, query, paired, context, synonyms, chunk_rows) -> None:
-    skip = frozenset(RULES) - VALUE_RULES
-    order = {r.id: k for k, r in enumerate(ordered_rules())}
-    table = f"values:{name}" + (":value" if paired else "")
-    for chunk in query_chunks(con, query, chunk_rows):
-        positions = chunk["pos"].astype("int64").to_numpy()
-        frame = pd.DataFrame({"_row": pd.array(positions + STAND_IN, dtype="Int64")})
-        for column in [*columns, *(["test"] if paired else [])]:
-            frame[column] = chunk[column].astype("string").to_numpy()
-        work = Work(text={name: frame}, typed={name: frame.copy()}, synonyms=synonyms)
-        work.context = context
-        found = run_checks(work, skip=skip)
-        append_frame(con, "work", table, _value_results(work, name, columns, positions))
-        found = found[found["column"].isin(columns)]
-        if len(found):
-            append_frame(con, "work", "value_findings", _value_findings(name, found, order))
-
-
-def _value_findings(name: str, found: pd.DataFrame, order) -> pd.DataFrame:
+def _value_findings(name: str, chunk: pd.DataFrame, found: pd.DataFrame, order) -> pd.DataFrame:
+    """The findings of ``name``'s values, keyed by value ``k`` (``chunk``: c, pos -> k)."""
     rows = found["row"].astype("int64")
     prefixes = name + " row " + rows.astype(str)
     messages = found["message"].astype(str)
     if any(not m.startswith(p) for m, p in zip(messages, prefixes, strict=True)):
         raise RuntimeError(f"{name}: a value finding does not start with its row")
     suffix = [m.removeprefix(p) for m, p in zip(messages, prefixes, strict=True)]
+    keys = pd.Series(chunk["k"].to_numpy(), index=pd.MultiIndex.from_frame(chunk[["c", "pos"]]))
+    where = pd.MultiIndex.from_arrays([found["column"].astype(object), rows - STAND_IN])
     index = found["column"].map(TABLES[name].column_names.index)
     return pd.DataFrame(
         {
             "table": pd.array([name] * len(found), dtype="string"),
             "column": pd.array(found["column"].astype(object), dtype="string"),
-            "k": pd.array(rows - STAND_IN, dtype="Int64"),
+            "k": pd.array(keys.reindex(where).to_numpy(), dtype="Int64"),
             "value": pd.array(found["value"].astype(object), dtype="string"),
             "rule": pd.array(found["rule"].astype(object), dtype="string"),
             "severity": pd.array(found["severity"].astype(object), dtype="string"),
@@ -170,44 +192,91 @@ def _value_findings(name: str, found: pd.DataFrame, order) -> pd.DataFrame:
     )
 
 
+def _check_chunk(con, chunk: pd.DataFrame, context: Context, synonyms, order) -> None:
+    """Run the value rules on one chunk of distinct values (a labs value paired with its test
+    in a run of its own) and append the lookup rows and findings."""
+    paired = chunk["test_keyed"].to_numpy(dtype=bool)
+    skip = frozenset(RULES) - VALUE_RULES
+    for part in (chunk[~paired], chunk[paired]):
+        if part.empty:
+            continue
+        part = part.assign(pos=part.groupby(["t", "c"], sort=False).cumcount())
+        by_table = dict(tuple(part.groupby("t", sort=False)))
+        text = {}
+        for name, mine in by_table.items():
+            text[name] = _side_by_side(mine, list(dict.fromkeys(mine["c"])))
+        if part["test_keyed"].iloc[0]:
+            labs = by_table["labs"]
+            size = int(labs["pos"].max()) + 1
+            text["labs"]["test"] = pd.array(
+                labs.set_index("pos")["test"].reindex(range(size)).to_numpy(dtype=object),
+                dtype="string",
+            )
+        work = Work(text=text, typed={n: f.copy() for n, f in text.items()}, synonyms=synonyms)
+        work.context = context
+        found = run_checks(work, skip=skip)
+        results = [_results(mine, work, name) for name, mine in by_table.items()]
+        append_frame(con, "work", "lookup", pd.concat(results, ignore_index=True))
+        for name, mine in by_table.items():
+            here = found[(found["table"] == name) & found["column"].isin(set(mine["c"]))]
+            if len(here):
+                frame = _value_findings(name, mine, here, order)
+                append_frame(con, "work", "value_findings", frame)
+
+
+def _gathered(con, query: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The rows of ``query`` in frames of ``chunk_rows`` rows (the last one smaller): DuckDB
+    hands a UNION ALL over in many small batches, one or more per part."""
+    cursor = con.cursor()
+    try:
+        held, count = [], 0
+        for batch in cursor.sql(query).to_arrow_reader(chunk_rows):
+            held.append(batch)
+            count += batch.num_rows
+            if count >= chunk_rows:
+                table = pa.Table.from_batches(held)
+                yield table.slice(0, chunk_rows).to_pandas()
+                held, count = table.slice(chunk_rows).to_batches(), count - chunk_rows
+        if count:
+            yield pa.Table.from_batches(held).to_pandas()
+    finally:
+        cursor.close()
+
+
 def build_lookups(
     con: duckdb.DuckDBPyConnection,
-    name: str,
+    present: dict[str, list[str]],
     context: Context,
     synonyms: pd.DataFrame,
     chunk_rows: int,
-) -> list[Column]:
-    """Write ``lookup:<name>:<column>`` for every looked-up column and the findings of their
-    values (see the module docstring); return those columns.
+) -> None:
+    """Write ``work.lookup`` for the looked-up columns of every staged table and the findings
+    of their values (see the module docstring).
 
-    Steps: 1. the distinct cleaned values of each column (a ``labs`` value with its test);
-    2. the value rules on all columns at once, chunk by chunk, and on the lab values;
-    3. each column's lookup: its distinct values joined to their results.
+    Parameters
+    ----------
+    present : table -> its staged columns, for the tables to check.
+
+    Steps: 1. the distinct cleaned values of every looked-up column of every table, in one
+    query (a ``labs`` value with its test); 2. the value rules on them, chunk by chunk, every
+    table at once; 3. each value's results and findings appended to ``work``.
     """
     # step 1
-    present = columns_of(con, "raw", name)
-    columns = looked_up(name, present)
-    test = lab_test_key(name, "value", present)
-    sizes = {
-        c.name: _distinct(con, name, c.name, test if c.name == "value" else None) for c in columns
-    }
-    plain = [c.name for c in columns if not (test and c.name == "value")]
+    targets = [
+        (name, col.name, lab_test_key(name, col.name, columns))
+        for name, columns in present.items()
+        for col in looked_up(name, columns)
+    ]
+    if not targets:
+        return
+    order = {r.id: k for k, r in enumerate(ordered_rules())}
+    offset = 0
     # step 2
-    if plain:
-        query = _values_query(name, plain, max(sizes[c] for c in plain), False)
-        _check_values(con, name, plain, query, False, context, synonyms, chunk_rows)
-    if test and "value" in sizes:
-        query = _values_query(name, ["value"], sizes["value"], True)
-        _check_values(con, name, ["value"], query, True, context, synonyms, chunk_rows)
-    # step 3
-    for column in sizes:
-        table = f"values:{name}" + (":value" if test and column == "value" else "")
-        kept = columns_of(con, "work", table)
-        flag = f", v.{quote('imputed:' + column)} AS imputed" if f"imputed:{column}" in kept else ""
-        extra = ", d.test" if test and column == "value" else ""
-        con.execute(
-            f"CREATE TABLE {lookup_name(name, column)} AS SELECT d.key{extra}, d.k, "
-            f"v.{quote('text:' + column)} AS text, v.{quote('value:' + column)} AS value{flag} "
-            f"FROM {distinct_name(name, column)} d JOIN work.{quote(table)} v ON v.pos = d.k"
-        )
-    return columns
+    for chunk in _gathered(con, _distinct_query(targets), chunk_rows):
+        chunk["k"] = np.arange(offset, offset + len(chunk), dtype="int64")
+        offset += len(chunk)
+        keyed = {(n, c) for n, c, test in targets if test}
+        chunk["test_keyed"] = [(n, c) in keyed for n, c in zip(chunk["t"], chunk["c"], strict=True)]
+        chunk["value"] = clean_text(chunk["key"])
+        # step 3
+        _check_chunk(con, chunk, context, synonyms, order)
