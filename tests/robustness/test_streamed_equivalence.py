@@ -3,7 +3,10 @@
 order, the same accepted and quarantined rows, the same reconciliation (``streamed_check``).
 
 Every hostile input of ``test_hostile_inputs`` is compared the same way there, with chunks of
-three rows, on the intake its ``oncorwe validate`` run makes.
+three rows, on the intake its ``oncorwe validate`` run makes. Both paths run the one set of rules
+(``oncorwe.validate.streamed``): the intake stages the files and checks the values in chunks,
+``validate_tables`` stages the DataFrames into an in-memory database; ``test_hostile_inputs``
+and ``tests/validate`` hold the expected findings themselves.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Column rules that apply to every table: types, partial dates, required, allowed, range, keys.
 
-Each ``check_*`` is registered (in this order) with its rule id; see ``oncorwe.validate.rules``.
+The rules of one value have a ``check_*`` registered (in this order) with its rule id, run once
+per distinct value (``oncorwe.validate.value_rules``); the rules of rows (required values,
+duplicates, keys) are declared here in their place in the check order and run as SQL over the
+staged table (``row_rules``, ``whole_table``). See ``oncorwe.validate.rules``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import pandas as pd
 
 from oncorwe.io.coerce import parse_column
 from oncorwe.io.schema import LIST_SEPARATOR, TABLES, Column
-from oncorwe.validate.rules import Work, make_findings, rule
+from oncorwe.validate.rules import Work, define_rule, make_findings, rule
 
 STAGE = 2
 REQUIRED_MESSAGE = "{table} row {row}, column {column}: required value is missing"
@@ -160,29 +163,13 @@ def check_excel_serial(work: Work) -> pd.DataFrame | None:
     return _collect(parts)
 
 
-@rule(
+# a rule of the rows, run as SQL over the staged table (``row_rules.required_findings``)
+define_rule(
     "column.required",
     "error",
     "A required value is missing (contract column req = yes).",
     stage=STAGE,
 )
-def check_required(work: Work) -> pd.DataFrame | None:
-    """Empty values in required columns."""
-    parts = []
-    for name, col in _present_columns(work):
-        if col.required != "yes":
-            continue
-        parts.append(
-            make_findings(
-                "column.required",
-                name,
-                work.text[name],
-                work.text[name][col.name].isna(),
-                col.name,
-                REQUIRED_MESSAGE,
-            )
-        )
-    return _collect(parts)
 
 
 def _not_allowed_items(text: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
@@ -264,28 +251,22 @@ def check_range(work: Work) -> pd.DataFrame | None:
     return _collect(parts)
 
 
-def _contract_columns(work: Work, name: str) -> list[str]:
-    return [c for c in TABLES[name].column_names if c in work.typed[name].columns]
-
-
-@rule(
+# rules of the whole table, run as window functions over the staged table
+# (``whole_table.duplicate_findings``), which reports them with the two functions below
+define_rule(
     "table.duplicate_row",
     "error",
     "A row repeats an earlier row exactly (all contract columns); copies after the first are "
     "quarantined.",
     stage=STAGE,
 )
-def check_duplicate_rows(work: Work) -> pd.DataFrame | None:
-    """Exact duplicates of an earlier row (compared on typed contract values)."""
-    parts = []
-    for name, typed in work.typed.items():
-        columns = _contract_columns(work, name)
-        repeat = typed.duplicated(subset=columns, keep="first")
-        if not repeat.any():
-            continue
-        first = typed.groupby(columns, dropna=False, sort=False)["_row"].transform("first")
-        parts.append(duplicate_row_findings(name, work.text[name], repeat, first))
-    return _collect(parts)
+define_rule(
+    "table.unique_key",
+    "error",
+    "Two rows share the table's key (e.g. patient_id) but differ elsewhere (conflicting "
+    "duplicate); rows after the first are quarantined.",
+    stage=STAGE,
+)
 
 
 def duplicate_row_findings(
@@ -301,31 +282,6 @@ def duplicate_row_findings(
         "{table} row {row}: exact duplicate of row {extra}",
         extra=first,
     )
-
-
-@rule(
-    "table.unique_key",
-    "error",
-    "Two rows share the table's key (e.g. patient_id) but differ elsewhere (conflicting "
-    "duplicate); rows after the first are quarantined.",
-    stage=STAGE,
-)
-def check_unique_key(work: Work) -> pd.DataFrame | None:
-    """Conflicting duplicates of the key ``Table.key`` (exact duplicates are reported above)."""
-    parts = []
-    for name, typed in work.typed.items():
-        key = list(TABLES[name].key)
-        if not key or not set(key) <= set(typed.columns):
-            continue
-        complete = typed[key].notna().all(axis=1)
-        repeat = typed.duplicated(subset=key, keep="first") & complete
-        exact = typed.duplicated(subset=_contract_columns(work, name), keep="first")
-        mask = repeat & ~exact
-        if not mask.any():
-            continue
-        first = typed.groupby(key, dropna=False, sort=False)["_row"].transform("first")
-        parts.append(unique_key_findings(name, work.text[name], mask, key, first))
-    return _collect(parts)
 
 
 def unique_key_findings(

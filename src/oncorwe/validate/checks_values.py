@@ -24,7 +24,7 @@ import pandas as pd
 
 from oncorwe.errors import InputError
 from oncorwe.io.schema import LIST_SEPARATOR, TABLES
-from oncorwe.validate.rules import Work, make_findings, rule
+from oncorwe.validate.rules import Work, define_rule, make_findings, rule
 
 STAGE = 1
 
@@ -227,20 +227,15 @@ def check_synonyms(work: Work) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-@rule(
+# a rule of whole columns, judged on a sample of each extra column of the staged table
+# (``whole_table.identifier_sample``) and reported with ``identifier_findings``
+define_rule(
     "privacy.identifier_column",
     "warning",
     "An extra (non-contract) column looks like a direct identifier (name, phone, e-mail, ID "
     "card, record number, address, birth date); its values are never shown.",
     stage=STAGE,
 )
-def check_identifier_columns(work: Work) -> pd.DataFrame | None:
-    """Flag identifier-like extra columns (``oncorwe.privacy.identifiers``), one per column."""
-    from oncorwe.privacy.identifiers import detect_identifiers
-
-    return identifier_findings(
-        {name: detect_identifiers(t, table=name) for name, t in work.text.items()}
-    )
 
 
 def identifier_findings(found_by_table: dict[str, pd.DataFrame]) -> pd.DataFrame | None:

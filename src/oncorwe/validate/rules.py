@@ -2,8 +2,11 @@
 
 A rule has an id (``<scope>.<name>``, e.g. ``patients.death_last_date``), a severity and a
 one-line description. ``RULES`` lists them in the order the checks run; the data dictionary and
-the docs print it. A check is a small ``check_*`` function registered with ``@rule``; it reads the
-``Work`` (text and typed tables) and returns the findings of its rule.
+the docs print it. A rule of one value has a small ``check_*`` function registered with
+``@rule``: it reads the ``Work`` (distinct values as text and typed) and returns the findings of
+its rule (``oncorwe.validate.value_rules`` runs it). A rule of rows, tables or the whole study is
+declared with ``define_rule`` in its place in the order and runs as SQL generated from the
+contract (``row_rules``, ``table_rules``, ``whole_table``).
 """
 
 from __future__ import annotations
@@ -36,23 +39,15 @@ class Rule:
 
 @dataclass(frozen=True)
 class Context:
-    """What the checks of one chunk of a table need from the rest of the study, when a study
-    is validated in chunks (``oncorwe.validate.streamed``); None fields are not needed yet.
+    """What the checks of one chunk of values need from the whole study.
 
     Attributes
     ----------
     conventional_units : (table, column, lab) whose plain numbers are in conventional units
         (decided on the whole column, see ``checks_values.check_lab_units``).
-    patient_ids : every patient_id of the patients table (cleaned text).
-    accepted_patients : accepted patient rows, first of each id, indexed by patient_id, with
-        the columns the cross-table rules read (``death_date``, ``diagnosis_date``).
-    lesion_keys : (patient_id, assessment_date) of every lesion row, typed.
     """
 
     conventional_units: frozenset[tuple[str, str, str]] = frozenset()
-    patient_ids: pd.Index | None = None
-    accepted_patients: pd.DataFrame | None = None
-    lesion_keys: pd.MultiIndex | None = None
 
 
 @dataclass
@@ -62,7 +57,7 @@ class Work:
     ``text`` holds the stripped text (missing tokens -> NA) and ``typed`` the parsed values; both
     have a 0..n-1 index (the row's position) and ``_row``. ``findings`` grows as checks run;
     ``dates`` keeps the date parser's details (``partial``, ``serial``) per (table, column).
-    ``context`` is set when one chunk of a table is checked (streamed validation).
+    ``context`` holds what the checks need from the whole study.
     """
 
     text: dict[str, pd.DataFrame]
@@ -71,15 +66,6 @@ class Work:
     dates: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     synonyms: pd.DataFrame | None = None
     context: Context | None = None
-
-    def error_positions(self, table: str) -> pd.Index:
-        """Positions of rows of ``table`` that have at least one error finding so far."""
-        frames = [f for f in self.findings if len(f)]
-        if not frames:
-            return pd.Index([], dtype="int64")
-        allf = pd.concat(frames)
-        hit = allf[(allf["table"] == table) & (allf["severity"] == "error")]
-        return pd.Index(hit["_pos"].dropna().astype("int64").unique())
 
 
 RULES: dict[str, Rule] = {}

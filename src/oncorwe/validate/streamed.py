@@ -1,16 +1,18 @@
-"""Validate a staged study in chunks: the same rules and results as ``validate_tables``, in
-memory that does not grow with the size of the tables.
+"""Validate a staged study: every rule of the contract as set-based SQL over the staged tables,
+in memory that does not grow with the size of the tables.
 
-The study's tables are in a staging database (``oncorwe.io.staging``, schema ``raw``). Each table
-is read back in chunks of ``chunk_rows`` rows; every row rule runs on the chunk
-(``tables.run_checks``), the whole-table rules run once (``whole_table``), and the split into
-accepted and quarantined rows is done in DuckDB. Tables are checked patients first (the cross-
-table rules need the accepted patients), then lesions (tumour assessments need their keys).
+The study's tables are in a staging database (``oncorwe.io.staging``, schema ``raw``): an
+intake's files (``oncorwe.intake``) or tables in memory (``validate_tables``). The rules of one
+value run once per distinct value (``value_rules``); the rows are joined to their values'
+results, and the required-value, one-table and cross-table rules are SQL generated from the
+contract (``row_rules``, ``table_rules``); duplicates and keys are window functions
+(``whole_table``); the split into accepted and quarantined rows is done in DuckDB. Tables are
+checked patients first (the cross-table rules need the accepted patients), then lesions (tumour
+assessments need their keys).
 
 Schemas written: ``typed`` and ``checked`` (every row typed / as text after the checks),
 ``accepted`` (views of ``typed``), ``quarantine`` and ``work.findings`` (with each finding's rule
-order ``_order`` and arrival ``_seq``, so that they sort exactly as ``validate_tables`` sorts
-them).
+order ``_order`` and arrival ``_seq``: they sort by rule order, then table and row).
 """
 
 from __future__ import annotations
@@ -30,35 +32,42 @@ from oncorwe.io.staging import (
     append_frame,
     query_chunks,
     quote,
-    table_chunks,
     table_exists,
 )
 from oncorwe.privacy.deidentify import dropped_findings
 from oncorwe.privacy.identifiers import detect_identifiers
 from oncorwe.validate.checks_values import identifier_findings, load_synonyms
 from oncorwe.validate.row_rules import required_findings, stage_checked, value_findings
-from oncorwe.validate.rules import Context, Work, ordered_rules
+from oncorwe.validate.rules import Context, ordered_rules
 from oncorwe.validate.table_rules import cross_findings, patient_tables, table_findings
-from oncorwe.validate.tables import RECONCILIATION_COLUMNS, Reconciled, run_checks, text_table
 from oncorwe.validate.value_rules import build_lookups
 from oncorwe.validate.whole_table import (
-    chunk_context,
     conventional_units,
     duplicate_findings,
     errors_of,
     identifier_sample,
 )
 
-# rules computed on the whole table (whole_table), not on each chunk
-WHOLE_TABLE_RULES = frozenset(
-    {"table.duplicate_row", "table.unique_key", "privacy.identifier_column"}
-)
+RECONCILIATION_COLUMNS = ("table", "read", "accepted", "quarantined")
 FIRST = ("patients", "lesions")
 SORTED_FINDINGS = (
     'SELECT "table", row, "column", value, rule, severity, message FROM work.findings '
     "{where} " + FINDINGS_ORDER
 )
 Progress = Callable[[str], None]
+
+
+class Reconciled:
+    """What every validation result reports: rows read = accepted + quarantined per table."""
+
+    reconciliation: pd.DataFrame
+
+    def reconciliation_lines(self) -> list[str]:
+        """``patients: read 120 = accepted 118 + quarantined 2`` for every table."""
+        return [
+            f"{r.table}: read {r.read} = accepted {r.accepted} + quarantined {r.quarantined}"
+            for r in self.reconciliation.itertuples()
+        ]
 
 
 @dataclass(frozen=True)
@@ -125,30 +134,22 @@ def _drop_identifiers(con, names, findings: _Findings, chunk_rows: int) -> pd.Da
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 
 
-def _check_table(con, name, context, synonyms, findings: _Findings, chunk_rows: int, done):
-    for chunk in table_chunks(con, "raw", name, chunk_rows):
-        text = text_table(chunk)
-        work = Work(text={name: text}, typed={name: text.copy()}, synonyms=synonyms)
-        work.context = chunk_context(con, context, chunk, done)
-        findings.add(run_checks(work, skip=WHOLE_TABLE_RULES).drop(columns="_pos"))
-        append_frame(con, "typed", name, work.typed[name])
-        append_frame(con, "checked", name, work.text[name])
-    findings.add(duplicate_findings(con, name))
-
-
-def _staged_columns(con, names: list[str]) -> dict[str, list[str] | None]:
-    """The staged columns of each ``raw.<name>`` but ``_row``, in table order; None for a
-    table with a column that is not text (the readers stage text; such a table is checked in
-    chunks)."""
+def _staged_columns(con, names: list[str]) -> dict[str, list[str]]:
+    """The staged columns of each ``raw.<name>`` but ``_row``, in table order; a column that
+    is not text (a frame's column without any value) is made text first."""
     rows = con.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() "
         "WHERE schema_name = 'raw' ORDER BY table_name, column_index"
     ).fetchall()
-    columns: dict[str, list[str] | None] = {name: [] for name in names}
+    columns: dict[str, list[str]] = {name: [] for name in names}
     for table, column, kind in rows:
-        if table not in columns or column == "_row" or columns[table] is None:
+        if table not in columns or column == "_row":
             continue
-        columns[table] = columns[table] + [column] if kind == "VARCHAR" else None
+        if kind != "VARCHAR":
+            con.execute(
+                f"ALTER TABLE raw.{quote(table)} ALTER {quote(column)} SET DATA TYPE VARCHAR"
+            )
+        columns[table].append(column)
     return columns
 
 
@@ -190,7 +191,7 @@ def _split(con, name: str) -> tuple[int, int, int]:
 
 def validate_staged(
     con: duckdb.DuckDBPyConnection,
-    read_notes: list[dict],
+    read_notes: list[dict] | pd.DataFrame,
     *,
     synonyms: str | Path | pd.DataFrame | None = None,
     drop_identifiers: bool = False,
@@ -202,7 +203,7 @@ def validate_staged(
     Parameters
     ----------
     con : the staging database.
-    read_notes : the read findings (``SourceStreams.read_notes``).
+    read_notes : the read findings (``SourceStreams.read_notes``, or ``RawSource.findings``).
     synonyms : extra category synonyms, as for ``validate_tables``.
     drop_identifiers : drop identifier-like extra columns from ``raw`` first (the pipeline's
         privacy guard, as ``oncorwe.privacy.deidentify.drop_identifier_columns``).
@@ -234,19 +235,13 @@ def validate_staged(
     context = Context(conventional_units=conventional_units(con, chunk_rows))
     mapping = load_synonyms(synonyms)
     present = _staged_columns(con, names)
-    textual = {n: c for n, c in present.items() if c is not None}
-    build_lookups(con, textual, context, mapping, chunk_rows)
+    build_lookups(con, present, context, mapping, chunk_rows)
     # step 3
-    done: set[str] = set()
     for name in names:
         progress(f"validating {name}")
-        if name in textual:
-            _check_table_sql(con, name, textual[name], findings)
-        else:
-            _check_table(con, name, context, mapping, findings, chunk_rows, done)
+        _check_table_sql(con, name, present[name], findings)
         if name == "patients":
             patient_tables(con)
-        done.add(name)
     # step 4
     counts = {name: _split(con, name) for name in names}
     rows = [(n, *counts[n]) for n in TABLES if n in counts]
@@ -260,7 +255,7 @@ def validate_staged(
 def staged_findings(
     con: duckdb.DuckDBPyConnection, chunk_rows: int = CHUNK_ROWS, strict: bool = False
 ) -> Iterator[pd.DataFrame]:
-    """The findings in ``validate_tables`` order, in chunks; ``strict``: only those of the
+    """The findings in rule order, then table and row, in chunks; ``strict``: only those of the
     first rule (in check order) with errors, as ``first_error_class``."""
     where = ""
     if strict:

@@ -28,10 +28,13 @@ import pyarrow as pa
 
 from oncorwe.io.coerce import MISSING_TOKENS, clean_text
 from oncorwe.io.schema import TABLES, Column
+from oncorwe.io.sources import empty_findings
 from oncorwe.io.staging import append_frame, quote
+
+# importing the check modules registers their rules (each rule has its stage)
+from oncorwe.validate import checks_columns, checks_cross, checks_tables  # noqa: F401
 from oncorwe.validate.checks_values import UNIT_RULES
-from oncorwe.validate.rules import RULES, Context, Work, ordered_rules
-from oncorwe.validate.tables import run_checks
+from oncorwe.validate.rules import RULES, Context, Work, ordered_checks, ordered_rules
 
 # the rules of one value (the named range rules of the contract are among them)
 VALUE_RULES = frozenset(
@@ -97,6 +100,22 @@ def lab_test_key(name: str, column: str, present: list[str], alias: str = "") ->
     tests = ", ".join(literal(t) for t in UNIT_TESTS)
     test = clean_sql(alias + quote("test"))
     return f"CASE WHEN {test} IN ({tests}) THEN {test} END"
+
+
+def run_checks(work: Work, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Run every registered check (but those of the rules in ``skip``) in order; return all
+    findings of ``work`` with the row position ``_pos``."""
+    for rule_, check in ordered_checks():
+        if rule_.id in skip:
+            continue
+        found = check(work)
+        if found is not None and len(found):
+            work.findings.append(found)
+    frames = [f for f in work.findings if len(f)]
+    findings = pd.concat(frames, ignore_index=True) if frames else empty_findings()
+    if "_pos" not in findings.columns:
+        findings["_pos"] = pd.NA
+    return findings
 
 
 def lookup_join(name: str, column: str, alias: str, key: str, test: str | None) -> str:

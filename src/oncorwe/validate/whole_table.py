@@ -6,14 +6,10 @@ DuckDB or over a bounded sample, with the same results as on the table in memory
 
 - the unit of a lab column (its median, ``checks_values.check_lab_units``);
 - exact and conflicting duplicates (groups of equal rows or keys in the typed table);
-- identifier-like columns (the first ``identifiers.SAMPLE_SIZE`` non-empty values);
-- the context of the cross-table rules for the rows of one chunk: the ids, accepted rows and
-  lesion keys of the chunk's patients (semi-joins in DuckDB, never every patient in memory).
+- identifier-like columns (the first ``identifiers.SAMPLE_SIZE`` non-empty values).
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import duckdb
 import pandas as pd
@@ -28,11 +24,9 @@ from oncorwe.io.staging import (
     table_chunks,
     table_exists,
 )
-from oncorwe.io.store import contract_dtypes
 from oncorwe.privacy.identifiers import SAMPLE_SIZE
 from oncorwe.validate.checks_columns import duplicate_row_findings, unique_key_findings
 from oncorwe.validate.checks_values import UNIT_RULES, column_is_conventional, plain_numbers
-from oncorwe.validate.rules import Context
 from oncorwe.validate.value_rules import clean_sql
 
 PATIENT_DATES = ("death_date", "diagnosis_date")  # what the cross-table rules read
@@ -173,73 +167,3 @@ def errors_of(name: str) -> str:
     return (
         f"FROM work.findings WHERE \"table\" = '{name}' AND severity = 'error' AND row IS NOT NULL"
     )
-
-
-def _chunk_ids(con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame) -> str:
-    """Register the patient ids of ``chunk``, cleaned as the checks clean them, as
-    ``_chunk_ids`` (one text column ``id``); return the SQL set of them, for semi-joins
-    against the staged tables."""
-    ids = pd.Series([], dtype="string")
-    if "patient_id" in chunk.columns:
-        ids = clean_text(chunk["patient_id"]).dropna().drop_duplicates()
-    con.register("_chunk_ids", pd.DataFrame({"id": ids.astype(object).to_numpy(dtype=object)}))
-    return "(SELECT CAST(id AS VARCHAR) FROM _chunk_ids)"
-
-
-def patient_context(
-    con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame
-) -> tuple[pd.Index, pd.DataFrame]:
-    """The patient ids (cleaned text) and the accepted patients (first row per id, with the
-    dates the cross-table rules read, indexed by patient_id) of the patients that the rows of
-    ``chunk`` name: a semi-join in DuckDB, so memory follows the chunk, not the patients."""
-    cursor = con.cursor()  # its own connection: ``con`` may hold an unfetched result
-    mine = _chunk_ids(cursor, chunk)
-    try:
-        ids = cursor.execute(
-            "SELECT DISTINCT patient_id FROM checked.patients "
-            f"WHERE patient_id IS NOT NULL AND patient_id IN {mine}"
-        ).fetchall()
-        dates = [c for c in PATIENT_DATES if c in columns_of(con, "typed", "patients")]
-        selected = ", ".join(["_row", "patient_id", *dates])
-        accepted = cursor.execute(
-            f"SELECT {selected} FROM typed.patients "
-            f"WHERE _row NOT IN (SELECT DISTINCT row {errors_of('patients')}) "
-            f"AND patient_id IS NOT NULL AND patient_id IN {mine} ORDER BY _row"
-        ).df()
-    finally:
-        cursor.close()
-    accepted = contract_dtypes("patients", accepted)
-    accepted = accepted.drop_duplicates("patient_id").set_index("patient_id")
-    return pd.Index([i[0] for i in ids], dtype=object), accepted.drop(columns="_row")
-
-
-def lesion_keys(con: duckdb.DuckDBPyConnection, chunk: pd.DataFrame) -> pd.MultiIndex | None:
-    """(patient_id, assessment_date) of the typed lesion rows of the patients that the rows of
-    ``chunk`` name (a semi-join in DuckDB, as ``patient_context``)."""
-    if not table_exists(con, "typed", "lesions"):
-        return None
-    if not {"patient_id", "assessment_date"} <= set(columns_of(con, "typed", "lesions")):
-        return None
-    cursor = con.cursor()
-    mine = _chunk_ids(cursor, chunk)
-    try:
-        keys = cursor.execute(
-            "SELECT DISTINCT patient_id, assessment_date FROM typed.lesions "
-            f"WHERE patient_id IN {mine}"
-        ).df()
-    finally:
-        cursor.close()
-    return pd.MultiIndex.from_frame(contract_dtypes("lesions", keys))
-
-
-def chunk_context(
-    con: duckdb.DuckDBPyConnection, context: Context, chunk: pd.DataFrame, done: set[str]
-) -> Context:
-    """The context the chunked checks of one chunk need from the tables checked before it
-    (``done``): the patients and lesion keys of the chunk's patients only."""
-    if "patients" in done:
-        ids, accepted = patient_context(con, chunk)
-        context = replace(context, patient_ids=ids, accepted_patients=accepted)
-    if "lesions" in done:
-        context = replace(context, lesion_keys=lesion_keys(con, chunk))
-    return context
