@@ -59,6 +59,11 @@ TYPED_FIELDS = {
     "text": ("text", "string"),
     "list": ("text", "string"),
 }
+LOOKUP_COLUMNS = (
+    "t VARCHAR, c VARCHAR, key VARCHAR, test VARCHAR, k BIGINT, text VARCHAR, "
+    '"value:date" TIMESTAMP_NS, "value:int" BIGINT, "value:num" DOUBLE, "value:bool" BOOLEAN, '
+    '"value:text" VARCHAR, imputed BOOLEAN'
+)
 STAND_IN = 10**15  # row numbers of distinct values; no input file has this many lines
 UNIT_TESTS = tuple(spec[0] for spec in UNIT_RULES)
 # the characters Python's str.strip() removes (str.isspace), for DuckDB's trim()
@@ -286,6 +291,8 @@ def build_lookups(
         for name, columns in present.items()
         for col in looked_up(name, columns)
     ]
+    con.execute("CREATE SCHEMA IF NOT EXISTS work")
+    con.execute(f"CREATE TABLE work.lookup ({LOOKUP_COLUMNS})")  # filled chunk by chunk
     if not targets:
         return
     order = {r.id: k for k, r in enumerate(ordered_rules())}
