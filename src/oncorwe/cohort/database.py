@@ -10,21 +10,12 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from oncorwe.io.schema import TABLES, Table
-
-_DTYPES = {
-    "text": "string",
-    "list": "string",
-    "int": "Int64",
-    "num": "float64",
-    "date": "datetime64[ns]",
-    "bool": "boolean",
-}
+from oncorwe.io.schema import PANDAS_DTYPES, TABLES, Table
 
 
 def empty_table(table: Table) -> pd.DataFrame:
     """A zero-row DataFrame with the contract's columns and analysis dtypes."""
-    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.type]) for c in table.columns})
+    return pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPES[c.type]) for c in table.columns})
 
 
 def analysis_connection(accepted: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
@@ -45,7 +36,8 @@ def analysis_connection(accepted: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyCon
         if missing:
             frame = frame.copy()
             for col in missing:
-                frame[col] = pd.Series(dtype=_DTYPES[table.column(col).type], index=frame.index)
+                dtype = PANDAS_DTYPES[table.column(col).type]
+                frame[col] = pd.Series(dtype=dtype, index=frame.index)
         con.register(f"_{name}_frame", frame)
         con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_{name}_frame"')
         con.unregister(f"_{name}_frame")

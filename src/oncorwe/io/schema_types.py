@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ColumnType = Literal["text", "int", "num", "date", "bool", "list"]
+# the pandas dtype of each column type in accepted tables and analysis frames
+PANDAS_DTYPES = {
+    "text": "string",
+    "list": "string",
+    "int": "Int64",
+    "num": "float64",
+    "date": "datetime64[ns]",
+    "bool": "boolean",
+}
 # "yes" = required on every row; "no" = optional; "one of a, b" = at least one of the columns (or
 # tables) named; "if <column> = <value>" = required where that column has the value
 # (``Column.required_when``). The validator reads each of these from the contract.

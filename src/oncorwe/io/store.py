@@ -30,12 +30,11 @@ from oncorwe import __version__
 from oncorwe.epoch import source_date_epoch
 from oncorwe.errors import InputError
 from oncorwe.io.export import write_tables
-from oncorwe.io.schema import TABLES
+from oncorwe.io.schema import PANDAS_DTYPES, TABLES
 from oncorwe.io.sources import RawSource, SourceFile
 from oncorwe.io.staging import FINDINGS_ORDER, memory_limit, query_chunks, without_progress_bar
 
 SCHEMAS = ("raw", "accepted", "quarantine")
-_DTYPES = {"date": "datetime64[ns]", "int": "Int64", "num": "float64", "bool": "boolean"}
 
 
 class ValidatedTables(Protocol):
@@ -73,7 +72,7 @@ def contract_dtypes(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         elif column.endswith("_imputed"):
             out[column] = out[column].astype("boolean")
         else:
-            out[column] = out[column].astype(_DTYPES.get(known.get(column, "text"), "string"))
+            out[column] = out[column].astype(PANDAS_DTYPES[known.get(column, "text")])
     return out
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from oncorwe.io.coerce import MISSING_TOKENS, clean_text
-from oncorwe.io.schema import TABLES, Column
+from oncorwe.io.schema import PANDAS_DTYPES, TABLES, Column
 from oncorwe.io.sources import empty_findings
 from oncorwe.io.staging import append_frame, quote
 
@@ -51,14 +51,15 @@ VALUE_RULES = frozenset(
     }
 )
 # the lookup column and pandas dtype of the typed values of each contract type
-TYPED_FIELDS = {
-    "date": ("date", "datetime64[ns]"),
-    "int": ("int", "Int64"),
-    "num": ("num", "float64"),
-    "bool": ("bool", "boolean"),
-    "text": ("text", "string"),
-    "list": ("text", "string"),
+_LOOKUP_KIND = {
+    "date": "date",
+    "int": "int",
+    "num": "num",
+    "bool": "bool",
+    "text": "text",
+    "list": "text",
 }
+TYPED_FIELDS = {type_: (kind, PANDAS_DTYPES[type_]) for type_, kind in _LOOKUP_KIND.items()}
 LOOKUP_COLUMNS = (
     "t VARCHAR, c VARCHAR, key VARCHAR, test VARCHAR, k BIGINT, text VARCHAR, "
     '"value:date" TIMESTAMP_NS, "value:int" BIGINT, "value:num" DOUBLE, "value:bool" BOOLEAN, '
