@@ -22,7 +22,9 @@ References
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import lru_cache
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -37,6 +39,7 @@ from oncorwe.derive.response_checks import (
     check_assessments,
     raise_first_error,
 )
+from oncorwe.derive.response_options import ResponseOptions
 from oncorwe.derive.response_rates import ResponseRates, response_rates
 from oncorwe.derive.response_rules import (
     MAX_NR_NE,
@@ -59,6 +62,7 @@ __all__ = [
     "REF_CONFIRM_DAYS",
     "REF_START_WINDOW_DAYS",
     "RESPONSE_VALUES",
+    "ResponseOptions",
     "ResponseRates",
     "best_overall_response",
     "best_response",
@@ -151,13 +155,13 @@ def _up_to_last_counted(rows: ir.Table, rules: ResponseCriteria) -> ir.Table:
     return rows.filter(rows._last.isnull() | (rows.assessment_date <= rows._last)).drop("_last")
 
 
-def _with_confirmations(rows: ir.Table, rules: ResponseCriteria, options) -> ir.Table:
+def _with_confirmations(
+    rows: ir.Table, rules: ResponseCriteria, options: ResponseOptions
+) -> ir.Table:
     """``rows`` with a ``_confirmed_<response>`` column per declared confirmation."""
     declared = {e.confirmation for e in rules.events if e.confirmation is not None}
     for rule in sorted(declared, key=lambda r: r.response):
-        flags = confirmed(
-            rows, rule, options["ref_confirm"], options["max_nr_ne"], options["max_nr_sd"]
-        )
+        flags = confirmed(rows, rule, options.ref_confirm, options.max_nr_ne, options.max_nr_sd)
         flags = flags.select(
             _p="patient_id", _d="assessment_date", **{f"_confirmed_{rule.response}": "confirmed"}
         )
@@ -188,12 +192,13 @@ def _dated(rows: ir.Table, rules: ResponseCriteria) -> ir.Table:
     return rows.mutate(bor_date=date)
 
 
-def _categories(rows: ir.Table, rules: ResponseCriteria, confirm: bool, options) -> ir.Table:
+def _categories(rows: ir.Table, rules: ResponseCriteria, options: ResponseOptions) -> ir.Table:
     """Step 3: each assessment's category (its qualifying event of lowest precedence, as
     declared, turned into one CASE) and the date the category takes."""
+    confirm = options.confirm
     if confirm:
         rows = _with_confirmations(rows, rules, options)
-    in_window = rows._since >= options["ref_start_window"]
+    in_window = rows._since >= options.ref_start_window
     cases = []
     for event in rules.events_by_precedence:
         condition = _in(rows.overall_response, event.responses)
@@ -210,22 +215,16 @@ def best_response(
     assessments: ir.Table,
     origin: ir.Table,
     criteria: str | ResponseCriteria = RECIST11.name,
-    confirm: bool = False,
-    ref_confirm: int = REF_CONFIRM_DAYS,
-    ref_start_window: int = REF_START_WINDOW_DAYS,
-    max_nr_ne: int = MAX_NR_NE,
-    accept_sd: bool = False,
     new_therapy: ir.Table | None = None,
-    on_origin: str = "include",
-    missing_as_ne: bool = False,
+    **options: Any,
 ) -> ir.Table:
     """Best overall response per patient of ``origin``, as a table expression (runs nothing).
 
     ``assessments``: ``patient_id, assessment_date, overall_response`` (values of the
     criteria, checked beforehand); ``origin``: ``patient_id, index_date`` (one row per
-    patient); ``new_therapy``: optional ``patient_id, new_therapy_date``. The options and the
-    steps are those of :func:`best_overall_response`. Columns: ``patient_id, bor, bor_date,
-    confirmed``.
+    patient); ``new_therapy``: optional ``patient_id, new_therapy_date``; ``options``: the
+    fields of :class:`~oncorwe.derive.response_options.ResponseOptions`. The steps are those of
+    :func:`best_overall_response`. Columns: ``patient_id, bor, bor_date, confirmed``.
 
     References
     ----------
@@ -233,14 +232,11 @@ def best_response(
     admiralonco derive_param_bor, derive_param_confirmed_bor.
     """
     rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
-    options = dict(
-        ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
-        max_nr_sd=int(accept_sd),
-    )  # fmt: skip
+    chosen = ResponseOptions(**options)
     # steps 1-3
-    rows = _restricted(assessments, origin, new_therapy, rules, on_origin)
+    rows = _restricted(assessments, origin, new_therapy, rules, chosen.on_origin)
     rows = _up_to_last_counted(rows.alias("restricted_assessments"), rules)
-    rows = _categories(rows.alias("counted_assessments"), rules, confirm, options)
+    rows = _categories(rows.alias("counted_assessments"), rules, chosen)
     # step 4: best per patient (lowest precedence, earliest date), every patient of origin
     best = ibis.row_number().over(
         group_by=rows.patient_id, order_by=[_ranked(rows.bor, rules.order), rows.bor_date]
@@ -251,9 +247,9 @@ def best_response(
     out = patients.left_join(rows, patients.patient_id == rows._p)
     return out.select(
         "patient_id",
-        bor=out._bor.fill_null("NE" if missing_as_ne else MISSING),
+        bor=out._bor.fill_null("NE" if chosen.missing_as_ne else MISSING),
         bor_date=out.bor_date,
-        confirmed=ibis.literal(bool(confirm)),
+        confirmed=ibis.literal(chosen.confirm),
     )
 
 
@@ -267,7 +263,7 @@ _DECLARED: dict[str, ResponseCriteria] = {}
 
 
 @lru_cache(maxsize=256)
-def _best_response_sql(declared: str, with_nact: bool, **options) -> str:
+def _best_response_sql(declared: str, with_nact: bool, options: ResponseOptions) -> str:
     """DuckDB SQL of :func:`best_response` over the wrapper's frames, compiled once per set of
     arguments (compiling costs more than running on a few rows)."""
     expression = best_response(
@@ -275,7 +271,7 @@ def _best_response_sql(declared: str, with_nact: bool, **options) -> str:
         ibis.table(ORIGIN_TYPES, name="origin"),
         _DECLARED[declared],
         new_therapy=ibis.table(NEW_THERAPY_TYPES, name="new_therapy") if with_nact else None,
-        **options,
+        **asdict(options),
     )
     return to_sql(expression.order_by("patient_id"), "duckdb")
 
@@ -284,15 +280,9 @@ def best_overall_response(
     assessments: pd.DataFrame,
     origin: pd.DataFrame | pd.Series,
     criteria: str | ResponseCriteria = RECIST11.name,
-    confirm: bool = False,
-    ref_confirm: int = REF_CONFIRM_DAYS,
-    ref_start_window: int = REF_START_WINDOW_DAYS,
-    max_nr_ne: int = MAX_NR_NE,
-    accept_sd: bool = False,
     new_therapy: pd.DataFrame | pd.Series | None = None,
-    on_origin: str = "include",
-    missing_as_ne: bool = False,
     origin_column: str = "index_date",
+    **options: Any,
 ) -> pd.DataFrame:
     """Best overall response per patient from time-point responses under one criteria.
 
@@ -310,28 +300,16 @@ def best_overall_response(
     criteria : str or ResponseCriteria
         ``RECIST1.1``, ``mRECIST``, ``iRECIST`` or a declaration
         (:mod:`oncorwe.derive.response_rules`).
-    confirm : bool
-        False: BOR as admiralonco ``derive_param_bor`` (``BOR`` / ``IBOR``); True: confirmed BOR
-        as ``derive_param_confirmed_bor`` (``CBOR`` / ``ICBOR``), RECIST 1.1 Table 3.
-    ref_confirm : int
-        Minimum days between a CR/PR and its confirmation (:data:`REF_CONFIRM_DAYS`).
-    ref_start_window : int
-        Events declared ``after_sd_window`` (SD, NON-CR/NON-PD) count only on or after
-        origin + this many days (:data:`REF_START_WINDOW_DAYS`).
-    max_nr_ne : int
-        NE assessments accepted between a response and its confirmation (:data:`MAX_NR_NE`).
-    accept_sd : bool
-        Accept one SD between a PR and its confirmation (admiralonco ``accept_sd``).
     new_therapy : DataFrame or Series, optional
         Start of a new anticancer therapy per patient (``patient_id`` + ``new_therapy_date``
         or a Series); assessments on or after it are ignored (admiralonco ``ADT < NACTDT``).
-    on_origin : {"include", "exclude"}
-        Whether an assessment dated on the origin day counts. Default ``include``, as
-        admiralonco's ANL01FL (``ADT >= RANDDT``); ``exclude`` keeps only ``ADT > origin``.
-    missing_as_ne : bool
-        Patients without any usable assessment get ``NE`` instead of ``MISSING``.
     origin_column : str
         Date column of ``origin`` when it is a DataFrame.
+    **options
+        ``confirm``, ``ref_confirm``, ``ref_start_window``, ``max_nr_ne``, ``accept_sd``,
+        ``on_origin``, ``missing_as_ne``: the fields of
+        :class:`~oncorwe.derive.response_options.ResponseOptions` (unconfirmed BOR, 28- and
+        42-day windows, one NE, origin day included, ``MISSING`` by default).
 
     Returns
     -------
@@ -349,7 +327,7 @@ def best_overall_response(
        admiralonco ANL02FL).
     3. Give each assessment the category of its qualifying event of lowest precedence: the
        response is among the event's responses, within the SD window when the event says so,
-       and confirmed (``criteria.recist_words``, :func:`confirmed_flags`) when ``confirm`` and
+       and confirmed (``criteria.recist_words``, :func:`confirmed`) when ``confirm`` and
        the event declares a confirmation.
     4. Per patient take the lowest precedence, the earliest date among ties; add MISSING rows.
 
@@ -361,23 +339,17 @@ def best_overall_response(
     """
     rules = criteria if isinstance(criteria, ResponseCriteria) else response_criteria(criteria)
     # step 1: check (the rules are those of best_response, run on an in-memory DuckDB)
-    frames = check_assessment_input(
-        assessments, origin, new_therapy, on_origin, origin_column, rules.name,
-        ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
-    )  # fmt: skip
+    chosen = ResponseOptions(**options)
+    frames = check_assessment_input(assessments, origin, new_therapy, origin_column, rules.name)
     rows = assessments.loc[:, ["patient_id", "assessment_date", "overall_response"]]
     rows = rows.assign(assessment_date=pd.to_datetime(rows["assessment_date"], errors="coerce"))
     frames["assessments"] = (rows, _ASSESSMENT_TYPES)
     declared = repr(rules)
     _DECLARED.setdefault(declared, rules)
-    sql = _best_response_sql(
-        declared, new_therapy is not None, confirm=bool(confirm),
-        ref_confirm=ref_confirm, ref_start_window=ref_start_window, max_nr_ne=max_nr_ne,
-        accept_sd=bool(accept_sd), on_origin=on_origin, missing_as_ne=bool(missing_as_ne),
-    )  # fmt: skip
+    sql = _best_response_sql(declared, new_therapy is not None, chosen)
     with frames_engine(frames) as engine:
         raise_first_error(engine, assessments, rules.values)
         out = query(engine, sql)
     out["bor_date"] = pd.to_datetime(out["bor_date"]).astype("datetime64[ns]")
-    out["confirmed"] = bool(confirm)
+    out["confirmed"] = chosen.confirm
     return out.loc[:, ["patient_id", "bor", "bor_date", "confirmed"]]

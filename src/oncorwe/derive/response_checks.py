@@ -36,7 +36,6 @@ TABLE = "tumor_assessments"
 # for RECIST 1.1 (response_rules).
 RESPONSE_VALUES = RECIST11.values
 FINDING_COLUMNS = ("table", "row", "column", "value", "rule", "severity", "message")
-ON_ORIGIN = ("include", "exclude")
 REQUIRED = ("patient_id", "assessment_date", "overall_response")
 ORIGIN_TYPES = {"patient_id": "string", "index_date": "date"}
 NEW_THERAPY_TYPES = {"patient_id": "string", "new_therapy_date": "date"}
@@ -281,31 +280,19 @@ def check_assessments(
     return found
 
 
-def _check_options(on_origin: str, **non_negative: int) -> None:
-    if on_origin not in ON_ORIGIN:
-        raise InputError(f"on_origin must be one of {ON_ORIGIN}, got {on_origin!r}")
-    for name, value in non_negative.items():
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-            raise InputError(
-                f"{name} must be a non-negative integer number of days/records, got {value!r}"
-            )
-
-
 def check_assessment_input(
     assessments: pd.DataFrame,
     origin: pd.DataFrame | pd.Series,
     new_therapy: pd.DataFrame | pd.Series | None,
-    on_origin: str,
     origin_column: str,
     criteria: str,
-    **non_negative: int,
 ) -> dict:
-    """The first half of the input gate of the best-response derivation over frames: raises
-    InputError for a bad option, a missing column or a patient with two origin or new therapy
-    dates; returns the typed frames of :func:`assessment_frames` (records of ``criteria``,
-    origins) and ``new_therapy`` (``patient_id, new_therapy_date``) when given. The second
-    half, :func:`raise_first_error`, runs on them."""
-    _check_options(on_origin, **non_negative)
+    """The first half of the input gate of the best-response derivation over frames (its
+    options are checked by :class:`~oncorwe.derive.response_options.ResponseOptions`): raises
+    InputError for a missing column or a patient with two origin or new therapy dates; returns
+    the typed frames of :func:`assessment_frames` (records of ``criteria``, origins) and
+    ``new_therapy`` (``patient_id, new_therapy_date``) when given. The second half,
+    :func:`raise_first_error`, runs on them."""
     missing = [c for c in REQUIRED if c not in assessments.columns]
     if missing:
         raise InputError(f"table {TABLE}: missing column(s) {', '.join(missing)}")

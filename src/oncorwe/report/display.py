@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from oncorwe.derive.best_response import best_overall_response
 from oncorwe.derive.endpoints import ENDPOINTS, endpoint_labels
+from oncorwe.derive.response_options import ResponseOptions
 from oncorwe.privacy.shareable import is_suppressed
 from oncorwe.report.format import (
     GEQ,
@@ -53,12 +53,12 @@ ENDPOINT_LABELS = endpoint_labels(ENDPOINTS)
 """The declared endpoints' labels by key (``oncorwe.derive.endpoints``)."""
 
 
-# The statistics function and parameter behind each option recorded in ``results["meta"]``
+# The function (or options class) and parameter behind each option recorded in ``results["meta"]``
 RECORDED_OPTIONS = {
     "ties": (cox_ph, "ties"),
     "proportion_ci": (binomial_ci, "method"),
-    "confirmation_min_days": (best_overall_response, "ref_confirm"),
-    "stable_disease_min_days": (best_overall_response, "ref_start_window"),
+    "confirmation_min_days": (ResponseOptions, "ref_confirm"),
+    "stable_disease_min_days": (ResponseOptions, "ref_start_window"),
 }
 PROPORTION_CI_TEXT = {"exact": "exact (Clopper\u2013Pearson)", "wilson": "Wilson score"}
 
