@@ -89,16 +89,39 @@ def _soc_lookup() -> dict[str, str]:
     return dict(zip(table["term"].str.lower(), table["soc"], strict=True))
 
 
-def ctcae_soc(terms) -> pd.Series:
-    """System organ class of each CTCAE v5.0 term (case-insensitive); NaN when unknown."""
-    terms = pd.Series(terms, dtype=object)
-    return terms.str.strip().str.lower().map(_soc_lookup())
-
-
 def soc_of(term: ir.StringValue) -> ir.StringValue:
-    """:func:`ctcae_soc` as an Ibis expression (a CASE over the shipped table, which every
-    engine compiles without a table of its own); null when the term is unknown."""
+    """System organ class of a CTCAE v5.0 term (case-insensitive, surrounding blanks ignored) as
+    an Ibis expression: a CASE over the shipped table, which every engine compiles without a
+    table of its own; null when the term is unknown. The one implementation of the lookup:
+    :func:`derive_ae_soc` runs it where the events are, :func:`ctcae_soc` on frames."""
     return term.strip().lower().substitute(_soc_lookup(), else_=ibis.null("string"))
+
+
+_TERMS = {"term": "string"}
+
+
+@cache
+def _soc_sql() -> str:
+    terms = ibis.table(_TERMS, name="terms")
+    return to_sql(terms.select("term", soc=soc_of(terms.term)), "duckdb")
+
+
+def ctcae_soc(terms) -> pd.Series:
+    """System organ class of each CTCAE v5.0 term (case-insensitive, surrounding blanks
+    ignored); NaN when unknown.
+
+    Evaluates :func:`soc_of` (the rule, written once) on an in-memory DuckDB, once per distinct
+    term, and maps the terms through the answers.
+    """
+    terms = pd.Series(terms, dtype=object)
+    distinct = [v for v in pd.unique(terms.to_numpy(dtype=object)) if isinstance(v, str)]
+    frame = pd.DataFrame({"term": pd.Series(distinct, dtype=object)})
+    found = query_frames(_soc_sql(), {"terms": (frame, _TERMS)})
+    known = {
+        t: soc for t, soc in zip(found["term"], found["soc"], strict=True) if isinstance(soc, str)
+    }
+    # typed as the shipped table's column, so that the result is text even when nothing is known
+    return terms.map(known).astype(soc_table()["soc"].dtype)
 
 
 def derive_ae_soc(t: Mapping[str, ir.Table]) -> ir.Table:
