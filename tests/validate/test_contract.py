@@ -12,7 +12,9 @@ way: a copy of the first row without it.
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from oncorwe.io.sample import minimal_tables
 from oncorwe.io.schema import TABLES, Column
 from oncorwe.validate import validate_tables
 
+DICTIONARY = Path(__file__).resolve().parents[2] / "docs" / "data_dictionary.md"
 PATIENT = "P001"  # alive, diagnosed 2020-01-15, assessed on 2020-04-01 in the sample study
 DAY = "2020-04-01"
 
@@ -85,6 +88,40 @@ def test_the_contract_has_ranges_and_each_named_range_rule_is_one_column():
     assert len(named) == len(set(named))
     fractions = TABLES["radiotherapy"].column("fractions")
     assert (fractions.minimum, fractions.maximum) == (1, 100)
+
+
+def _dictionary_ranges() -> dict[tuple[str, str], str]:
+    """(table, column) -> the range cell of every column of docs/data_dictionary.md that has one,
+    read from the committed Markdown itself."""
+    ranges, table, header = {}, None, []
+    for line in DICTIONARY.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            table, header = line[3:].split()[0], []
+        elif line.startswith("| column |"):
+            header = [cell.strip() for cell in line.strip("|").split("|")]
+        elif header and line.startswith("| ") and not line.startswith("|---"):
+            row = dict(
+                zip(header, (cell.strip() for cell in line.strip("|").split("|")), strict=True)
+            )
+            if row["range"]:
+                ranges[(table, row["column"])] = row["range"]
+    return ranges
+
+
+def test_every_range_of_the_data_dictionary_is_tested_just_outside_each_end():
+    ranges = _dictionary_ranges()
+    assert len(ranges) == sum(c.has_range for t in TABLES.values() for c in t.columns)
+    tested = {(t, c.name, round(v, 6)) for t, c, v, outside in _cases() if outside}
+    for (table, column), text in ranges.items():
+        found = re.fullmatch(r"(>?)(-?[\d.]+)?\.\.(-?[\d.]+)?", text)
+        assert found, f"{table}.{column}: range {text!r}"
+        exclusive, low, high = found.groups()
+        step = 1.0 if TABLES[table].column(column).type == "int" else 0.01
+        if low is not None:
+            just_outside = float(low) if exclusive else float(low) - step
+            assert (table, column, round(just_outside, 6)) in tested, (table, column, text)
+        if high is not None:
+            assert (table, column, round(float(high) + step, 6)) in tested, (table, column, text)
 
 
 @cache
