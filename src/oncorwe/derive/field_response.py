@@ -100,6 +100,7 @@ def abscopal_response(field_responses: pd.DataFrame) -> pd.DataFrame:
         out[f"{scope}_best"] = out["patient_id"].map(col)
     evaluable = out["out_of_field_best"].notna()
     out["abscopal"] = pd.array(
-        np.where(evaluable, out["out_of_field_best"].isin(("CR", "PR")), pd.NA), dtype="boolean"
+        np.where(evaluable, out["out_of_field_best"].isin(RECIST11.responder), pd.NA),
+        dtype="boolean",
     )
     return out.reset_index(drop=True)

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oncorwe.errors import InputError
+from oncorwe.io.schema import RESPONSE_WORDS
 from oncorwe.protocol.model import Response as ProtocolResponse
 
 __all__ = [
@@ -253,7 +254,8 @@ def _events(
     )
 
 
-_RECIST_VALUES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+# the RECIST 1.1 words, as the input contract records them
+_RECIST_VALUES = RESPONSE_WORDS
 _RECIST_EVENTS = _events(
     "CR",
     "PR",

@@ -17,8 +17,13 @@ from oncorwe.io.schema_types import (
     Requirement,
     Table,
 )
+from oncorwe.protocol.model import CRITERIA
 
 CONTRACT_VERSION = "1"
+# Time-point and best overall responses are recorded in RECIST 1.1 words, best first, under
+# every criteria (iRECIST's iUPD / iCPD are told apart from the records; oncorwe.derive.response).
+# The RECIST 1.1 and mRECIST declarations (oncorwe.derive.response_rules) take their values here.
+RESPONSE_WORDS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 
 __all__ = [
     "BOOLEAN_FALSE",
@@ -26,6 +31,7 @@ __all__ = [
     "CONTRACT_VERSION",
     "LIST_SEPARATOR",
     "PANDAS_DTYPES",
+    "RESPONSE_WORDS",
     "TABLES",
     "Column",
     "ColumnType",
@@ -234,13 +240,13 @@ TUMOR_ASSESSMENTS = Table(
     (
         PATIENT_ID,
         _c("assessment_date", "date", "yes", "Imaging date"),
-        _c("criteria", "text", "yes", "Response criteria", ("RECIST1.1", "mRECIST", "iRECIST")),
+        _c("criteria", "text", "yes", "Response criteria", CRITERIA),
         _c(
             "overall_response",
             "text",
             "one of overall_response, lesions",
             "Time-point response",
-            ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"),
+            RESPONSE_WORDS,
         ),
     ),
     key=("patient_id", "assessment_date", "criteria"),
@@ -257,13 +263,13 @@ RECORDED_RESPONSE = Table(
     "patients without time-point responses; used as recorded, not derived",
     (
         PATIENT_ID,
-        _c("criteria", "text", "yes", "Response criteria", ("RECIST1.1", "mRECIST", "iRECIST")),
+        _c("criteria", "text", "yes", "Response criteria", CRITERIA),
         _c(
             "best_response",
             "text",
             "yes",
             "Best overall response as recorded",
-            ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"),
+            RESPONSE_WORDS,
         ),
         _c("response_date", "date", "no", "Date of the best response, when recorded"),
     ),
