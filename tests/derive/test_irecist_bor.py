@@ -163,3 +163,23 @@ def test_recorded_responses_approximation():
     assert irecist_best_overall_response(
         irecist_from_recorded(recorded), pd.Series([DAY0], index=["p"])
     )["bor"].tolist() == ["iSD"]
+
+
+def test_recorded_responses_keep_their_rows_per_patient():
+    # q: PD day 30 (iUPD), NE day 50 keeps it pending, PD day 60 (30 days later: iCPD);
+    # r: PD day 30 (iUPD), PR day 40 resets the bar, PD day 60 is a new iUPD
+    visits = [("q", 60, "PD"), ("r", 40, "PR"), ("q", 30, "PD"), ("r", 60, "PD"),
+              ("q", 50, "NE"), ("r", 30, "PD")]  # fmt: skip
+    recorded = pd.DataFrame(
+        {
+            "patient_id": [p for p, _, _ in visits],
+            "assessment_date": [_day(d) for _, d, _ in visits],
+            "overall_response": [r for _, _, r in visits],
+        },
+        index=[15, 14, 13, 12, 11, 10],
+    )
+    out = irecist_from_recorded(recorded)
+    assert out.index.tolist() == [15, 14, 13, 12, 11, 10]
+    assert out["overall_response"].tolist() == ["iCPD", "iPR", "iUPD", "iUPD", "NE", "iUPD"]
+    pd.testing.assert_frame_equal(out.drop(columns="overall_response"),
+                                  recorded.drop(columns="overall_response"))  # fmt: skip

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from oncorwe.derive.best_response import best_overall_response
+from oncorwe.derive.frames import query_frames
 from oncorwe.derive.response_rules import IRECIST, IRECIST_CONFIRM_MIN_DAYS
 
 # Names of the declared iRECIST rules (oncorwe.derive.response_rules.IRECIST).
@@ -87,22 +88,35 @@ def irecist_from_recorded(
     increase measured from the iUPD scan; use lesion records for the exact rule): the first PD
     of a run of PD / NE is iUPD, and a PD at least ``confirm_min_days`` after that iUPD, with
     only PD / NE in between, is iCPD (progression still recorded at the confirmation scan). Any
-    other response resets the bar. CR, PR, SD, NON-CR/NON-PD and NE map to iCR, iPR, iSD,
-    NON-iCR/NON-iUPD and NE.
+    other response resets the bar; an empty one is ignored. CR, PR, SD, NON-CR/NON-PD and NE
+    map to iCR, iPR, iSD, NON-iCR/NON-iUPD and NE.
 
-    Returns a copy of ``assessments`` with ``overall_response`` in :data:`IRECIST_VALUES`.
+    Evaluates :func:`recorded_as_irecist` (the rule, written once) on an in-memory DuckDB;
+    ``assessments`` hold one row per patient and date. Returns a copy of ``assessments`` with
+    ``overall_response`` in :data:`IRECIST_VALUES`.
     """
+    rows = pd.DataFrame(
+        {
+            "_row": np.arange(len(assessments), dtype=np.int64),
+            "patient_id": assessments["patient_id"].to_numpy(dtype=object),
+            "assessment_date": pd.to_datetime(assessments["assessment_date"], errors="coerce"),
+            "overall_response": assessments["overall_response"].to_numpy(dtype=object),
+        }
+    )
+    table = ibis.table(_RECORDED_TYPES, name="recorded")
+    expression = recorded_as_irecist(table, confirm_min_days).order_by("_row")
+    labels = query_frames(expression, {"recorded": (rows, _RECORDED_TYPES)})["overall_response"]
     out = assessments.copy()
-    frame = out.sort_values(["patient_id", "assessment_date"], kind="mergesort")
-    resp = frame["overall_response"].to_numpy()
-    dates = pd.to_datetime(frame["assessment_date"])
-    breaker = ~np.isin(resp, ("PD", "NE"))
-    block = pd.Series(breaker.astype(int), index=frame.index).groupby(frame["patient_id"]).cumsum()
-    first_pd = dates.where(resp == "PD").groupby([frame["patient_id"], block]).transform("min")
-    confirmed = (resp == "PD") & ((dates - first_pd).dt.days >= confirm_min_days).to_numpy()
-    labels = frame["overall_response"].map(IRECIST.from_recist).where(~confirmed, "iCPD")
-    out.loc[frame.index, "overall_response"] = labels
+    out.loc[:, "overall_response"] = labels.to_numpy(dtype=object)
     return out
+
+
+_RECORDED_TYPES = {
+    "_row": "int64",
+    "patient_id": "string",
+    "assessment_date": "date",
+    "overall_response": "string",
+}
 
 
 def _from_recist(response: ir.StringValue) -> ir.StringValue:
