@@ -20,9 +20,8 @@ from oncorwe.io.schema_types import (
 from oncorwe.protocol.model import CRITERIA
 
 CONTRACT_VERSION = "1"
-# Time-point and best overall responses are recorded in RECIST 1.1 words, best first, under
-# every criteria (iRECIST's iUPD / iCPD are told apart from the records; oncorwe.derive.response).
-# The RECIST 1.1 and mRECIST declarations (oncorwe.derive.response_rules) take their values here.
+# Responses are recorded in RECIST 1.1 words, best first, under every criteria (iUPD / iCPD are
+# told apart from the records); the RECIST 1.1 and mRECIST declarations take their values here.
 RESPONSE_WORDS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 
 __all__ = [
@@ -264,13 +263,7 @@ RECORDED_RESPONSE = Table(
     (
         PATIENT_ID,
         _c("criteria", "text", "yes", "Response criteria", CRITERIA),
-        _c(
-            "best_response",
-            "text",
-            "yes",
-            "Best overall response as recorded",
-            RESPONSE_WORDS,
-        ),
+        _c("best_response", "text", "yes", "Best overall response as recorded", RESPONSE_WORDS),
         _c("response_date", "date", "no", "Date of the best response, when recorded"),
     ),
     key=("patient_id", "criteria"),
