@@ -254,6 +254,14 @@ def overall_time_point(t: ir.Table) -> ir.StringValue:
     return ibis.cases(*cases, else_=t.target_response)
 
 
+def _check_choices(criteria: str, scope: str) -> None:
+    """InputError unless ``criteria`` is one of :data:`CRITERIA` and ``scope`` of :data:`SCOPES`."""
+    if criteria not in CRITERIA:
+        raise InputError(f"criteria must be one of {CRITERIA}, got {criteria!r}")
+    if scope not in SCOPES:
+        raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
+
+
 def _scope(data: ir.Table, scope: str) -> ir.Table:
     if scope == "all":
         return data
@@ -287,10 +295,7 @@ def time_point_responses(
     RECIST 1.1 sections 4.3.1-4.3.4, Tables 1-2; mRECIST (Lencioni & Llovet 2010); iRECIST
     (Seymour 2017) Table 2.
     """
-    if criteria not in CRITERIA:
-        raise InputError(f"criteria must be one of {CRITERIA}, got {criteria!r}")
-    if scope not in SCOPES:
-        raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
+    _check_choices(criteria, scope)
     # step 1
     # named relations become one common table expression each (the SQL stays small); the
     # usable rows may be a table the caller made once for several builders (USABLE_LESIONS),
@@ -346,10 +351,7 @@ def derive_time_point_response(
     The rules are those of :func:`time_point_responses` (bad records left out and reported:
     :mod:`oncorwe.derive.lesion_checks`), run on an in-memory DuckDB.
     """
-    if criteria not in CRITERIA:
-        raise InputError(f"criteria must be one of {CRITERIA}, got {criteria!r}")
-    if scope not in SCOPES:
-        raise InputError(f"scope must be one of {SCOPES}, got {scope!r}")
+    _check_choices(criteria, scope)
     findings = missing_column_finding(lesions)
     if findings is not None:
         lesions = pd.DataFrame(columns=list(REQUIRED))
