@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from oncorwe.privacy.shareable import NOTE_KEY
+from oncorwe.report.csv_text import write_csv
 from oncorwe.report.format import SYNTHETIC_BANNER
 from oncorwe.report.specs import PRIVATE_COLUMNS
 from oncorwe.report.xlsx import write_xlsx
@@ -35,7 +36,7 @@ def write_table(
             handle.write(f"# {SYNTHETIC_BANNER}\n")
         if public.attrs.get(NOTE_KEY):
             handle.write(f"# {public.attrs[NOTE_KEY]}\n")
-        public.to_csv(handle, index=False, lineterminator="\n")
+        write_csv(public, handle)  # to_csv's text, each distinct value made text once
     if workbook is not None:
         workbook = workbook.drop(columns=[c for c in PRIVATE_COLUMNS if c in workbook.columns])
     write_xlsx(public if workbook is None else workbook, stem.with_suffix(".xlsx"),
