@@ -96,10 +96,21 @@ def _with_levels(frame: pd.DataFrame, variables: list[Variable]) -> list[Variabl
     return fixed
 
 
-def _categorical_test(values: pd.Series, group: pd.Series, var: Variable) -> GroupTest | None:
-    """Chi-square, or Fisher's exact test when an expected count is < 5 (gtsummary's rule)."""
-    codes = values.map({v: i for i, (v, _) in enumerate(var.levels)}).to_numpy(float)
-    group_codes, _ = pd.factorize(group)  # -1 for a missing group
+def _level_codes(values: pd.Series, var: Variable) -> np.ndarray:
+    """Index of each value among ``var.levels`` (NaN: missing or not a level), one vectorised
+    comparison per level instead of a look-up per patient."""
+    codes = np.full(len(values), np.nan)
+    for i, (level, _) in enumerate(var.levels):
+        codes[(values == level).fillna(False).to_numpy(bool)] = i
+    return codes
+
+
+def _categorical_test(
+    values: pd.Series, group_codes: np.ndarray, var: Variable
+) -> GroupTest | None:
+    """Chi-square, or Fisher's exact test when an expected count is < 5 (gtsummary's rule);
+    ``group_codes``: each patient's group in order of first appearance (-1 for none)."""
+    codes = _level_codes(values, var)
     keep = ~np.isnan(codes) & (group_codes >= 0)
     n_groups = max(int(group_codes.max()) + 1, 1)
     cell = codes[keep].astype(int) * n_groups + group_codes[keep]
@@ -158,9 +169,10 @@ def _proportions(values: pd.Series, var: Variable) -> np.ndarray:
     return n / n.sum() if n.sum() else np.full(n.size, np.nan)
 
 
-def _smd(frame: pd.DataFrame, group: pd.Series, labels: list[str], var: Variable) -> float:
-    """SMD of two groups, or the mean of the pairwise SMDs of more (tableone's printed SMD)."""
-    parts = [frame.loc[group == g, var.column] for g in labels]
+def _smd(frame: pd.DataFrame, masks: list[np.ndarray], var: Variable) -> float:
+    """SMD of two groups, or the mean of the pairwise SMDs of more (tableone's printed SMD);
+    ``masks``: the patients of each group."""
+    parts = [frame.loc[mask, var.column] for mask in masks]
     if var.kind == "continuous":
         arrays = [s.dropna().to_numpy(float) for s in parts]
         pairs = [smd_continuous(a, b) for a, b in combinations(arrays, 2)]
@@ -171,11 +183,11 @@ def _smd(frame: pd.DataFrame, group: pd.Series, labels: list[str], var: Variable
     return float(np.mean(pairs)) if pairs else np.nan
 
 
-def _test(frame: pd.DataFrame, group: pd.Series, labels: list[str], var: Variable):
+def _test(frame: pd.DataFrame, masks: list[np.ndarray], group_codes: np.ndarray, var: Variable):
     if var.kind == "continuous":
-        samples = [frame.loc[group == g, var.column].dropna().to_numpy(float) for g in labels]
+        samples = [frame.loc[mask, var.column].dropna().to_numpy(float) for mask in masks]
         return _continuous_test(samples)
-    return _categorical_test(frame[var.column], group, var)
+    return _categorical_test(frame[var.column], group_codes, var)
 
 
 def baseline_by_group(
@@ -220,20 +232,26 @@ def baseline_by_group(
     labels = [g for g in labels if (group == g).any()]
     # step 2
     fixed = _with_levels(adsl, BASELINE_VARIABLES if variables is None else variables)
-    # step 3
-    parts = [describe(adsl, fixed).assign(group=OVERALL)]
-    parts += [describe(adsl[group == g], fixed).assign(group=g) for g in labels]
+    # step 3: the groups' patients found once; only the described columns are cut per group
+    masks = [(group == g).to_numpy(bool) for g in labels]
+    group_codes, _ = pd.factorize(group)  # -1 for a missing group
+    described = adsl[[var.column for var in fixed]]
+    parts = [describe(described, fixed).assign(group=OVERALL)]
+    parts += [
+        describe(described[mask], fixed).assign(group=g)
+        for g, mask in zip(labels, masks, strict=True)
+    ]
     table = pd.concat(parts, ignore_index=True)
     # step 4
     stats = []
     for var in fixed:
-        result = _test(adsl, group, labels, var) if len(labels) >= 2 else None
+        result = _test(described, masks, group_codes, var) if len(labels) >= 2 else None
         stats.append(
             dict(
                 characteristic=var.label,
                 test=None if result is None else result.test,
                 p_value=np.nan if result is None else result.p_value,
-                smd=_smd(adsl, group, labels, var) if len(labels) >= 2 else np.nan,
+                smd=_smd(described, masks, var) if len(labels) >= 2 else np.nan,
             )
         )
     # step 5: rows ordered characteristic, level, then group (Overall first)
