@@ -5,6 +5,7 @@ Usage::
     python benchmarks/intake.py                      # N = 1e5 .. 3e6 adverse-event rows
     python benchmarks/intake.py --rows 100000 300000  # other sizes
     python benchmarks/intake.py --patients 15000 40000  # the replicated seed twin (CPU seconds)
+    python benchmarks/intake.py --fixed 5              # a small intake's fixed cost, 5 runs
 
 Each measurement runs in a fresh Python process and reports that process's peak resident memory
 (``ru_maxrss``) and wall time. The study is the seed twin with an ``adverse_events.csv`` of N
@@ -96,6 +97,48 @@ def one_study(data: str, out: str) -> None:
     )
 
 
+def minimal_study(folder: Path) -> Path:
+    """The seed twin cut down to its first 3 patients and at most 6 rows of theirs per table."""
+    from oncorwe.synth import seed_twin_path
+
+    data = folder / "minimal"
+    data.mkdir()
+    ids = pd.read_csv(seed_twin_path() / "patients.csv", dtype=str)["patient_id"].head(3)
+    for path in sorted(seed_twin_path().glob("*.csv")):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table[table["patient_id"].isin(set(ids))].head(6).to_csv(data / path.name, index=False)
+    return data
+
+
+def fixed_cost(runs: int) -> None:
+    """CPU seconds (user + system, DuckDB's threads included) of ``take_in`` with a store and
+    ``validation.csv`` on the minimal study and the seed twin, in one process, after one run
+    of each that loads the imports; ``runs`` runs each, interleaved."""
+    from oncorwe.intake import take_in
+    from oncorwe.synth import seed_twin_path
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    with tempfile.TemporaryDirectory() as tmp:
+        studies = {"minimal study": minimal_study(Path(tmp)), "seed twin": seed_twin_path()}
+        seconds: dict[str, list[float]] = {name: [] for name in studies}
+        for run in range(runs + 1):
+            for name, data in studies.items():
+                out = Path(tmp) / f"out_{run}_{len(seconds[name])}_{name[0]}"
+                out.mkdir()
+                start = cpu()
+                take_in(data, store_path=out / "study.duckdb", findings_path=out / "v.csv")
+                if run:  # the first run loads the imports
+                    seconds[name].append(cpu() - start)
+                shutil.rmtree(out)
+    print("| study | runs | CPU min | CPU median |")
+    print("|---|---|---|---|")
+    for name, values in seconds.items():
+        print(f"| {name} | {runs} | {min(values):.2f} s | {float(np.median(values)):.2f} s |")
+
+
 def patients_table(sizes: list[int]) -> None:
     """CPU seconds of the intake of the replicated seed twin (``benchmarks/scale.py``)."""
     sys.path.insert(0, str(Path(__file__).parent))
@@ -146,6 +189,7 @@ def main() -> None:
         "--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000, 3_000_000]
     )
     parser.add_argument("--patients", type=int, nargs="*", help="replicated seed-twin sizes")
+    parser.add_argument("--fixed", type=int, metavar="RUNS", help="a small intake's fixed cost")
     parser.add_argument("--one", nargs=3, metavar=("MODE", "DATA", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--study", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -157,6 +201,9 @@ def main() -> None:
         return
     if args.patients:
         patients_table(args.patients)
+        return
+    if args.fixed:
+        fixed_cost(args.fixed)
         return
     print(
         "| AE rows | CSV size | streamed: time | streamed: peak memory | in memory: time | "

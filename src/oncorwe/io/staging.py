@@ -116,6 +116,17 @@ def append_frame(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame:
         con.unregister("_chunk")
 
 
+def insert_frame(con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame) -> None:
+    """Insert ``frame`` into the existing table ``target`` (quoted ``schema.table``), its
+    columns matched by name: ``append_frame`` without the catalogue look-ups, for a table whose
+    columns are known."""
+    con.register("_chunk", frame)
+    try:
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _chunk")
+    finally:
+        con.unregister("_chunk")
+
+
 def query_chunks(
     con: duckdb.DuckDBPyConnection, query: str, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:

@@ -171,15 +171,27 @@ def load_synonyms(path: str | Path | pd.DataFrame | None = None) -> pd.DataFrame
     return table.drop_duplicates(["table", "column", "key"], keep="last")
 
 
-def _mapping(synonyms: pd.DataFrame, table: str, column) -> dict[str, str]:
-    mine = synonyms[(synonyms["column"] == column.name) & synonyms["table"].isin(["", table])]
-    mine = mine.sort_values("table", kind="stable")  # table-specific rows win over blank
+def _synonym_index(synonyms: pd.DataFrame) -> dict[tuple[str, str], dict[str, str]]:
+    """(table or "", column) -> {synonym key: value}, read once from the synonyms table."""
+    index: dict[tuple[str, str], dict[str, str]] = {}
+    for table, column, key, value in zip(
+        synonyms["table"], synonyms["column"], synonyms["key"], synonyms["value"], strict=True
+    ):
+        index.setdefault((table, column), {})[key] = value
+    return index
+
+
+def _mapping(index: dict, table: str, column) -> dict[str, str]:
     mapping = {v.casefold(): v for v in column.allowed}
-    mapping.update(dict(zip(mine["key"], mine["value"], strict=True)))
+    # table-specific rows win over blank ones
+    mapping.update(index.get(("", column.name), {}))
+    mapping.update(index.get((table, column.name), {}))
     return mapping
 
 
-def _map_values(text: pd.Series, mapping: dict[str, str], is_list: bool) -> pd.Series:
+def _map_values(text: pd.Series, mapping: dict[str, str], is_list: bool) -> pd.Series | None:
+    """The mapped values, or None when no value changes."""
+
     def one(value: str) -> str:
         return mapping.get(" ".join(value.split()).casefold(), value)
 
@@ -188,6 +200,8 @@ def _map_values(text: pd.Series, mapping: dict[str, str], is_list: bool) -> pd.S
 
     distinct = text.dropna().unique()
     mapped = {v: (one_list(v) if is_list else one(v)) for v in distinct}
+    if all(new == old for old, new in mapped.items()):
+        return None
     return text.astype(object).map(mapped).astype("string")
 
 
@@ -200,13 +214,16 @@ def _map_values(text: pd.Series, mapping: dict[str, str], is_list: bool) -> pd.S
 def check_synonyms(work: Work) -> pd.DataFrame | None:
     """Map category synonyms (``male`` -> ``M``) before the allowed-values rule."""
     synonyms = work.synonyms if work.synonyms is not None else load_synonyms()
+    index = _synonym_index(synonyms)
     parts = []
     for name, text in work.text.items():
         for column in TABLES[name].columns:
             if not column.allowed or column.name not in text.columns:
                 continue
             before = text[column.name]
-            after = _map_values(before, _mapping(synonyms, name, column), column.type == "list")
+            after = _map_values(before, _mapping(index, name, column), column.type == "list")
+            if after is None:
+                continue
             changed = before.notna() & (after != before)
             if not changed.any():
                 continue

@@ -16,7 +16,7 @@ from string import Formatter
 import duckdb
 
 from oncorwe.io.schema import TABLES
-from oncorwe.io.staging import quote, table_exists
+from oncorwe.io.staging import quote
 from oncorwe.validate import checks_columns
 from oncorwe.validate.rules import RULES, ordered_rules
 from oncorwe.validate.value_rules import (
@@ -32,8 +32,10 @@ from oncorwe.validate.value_rules import (
 class Staged:
     """The SQL names of one staged table's columns: checked text, typed value, lookup key."""
 
-    def __init__(self, name: str, present: list[str], looked: list[str]) -> None:
+    def __init__(self, name: str, present: list[str], looked: list[str], study=None) -> None:
         self.name, self.present, self.looked = name, present, set(looked)
+        # the staged columns of every table of the study (cross-table rules read them)
+        self.study: dict[str, list[str]] = study if study is not None else {name: present}
         self.pending: list[str] = []  # the SELECTs of findings not yet inserted
 
     def insert_pending(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -52,9 +54,12 @@ class Staged:
         return all(c in self.present for c in columns)
 
 
-def stage_checked(con: duckdb.DuckDBPyConnection, name: str, present: list[str]) -> Staged:
+def stage_checked(
+    con: duckdb.DuckDBPyConnection, name: str, present: list[str], study=None
+) -> Staged:
     """Create ``work."wide:<name>"`` and the views ``checked.<name>``, ``typed.<name>``;
-    ``present``: the staged columns of ``raw.<name>`` but ``_row``."""
+    ``present``: the staged columns of ``raw.<name>`` but ``_row``; ``study``: those of every
+    staged table."""
     columns = looked_up(name, present)
     looked = {c.name for c in columns}
     selected, joins, typed = ["r._row"], [], ["_row"]
@@ -96,7 +101,7 @@ def stage_checked(con: duckdb.DuckDBPyConnection, name: str, present: list[str])
     for schema, wanted in (("checked", ["_row", *map(quote, present)]), ("typed", typed)):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(f"CREATE VIEW {schema}.{quote(name)} AS SELECT {', '.join(wanted)} FROM {wide}")
-    return Staged(name, present, sorted(looked))
+    return Staged(name, present, sorted(looked), study)
 
 
 def message_sql(template: str, name: str, column: str | None, value: str, extra: str, rule: str):
@@ -151,7 +156,7 @@ def insert_findings(
 
 def value_findings(con, staged: Staged) -> None:
     """The findings of every value rule, given to the rows holding the value."""
-    if not staged.looked or not table_exists(con, "work", "value_findings"):
+    if not staged.looked:
         return
     name = staged.name
     parts = [

@@ -122,10 +122,10 @@ def make_findings(
     ``{value}`` (the text value, or ``values`` when given), ``{extra}`` (from ``extra``, e.g.
     the row a duplicate repeats) and ``{rule}``.
     """
-    mask = mask.fillna(False).astype(bool)
-    if not mask.any():
+    flags = mask.to_numpy(dtype=bool, na_value=False)
+    if not flags.any():
         return _EMPTY.copy()
-    index = mask.index[mask.to_numpy()]
+    index = mask.index[flags]
     source = values if values is not None else (frame[column] if column in frame else None)
     shown = (
         source.loc[index].astype("string")

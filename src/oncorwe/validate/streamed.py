@@ -27,13 +27,7 @@ import pandas as pd
 from oncorwe.io.readers import CHUNK_ROWS
 from oncorwe.io.schema import TABLES
 from oncorwe.io.sources import FINDING_COLUMNS
-from oncorwe.io.staging import (
-    FINDINGS_ORDER,
-    append_frame,
-    query_chunks,
-    quote,
-    table_exists,
-)
+from oncorwe.io.staging import FINDINGS_ORDER, insert_frame, query_chunks, quote
 from oncorwe.privacy.deidentify import dropped_findings
 from oncorwe.privacy.identifiers import detect_identifiers
 from oncorwe.validate.checks_values import identifier_findings, load_synonyms
@@ -50,6 +44,11 @@ from oncorwe.validate.whole_table import (
 
 RECONCILIATION_COLUMNS = ("table", "read", "accepted", "quarantined")
 FIRST = ("patients", "lesions")
+# work.findings: the finding columns, then the rule order and arrival number they sort by
+FINDINGS_TABLE = (
+    '"table" VARCHAR, row BIGINT, "column" VARCHAR, value VARCHAR, rule VARCHAR, '
+    "severity VARCHAR, message VARCHAR, _order BIGINT, _seq BIGINT"
+)
 SORTED_FINDINGS = (
     'SELECT "table", row, "column", value, rule, severity, message FROM work.findings '
     "{where} " + FINDINGS_ORDER
@@ -99,14 +98,13 @@ class _Findings:
         self.con = con
         self.seq = 0
         self.order = {r.id: k for k, r in enumerate(ordered_rules())}
+        con.execute("CREATE SCHEMA IF NOT EXISTS work")
+        con.execute(f"CREATE TABLE IF NOT EXISTS work.findings ({FINDINGS_TABLE})")
 
     def add(self, found: pd.DataFrame | list[dict] | None) -> None:
         frame = pd.DataFrame(found) if isinstance(found, list) else found
-        if frame is None or frame.empty:
-            if not table_exists(self.con, "work", "findings"):
-                self._append(pd.DataFrame({c: [] for c in FINDING_COLUMNS}))
-            return
-        self._append(frame)
+        if frame is not None and not frame.empty:
+            self._append(frame)
 
     def _append(self, frame: pd.DataFrame) -> None:
         out = pd.DataFrame(
@@ -120,50 +118,59 @@ class _Findings:
         out["_order"] = pd.array(frame["rule"].map(self.order), dtype="Int64")
         out["_seq"] = pd.array(range(self.seq, self.seq + len(out)), dtype="Int64")
         self.seq += len(out)
-        append_frame(self.con, "work", "findings", out)
+        insert_frame(self.con, "work.findings", out)
 
 
-def _drop_identifiers(con, names, findings: _Findings, chunk_rows: int) -> pd.DataFrame:
+def _drop_identifiers(con, present, findings: _Findings, chunk_rows: int) -> pd.DataFrame:
     rows = []
-    for name in names:
-        found = detect_identifiers(identifier_sample(con, name, chunk_rows, False), table=name)
+    for name, columns in present.items():
+        sample = identifier_sample(con, name, columns, chunk_rows, False)
+        found = detect_identifiers(sample, table=name)
         for column in found["column"]:
             con.execute(f"ALTER TABLE raw.{quote(name)} DROP COLUMN {quote(column)}")
+            columns.remove(column)
         rows += dropped_findings(name, found)
     findings.add(rows)
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 
 
-def _staged_columns(con, names: list[str]) -> dict[str, list[str]]:
-    """The staged columns of each ``raw.<name>`` but ``_row``, in table order; a column that
-    is not text (a frame's column without any value) is made text first."""
+def _staged_columns(con) -> dict[str, list[str]]:
+    """The staged contract tables (patients, lesions, then in contract order) -> the columns of
+    their ``raw.<name>`` but ``_row``, in table order; a column that is not text (a frame's
+    column without any value) is made text first. One catalogue query for the whole study."""
     rows = con.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns() "
         "WHERE schema_name = 'raw' ORDER BY table_name, column_index"
     ).fetchall()
-    columns: dict[str, list[str]] = {name: [] for name in names}
+    columns: dict[str, list[str]] = {}
     for table, column, kind in rows:
-        if table not in columns or column == "_row":
+        if table not in TABLES:
+            continue
+        mine = columns.setdefault(table, [])
+        if column == "_row":
             continue
         if kind != "VARCHAR":
             con.execute(
                 f"ALTER TABLE raw.{quote(table)} ALTER {quote(column)} SET DATA TYPE VARCHAR"
             )
-        columns[table].append(column)
-    return columns
+        mine.append(column)
+    return {name: columns[name] for name in dict.fromkeys((*FIRST, *TABLES)) if name in columns}
 
 
-def _check_table_sql(con, name, present: list[str], findings: _Findings) -> None:
+def _check_table_sql(con, name, present: dict[str, list[str]], valued, findings) -> None:
     """The rules of ``name`` as set-based SQL: the rows joined to their values' lookups, then
-    the row, table and cross-table rules over the whole staged table (``row_rules``)."""
-    staged = stage_checked(con, name, present)
-    value_findings(con, staged)
+    the row, table and cross-table rules over the whole staged table (``row_rules``);
+    ``present``: the staged columns of every table; ``valued``: the tables with findings of
+    values."""
+    staged = stage_checked(con, name, present[name], study=present)
+    if name in valued:
+        value_findings(con, staged)
     required_findings(con, staged)
     table_findings(con, staged)
-    if name != "patients" and table_exists(con, "work", "patient_ids"):
+    if name != "patients" and "patients" in present:
         cross_findings(con, staged)
     staged.insert_pending(con)
-    findings.add(duplicate_findings(con, name))
+    findings.add(duplicate_findings(con, name, present[name]))
 
 
 def _split(con, name: str) -> tuple[int, int, int]:
@@ -181,9 +188,11 @@ def _split(con, name: str) -> tuple[int, int, int]:
         f"AS _rules FROM (SELECT DISTINCT row, rule, _order {errors}) GROUP BY row) r "
         "ON c._row = r.row ORDER BY c._row"
     )
-    (read,) = con.execute(f"SELECT count(*) FROM checked.{quote(name)}").fetchone()
-    (kept,) = con.execute(f"SELECT count(*) FROM accepted.{quote(name)}").fetchone()
-    (held,) = con.execute(f"SELECT count(*) FROM quarantine.{quote(name)}").fetchone()
+    read, kept, held = con.execute(
+        f"SELECT (SELECT count(*) FROM checked.{quote(name)}), "
+        f"(SELECT count(*) FROM accepted.{quote(name)}), "
+        f"(SELECT count(*) FROM quarantine.{quote(name)})"
+    ).fetchone()
     if read != kept + held:  # an internal invariant, not input validation
         raise RuntimeError(f"{name}: row counts do not reconcile: {read} != {kept} + {held}")
     return read, kept, held
@@ -218,32 +227,31 @@ def validate_staged(
     # step 1; staged rows are compressed on disk first (DuckDB then evaluates the cleaning of
     # a repeated value once per dictionary entry, not once per row)
     con.execute("CHECKPOINT")
-    names = [n for n in (*FIRST, *TABLES) if table_exists(con, "raw", n)]
-    names = list(dict.fromkeys(names))
+    present = _staged_columns(con)
     findings = _Findings(con)
     findings.add(read_notes)
     dropped = (
-        _drop_identifiers(con, names, findings, chunk_rows)
+        _drop_identifiers(con, present, findings, chunk_rows)
         if drop_identifiers
         else pd.DataFrame(columns=list(FINDING_COLUMNS))
     )
     found = {
-        n: detect_identifiers(identifier_sample(con, n, chunk_rows, True), table=n) for n in names
+        n: detect_identifiers(identifier_sample(con, n, columns, chunk_rows, True), table=n)
+        for n, columns in present.items()
     }
     findings.add(identifier_findings(found))
     # step 2
-    context = Context(conventional_units=conventional_units(con, chunk_rows))
+    context = Context(conventional_units=conventional_units(con, present, chunk_rows))
     mapping = load_synonyms(synonyms)
-    present = _staged_columns(con, names)
-    build_lookups(con, present, context, mapping, chunk_rows)
+    valued = build_lookups(con, present, context, mapping, chunk_rows)
     # step 3
-    for name in names:
+    for name in present:
         progress(f"validating {name}")
-        _check_table_sql(con, name, present[name], findings)
+        _check_table_sql(con, name, present, valued, findings)
         if name == "patients":
-            patient_tables(con)
+            patient_tables(con, present[name])
     # step 4
-    counts = {name: _split(con, name) for name in names}
+    counts = {name: _split(con, name) for name in present}
     rows = [(n, *counts[n]) for n in TABLES if n in counts]
     reconciliation = pd.DataFrame(rows, columns=list(RECONCILIATION_COLUMNS))
     total, errors = con.execute(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import duckdb
 
 from oncorwe.io.schema import TABLES
-from oncorwe.io.staging import columns_of, table_exists
 from oncorwe.validate.checks_cross import (
     ASSESSMENT_DATES,
     BEFORE_DIAGNOSIS_MESSAGE,
@@ -93,9 +92,8 @@ def _required_when(con, s: Staged) -> None:
 
 def _response_or_lesions(con, s: Staged) -> None:
     missing = f"{s.typed('overall_response')} IS NULL" if s.has("overall_response") else "TRUE"
-    if table_exists(con, "typed", "lesions") and {"patient_id", "assessment_date"} <= set(
-        columns_of(con, "typed", "lesions")
-    ):
+    # lesions, when staged, are checked before tumour assessments (``streamed.FIRST``)
+    if {"patient_id", "assessment_date"} <= set(s.study.get("lesions", ())):
         missing += (
             " AND NOT EXISTS (SELECT 1 FROM typed.lesions l WHERE l.patient_id IS NOT DISTINCT "
             f"FROM {s.typed('patient_id')} AND l.assessment_date IS NOT DISTINCT FROM "
@@ -135,14 +133,15 @@ def table_findings(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
         )
 
 
-def patient_tables(con: duckdb.DuckDBPyConnection) -> None:
+def patient_tables(con: duckdb.DuckDBPyConnection, present: list[str]) -> None:
     """``work.patient_ids`` (every patient_id) and ``work.accepted_patients`` (the first
-    accepted row of each id, with the dates the cross-table rules read)."""
+    accepted row of each id, with the dates the cross-table rules read); ``present``: the
+    staged columns of the patients table."""
     con.execute(
         "CREATE OR REPLACE TABLE work.patient_ids AS SELECT DISTINCT patient_id "
         "FROM checked.patients WHERE patient_id IS NOT NULL"
     )
-    dates = [c for c in PATIENT_DATES if c in columns_of(con, "typed", "patients")]
+    dates = [c for c in PATIENT_DATES if c in present]
     selected = ", ".join(["patient_id", *dates])
     con.execute(
         f"CREATE OR REPLACE TABLE work.accepted_patients AS SELECT {selected} FROM ("
@@ -175,7 +174,7 @@ def cross_findings(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
         f"{known} AND NOT {accepted}",
         PATIENT_QUARANTINED_MESSAGE,
     )
-    have = columns_of(con, "work", "accepted_patients")
+    have = s.study.get("patients", ())  # work.accepted_patients holds its PATIENT_DATES
     join = f"LEFT JOIN work.accepted_patients p ON p.patient_id = {s.typed('patient_id')}"
     death = "p.death_date" if "death_date" in have else "CAST(NULL AS TIMESTAMP_NS)"
     for index, col in enumerate(TABLES[s.name].columns):

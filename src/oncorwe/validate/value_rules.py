@@ -25,11 +25,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.extensions import ExtensionArray
 
 from oncorwe.io.coerce import MISSING_TOKENS, clean_text
 from oncorwe.io.schema import PANDAS_DTYPES, TABLES, Column
 from oncorwe.io.sources import empty_findings
-from oncorwe.io.staging import append_frame, quote
+from oncorwe.io.staging import insert_frame, quote
 
 # importing the check modules registers their rules (each rule has its stage)
 from oncorwe.validate import checks_columns, checks_cross, checks_tables  # noqa: F401
@@ -64,6 +65,10 @@ LOOKUP_COLUMNS = (
     "t VARCHAR, c VARCHAR, key VARCHAR, test VARCHAR, k BIGINT, text VARCHAR, "
     '"value:date" TIMESTAMP_NS, "value:int" BIGINT, "value:num" DOUBLE, "value:bool" BOOLEAN, '
     '"value:text" VARCHAR, imputed BOOLEAN'
+)
+VALUE_FINDINGS_COLUMNS = (
+    '"table" VARCHAR, "column" VARCHAR, k BIGINT, value VARCHAR, rule VARCHAR, '
+    "severity VARCHAR, suffix VARCHAR, _order BIGINT, _seq BIGINT"
 )
 STAND_IN = 10**15  # row numbers of distinct values; no input file has this many lines
 UNIT_TESTS = tuple(spec[0] for spec in UNIT_RULES)
@@ -165,48 +170,65 @@ def _side_by_side(chunk: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _spread(pieces: list[tuple[np.ndarray, object]], size: int, dtype) -> ExtensionArray:
+    """One array of ``size`` rows of ``dtype`` holding each piece's values at its rows (NA
+    elsewhere); ``pieces``: (rows, values). Arrays all the way: no Python object per value."""
+    if not pieces:
+        return pd.array([None] * size, dtype=dtype)
+    rows = np.concatenate([at for at, _ in pieces])
+    arrays = [pd.array(values, dtype=dtype) for _, values in pieces]
+    combined = type(arrays[0])._concat_same_type(arrays)
+    indexer = np.full(size, -1, dtype=np.intp)
+    indexer[rows] = np.arange(len(rows))
+    return combined.take(indexer, allow_fill=True)
+
+
 def _results(chunk: pd.DataFrame, work: Work, name: str) -> pd.DataFrame:
     """The lookup rows of ``chunk`` (one table): checked text and typed value of each value."""
     size = len(chunk)
-    text = np.full(size, None, dtype=object)
-    values = {kind: np.full(size, None, dtype=object) for kind, _ in TYPED_FIELDS.values()}
-    imputed = np.full(size, None, dtype=object)
+    kinds = dict(TYPED_FIELDS.values())
+    checked: list[tuple[np.ndarray, object]] = []
+    pieces: dict[str, list[tuple[np.ndarray, object]]] = {"imputed": []}
+    pieces.update({kind: [] for kind in kinds})
     typed = work.typed[name]
     column_of = chunk["c"].to_numpy(dtype=object)
     positions = chunk["pos"].to_numpy()
     for column in dict.fromkeys(column_of):
         at = np.flatnonzero(column_of == column)
         pos = positions[at]
-        text[at] = work.text[name][column].to_numpy(dtype=object, na_value=None)[pos]
+        checked.append((at, work.text[name][column].array.take(pos)))
         kind = typed_field(TABLES[name].column(column)).removeprefix("value:")
-        values[kind][at] = typed[column].to_numpy(dtype=object, na_value=None)[pos]
+        pieces[kind].append((at, typed[column].array.take(pos)))
         if f"{column}_imputed" in typed.columns:
-            flags = typed[f"{column}_imputed"].to_numpy(dtype=object, na_value=None)
-            imputed[at] = flags[pos]
+            pieces["imputed"].append((at, typed[f"{column}_imputed"].array.take(pos)))
     frame = chunk[["t", "c", "key", "test", "k"]].reset_index(drop=True)
-    frame["text"] = pd.array(text, dtype="string")
-    for kind, dtype in dict(TYPED_FIELDS.values()).items():
-        frame[f"value:{kind}"] = pd.Series(values[kind], dtype=dtype)
-    frame["imputed"] = pd.array(imputed, dtype="boolean")
+    frame["text"] = _spread(checked, size, "string")
+    for kind, dtype in kinds.items():
+        frame[f"value:{kind}"] = _spread(pieces[kind], size, dtype)
+    frame["imputed"] = _spread(pieces["imputed"], size, "boolean")
     return frame
 
 
 def _value_findings(name: str, chunk: pd.DataFrame, found: pd.DataFrame, order) -> pd.DataFrame:
-    """The findings of ``name``'s values, keyed by value ``k`` (``chunk``: c, pos -> k)."""
+    """The findings of ``name``'s values, keyed by value ``k`` (``chunk``: c, pos -> k); a
+    finding at a place that holds no value of ``chunk`` (a paired lab test) is left out."""
+    keys = pd.Series(chunk["k"].to_numpy(), index=pd.MultiIndex.from_frame(chunk[["c", "pos"]]))
     rows = found["row"].astype("int64")
+    where = pd.MultiIndex.from_arrays([found["column"].astype(object), rows - STAND_IN])
+    k = keys.reindex(where).to_numpy()
+    mine = ~pd.isna(k)
+    found, rows, k = found[mine], rows[mine], k[mine]
     prefixes = name + " row " + rows.astype(str)
     messages = found["message"].astype(str)
     if any(not m.startswith(p) for m, p in zip(messages, prefixes, strict=True)):
         raise RuntimeError(f"{name}: a value finding does not start with its row")
     suffix = [m.removeprefix(p) for m, p in zip(messages, prefixes, strict=True)]
-    keys = pd.Series(chunk["k"].to_numpy(), index=pd.MultiIndex.from_frame(chunk[["c", "pos"]]))
-    where = pd.MultiIndex.from_arrays([found["column"].astype(object), rows - STAND_IN])
     index = found["column"].map(TABLES[name].column_names.index)
     return pd.DataFrame(
         {
             "table": pd.array([name] * len(found), dtype="string"),
             "column": pd.array(found["column"].astype(object), dtype="string"),
-            "k": pd.array(keys.reindex(where).to_numpy(), dtype="Int64"),
+            "k": pd.array(k, dtype="Int64"),
             "value": pd.array(found["value"].astype(object), dtype="string"),
             "rule": pd.array(found["rule"].astype(object), dtype="string"),
             "severity": pd.array(found["severity"].astype(object), dtype="string"),
@@ -217,36 +239,52 @@ def _value_findings(name: str, chunk: pd.DataFrame, found: pd.DataFrame, order) 
     )
 
 
-def _check_chunk(con, chunk: pd.DataFrame, context: Context, synonyms, order) -> None:
-    """Run the value rules on one chunk of distinct values (a labs value paired with its test
-    in a run of its own) and append the lookup rows and findings."""
+def _positions(chunk: pd.DataFrame) -> pd.DataFrame:
+    """``chunk`` with ``pos``, each value's row in its table's frame of values: 0, 1, ... per
+    column; a labs value paired with its test in rows below the other labs values, so that
+    the frame's ``test`` column can hold the pair's test (``_with_pair_tests``)."""
+    chunk = chunk.assign(pos=chunk.groupby(["t", "c"], sort=False).cumcount())
     paired = chunk["test_keyed"].to_numpy(dtype=bool)
-    skip = frozenset(RULES) - VALUE_RULES
-    for part in (chunk[~paired], chunk[paired]):
-        if part.empty:
-            continue
-        part = part.assign(pos=part.groupby(["t", "c"], sort=False).cumcount())
-        by_table = dict(tuple(part.groupby("t", sort=False)))
-        text = {}
-        for name, mine in by_table.items():
-            text[name] = _side_by_side(mine, list(dict.fromkeys(mine["c"])))
-        if part["test_keyed"].iloc[0]:
-            labs = by_table["labs"]
-            size = int(labs["pos"].max()) + 1
-            text["labs"]["test"] = pd.array(
-                labs.set_index("pos")["test"].reindex(range(size)).to_numpy(dtype=object),
-                dtype="string",
-            )
-        work = Work(text=text, typed={n: f.copy() for n, f in text.items()}, synonyms=synonyms)
-        work.context = context
-        found = run_checks(work, skip=skip)
-        results = [_results(mine, work, name) for name, mine in by_table.items()]
-        append_frame(con, "work", "lookup", pd.concat(results, ignore_index=True))
-        for name, mine in by_table.items():
-            here = found[(found["table"] == name) & found["column"].isin(set(mine["c"]))]
-            if len(here):
-                frame = _value_findings(name, mine, here, order)
-                append_frame(con, "work", "value_findings", frame)
+    if paired.any():
+        others = chunk["pos"][~paired & (chunk["t"] == "labs").to_numpy()]
+        chunk.loc[paired, "pos"] += int(others.max()) + 1 if len(others) else 0
+    return chunk
+
+
+def _with_pair_tests(labs: pd.DataFrame, values: pd.DataFrame) -> None:
+    """Write the test of each paired labs value into ``values["test"]`` at the value's row."""
+    pairs = labs[labs["test_keyed"].to_numpy(dtype=bool)]
+    if pairs.empty:
+        return
+    column = values["test"] if "test" in values.columns else pd.Series(index=values.index)
+    tests = np.array(column.to_numpy(dtype=object, na_value=None), dtype=object)  # writable
+    tests[pairs["pos"].to_numpy()] = pairs["test"].to_numpy(dtype=object, na_value=None)
+    values["test"] = pd.array(tests, dtype="string")
+
+
+def _check_chunk(con, chunk: pd.DataFrame, context: Context, synonyms, order) -> set[str]:
+    """Run the value rules on one chunk of distinct values, every table at once, and append the
+    lookup rows and findings; return the tables with findings."""
+    valued = set()
+    chunk = _positions(chunk)
+    by_table = dict(tuple(chunk.groupby("t", sort=False)))
+    text = {}
+    for name, mine in by_table.items():
+        text[name] = _side_by_side(mine, list(dict.fromkeys(mine["c"])))
+    if "labs" in by_table:
+        _with_pair_tests(by_table["labs"], text["labs"])
+    work = Work(text=text, typed={n: f.copy() for n, f in text.items()}, synonyms=synonyms)
+    work.context = context
+    found = run_checks(work, skip=frozenset(RULES) - VALUE_RULES)
+    results = [_results(mine, work, name) for name, mine in by_table.items()]
+    insert_frame(con, "work.lookup", pd.concat(results, ignore_index=True))
+    for name, mine in by_table.items():
+        here = found[(found["table"] == name) & found["column"].isin(set(mine["c"]))]
+        here = _value_findings(name, mine, here, order) if len(here) else here
+        if len(here):
+            insert_frame(con, "work.value_findings", here)
+            valued.add(name)
+    return valued
 
 
 def _gathered(con, query: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -274,9 +312,9 @@ def build_lookups(
     context: Context,
     synonyms: pd.DataFrame,
     chunk_rows: int,
-) -> None:
+) -> frozenset[str]:
     """Write ``work.lookup`` for the looked-up columns of every staged table and the findings
-    of their values (see the module docstring).
+    of their values (see the module docstring); return the tables with findings of values.
 
     Parameters
     ----------
@@ -294,8 +332,10 @@ def build_lookups(
     ]
     con.execute("CREATE SCHEMA IF NOT EXISTS work")
     con.execute(f"CREATE TABLE work.lookup ({LOOKUP_COLUMNS})")  # filled chunk by chunk
+    con.execute(f"CREATE TABLE work.value_findings ({VALUE_FINDINGS_COLUMNS})")
+    valued: set[str] = set()
     if not targets:
-        return
+        return frozenset()
     order = {r.id: k for k, r in enumerate(ordered_rules())}
     offset = 0
     # step 2
@@ -306,4 +346,5 @@ def build_lookups(
         chunk["test_keyed"] = [(n, c) in keyed for n, c in zip(chunk["t"], chunk["c"], strict=True)]
         chunk["value"] = clean_text(chunk["key"])
         # step 3
-        _check_chunk(con, chunk, context, synonyms, order)
+        valued |= _check_chunk(con, chunk, context, synonyms, order)
+    return frozenset(valued)

@@ -16,26 +16,18 @@ import pandas as pd
 
 from oncorwe.io.coerce import clean_text
 from oncorwe.io.schema import TABLES
-from oncorwe.io.staging import (
-    append_frame,
-    columns_of,
-    query_chunks,
-    quote,
-    table_chunks,
-    table_exists,
-)
+from oncorwe.io.staging import insert_frame, query_chunks, quote, table_chunks
 from oncorwe.privacy.identifiers import SAMPLE_SIZE
 from oncorwe.validate.checks_columns import duplicate_row_findings, unique_key_findings
 from oncorwe.validate.checks_values import UNIT_RULES, column_is_conventional, plain_numbers
-from oncorwe.validate.value_rules import clean_sql
+from oncorwe.validate.value_rules import clean_sql, literal
 
 PATIENT_DATES = ("death_date", "diagnosis_date")  # what the cross-table rules read
 
 
-def _unit_targets(con, name: str):
+def _unit_targets(name: str, present: list[str]):
     """(column, SQL condition on the rows, lab) of every place a lab unit applies in
-    ``raw.<name>``, as ``checks_values.unit_targets``."""
-    present = columns_of(con, "raw", name)
+    ``raw.<name>`` (``present``: its columns), as ``checks_values.unit_targets``."""
     for lab in (spec[0] for spec in UNIT_RULES):
         if lab in present:
             yield lab, "TRUE", lab
@@ -43,33 +35,44 @@ def _unit_targets(con, name: str):
             yield "value", f"{clean_sql(quote('test'))} = '{lab}'", lab
 
 
-def conventional_units(con: duckdb.DuckDBPyConnection, chunk_rows: int) -> frozenset:
+def conventional_units(
+    con: duckdb.DuckDBPyConnection, present: dict[str, list[str]], chunk_rows: int
+) -> frozenset:
     """(table, column, lab) whose plain numbers are in conventional units, decided on every
     row of the staged table: each distinct value is read as a number once, then counted and
-    the median taken in DuckDB."""
+    the median taken in DuckDB. ``present``: the staged tables and their columns.
+
+    Steps: 1. the distinct cleaned values and their counts of every place a unit applies, in
+    one query; 2. the plain numbers among them; 3. the median of each place's numbers.
+    """
+    # step 1
+    parts = []
     for name in ("patients", "labs"):
-        if not table_exists(con, "raw", name):
-            continue
-        for column, where, lab in _unit_targets(con, name):
+        for column, where, lab in _unit_targets(name, present.get(name, [])):
             key = clean_sql(quote(column))
-            query = (
-                f"SELECT {key} AS key, count(*) AS n FROM raw.{quote(name)} "
+            target = literal("\t".join((name, column, lab)))
+            parts.append(
+                f"SELECT {target} AS target, {key} AS key, count(*) AS n FROM raw.{quote(name)} "
                 f"WHERE {where} AND {key} IS NOT NULL GROUP BY ALL"
             )
-            for chunk in query_chunks(con, query, chunk_rows):
-                text = chunk["key"].astype("string")
-                plain = plain_numbers(text, pd.Series(True, index=text.index))
-                keep = plain.notna()
-                values = pd.DataFrame(
-                    {
-                        "target": "\t".join((name, column, lab)),
-                        "value": plain[keep].astype("float64"),
-                        "n": chunk["n"][keep].astype("int64"),
-                    }
-                )
-                append_frame(con, "work", "unit_values", values)
-    if not table_exists(con, "work", "unit_values"):
+    if not parts:
         return frozenset()
+    con.execute("CREATE SCHEMA IF NOT EXISTS work")
+    con.execute("CREATE TABLE work.unit_values (target VARCHAR, value DOUBLE, n BIGINT)")
+    for chunk in query_chunks(con, " UNION ALL ".join(parts), chunk_rows):
+        # step 2
+        text = chunk["key"].astype("string")
+        plain = plain_numbers(text, pd.Series(True, index=text.index))
+        keep = plain.notna()
+        values = pd.DataFrame(
+            {
+                "target": chunk["target"][keep].astype(object),
+                "value": plain[keep].astype("float64"),
+                "n": chunk["n"][keep].astype("int64"),
+            }
+        )
+        insert_frame(con, "work.unit_values", values)
+    # step 3
     thresholds = {spec[0]: spec[4] for spec in UNIT_RULES}
     rows = con.execute(
         "SELECT target, count(value), median(value) FROM (SELECT target, value, "
@@ -84,14 +87,13 @@ def conventional_units(con: duckdb.DuckDBPyConnection, chunk_rows: int) -> froze
 
 
 def identifier_sample(
-    con: duckdb.DuckDBPyConnection, name: str, chunk_rows: int, cleaned: bool
+    con: duckdb.DuckDBPyConnection, name: str, columns: list[str], chunk_rows: int, cleaned: bool
 ) -> pd.DataFrame:
     """The first ``SAMPLE_SIZE`` non-empty values of every extra column of ``raw.<name>``
-    (as read, or cleaned as the validator sees them), each column padded with NA."""
+    (``columns``: its columns; as read, or cleaned as the validator sees them), each column
+    padded with NA."""
     contract = set(TABLES[name].column_names)
-    candidates = [
-        c for c in columns_of(con, "raw", name) if not c.startswith("_") and c not in contract
-    ]
+    candidates = [c for c in columns if not c.startswith("_") and c not in contract]
     sample: dict[str, list] = {c: [] for c in candidates}
     if not candidates:
         return pd.DataFrame()
@@ -122,13 +124,15 @@ def _repeats(name: str, columns: list[str], where: str = "TRUE") -> str:
     )
 
 
-def duplicate_findings(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame | None:
-    """``table.duplicate_row`` and ``table.unique_key`` over the whole typed table.
+def duplicate_findings(
+    con: duckdb.DuckDBPyConnection, name: str, present: list[str]
+) -> pd.DataFrame | None:
+    """``table.duplicate_row`` and ``table.unique_key`` over the whole typed table
+    (``present``: the staged columns of ``raw.<name>``, whose contract columns it has).
 
     A group of equal rows (or keys) is found by grouping, not by a window over the table:
     DuckDB's grouping spills to disk, so memory stays bounded whatever the table's size.
     """
-    present = columns_of(con, "typed", name)
     columns = [c for c in TABLES[name].column_names if c in present]
     if not columns:
         return None
