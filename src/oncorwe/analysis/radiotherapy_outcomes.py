@@ -102,9 +102,12 @@ def eqd2_table(adsl: pd.DataFrame) -> pd.DataFrame:
     Columns ``group, n, dose_median, dose_q1, dose_q3, eqd2_median, eqd2_q1, eqd2_q3,
     eqd2_min, eqd2_max, bed_median, bed_ge_100_n`` (BED10 >= 100 Gy: the usual ablative mark).
     """
-    groups = [("All patients", adsl)]
+    # the three dose columns cut per group, not the whole ADSL
+    doses = adsl[["rt_total_dose_gy", "rt_eqd2_gy", "rt_bed_gy"]]
+    sbrt = adsl["rt_sbrt"].fillna(False).astype(bool).to_numpy()
+    groups = [("All patients", doses)]
     for flag, label in ((True, "SBRT (>= 5 Gy per fraction)"), (False, "Conventional")):
-        groups.append((label, adsl[adsl["rt_sbrt"].fillna(False).astype(bool) == flag]))
+        groups.append((label, doses[sbrt == flag]))
     rows = []
     for label, part in groups:
         dose, eq, bed = (part[c].dropna().to_numpy(float) for c in

@@ -224,7 +224,9 @@ def study_outputs(
     response = pd.concat(
         [
             response_table(rows, n, str(c), bool(k))
-            for (c, k), rows in data.adrs.groupby(["criteria", "confirmed"], sort=False)
+            for (c, k), rows in data.adrs[["criteria", "confirmed", "bor"]].groupby(
+                ["criteria", "confirmed"], sort=False
+            )
         ],
         ignore_index=True,
     )
