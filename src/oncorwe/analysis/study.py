@@ -261,6 +261,10 @@ def study_outputs(
         ae_term_findings=records(unmapped_term_findings(te_adae)),
         attrition=records(cohort.attrition),
     )
+    # the Cox and subgroup models, the largest working memory of the statistics, run before the
+    # swimmer rows (the one table of the outputs with several rows per patient) are made
+    subgroups = subgroup_survival(data.adsl, protocol, endpoints)
+    cox = cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates), endpoints)
     tables = {
         "attrition": cohort.attrition,
         "baseline": describe(data.adsl, BASELINE_VARIABLES),
@@ -275,7 +279,7 @@ def study_outputs(
         "landmarks": landmark_table(survival, endpoints),
         "adverse_events": ae_table,
         "adverse_events_by_soc": adverse_events_by_soc(te_adae, n),
-        "subgroups": subgroup_survival(data.adsl, protocol, endpoints),
+        "subgroups": subgroups,
         "swimmer": swimmer_table(data.timeline, data.adsl),
         "eqd2": eqd2_table(data.adsl),
         "failure_patterns": failure,
@@ -283,7 +287,7 @@ def study_outputs(
             data.adsl, protocol.survival.conf_type, protocol.survival.conf_level
         ),
         "liver_toxicity": liver,
-        "cox": cox_tables(data.adsl, protocol, list(protocol.subgroups.cox_covariates), endpoints),
+        "cox": cox,
         "published_comparison": published_comparison(data.adsl, curves),
     }
     outputs = StudyOutputs(
