@@ -39,7 +39,10 @@ def _dummies(name: str, series: pd.Series, reference: Any) -> tuple[np.ndarray, 
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
         raise StatsInputError(f"{name}: {int(missing.sum())} missing value(s) (first at row {row})")
-    levels = sorted(series.unique().tolist(), key=str)
+    # each value hashed once; a level's column compares integer codes, not the values
+    codes, distinct = pd.factorize(series)
+    distinct = distinct.tolist()
+    levels = sorted(distinct, key=str)
     if reference is None:
         reference = levels[0]
     if reference not in levels:
@@ -47,8 +50,8 @@ def _dummies(name: str, series: pd.Series, reference: Any) -> tuple[np.ndarray, 
     if len(levels) < 2:
         raise StatsInputError(f"{name}: only one level ({levels[0]!r}); it cannot be a covariate")
     kept = [level for level in levels if level != reference]
-    values = series.to_numpy()
-    matrix = np.column_stack([(values == level).astype(float) for level in kept])
+    position = {id(level): i for i, level in enumerate(distinct)}
+    matrix = np.column_stack([(codes == position[id(level)]).astype(float) for level in kept])
     return matrix, [f"{name}{level}" for level in kept], reference
 
 
@@ -70,7 +73,9 @@ def build_design(
     for name in covariates:
         series = data[name]
         if _is_categorical(series):
-            matrix, names, level = _dummies(name, series.astype(object), reference.get(name))
+            # text stays as stored (no Python string per row); other values as objects
+            values = series if isinstance(series.dtype, pd.StringDtype) else series.astype(object)
+            matrix, names, level = _dummies(name, values, reference.get(name))
             references[name] = level
         else:
             matrix, names = as_float_array(name, series)[:, None], [name]
