@@ -21,22 +21,32 @@ def _lesions(rows):
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _scenario(target, non_target, new):
+def _scenario(target, non_target, new, patient="p"):
     rows = []
     if target != "NONE":
         rows += [
-            ("p", BASE, "T1", "target", "liver", False, True, 50.0, None),
-            ("p", FU, "T1", "target", "liver", False, True, TARGET_FU[target], None),
+            (patient, BASE, "T1", "target", "liver", False, True, 50.0, None),
+            (patient, FU, "T1", "target", "liver", False, True, TARGET_FU[target], None),
         ]
     if non_target != "NONE":
         rows += [
-            ("p", BASE, "N1", "non_target", "bone", False, False, None, "present"),
-            ("p", FU, "N1", "non_target", "bone", False, False, None, NON_TARGET_FU[non_target]),
+            (patient, BASE, "N1", "non_target", "bone", False, False, None, "present"),
+            (
+                patient,
+                FU,
+                "N1",
+                "non_target",
+                "bone",
+                False,
+                False,
+                None,
+                NON_TARGET_FU[non_target],
+            ),
         ]
     if new:
-        rows.append(("p", FU, "X1", "new", "lung", False, False, 12.0, "present"))
+        rows.append((patient, FU, "X1", "new", "lung", False, False, 12.0, "present"))
     if target == "NONE" and non_target == "NONE":
-        rows.append(("p", FU, "X0", "new", "lung", False, False, 0.0, "absent"))
+        rows.append((patient, FU, "X0", "new", "lung", False, False, 0.0, "absent"))
     return _lesions(rows)  # fmt: skip
 
 
@@ -64,10 +74,35 @@ TABLE = [
 TABLE = [row for row in TABLE if not (row[0] == row[1] == "NONE")]
 
 
+@pytest.fixture(scope="module")
+def table_responses():
+    """Every row of the tables, each as a patient of its own, derived in one call per criteria
+    (patients are derived independently: ``test_table_rows_derived_alone_as_together`` checks it
+    on a sample of rows): criteria -> patient -> that patient's responses."""
+    scenarios = [_scenario(*row[:3], patient=f"row{k}") for k, row in enumerate(TABLE)]
+    lesions = pd.concat(scenarios, ignore_index=True)
+    return {
+        criteria: dict(
+            tuple(group)
+            for group in derive_time_point_response(lesions, criteria).responses.groupby(
+                "patient_id"
+            )
+        )
+        for criteria in ("RECIST1.1", "mRECIST")
+    }
+
+
+def test_table_rows_derived_alone_as_together(table_responses):
+    for k in (0, 7, len(TABLE) - 1):
+        alone = derive_time_point_response(_scenario(*TABLE[k][:3], patient=f"row{k}")).responses
+        together = table_responses["RECIST1.1"][f"row{k}"]
+        pd.testing.assert_frame_equal(alone, together.reset_index(drop=True))
+
+
 @pytest.mark.parametrize("criteria", ["RECIST1.1", "mRECIST"])
 @pytest.mark.parametrize(("target", "non_target", "new", "want"), TABLE)
-def test_time_point_table(target, non_target, new, want, criteria):
-    out = derive_time_point_response(_scenario(target, non_target, new), criteria).responses
+def test_time_point_table(target, non_target, new, want, criteria, table_responses):
+    out = table_responses[criteria][f"row{TABLE.index((target, non_target, new, want))}"]
     assert len(out) == 1
     row = out.iloc[0]
     if target != "NONE":
