@@ -130,24 +130,88 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("table", "pos", "column", "value", "rule", "where"), CASES)
-def test_each_rule_is_found_where_it_applies(table, pos, column, value, rule, where):
+def _case_copy(case: int) -> dict[str, pd.DataFrame]:
+    """The sample study with its patients renamed for ``case`` (``C07P001``), so that copies
+    for different cases share no patient."""
     tables = minimal_tables()
-    tables[table].loc[pos, column] = value
-    result = validate_tables(tables)
-    assert rule in _rules_at(result, *where)
-    hit = result.findings[result.findings["rule"] == rule].iloc[0]
-    assert hit["table"] == where[0] and hit["row"] == where[1]
-    # messages name table, row, column and rule
-    assert f"{where[0]} row {where[1]}" in hit["message"] and f"rule {rule}" in hit["message"]
-    quarantined = result.quarantined[where[0]]
-    if RULES[rule].severity == "error":
-        assert not result.ok
-        assert where[1] in quarantined["_row"].tolist()
-        assert rule in quarantined.loc[quarantined["_row"] == where[1], "_rules"].iloc[0]
-    else:
-        assert result.ok
+    for frame in tables.values():
+        frame["patient_id"] = f"C{case:02d}" + frame["patient_id"]
+    return tables
+
+
+@pytest.fixture(scope="module")
+def cases_validated():
+    """Every case of CASES applied to a copy of the sample study of its own (``_case_copy``),
+    and the copies validated together, one after another in each table: a rule judges a row
+    with the rows of its own patient only, so each copy's findings are the ones it has alone
+    (``test_a_case_alone_finds_what_it_finds_among_the_others`` checks that on a sample).
+    Returns the result and, per table, the row number before each copy's first row."""
+    copies = []
+    for k, (table, pos, column, value, *_) in enumerate(CASES):
+        tables = _case_copy(k)
+        tables[table].loc[pos, column] = value
+        copies.append(tables)
+    together = {
+        name: pd.concat([tables[name] for tables in copies], ignore_index=True)
+        for name in copies[0]
+    }
+    size = {name: len(frame) for name, frame in copies[0].items()}
+    assert all({n: len(f) for n, f in tables.items()} == size for tables in copies)
+    return validate_tables(together), size
+
+
+def _findings_of_case(result, size, case) -> pd.DataFrame:
+    """The findings of copy ``case``, their rows renumbered as in that copy alone."""
+    f = result.findings
+    start = f["table"].map(size) * case
+    mine = f[(f["row"] > start) & (f["row"] <= start + f["table"].map(size))]
+    return mine.assign(row=mine["row"] - start[mine.index])
+
+
+def test_copies_validated_together_reconcile(cases_validated):
+    result, size = cases_validated
     _assert_reconciles(result)
+    assert result.reconciliation.set_index("table")["read"].to_dict() == {
+        name: n * len(CASES) for name, n in size.items()
+    }
+
+
+@pytest.mark.parametrize("case", [0, 9, 13, 20, 27])
+def test_a_case_alone_finds_what_it_finds_among_the_others(cases_validated, case):
+    result, size = cases_validated
+    table, pos, column, value, *_ = CASES[case]
+    tables = _case_copy(case)
+    tables[table].loc[pos, column] = value
+    alone = validate_tables(tables).findings
+    among = _findings_of_case(result, size, case)
+    pd.testing.assert_frame_equal(
+        among[["table", "row", "column", "value", "rule", "severity"]].reset_index(drop=True),
+        alone[["table", "row", "column", "value", "rule", "severity"]].reset_index(drop=True),
+    )
+
+
+@pytest.mark.parametrize(("table", "pos", "column", "value", "rule", "where"), CASES)
+def test_each_rule_is_found_where_it_applies(
+    table, pos, column, value, rule, where, cases_validated
+):
+    result, size = cases_validated
+    case = CASES.index((table, pos, column, value, rule, where))
+    found = _findings_of_case(result, size, case)
+    at = (found["table"] == where[0]) & (found["row"] == where[1])
+    assert rule in set(found.loc[at, "rule"])
+    hit = found[found["rule"] == rule].iloc[0]
+    assert hit["table"] == where[0] and hit["row"] == where[1]
+    # messages name table, row, column and rule (the row as numbered among all the copies)
+    row = where[1] + size[where[0]] * case
+    assert f"{where[0]} row {row}" in hit["message"] and f"rule {rule}" in hit["message"]
+    quarantined = result.quarantined[where[0]]
+    errors = found[found["severity"] == "error"]
+    if RULES[rule].severity == "error":
+        assert not errors.empty
+        assert row in quarantined["_row"].tolist()
+        assert rule in quarantined.loc[quarantined["_row"] == row, "_rules"].iloc[0]
+    else:
+        assert errors.empty
 
 
 def test_excel_serial_is_converted():
