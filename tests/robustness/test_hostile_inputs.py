@@ -5,8 +5,9 @@ Each case builds a study in a temporary folder from the valid sample and breaks 
 runs through ``oncorwe validate`` (the command module on a local Typer app) and names what it
 expects: an exit code and either a rule in validation.csv or a phrase of the error message.
 
-That run takes the study in with chunks of three rows (``streamed_check.chunked_intake``), so that
-every chunk boundary, duplicate across chunks and cross-table rule is hit, and its result equals
+That run takes the study in with chunks of three rows (``streamed_check.chunked_intake``; its
+distinct values in chunks of ``VALUE_CHUNK``), so that every chunk boundary, duplicate across
+chunks and cross-table rule is hit, and its result equals
 validation in memory: the same findings in the same order, the same accepted and quarantined
 rows, the same reconciliation, the same error for unreadable input. One intake per case serves
 both checks.
@@ -26,7 +27,7 @@ from typer.testing import CliRunner
 from oncorwe.cli import validate_cmd
 from oncorwe.io.export import write_tables
 from oncorwe.io.sample import minimal_tables
-from streamed_check import CHUNK, assert_same_as_in_memory, chunked_intake
+from streamed_check import CHUNK, VALUE_CHUNK, assert_same_as_in_memory, chunked_intake
 
 BIG_CHUNK = {"20 000 rows": 1_500}  # still 14 chunks, at a fraction of the time
 RECONCILIATION = re.compile(r"^(\w+): read (\d+) = accepted (\d+) \+ quarantined (\d+)$", re.M)
@@ -471,7 +472,8 @@ def test_hostile_input(app, tmp_path, monkeypatch, name):
     (tmp_path / "in").mkdir()
     data = build(tmp_path / "in")
     out = tmp_path / "out"
-    intake = chunked_intake(monkeypatch, tmp_path / "work", BIG_CHUNK.get(name, CHUNK))
+    rows = BIG_CHUNK.get(name, CHUNK)
+    intake = chunked_intake(monkeypatch, tmp_path / "work", rows, max(rows, VALUE_CHUNK))
     run = CliRunner().invoke(app, ["validate", str(data), "--out", str(out), *options])
     assert isinstance(run.exception, SystemExit | None), run.exception
     assert intake.called
