@@ -21,7 +21,7 @@ import pandas as pd
 
 import oncorwe
 from oncorwe.analysis import adam
-from oncorwe.analysis.adam_xpt import write_adam_xpt
+from oncorwe.analysis.adam_xpt import write_adam_xpt_batches
 from oncorwe.analysis.findings import derivation_finding_chunks
 from oncorwe.analysis.study import AnalysisDatasets, analyse_study
 from oncorwe.engine import Engine, connect
@@ -40,6 +40,8 @@ from oncorwe.stats._serialise import SerialisableResult
 
 Progress = Callable[[str], None]
 STAGES = ("read", "validate", "store", "cohort", "derivations", "statistics", "report")
+ADAM_DATASETS = ("adsl", "adtte", "adrs", "adae")
+ADAM_BATCH_ROWS = 200_000  # rows of an ADaM dataset in memory at once while it is written
 DEPENDENCIES = ("numpy", "scipy", "pandas", "duckdb", "matplotlib", "jinja2")
 
 
@@ -85,12 +87,15 @@ def _json_default(value: Any) -> Any:
 def write_adam(data: AnalysisDatasets, folder: Path) -> None:
     """ADaM-shaped Parquet files (CDISC names, ``oncorwe.analysis.adam``; USUBJID = the study
     pseudonym) for reuse in R or SAS, each with its SAS transport v5 twin (``<name>.xpt``,
-    ``oncorwe.analysis.adam_xpt``) for a submission."""
+    ``oncorwe.analysis.adam_xpt``) for a submission. The per-event datasets are read from the
+    engine batch by batch, and each transport file from its Parquet file: memory follows a
+    batch, not the dataset. ``data``'s engine must still be open."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("adsl", "adtte", "adrs", "adae"):
-        frame = getattr(adam, name)(getattr(data, name))
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
-        write_adam_xpt(name, frame, folder)
+    for name in ADAM_DATASETS:
+        shape = getattr(adam, name)
+        batches = iter([data.adsl]) if name == "adsl" else data.batches(name, ADAM_BATCH_ROWS)
+        path = adam.write_parquet_batches(map(shape, batches), folder / f"{name}.parquet")
+        write_adam_xpt_batches(name, lambda p=path: adam.parquet_frames(p, ADAM_BATCH_ROWS), folder)
 
 
 def analyse_store(
@@ -104,8 +109,10 @@ def analyse_store(
 ) -> tuple[StudyOutputs, AnalysisDatasets, int]:
     """The analysis of a study store (``store_path``, written by the intake): cohort,
     derivations and statistics on ``target`` (None: the store itself, DuckDB), the findings
-    (the validator's, then those only the derivations see) written to ``out/validation.csv``.
-    Returns the outputs, the analysis datasets and the number of findings."""
+    (the validator's, then those only the derivations see) written to ``out/validation.csv``,
+    the ADaM datasets to ``out/adam`` (``write_adam``, while the engine holding them is open).
+    Returns the outputs, the analysis datasets (their per-event tables gone with the engine)
+    and the number of findings."""
     with open_engine(store_path, target) as where:
         if not engine_count(where, contract_table("patients")):
             raise AnalysisError("No patient record was accepted; see validation.csv for why.")
@@ -118,6 +125,7 @@ def analyse_store(
                 chain(store.findings_chunks(), derivation_finding_chunks(where)),
                 out / "validation.csv",
             )
+        write_adam(datasets, out / "adam")
     return outputs, datasets, int(n_findings)
 
 
@@ -161,13 +169,12 @@ def run_study(
         "protocol_source": protocol.source,
         "versions": dependency_versions(),
     }
-    outputs, datasets, n_findings = analyse_store(
+    outputs, _, n_findings = analyse_store(
         store_path, protocol, out, target, progress, synthetic, provenance
     )
     quality = DataQuality(records(intake.validation.reconciliation), n_findings)
     outputs = replace(outputs, results=replace(outputs.results, data_quality=quality))
     write_results_json(outputs.results, out / "results.json")
-    write_adam(datasets, out / "adam")
     progress("report")
     # shareable output: small cells suppressed in every exported table
     if protocol.privacy.shareable:

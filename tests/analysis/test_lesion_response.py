@@ -184,7 +184,8 @@ def _dor_engine():
 
 def test_duration_of_response_by_hand():
     engine, adrs = _dor_engine()
-    dor = duration_of_response(engine, T, adrs, load_protocol("hcc-rt-ici")).iloc[0]
+    criteria = adrs["criteria"].drop_duplicates()
+    dor = duration_of_response(engine, T, criteria, load_protocol("hcc-rt-ici")).iloc[0]
     # times (days): A 90 event, C 100 event, B 180 censored, D 0 censored (at its response)
     # KM: S(90) = 2/3, S(100) = 1/3 -> median 100 days
     assert (dor["n_responders"], dor["events"]) == (4, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -70,3 +71,19 @@ def test_unknown_engine_and_unreachable_server_are_named():
         connect("postgres", "postgresql://nobody@/none?host=/nonexistent-oncorwe")
     with pytest.raises(InputError, match="engine postgres needs a url"):
         connect("postgres")
+
+
+def test_batches_are_the_query_in_order():
+    with connect() as engine:
+        engine.execute(
+            "CREATE TABLE n AS SELECT i, CAST(i % 7 AS VARCHAR) AS s FROM range(5000) t(i)"
+        )
+        t = ibis.table({"i": "int64", "s": "string"}, name="n").order_by("i")
+        batches = list(engine.batches(t, 2048))
+        # DuckDB hands rows over in vectors of 2,048: 2,048 + 2,048 + 904
+        assert [len(b) for b in batches] == [2048, 2048, 904]
+        whole = engine.query(t)
+        joined = pd.concat(batches, ignore_index=True)
+        pd.testing.assert_frame_equal(joined, whole)
+        none = list(engine.batches(t.filter(t.i < 0)))
+        assert len(none) == 1 and none[0].empty and none[0].dtypes.equals(whole.dtypes)

@@ -10,7 +10,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from oncorwe.io.formats.xpt import write_xpt_v5
+from oncorwe.io.formats.xpt import write_xpt_v5, write_xpt_v5_batches
 
 STAMP = dt.datetime(2023, 11, 14, 22, 13, 20)
 
@@ -74,3 +74,20 @@ def _unstamped(content: bytes) -> bytes:
 def test_text_longer_than_200_bytes_is_refused(tmp_path):
     with pytest.raises(ValueError, match="longer than 200 bytes"):
         write_xpt_v5(pd.DataFrame({"A": ["é" * 101]}), tmp_path / "x.xpt", "adsl", "", {})
+
+
+@pytest.mark.parametrize("case", ["mixed", "late inf", "only missing", "no rows"])
+def test_batches_give_the_bytes_of_the_whole(tmp_path, case):
+    frame = _late_inf() if case == "late inf" else dict(_frames())[case]
+    # uneven batches (not whole 80-byte records), one with no present date or text
+    cuts = [0, 3, 83, 84, 200, len(frame)] if len(frame) > 200 else [0, 1, len(frame)]
+    labels = {c: f"label of {c}" for c in frame.columns}
+
+    def batches():
+        return [
+            frame.iloc[a:b].reset_index(drop=True) for a, b in zip(cuts, cuts[1:], strict=False)
+        ]
+
+    whole = write_xpt_v5(frame, tmp_path / "whole.xpt", "adrs", "Data set", labels, STAMP)
+    parts = write_xpt_v5_batches(batches, tmp_path / "parts.xpt", "adrs", "Data set", labels, STAMP)
+    assert parts.read_bytes() == whole.read_bytes()

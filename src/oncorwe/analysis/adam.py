@@ -9,11 +9,17 @@ Study-specific variables keep their oncorwe names in upper case.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from oncorwe.derive.ctcae import ctcae_soc
 
 STUDYID = "ONCORWE"
+PARQUET_COMPRESSION = "snappy"  # what pandas' ``to_parquet`` writes, as every ADaM file has
 
 ADSL_NAMES = {
     "patient_id": "USUBJID",
@@ -94,3 +100,36 @@ def adae(frame: pd.DataFrame) -> pd.DataFrame:
     )
     out.insert(0, "STUDYID", STUDYID)
     return out
+
+
+def write_parquet_batches(frames: Iterable[pd.DataFrame], path: Path) -> Path:
+    """Write ``frames`` (one data set in order, at least one frame, all of the same columns and
+    dtypes) to one Parquet file, a row group per frame; memory follows one frame. One frame
+    gives the bytes of ``frame.to_parquet(path, index=False)`` (pandas metadata from the first
+    frame, so the dtypes read back are the frames')."""
+    writer = None
+    try:
+        for frame in frames:
+            if writer is None:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                writer = pq.ParquetWriter(path, table.schema, compression=PARQUET_COMPRESSION)
+            else:
+                table = pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=False)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
+
+
+def parquet_frames(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The rows of Parquet file ``path`` as frames of at most ``rows`` rows with the dtypes it
+    was written from (at least one frame, empty when the file has no rows)."""
+    source = pq.ParquetFile(path)
+    schema = source.schema_arrow  # with the pandas metadata that restores the dtypes
+    empty = True
+    for batch in source.iter_batches(batch_size=rows):
+        empty = False
+        yield pa.Table.from_batches([batch], schema=schema).to_pandas()
+    if empty:
+        yield schema.empty_table().to_pandas()

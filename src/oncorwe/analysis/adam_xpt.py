@@ -16,12 +16,13 @@ Conformance Guide" (SAS XPORT v5, names <= 8, labels <= 40 characters).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from oncorwe.epoch import source_date_epoch
-from oncorwe.io.formats.xpt import MAX_NAME, write_xpt_v5
+from oncorwe.io.formats.xpt import MAX_NAME, write_xpt_v5, write_xpt_v5_batches
 
 DATASETS = {
     "adsl": "Subject-Level Analysis Dataset",
@@ -134,3 +135,25 @@ def write_adam_xpt(name: str, frame: pd.DataFrame, folder: Path) -> Path:
     data, labels = transport_frame(frame)
     path = folder / f"{name}.xpt"
     return write_xpt_v5(data, path, name, DATASETS[name], labels, source_date_epoch())
+
+
+def write_adam_xpt_batches(
+    name: str, batches: Callable[[], Iterable[pd.DataFrame]], folder: Path
+) -> Path:
+    """:func:`write_adam_xpt` for a data set read in batches: ``batches()`` gives its frames in
+    order, the same each call (``oncorwe.io.formats.xpt.write_xpt_v5_batches`` reads them
+    twice); the bytes equal those written from the whole frame."""
+    labels: dict[str, str] = {}
+
+    def transported() -> Iterable[pd.DataFrame]:
+        for frame in batches():
+            data, names = transport_frame(frame)
+            labels.update(names)
+            yield data
+
+    path = folder / f"{name}.xpt"
+    first = next(iter(batches()))
+    labels.update(transport_frame(first.iloc[:0])[1])
+    return write_xpt_v5_batches(
+        transported, path, name, DATASETS[name], labels, source_date_epoch()
+    )

@@ -40,7 +40,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -288,12 +288,13 @@ def response_duration(
 
 
 def duration_of_response(
-    engine: Engine, t: Mapping[str, ir.Table], adrs: pd.DataFrame, protocol: Protocol
+    engine: Engine, t: Mapping[str, ir.Table], criteria_derived: Sequence[str], protocol: Protocol
 ) -> pd.DataFrame:
-    """KM median duration of response (months) per criteria of ``adrs``, among unconfirmed
-    responders (:func:`response_duration` run on ``engine``)."""
+    """KM median duration of response (months) per criteria of ``criteria_derived`` (those
+    best responses were derived under), among unconfirmed responders
+    (:func:`response_duration` run on ``engine``)."""
     rows = []
-    for criteria in adrs["criteria"].drop_duplicates():
+    for criteria in criteria_derived:
         if criteria == "iRECIST":
             continue  # iDOR (first iCR/iPR to iCPD) is not derived; not a zero-responder row
         # the origin made once: the event and censoring sources each read it
@@ -319,11 +320,14 @@ def derive_lesion_response(
     engine: Engine,
     t: Mapping[str, ir.Table],
     adsl: pd.DataFrame,
-    adrs: pd.DataFrame,
+    primary: pd.DataFrame,
+    criteria_derived: Sequence[str],
     protocol: Protocol,
 ) -> LesionResponse:
     """Field response, waterfall and duration of response for the cohort (tables ``t`` on
-    ``engine``); only counts and per-patient rows come back.
+    ``engine``); only counts and per-patient rows come back. ``primary``: ``patient_id, bor``,
+    each patient's best response under the protocol's criteria and confirmation;
+    ``criteria_derived``: every criteria best responses were derived under.
 
     Steps
     -----
@@ -344,13 +348,10 @@ def derive_lesion_response(
         counts = {s: engine.query(field_response_counts(t, criteria, s, sd_days))
                   for s in SCOPE_ORDER}  # fmt: skip
         field = field_response_table(counts, criteria)
-        primary = adrs[
-            (adrs["criteria"] == criteria) & (adrs["confirmed"] == protocol.response.confirmation)
-        ]
         changes = engine.query(best_target_change(t, criteria))
         waterfall = waterfall_table(changes, adsl, primary.set_index("patient_id")["bor"])
     # step 3
-    dor = duration_of_response(engine, t, adrs, protocol)
+    dor = duration_of_response(engine, t, criteria_derived, protocol)
     return LesionResponse(field, waterfall, dor, criteria)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import ibis
@@ -18,6 +18,12 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from oncorwe.analysis.compare import baseline_by_group
+from oncorwe.analysis.datasets import (
+    AnalysisDatasets,
+    criteria_derived,
+    derive_datasets,
+    primary_response,
+)
 from oncorwe.analysis.describe import BASELINE_VARIABLES, TREATMENT_VARIABLES, describe
 from oncorwe.analysis.lesion_response import (
     LesionResponse,
@@ -27,7 +33,6 @@ from oncorwe.analysis.lesion_response import (
 )
 from oncorwe.analysis.published import published_comparison
 from oncorwe.analysis.radiotherapy_outcomes import (
-    derive_liver_toxicity,
     eqd2_table,
     failure_cumulative_incidence,
     failure_pattern_table,
@@ -53,20 +58,13 @@ from oncorwe.analysis.summarize import (
 )
 from oncorwe.analysis.swimmer import swimmer_table
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE, Cohort, analysis_connection, build_cohort
-from oncorwe.derive.adsl import assemble_adsl, baseline_characteristics, derive_baseline
-from oncorwe.derive.endpoints import ENDPOINTS, Endpoint, derive_endpoints
+from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.derive.lesion_checks import usable_lesions
-from oncorwe.derive.local_control import derive_failure_sites
 from oncorwe.derive.recist import USABLE_LESIONS
-from oncorwe.derive.response import RECORDED_NOTE, query_best_response, recorded_response_note
-from oncorwe.derive.timeline import derive_timeline
+from oncorwe.derive.response import RECORDED_NOTE, recorded_response_note
 from oncorwe.derive.toxicity import (
-    check_adverse_events,
-    derive_worst_grade,
-    treatment_emergent,
     undated_ae_note,
 )
-from oncorwe.derive.treatment import derive_rt_summary, derive_sequence
 from oncorwe.engine import Engine
 from oncorwe.engine.study_store import table_types
 from oncorwe.engine.tables import contract_tables
@@ -88,76 +86,11 @@ Progress = Callable[[str], None]
 BLAS_THREADS = 1
 
 
-@dataclass(frozen=True)
-class AnalysisDatasets:
-    """ADaM-shaped per-patient datasets (written as Parquet for reuse in R or SAS).
-
-    ``adae`` holds the worst grade per patient and term of every adverse event, with
-    ``treatment_emergent`` (ADAE ``TRTEMFL``); safety tables count only the treatment-emergent
-    rows (``oncorwe.derive.toxicity.treatment_emergent``).
-    """
-
-    adsl: pd.DataFrame
-    adtte: pd.DataFrame
-    adrs: pd.DataFrame
-    adae: pd.DataFrame
-    timeline: pd.DataFrame
-    liver_toxicity: pd.DataFrame
-
-
 def study_tables() -> dict[str, ir.Table]:
     """The tables a derivation reads: every contract table and the ``cohort``; ``lesions`` with
     its source row ``_row``, which decides which of two records of a lesion on one date is kept
     (``oncorwe.derive.lesion_checks``), as the findings name it."""
     return contract_tables({COHORT_TABLE: COHORT_SCHEMA, "lesions": table_types("lesions")})
-
-
-def derive_datasets(
-    engine: Engine,
-    t: Mapping[str, ir.Table],
-    protocol: Protocol,
-    endpoints: Sequence[Endpoint] = ENDPOINTS,
-) -> AnalysisDatasets:
-    """Run every derivation for the cohort: builders over the tables ``t`` (contract tables
-    and ``cohort``) on ``engine``."""
-    tte = derive_endpoints(engine, t, protocol, endpoints)
-    written = [e.paramcd for e in endpoints if e.adtte]
-    adtte = tte[tte["paramcd"].isin(written)].reset_index(drop=True)
-    criteria = [protocol.response.criteria] + [
-        c for c in protocol.response.secondary_criteria if c != protocol.response.criteria
-    ]
-    adrs = pd.concat(
-        [
-            query_best_response(engine, t, protocol, c, confirm)
-            for c in criteria
-            for confirm in (False, True)
-        ],
-        ignore_index=True,
-    )
-    primary = adrs[
-        (adrs["criteria"] == protocol.response.criteria)
-        & (adrs["confirmed"] == protocol.response.confirmation)
-    ]
-    adae = check_adverse_events(
-        engine.query(derive_worst_grade(t, protocol, treatment_emergent_only=False))
-    )
-    adsl = assemble_adsl(
-        baseline_characteristics(engine.query(derive_baseline(t))),
-        engine.query(derive_rt_summary(t, protocol)),
-        engine.query(derive_sequence(t, protocol)),
-        tte,
-        primary,
-        engine.query(derive_failure_sites(t)),
-        treatment_emergent(adae),
-    )
-    return AnalysisDatasets(
-        adsl=adsl,
-        adtte=adtte,
-        adrs=adrs,
-        adae=adae,
-        timeline=engine.query(derive_timeline(t, protocol)),
-        liver_toxicity=engine.query(derive_liver_toxicity(t)),
-    )
 
 
 @contextmanager
@@ -191,18 +124,25 @@ def analyse_study(
     (``oncorwe.derive.endpoints.ENDPOINTS``); each is derived, summarised and drawn as its
     declaration says.
     """
-    owned = not isinstance(source, Engine)
-    engine = Engine("duckdb", None, analysis_connection(dict(source))) if owned else source
-    t = study_tables()
+    # frames: an in-memory engine of their own, which the datasets' per-event tables keep
+    # open as long as they are used (it closes when they are collected)
+    if not isinstance(source, Engine):
+        source = Engine("duckdb", None, analysis_connection(dict(source)))
+    engine, t = source, study_tables()
     progress("cohort")
     cohort = build_cohort(engine, t, protocol)
     progress("derivations")
     data = derive_datasets(engine, t, protocol, endpoints)
     # lesion-level response and duration of response (oncorwe.analysis.lesion_response)
     with usable_lesions_once(engine, t) as lesion_tables:
-        lesion = derive_lesion_response(engine, lesion_tables, data.adsl, data.adrs, protocol)
-    if owned:
-        engine.close()
+        lesion = derive_lesion_response(
+            engine,
+            lesion_tables,
+            data.adsl,
+            primary_response(data, protocol),
+            criteria_derived(protocol),
+            protocol,
+        )
     progress("statistics")
     with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
         outputs = study_outputs(cohort, data, lesion, protocol, endpoints, synthetic, provenance)
@@ -221,20 +161,19 @@ def study_outputs(
     """Statistics and tables of one study from its cohort, analysis datasets and lesion-level
     response: the results, the report's tables and curves (``StudyOutputs``)."""
     n = cohort.n
+    response_counts = data.response_counts()  # patients per best response, from the engine
     response = pd.concat(
         [
             response_table(rows, n, str(c), bool(k))
-            for (c, k), rows in data.adrs[["criteria", "confirmed", "bor"]].groupby(
-                ["criteria", "confirmed"], sort=False
-            )
+            for (c, k), rows in response_counts.groupby(["criteria", "confirmed"], sort=False)
         ],
         ignore_index=True,
     )
-    recorded_note = recorded_response_note(data.adrs)
+    recorded_note = recorded_response_note(response_counts)
     if recorded_note:  # best responses recorded, not derived: the table and methods say so
         response.attrs["footnotes"] = (recorded_note,)
     by_criteria = response_by_criteria(response)
-    te_adae = treatment_emergent(data.adae)  # safety tables count treatment-emergent AEs only
+    te_adae = data.treatment_emergent_adae()  # safety tables count treatment-emergent AEs only
     ae_table = adverse_events_by_term(te_adae, n)  # summarize_adverse_events + _pct columns
     ae_note = undated_ae_note(te_adae)  # worst grade per term recorded without onset dates
     if ae_note:

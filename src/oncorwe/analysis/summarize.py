@@ -127,10 +127,11 @@ def response_table(bor: pd.DataFrame, n_total: int, criteria: str, confirmed: bo
 
     Categories, ORR and DCR members are those declared for the criteria
     (``oncorwe.derive.response_rules``; iRECIST: ORR = iCR + iPR, DCR adds iSD and
-    NON-iCR/NON-iUPD)."""
+    NON-iCR/NON-iUPD). ``bor``: one row per patient (column ``bor``), or patients per best
+    response (``bor``, ``n``: ``oncorwe.analysis.datasets.AnalysisDatasets.response_counts``)."""
     rules = response_criteria(criteria)
     order, objective, control = rules.order, rules.responder, rules.disease_control
-    counts = bor["bor"].value_counts()
+    counts = bor.groupby("bor")["n"].sum() if "n" in bor.columns else bor["bor"].value_counts()
     rows = [
         dict(category=c, n=int(counts.get(c, 0)), pct=100.0 * counts.get(c, 0) / n_total)
         for c in order

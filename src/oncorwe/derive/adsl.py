@@ -73,28 +73,27 @@ def assemble_adsl(
     baseline: pd.DataFrame,
     rt: pd.DataFrame,
     sequence: pd.DataFrame,
-    tte: pd.DataFrame,
+    endpoints: pd.DataFrame,
     bor: pd.DataFrame,
     failure: pd.DataFrame,
     worst_grade: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Join the per-patient pieces on ``patient_id`` (left joins on the cohort's baseline)."""
+    """Join the per-patient pieces on ``patient_id`` (left joins on the cohort's baseline).
+
+    ``endpoints``: each endpoint's ``<key>_months`` and ``<key>_event`` (1 event, 0 censored),
+    one row per patient (``oncorwe.analysis.datasets.endpoint_columns``); ``worst_grade``: the
+    worst treatment-emergent AE grade of each patient with one (``patient_id, worst_grade``).
+    """
     adsl = baseline.merge(rt, on="patient_id", how="left").merge(
         sequence, on="patient_id", how="left"
     )
-    for paramcd, rows in tte.groupby("paramcd", sort=True):
-        key = str(paramcd).lower()
-        part = rows[["patient_id", "aval_months", "cnsr"]].rename(
-            columns={"aval_months": f"{key}_months", "cnsr": f"{key}_cnsr"}
-        )
-        part[f"{key}_event"] = (part[f"{key}_cnsr"] == 0).astype(int)
-        adsl = adsl.merge(part.drop(columns=f"{key}_cnsr"), on="patient_id", how="left")
+    adsl = adsl.merge(endpoints, on="patient_id", how="left")
     adsl = adsl.merge(bor[["patient_id", "bor"]], on="patient_id", how="left")
     adsl = adsl.merge(
         failure[["patient_id", "in_field_recurrence", "first_failure_site"]],
         on="patient_id",
         how="left",
     )
-    worst_any = worst_grade.groupby("patient_id")["worst_grade"].max()
+    worst_any = worst_grade.set_index("patient_id")["worst_grade"]
     adsl["worst_ae_grade"] = adsl["patient_id"].map(worst_any).astype("Int64")
     return adsl

@@ -171,6 +171,29 @@ def endpoint_time_to_event(
     )
 
 
+def endpoint_rows(
+    t: Mapping[str, ir.Table],
+    protocol: Protocol,
+    endpoints: Sequence[Endpoint] = ENDPOINTS,
+) -> ir.Table:
+    """ADTTE-shaped rows (``TTE_COLUMNS``) of every endpoint, one per cohort patient and
+    endpoint, with ``_k``, the endpoint's place in ``endpoints``: one table expression, each
+    endpoint's part from its declaration (``endpoint_time_to_event``)."""
+    return ibis.union(
+        *(
+            endpoint_time_to_event(t, e, protocol).mutate(_k=ibis.literal(k, "int64"))
+            for k, e in enumerate(endpoints)
+        )
+    )
+
+
+def typed_adtte(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``endpoint_rows`` as they came back, as ADTTE: ``TTE_COLUMNS``, dates in
+    microseconds (the unit its Parquet file has always had)."""
+    out = rows.loc[:, TTE_COLUMNS].reset_index(drop=True)
+    return out.astype({"startdt": "datetime64[us]", "adt": "datetime64[us]"})
+
+
 def derive_endpoints(
     engine: Engine,
     t: Mapping[str, ir.Table],
@@ -178,21 +201,8 @@ def derive_endpoints(
     endpoints: Sequence[Endpoint] = ENDPOINTS,
 ) -> pd.DataFrame:
     """ADTTE-shaped rows (``TTE_COLUMNS``) of every endpoint, one per cohort patient and
-    endpoint, endpoints in the order given: one query on ``engine``.
-
-    Steps
-    -----
-    1. Each endpoint's time-to-event expression from its declaration (``endpoint_time_to_event``),
-       numbered by its place.
-    2. All of them in one query, ordered by endpoint and patient.
-    """
-    # step 1
-    parts = [
-        endpoint_time_to_event(t, e, protocol).mutate(_k=ibis.literal(k, "int64"))
-        for k, e in enumerate(endpoints)
-    ]
-    # step 2
-    out = engine.query(ibis.union(*parts).order_by(["_k", "patient_id"]))
-    out = out.loc[:, TTE_COLUMNS].reset_index(drop=True)
-    # ADTTE's dates in microseconds, the unit its Parquet file has always had
-    return out.astype({"startdt": "datetime64[us]", "adt": "datetime64[us]"})
+    endpoint, endpoints in the order given: ``endpoint_rows`` run on ``engine``, ordered by
+    endpoint and patient (a study keeps them on the engine:
+    ``oncorwe.analysis.datasets.derive_datasets``)."""
+    rows = endpoint_rows(t, protocol, endpoints)
+    return typed_adtte(engine.query(rows.order_by(["_k", "patient_id"])))

@@ -107,25 +107,33 @@ def query_best_response(
     engine: Engine, t: Mapping[str, ir.Table], protocol: Protocol, criteria: str, confirm: bool
 ) -> pd.DataFrame:
     """:func:`derive_best_response` run on ``engine``: the per-patient ADRS rows as a frame."""
-    out = engine.query(derive_best_response(t, protocol, criteria, confirm))
+    return typed_adrs(engine.query(derive_best_response(t, protocol, criteria, confirm)))
+
+
+def typed_adrs(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`derive_best_response` as they came back, as ADRS: ``ADRS_COLUMNS``,
+    ``bor_date`` a timestamp, ``confirmed`` a plain boolean."""
+    out = rows.loc[:, ADRS_COLUMNS].reset_index(drop=True)
     out["bor_date"] = pd.to_datetime(out["bor_date"]).astype("datetime64[ns]")
     out["confirmed"] = out["confirmed"].astype(bool)
-    return out.loc[:, ADRS_COLUMNS].reset_index(drop=True)
+    return out
 
 
 def recorded_response_note(adrs: pd.DataFrame) -> str | None:
     """The note for tables and methods when any best response is recorded, not derived.
 
-    ``adrs``: rows of :func:`derive_best_response` (unconfirmed and confirmed); None when every
-    best response was derived from time points.
+    ``adrs``: rows of :func:`derive_best_response` (unconfirmed and confirmed), or their counts
+    (``criteria, confirmed, bor_source, n``; ``oncorwe.analysis.datasets.AnalysisDatasets.
+    response_counts``); None when every best response was derived from time points.
     """
     if "bor_source" not in adrs.columns:
         return None
     unconfirmed = adrs[~adrs["confirmed"].astype(bool)]
-    counts = unconfirmed.groupby("criteria", sort=False)["bor_source"].agg(
-        lambda s: (int((s == RECORDED).sum()), int(s.size))
-    )
-    parts = [f"{c} {k} of {n} patients" for c, (k, n) in counts.items() if k]
+    n = unconfirmed["n"] if "n" in unconfirmed.columns else pd.Series(1, unconfirmed.index)
+    recorded = (unconfirmed["bor_source"] == RECORDED) * n
+    patients = pd.DataFrame({"criteria": unconfirmed["criteria"], "recorded": recorded, "n": n})
+    counts = patients.groupby("criteria", sort=False)[["recorded", "n"]].sum()
+    parts = [f"{c} {int(k)} of {int(m)} patients" for c, k, m in counts.itertuples() if k]
     if not parts:
         return None
     return (

@@ -54,6 +54,8 @@ SPARK_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
 }
 COPY_CHUNK_ROWS = 100_000  # rows per CSV chunk sent to PostgreSQL's COPY
+BATCH_ROWS = 100_000  # rows per frame of ``Engine.batches``
+DUCKDB_VECTOR = 2_048  # rows of one DuckDB vector, the unit its results are fetched in
 
 
 class Engine:
@@ -84,6 +86,38 @@ class Engine:
         if isinstance(expression, str):
             return frame
         return frame_dtypes(frame, expression.schema())
+
+    def batches(self, expression, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+        """The rows of an Ibis ``expression``, in order, as frames of at most about ``rows``
+        rows each (at least one frame, empty when there are no rows), typed as :meth:`query`
+        types them: memory follows one batch, not the whole result (DuckDB and PostgreSQL fetch
+        batch by batch; Spark, which holds a study's small tables, returns its rows at once and
+        they are cut here)."""
+        schema = expression.schema()
+        for k, frame in enumerate(self._row_batches(self.sql(expression), rows)):
+            if k == 0 or len(frame):
+                yield frame_dtypes(frame.reset_index(drop=True), schema)
+
+    def _row_batches(self, text: str, rows: int) -> Iterator[pd.DataFrame]:
+        """Untyped frames of the rows of ``text``, ending with an empty one."""
+        if self.name == "duckdb":
+            result = self.connection.cursor().execute(text)  # its own result stream
+            vectors = max(1, rows // DUCKDB_VECTOR)
+            while len(frame := result.fetch_df_chunk(vectors)):
+                yield frame
+            yield frame
+        elif self.name == "spark":
+            frame = self._rows(text)
+            for start in range(0, len(frame), rows):
+                yield frame.iloc[start : start + rows]
+            yield frame.iloc[:0]
+        else:
+            with self.connection.cursor() as cursor:
+                cursor.execute(text)
+                names = [d.name for d in cursor.description]
+                while chunk := cursor.fetchmany(rows):
+                    yield pd.DataFrame(chunk, columns=names)
+                yield pd.DataFrame([], columns=names)
 
     def _rows(self, text: str) -> pd.DataFrame:
         if self.name == "duckdb":

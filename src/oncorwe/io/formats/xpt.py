@@ -19,6 +19,7 @@ FDA, "Study Data Technical Conformance Guide", section 3.3.1 (SAS XPORT v5 for s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -38,6 +39,8 @@ MAX_CHAR = 200
 _STAMPED_AFTER = (b"LIBRARY HEADER RECORD", b"DSCRPTR HEADER RECORD")
 _OBS_HEADER = b"HEADER RECORD*******OBS"
 _NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
+# the kinds of present values of a column a template row declares (numbers, texts or dates)
+_DECLARED = ({"float64"}, {"string"}, {"date"}, set())
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
@@ -169,11 +172,7 @@ def write_xpt_v5(
     )
     template = _template(frame) if len(frame) else None
     if template is not None:
-        pyreadstat.write_xport(template, path, **options)
-        header = path.read_bytes()
-        header = header[: header.index(_OBS_HEADER) + RECORD]
-        if stamp_time is not None:
-            header = _restamp(header, xpt_stamp(stamp_time))
+        header = _header(template, path, name, label, labels, dates, stamp_time)
         if _write_records(path, header, frame, dates):
             return path
     # no rows, or a value only ReadStat encodes (xpt_records)
@@ -183,3 +182,128 @@ def write_xpt_v5(
         content = _restamp(content, xpt_stamp(stamp_time))
     path.write_bytes(content)
     return path
+
+
+def write_xpt_v5_batches(
+    batches: Callable[[], Iterable[pd.DataFrame]],
+    path: Path,
+    name: str,
+    label: str,
+    labels: dict[str, str],
+    stamp_time: datetime | None = None,
+) -> Path:
+    """``write_xpt_v5`` for a data set read in batches: ``batches()`` gives its frames in order
+    (the same each time it is called; it is read twice: once for the variables' types and
+    lengths, once for the observations), so memory follows one batch. One batch is written by
+    ``write_xpt_v5`` itself; the bytes equal those of ``write_xpt_v5`` on the whole frame.
+
+    Raises
+    ------
+    ValueError
+        As ``write_xpt_v5``.
+    """
+    frames = iter(batches())
+    first = next(frames)
+    if next(frames, None) is None:
+        return write_xpt_v5(first, path, name, label, labels, stamp_time)
+    kinds: dict[str, set[str]] = {}
+    template: dict[str, pd.Series] = {}
+    rows = 0
+    for frame in batches():
+        check_xpt_v5(frame, name, label, labels)
+        rows += len(frame)
+        for column in frame.columns:
+            _template_step(frame[column], column, kinds, template)
+    if not rows:
+        return write_xpt_v5(first, path, name, label, labels, stamp_time)
+    if not all((k - {"empty"}) in _DECLARED for k in kinds.values()):
+        whole = pd.concat(list(batches()), ignore_index=True)  # a value only ReadStat writes
+        return write_xpt_v5(whole, path, name, label, labels, stamp_time)
+    dates = {c for c, k in kinds.items() if "date" in k and k <= {"date", "empty"}}
+    header = _header(pd.DataFrame(template), path, name, label, labels, dates, stamp_time)
+    if _write_record_batches(path, header, batches(), dates):
+        return path
+    whole = pd.concat(list(batches()), ignore_index=True)
+    return write_xpt_v5(whole, path, name, label, labels, stamp_time)
+
+
+def _template_step(
+    values: pd.Series, column: str, kinds: dict[str, set[str]], template: dict[str, pd.Series]
+) -> None:
+    """Fold one batch of a column into the template row of ``_template``: the first present
+    number or date, the first of the longest texts; ``kinds`` collects the column's kinds."""
+    present = values.dropna()
+    if values.dtype == "float64":
+        kinds.setdefault(column, set()).add("float64")
+        if column not in template or (template[column].isna().all() and len(present)):
+            template[column] = pd.Series(present.iloc[:1].tolist() or [np.nan], dtype="float64")
+        return
+    text = values.dtype == object or pd.api.types.is_string_dtype(values)
+    kind = pd.api.types.infer_dtype(present, skipna=False) if text else "other"
+    kinds.setdefault(column, set()).add(kind)
+    held = template.get(column)
+    empty = held is None or held.isna().all()
+    if kind == "string":
+        longest = present.iloc[[int(np.argmax(_byte_lengths(present)))]]
+        if empty or _byte_lengths(longest)[0] > _byte_lengths(held)[0]:
+            template[column] = pd.Series(longest.tolist(), dtype=object)
+    elif kind == "date" and empty:
+        template[column] = pd.Series(present.iloc[:1].tolist(), dtype=object)
+    elif held is None:
+        template[column] = pd.Series([None], dtype=object)
+
+
+def _header(
+    template: pd.DataFrame,
+    path: Path,
+    name: str,
+    label: str,
+    labels: dict[str, str],
+    dates: set[str],
+    stamp_time: datetime | None,
+) -> bytes:
+    """The header records ReadStat writes for the variables of the one-row ``template``."""
+    import pyreadstat
+
+    pyreadstat.write_xport(
+        template,
+        path,
+        file_label=label,
+        column_labels={c: labels.get(c, "") for c in template.columns},
+        table_name=name.upper(),
+        file_format_version=5,
+        variable_format={c: "DATE9" for c in dates},
+    )
+    header = path.read_bytes()
+    header = header[: header.index(_OBS_HEADER) + RECORD]
+    return header if stamp_time is None else _restamp(header, xpt_stamp(stamp_time))
+
+
+def _write_record_batches(
+    path: Path, header: bytes, frames: Iterable[pd.DataFrame], dates: set[str]
+) -> bool:
+    """``header`` then the observation records of ``frames``, each batch's whole 80-byte
+    records at once (the rows left over carried to the next batch, so that only the file's end
+    is blank-padded); False when a value must be left to ReadStat."""
+    variables = header_variables(header)
+    carry = None
+    with path.open("wb") as handle:
+        handle.write(header)
+        for batch in frames:
+            frame = batch if carry is None else pd.concat([carry, batch], ignore_index=True)
+            whole = len(frame) - len(frame) % RECORD
+            parts = [
+                frame.iloc[s : min(s + CHUNK_ROWS, whole)] for s in range(0, whole, CHUNK_ROWS)
+            ]
+            carry = frame.iloc[whole:]
+            for part in parts:
+                records = encode_records(part, variables, dates)
+                if records is None:
+                    return False
+                handle.write(records)
+        if carry is not None and len(carry):
+            records = encode_records(carry, variables, dates)
+            if records is None:
+                return False
+            handle.write(records)
+    return True
