@@ -56,6 +56,14 @@ SPARK_SETTINGS = {
 COPY_CHUNK_ROWS = 100_000  # rows per CSV chunk sent to PostgreSQL's COPY
 BATCH_ROWS = 100_000  # rows per frame of ``Engine.batches``
 DUCKDB_VECTOR = 2_048  # rows of one DuckDB vector, the unit its results are fetched in
+# Arrow types that come back as nullable pandas types (not as floats or objects with nulls)
+ARROW_DTYPES = {
+    pa.int8(): pd.Int64Dtype(),
+    pa.int16(): pd.Int64Dtype(),
+    pa.int32(): pd.Int64Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
 
 
 class Engine:
@@ -81,11 +89,20 @@ class Engine:
         (``frame_dtypes``): dates as ``datetime64[ns]``, integers as ``Int64``, booleans as
         ``boolean``, floats as ``float64``, text as ``str``.
         """
-        text = expression if isinstance(expression, str) else self.sql(expression)
-        frame = self._rows(text)
         if isinstance(expression, str):
-            return frame
+            return self._rows(expression)
+        text = self.sql(expression)
+        frame = self._duckdb_rows(text) if self.name == "duckdb" else self._rows(text)
         return frame_dtypes(frame, expression.schema())
+
+    def _duckdb_rows(self, text: str) -> pd.DataFrame:
+        """DuckDB's rows of ``text`` through Arrow: text stays in Arrow buffers (no Python
+        object per value) and no second copy of the result is made; with decimals, DuckDB's own
+        conversion (its doubles)."""
+        table = self.connection.sql(text).to_arrow_table()
+        if scaled_decimals(table.schema):
+            return self._rows(text)
+        return arrow_frame(table)
 
     def batches(self, expression, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
         """The rows of an Ibis ``expression``, in order, as frames of at most about ``rows``
@@ -101,11 +118,17 @@ class Engine:
     def _row_batches(self, text: str, rows: int) -> Iterator[pd.DataFrame]:
         """Untyped frames of the rows of ``text``, ending with an empty one."""
         if self.name == "duckdb":
-            result = self.connection.cursor().execute(text)  # its own result stream
-            vectors = max(1, rows // DUCKDB_VECTOR)
-            while len(frame := result.fetch_df_chunk(vectors)):
+            reader = self.connection.cursor().sql(text).to_arrow_reader(rows)  # its own stream
+            if scaled_decimals(reader.schema):  # DuckDB's own conversion (its doubles)
+                reader.close()
+                result = self.connection.cursor().execute(text)
+                while len(frame := result.fetch_df_chunk(max(1, rows // DUCKDB_VECTOR))):
+                    yield frame
                 yield frame
-            yield frame
+                return
+            for batch in reader:
+                yield arrow_frame(pa.Table.from_batches([batch], reader.schema))
+            yield arrow_frame(reader.schema.empty_table())
         elif self.name == "spark":
             frame = self._rows(text)
             for start in range(0, len(frame), rows):
@@ -258,6 +281,23 @@ def _spark_compiler_options() -> None:
             treat_nan_as_null: bool = False
 
         ibis.options.pyspark = SparkOptions()
+
+
+def scaled_decimals(schema: pa.Schema) -> bool:
+    """Whether an Arrow ``schema`` has decimals with digits after the point."""
+    return any(pa.types.is_decimal(f.type) and f.type.scale > 0 for f in schema)
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of an engine's rows as a frame for ``frame_dtypes``: text as pandas
+    strings on the Arrow buffers, integers and booleans as nullable pandas types, dates as
+    timestamps; the table's buffers are released column by column as they are converted."""
+    return table.to_pandas(
+        date_as_object=False,
+        types_mapper=ARROW_DTYPES.get,
+        self_destruct=True,
+        split_blocks=True,
+    )
 
 
 def frame_dtypes(frame: pd.DataFrame, schema) -> pd.DataFrame:
