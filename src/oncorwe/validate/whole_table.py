@@ -49,11 +49,12 @@ def conventional_units(
     parts = []
     for name in ("patients", "labs"):
         for column, where, lab in _unit_targets(name, present.get(name, [])):
-            key = clean_sql(quote(column))
             target = literal("\t".join((name, column, lab)))
+            # the cleaned value made once (a subquery), not in the select, filter and grouping
             parts.append(
-                f"SELECT {target} AS target, {key} AS key, count(*) AS n FROM raw.{quote(name)} "
-                f"WHERE {where} AND {key} IS NOT NULL GROUP BY ALL"
+                f"SELECT {target} AS target, key, count(*) AS n FROM (SELECT "
+                f"{clean_sql(quote(column))} AS key FROM raw.{quote(name)} WHERE {where}) "
+                "WHERE key IS NOT NULL GROUP BY key"
             )
     if not parts:
         return frozenset()
