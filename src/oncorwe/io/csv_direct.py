@@ -159,10 +159,8 @@ def stage_direct(
     nothing created) when the file does not qualify (see the module docstring)."""
     if not header or len(header) > MAX_COLUMNS or not plain_lines(path):
         return None
-    read = _read_query(con, path, len(header), delimiter)
-    if read is None:
-        return None
-    query, arguments = read
+    query, _ = _query(path, len(header), delimiter)
+    arguments = {"path": str(path), "delim": delimiter, "blank": BLANK}
     names = ", ".join(f"{_quote(f'c{k}')} AS {_quote(h)}" for k, h in enumerate(header))
     # the file's order is the table's (insertion order kept); rowid then numbers the lines
     target, loaded = (
@@ -170,13 +168,25 @@ def stage_direct(
         f"{_quote(schema)}.{_quote(table + ':read')}",
     )
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
-    con.execute(f"CREATE TABLE {loaded} AS SELECT * FROM ({query})", arguments)
+    # the file is read once: the blank rows are counted on the rows loaded, where a value
+    # empty or whitespace only is already NULL (as ``_read_query`` counts them on the file)
+    try:
+        con.execute(f"CREATE TABLE {loaded} AS SELECT * FROM ({query})", arguments)
+    except duckdb.Error:  # ragged rows, an over-long line, ...: the csv module reports them
+        return None
+    blank = " AND ".join(f"c{k} IS NULL" for k in range(len(header)))
+    rows, empty = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {blank}) FROM {loaded}"
+    ).fetchone()
+    if empty:
+        con.execute(f"DROP TABLE {loaded}")
+        return None
     con.execute(
         f"CREATE TABLE {target} AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, {names} "
         f"FROM (SELECT rowid, * FROM {loaded}) ORDER BY rowid"
     )
     con.execute(f"DROP TABLE {loaded}")
-    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    return rows
 
 
 def _quote(name: str) -> str:
