@@ -178,6 +178,7 @@ def study_outputs(
     ae_note = undated_ae_note(te_adae)  # worst grade per term recorded without onset dates
     if ae_note:
         ae_table.attrs["footnotes"] = (ae_note,)
+    ae_by_soc = adverse_events_by_soc(te_adae, n)
     curves = survival_curves(data.adsl, protocol, endpoints)
     survival = survival_results(curves, protocol, endpoints)
     failure = failure_pattern_table(data.adsl)
@@ -200,6 +201,7 @@ def study_outputs(
         ae_term_findings=records(unmapped_term_findings(te_adae)),
         attrition=records(cohort.attrition),
     )
+    del te_adae  # the AE rows (one per patient and term) freed before the models and swimmer
     # the Cox and subgroup models, the largest working memory of the statistics, run before the
     # swimmer rows (the one table of the outputs with several rows per patient) are made
     subgroups = subgroup_survival(data.adsl, protocol, endpoints)
@@ -217,7 +219,7 @@ def study_outputs(
         "survival": median_table(survival, endpoints),
         "landmarks": landmark_table(survival, endpoints),
         "adverse_events": ae_table,
-        "adverse_events_by_soc": adverse_events_by_soc(te_adae, n),
+        "adverse_events_by_soc": ae_by_soc,
         "subgroups": subgroups,
         "swimmer": swimmer_table(data.timeline, data.adsl),
         "eqd2": eqd2_table(data.adsl),
