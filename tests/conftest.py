@@ -44,6 +44,47 @@ def pytest_configure(config):
         )
 
 
+# How a parallel run (`make test`: pytest-xdist, --dist loadfile) hands out the tests: a test
+# file goes to one worker as a whole, so its module fixtures are built once, except the files
+# below whose every case is an intake of its own, handed out case by case; and the files that
+# take longest go first, so that no long file is left to one worker at the end.
+SPLIT_FILES = ("tests/io/test_mapping_hostile.py", "tests/robustness/test_hostile_inputs.py")
+FIRST_FILES = (
+    "tests/synth/test_hospital_workbook.py",
+    "tests/validate/test_contract.py",
+    "tests/privacy/test_exported.py",
+    "tests/synth/test_seed_twin.py",
+    "tests/robustness/test_fuzz.py",
+)
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tests of ``FIRST_FILES`` first, the others in their order."""
+    missing = [p for p in SPLIT_FILES + FIRST_FILES if not (config.rootpath / p).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py names test files that do not exist: {missing}")
+    first = {path: k for k, path in enumerate(FIRST_FILES)}
+    items.sort(key=lambda item: first.get(_file_of(item.nodeid), len(first)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, but the tests of ``SPLIT_FILES`` handed out one by one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = _file_of(nodeid)
+            return nodeid if path in SPLIT_FILES else path
+
+    return ByFile(config, log)
+
+
 def pytest_unconfigure(config):
     compiling = config.stash.get(KERNELS, None)
     if compiling is not None and compiling.poll() is None:
