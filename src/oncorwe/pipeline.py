@@ -41,7 +41,7 @@ from oncorwe.stats._serialise import SerialisableResult
 Progress = Callable[[str], None]
 STAGES = ("read", "validate", "store", "cohort", "derivations", "statistics", "report")
 ADAM_DATASETS = ("adsl", "adtte", "adrs", "adae")
-ADAM_BATCH_ROWS = 200_000  # rows of an ADaM dataset in memory at once while it is written
+ADAM_BATCH_ROWS = 100_000  # rows of an ADaM dataset in memory at once while it is written
 DEPENDENCIES = ("numpy", "scipy", "pandas", "duckdb", "matplotlib", "jinja2")
 
 
