@@ -1,10 +1,13 @@
 """DuckDB reads a plain CSV file into the same chunks as the csv module; other files fall back."""
 
+import sys
+
 import duckdb
 import pandas as pd
 import pytest
 
 from oncorwe.io import readers
+from oncorwe.io.coerce import WHITESPACE
 from oncorwe.io.csv_direct import direct_chunks, plain_lines, stage_direct
 
 HEADER = "patient_id,term,grade\n"
@@ -94,3 +97,10 @@ def test_staged_by_duckdb_as_the_csv_module_reads_it(tmp_path, monkeypatch, body
     for column in header:
         assert fast[column].isna().tolist() == slow[column].isna().tolist()
         assert fast[column].dropna().tolist() == slow[column].dropna().tolist()
+
+
+def test_whitespace_is_every_character_str_strip_removes():
+    """The whitespace the SQL strips (``WHITESPACE``, scanned up to U+3000) is exactly the set of
+    characters ``str.isspace`` names among all of Unicode."""
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert WHITESPACE == everything

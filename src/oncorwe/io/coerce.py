@@ -30,6 +30,10 @@ from oncorwe.io.schema import BOOLEAN_FALSE, BOOLEAN_TRUE, LIST_SEPARATOR, Colum
 
 # Text read as "missing" in every column (case-sensitive; "none" is a category value).
 MISSING_TOKENS = ("", "NA", "N/A", "n/a", "#N/A", "NULL", "null", "NaN", "nan")
+# the characters Python's str.strip() removes (str.isspace), for the SQL that cleans text as
+# clean_text does; none lies above U+3000 (IDEOGRAPHIC SPACE), so the scan stops there
+# instead of reading every code point each time the package is imported
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's 1900 date system, leap-year bug included
 EXCEL_SERIAL_RANGE = (18264, 73050)  # 1950-01-01 .. 2099-12-31: other numbers are not dates
 YEAR_RANGE = (1900, 2100)

@@ -18,7 +18,6 @@ only whitespace (``str.isspace``) is missing, as in ``readers._frame``.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,12 +26,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from oncorwe.io.coerce import WHITESPACE
+
 BLOCK_BYTES = 1 << 24
 MEMORY_LIMIT = "256MB"  # DuckDB's buffer for one file; the rows are streamed, never all held
-SPACES = "'" + "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "'"
+SPACES = "'" + WHITESPACE + "'"
 MAX_COLUMNS = 200  # DuckDB's reader buffers every column: a wider file goes to the csv module
 # a value made only of characters Python's str.strip() removes (str.isspace), as an RE2 pattern
-BLANK = "[" + "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "]*"
+BLANK = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]*"
 
 
 def plain_lines(path: Path) -> bool:

@@ -18,7 +18,6 @@ puts back with the real row number.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import duckdb
@@ -27,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
-from oncorwe.io.coerce import MISSING_TOKENS, clean_text
+from oncorwe.io.coerce import MISSING_TOKENS, WHITESPACE, clean_text
 from oncorwe.io.schema import PANDAS_DTYPES, TABLES, Column
 from oncorwe.io.sources import empty_findings
 from oncorwe.io.staging import insert_frame, quote
@@ -72,8 +71,6 @@ VALUE_FINDINGS_COLUMNS = (
 )
 STAND_IN = 10**15  # row numbers of distinct values; no input file has this many lines
 UNIT_TESTS = tuple(spec[0] for spec in UNIT_RULES)
-# the characters Python's str.strip() removes (str.isspace), for DuckDB's trim()
-WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
 
 def literal(text: str) -> str:
