@@ -10,6 +10,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from oncorwe.cohort import COHORT_SCHEMA, cohort_engine
 from oncorwe.engine import Engine
@@ -17,6 +18,15 @@ from oncorwe.intake import take_in
 from oncorwe.io.schema import TABLES
 from oncorwe.io.store import StudyStore
 from oncorwe.synth import seed_twin_path
+
+# the dialects an expression is compiled for: DuckDB's with every `make test`; PostgreSQL's and
+# Spark's with the comparisons on those engines (`make check-engines`, run by CI), whose SQL
+# takes most of the compile time (about 1-2.5 s of CPU an expression without the SQL cache)
+DIALECTS = [
+    "duckdb",
+    pytest.param("postgres", marks=pytest.mark.engines),
+    pytest.param("pyspark", marks=pytest.mark.engines),
+]
 
 
 def seed_twin_engine(folder, protocol):

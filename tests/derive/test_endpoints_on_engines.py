@@ -11,7 +11,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from engine_twin import assert_same_rows, load_frame, seed_twin_engine
+from engine_twin import DIALECTS, assert_same_rows, load_frame, seed_twin_engine
 from oncorwe.analysis.lesion_response import (
     SCOPE_ORDER,
     best_target_change,
@@ -49,7 +49,7 @@ BUILDERS = {
 FLOATS = {"aval_months", "best_pct_change"}
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_builder_compiles(name, dialect):
     sql = to_sql(BUILDERS[name](), dialect)

@@ -10,7 +10,7 @@ import ibis.config
 import pandas as pd
 import pytest
 
-from engine_twin import assert_same_rows, load_frame, seed_twin_engine
+from engine_twin import DIALECTS, assert_same_rows, load_frame, seed_twin_engine
 from oncorwe.analysis.radiotherapy_outcomes import derive_liver_toxicity
 from oncorwe.cohort import COHORT_SCHEMA
 from oncorwe.derive.ctcae import derive_ae_soc, derive_lab_grades, soc_table
@@ -52,7 +52,7 @@ def twin(tmp_path_factory):
     engine.close()
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_builder_compiles(name, dialect):
     sql = to_sql(BUILDERS[name](), dialect)

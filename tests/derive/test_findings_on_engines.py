@@ -10,7 +10,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from engine_twin import load_frame
+from engine_twin import DIALECTS, load_frame
 from oncorwe.cohort import COHORT_SCHEMA, analysis_connection
 from oncorwe.derive.lesion_checks import checked_lesions, lesion_findings, prepare_lesions
 from oncorwe.derive.response_checks import (
@@ -172,7 +172,7 @@ def test_frame_checks_give_the_same_findings(accepted):
     assert [_text(f) for f in by_frames] == [_text(f) for f in on_engine]
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("builder", [assessment_findings, lesion_findings])
 def test_every_expression_compiles(builder, dialect):
     assert to_sql(builder(T), dialect).lstrip().upper().startswith(("SELECT", "WITH"))

@@ -10,7 +10,7 @@ import ibis.config
 import pandas as pd
 import pytest
 
-from engine_twin import assert_same_rows, load_frame, seed_twin_engine
+from engine_twin import DIALECTS, assert_same_rows, load_frame, seed_twin_engine
 from oncorwe.cohort import COHORT_SCHEMA
 from oncorwe.derive.best_response import best_response
 from oncorwe.derive.irecist_bor import recorded_as_irecist
@@ -61,7 +61,7 @@ COMPARED = [n for n in BUILDERS if n.startswith(("time_points_", "bor_", "adrs_"
 FLOATS = {"sum_mm", "baseline_sum_mm", "nadir_mm", "new_sum_mm"}
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_response_builder_compiles(name, dialect):
     sql = to_sql(BUILDERS[name](), dialect)

@@ -24,6 +24,7 @@ from oncorwe.synth import seed_twin_path
 from oncorwe.validate import validate_tables
 
 ROUNDS = 12
+READER_PAUSE = 0.005  # between reads: the reader polls, it does not take a whole core
 
 
 def _sources(folder: Path):
@@ -83,10 +84,12 @@ def test_reader_sees_a_whole_import_or_a_clear_error(tmp_path):
         except InputError as exc:
             assert "cannot be opened as a study store" in str(exc)
             outcomes["busy"] += 1
+            time.sleep(READER_PAUSE)
             continue
         assert n == expected[last]  # the tables belong to the import the log names last
         assert logged["import_id"].is_monotonic_increasing
         outcomes["complete"] += 1
+        time.sleep(READER_PAUSE)
     writer.join(120)
     assert writer.exitcode == 0
     assert outcomes["complete"] > 0 and sum(outcomes.values()) > ROUNDS
