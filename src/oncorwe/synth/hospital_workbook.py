@@ -48,7 +48,9 @@ def identifiers(n: int, language: str, seed: int = 20250101) -> pd.DataFrame:
         ]
     else:
         names = [f"{FIRST[rng.integers(8)]} {WESTERN[rng.integers(8)]}" for _ in range(n)]
-    records = rng.choice(np.arange(10_000_000, 99_999_999), size=n, replace=False)
+    # eight-digit record numbers, drawn without replacement from 10,000,000..99,999,998 by
+    # position (the same draws as from the array of those numbers, without making it)
+    records = 10_000_000 + rng.choice(99_999_999 - 10_000_000, size=n, replace=False)
     phones = [f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10**9):09d}" for _ in range(n)]
     return pd.DataFrame({"name": names, "mrn": [str(r) for r in records], "phone": phones})
 
