@@ -51,6 +51,11 @@ def check_engine(engine) -> None:
         values = engine.query(both.select(t.value).order_by("value"))["value"]
         assert values.tolist() == [2.5, 4.0]  # 5 January (person 1), 3 January (person 2)
     assert "latest" not in engine.tables()
+    # rows loaded for the queries inside, dropped on leaving
+    with engine.loaded("visits_for_now", ROWS, TYPES) as loaded:
+        assert "visits_for_now" in engine.tables()
+        assert engine.query(loaded.aggregate(n=loaded.count()))["n"].tolist() == [4]
+    assert "visits_for_now" not in engine.tables()
 
 
 def test_duckdb_is_the_embedded_default(tmp_path):

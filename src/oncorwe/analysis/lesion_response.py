@@ -49,6 +49,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from oncorwe.analysis.swimmer import numbered_patients
 from oncorwe.derive import sources
 from oncorwe.derive.best_response import best_response
 from oncorwe.derive.conditions import Where
@@ -200,10 +201,8 @@ def field_response_table(counts: Mapping[str, pd.DataFrame], criteria: str) -> p
 
 def subject_numbers(adsl: pd.DataFrame) -> pd.Series:
     """patient_id -> subject 1..n by decreasing OS time, ties in ADSL order (as the swimmer)."""
-    order = adsl[["patient_id", "os_months"]].sort_values(
-        "os_months", ascending=False, kind="mergesort"
-    )
-    return pd.Series(np.arange(1, len(order) + 1), index=order["patient_id"].to_numpy())
+    ids = numbered_patients(adsl)
+    return pd.Series(np.arange(1, len(ids) + 1), index=ids.to_numpy())
 
 
 def best_target_change(t: Mapping[str, ir.Table], criteria: str) -> ir.Table:

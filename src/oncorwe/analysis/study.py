@@ -56,7 +56,7 @@ from oncorwe.analysis.summarize import (
     survival_results,
     treatment_results,
 )
-from oncorwe.analysis.swimmer import swimmer_table
+from oncorwe.analysis.swimmer import swimmer_rows
 from oncorwe.cohort import COHORT_SCHEMA, COHORT_TABLE, Cohort, analysis_connection, build_cohort
 from oncorwe.derive.endpoints import ENDPOINTS, Endpoint
 from oncorwe.derive.lesion_checks import usable_lesions
@@ -221,7 +221,7 @@ def study_outputs(
         "adverse_events": ae_table,
         "adverse_events_by_soc": ae_by_soc,
         "subgroups": subgroups,
-        "swimmer": swimmer_table(data.timeline, data.adsl),
+        "swimmer": swimmer_rows(data),
         "eqd2": eqd2_table(data.adsl),
         "failure_patterns": failure,
         "failure_cif": failure_cumulative_incidence(

@@ -186,8 +186,25 @@ class Engine:
         finally:
             self.drop(name)
 
+    @contextmanager
+    def loaded(self, name: str, table: pa.Table, types: dict[str, str]) -> Iterator:
+        """Table ``name`` of ``table`` (Ibis ``types``) as an unbound Ibis table, dropped on
+        leaving: a temporary view on Spark (nothing in its warehouse), else :meth:`load`."""
+        import ibis
+
+        if self.name == "spark":
+            self.connection.createDataFrame(table).createOrReplaceTempView(name)
+        else:
+            self.load(name, table, types)
+        if self.name == "postgres":
+            self.execute(f'ANALYZE "{name}"')
+        try:
+            yield ibis.table(types, name=name)
+        finally:
+            self.drop(name)
+
     def drop(self, name: str) -> None:
-        """Drop table ``name`` made by :meth:`materialize`, if it is there."""
+        """Drop table ``name`` made by :meth:`materialize` or :meth:`loaded`, if it is there."""
         if self.name == "spark":
             self.connection.catalog.dropTempView(name)  # uncached with it
             return

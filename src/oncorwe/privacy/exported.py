@@ -242,7 +242,7 @@ _TABLES = (
     ),
     ExportedTable(
         "swimmer",
-        "oncorwe.analysis.swimmer.swimmer_table",
+        "oncorwe.analysis.swimmer.swimmer_rows",
         "oncorwe.report.figures.swimmer.plot_swimmer",
         sums=None,  # one row per patient: not an aggregate, never in shareable output
     ),
