@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from offline_demo import can_deny_networking, demo_offline
 
@@ -19,6 +20,11 @@ try:
     import fcntl
 except ImportError:  # not POSIX: each test process makes its own shared demo
     fcntl = None
+
+# property tests: random examples on a developer's machine (new cases each run); in CI
+# (CI=true) the examples derive from each test's name, so a CI run is reproducible
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 DEMO_EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the shared demo run
 KERNELS = pytest.StashKey[subprocess.Popen]()  # the process compiling the stats kernels

@@ -167,6 +167,24 @@ samples = st.lists(
 ).filter(lambda rows: any(status for _, status in rows))
 
 
+def test_log_log_limits_where_the_estimate_reaches_one_equal_r():
+    """Every patient has the event of interest by the last time: the estimate is 1 (ours a
+    rounding above it), and R's log-log limits there are NA, never an infinite upper limit.
+    R 4.x, survival: survfit(Surv(t, factor(s, 0:1)) ~ 1, conf.type = "log-log") with
+    t = c(0, 0, 0, 0, 1, 1, 2), s = c(0, 0, 0, 1, 1, 1, 1)."""
+    time = np.array([0, 0, 0, 0, 1, 1, 2])
+    status = np.array([0, 0, 0, 1, 1, 1, 1])
+    table = cumulative_incidence(time, status, 1, conf_type="log-log").table
+    np.testing.assert_allclose(table["estimate"], [1 / 7, 5 / 7, 1.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        table["lower"].iloc[:2], [0.0071238640762384597, 0.0970655225472416422], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        table["upper"].iloc[:2], [0.46494135531550684, 0.95261908147101271], rtol=1e-9
+    )
+    assert np.isnan(table["lower"].iloc[2]) and np.isnan(table["upper"].iloc[2])
+
+
 @settings(max_examples=150, deadline=None)
 @given(samples)
 def test_all_causes_plus_km_equals_one(rows):

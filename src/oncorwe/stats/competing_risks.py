@@ -131,7 +131,8 @@ def pstate_confint(p, std_err, conf_type: str, conf_level: float):
     """Pointwise limits of a state probability as R's ``survfit_confint(logse = FALSE)``.
 
     The standard error of log(p) is ``std_err / p``; ``log`` and ``log-log`` limits are NA
-    (NaN) where R gives NA (p = 0, and p = 1 for log-log); ``plain`` is clipped to [0, 1].
+    (NaN) where R gives NA (p = 0, and p = 1 or above for log-log); ``plain`` is clipped to
+    [0, 1].
     """
     z = normal_quantile(conf_level)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -142,7 +143,9 @@ def pstate_confint(p, std_err, conf_type: str, conf_level: float):
         if conf_type == "log":
             xx = np.where(p == 0, np.nan, p)
             return np.exp(np.log(xx) - z * se), np.minimum(np.exp(np.log(xx) + z * se), 1.0)
-        xx = np.where((p == 0) | (p == 1), np.nan, p)
+        # R's log(-log(p)) is NA at p = 0 and p = 1 and NaN above 1 (an estimate a rounding
+        # above 1, where R's sums give exactly 1): no limits there, never an infinite one
+        xx = np.where((p <= 0) | (p >= 1), np.nan, p)
         log_p = np.log(xx)
         # R: exp(-exp(log(-log(p)) -/+ half)) = exp(log(p) * exp(-/+ half)), fewer logs and exps
         scale = np.exp(z * se / log_p)
