@@ -67,21 +67,12 @@ def _positions(numbered: pd.Series, ids: pd.Series) -> np.ndarray:
 
 
 def swimmer_table(timeline: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """``timeline`` (``oncorwe.derive.timeline``) with ``patient_id`` replaced by ``subject``.
-
-    The rows are ordered by one ``np.lexsort`` over the subject and the integer ranks of the
-    text columns, and taken once: no copy of the whole timeline with a new column, sorted and
-    then cut to the columns shown.
-    """
+    """``timeline`` (``oncorwe.derive.timeline``) with ``patient_id`` replaced by ``subject``,
+    ordered as one piece of :func:`swimmer_rows` is (:func:`_ordered`)."""
     position = _positions(numbered_patients(adsl), timeline["patient_id"])
-    missing = position < 0  # a patient without an ADSL row has no number (sorted last)
-    subject = np.where(missing, np.nan, position + 1.0) if missing.any() else position
-    keys = [_sort_key(timeline[c]) for c in reversed(ORDER_COLUMNS)]
-    rows = np.lexsort([*keys, subject])
-    del keys
-    out = timeline[ORDER_COLUMNS].take(rows)
-    out.insert(0, "subject", subject[rows] if missing.any() else position[rows] + 1)
-    return out[SWIMMER_COLUMNS].reset_index(drop=True)
+    # a patient without an ADSL row has no number (sorted last)
+    subject = np.where(position < 0, np.nan, position + 1.0)
+    return _columns([_ordered(timeline, subject)])
 
 
 def swimmer_rows(data: AnalysisDatasets, batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
@@ -151,7 +142,8 @@ def _pieces(batches: Iterable[pd.DataFrame]) -> Iterator[dict]:
 
 def _ordered(rows: pd.DataFrame, subject: np.ndarray) -> dict:
     """The columns of ``rows`` (whole subjects; ``subject`` as floats, missing as NaN) in
-    :func:`swimmer_table`'s order: subject, then ``ORDER_COLUMNS``."""
+    swimmer order, subject then ``ORDER_COLUMNS``: one ``np.lexsort`` over the subject and the
+    integer ranks of the text columns, each column then taken once."""
     keys = [_sort_key(rows[c]) for c in reversed(ORDER_COLUMNS)]
     order = np.lexsort([*keys, subject])
     return {"subject": subject[order], **{c: _taken(rows[c], order) for c in ORDER_COLUMNS}}
@@ -167,8 +159,7 @@ def _taken(column: pd.Series, order: np.ndarray) -> np.ndarray | pd.Series:
 
 def _columns(pieces: Iterable[dict]) -> pd.DataFrame:
     """The frame of the ordered ``pieces``, each column joined once and its pieces then
-    released; ``subject`` integers, or floats with NaN when a patient has no number (as
-    :func:`swimmer_table` gives it)."""
+    released; ``subject`` integers, or floats with NaN when a patient has no number."""
     parts: dict[str, list] = {c: [] for c in SWIMMER_COLUMNS}
     for piece in pieces:
         for c in SWIMMER_COLUMNS:

@@ -83,11 +83,10 @@ def _value_kinds(samples: dict[str, pd.Series]) -> dict[str, dict[str, int]]:
     values = pd.concat(list(samples.values()), ignore_index=True).astype("string")
     column = np.repeat(np.arange(len(sizes)), sizes)
 
-    def per_column(matched: pd.Series) -> np.ndarray:
-        hits = matched.fillna(False).to_numpy(dtype=bool)
-        return np.bincount(column[hits], minlength=len(sizes))
+    def per_column(matched: pd.Series | np.ndarray) -> np.ndarray:
+        return np.bincount(column[_hits(matched)], minlength=len(sizes))
 
-    cn_id = values.str.match(_CN_ID).fillna(False).to_numpy(dtype=bool)
+    cn_id = _hits(values.str.match(_CN_ID))
     valid_cn = np.zeros(len(values), dtype=bool)
     if cn_id.any():
         valid_cn[cn_id] = chinese_id_checksum_ok(values[cn_id]).to_numpy()
@@ -96,17 +95,24 @@ def _value_kinds(samples: dict[str, pd.Series]) -> dict[str, dict[str, int]]:
         "phone": per_column(values.str.replace(r"\s+", " ", regex=True).str.match(_PHONE)),
         "name": per_column(values.str.match(_CN_NAME) | values.str.match(_WESTERN_NAME)),
         "address": per_column(values.str.contains(_ADDRESS, regex=True)),
-        "id_card": per_column(values.str.match(_SSN)) + per_column(pd.Series(valid_cn)),
+        "id_card": per_column(values.str.match(_SSN)) + per_column(valid_cn),
         "mrn": _mrn_like(values, column, len(sizes)),
     }
     return {name: {kind: int(n[k]) for kind, n in counts.items()} for k, name in enumerate(samples)}
+
+
+def _hits(matched: pd.Series | np.ndarray) -> np.ndarray:
+    """A match result as a boolean array (no match where missing)."""
+    if isinstance(matched, pd.Series):
+        matched = matched.fillna(False)
+    return np.asarray(matched, dtype=bool)
 
 
 def _mrn_like(values: pd.Series, column: np.ndarray, columns: int) -> np.ndarray:
     """Per column, the count of its values when the column looks like record numbers:
     fixed-length codes of 6-12 digits (optionally with a letter prefix), nearly unique; else
     0."""
-    code = values.str.match(r"^[A-Za-z]{0,3}[-:]?\d{6,12}$").fillna(False).to_numpy(dtype=bool)
+    code = _hits(values.str.match(r"^[A-Za-z]{0,3}[-:]?\d{6,12}$"))
     size = np.bincount(column, minlength=columns)
     coded = np.bincount(column[code], minlength=columns)
     by_column = pd.DataFrame({"c": column, "v": values, "n": values.str.len()}).groupby("c")

@@ -93,9 +93,8 @@ def stage_checked(
     # instead of buffering them, which keeps wide tables within the memory limit. DuckDB's
     # in_clause optimizer would make each column's list of missing tokens a join of its own:
     # twice the time per row, and planning time that grows with the square of the columns
-    disabled = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"SET disabled_optimizers = {literal(_with(disabled, 'in_clause'))}")
+    con.execute("SET disabled_optimizers = 'in_clause'")
     try:
         con.execute(
             f"CREATE TABLE {wide} AS SELECT {', '.join(selected)} FROM {source} r "
@@ -103,17 +102,11 @@ def stage_checked(
         )
     finally:
         con.execute("SET preserve_insertion_order = true")
-        con.execute(f"SET disabled_optimizers = {literal(disabled)}")
+        con.execute("RESET disabled_optimizers")
     for schema, wanted in (("checked", ["_row", *map(quote, present)]), ("typed", typed)):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(f"CREATE VIEW {schema}.{quote(name)} AS SELECT {', '.join(wanted)} FROM {wide}")
     return Staged(name, present, sorted(looked), study)
-
-
-def _with(names: str, name: str) -> str:
-    """A comma-separated list of ``names`` with ``name`` in it."""
-    listed = [n.strip() for n in names.split(",") if n.strip()]
-    return ",".join(listed if name in listed else [*listed, name])
 
 
 def message_sql(template: str, name: str, column: str | None, value: str, extra: str, rule: str):

@@ -93,21 +93,16 @@ def _template(frame: pd.DataFrame) -> pd.DataFrame | None:
     """One row from which ReadStat declares the same variables as from ``frame``: each text
     column's longest value (ReadStat sizes text variables by their longest value), each
     number or date column's first present value; None when a column is of another kind."""
-    row = {}
+    kinds: dict[str, set[str]] = {}
+    row: dict[str, pd.Series] = {}
     for column in frame.columns:
-        values = frame[column]
-        present = values.dropna()
-        if values.dtype == "float64":
-            row[column] = pd.Series(present.iloc[:1].tolist() or [np.nan], dtype="float64")
-            continue
-        text = values.dtype == object or pd.api.types.is_string_dtype(values)
-        kind = pd.api.types.infer_dtype(present, skipna=False) if text else ""
-        if kind == "string":
-            present = present.iloc[[int(np.argmax(_byte_lengths(present)))]]
-        elif kind not in ("date", "empty"):
-            return None
-        row[column] = pd.Series(present.iloc[:1].tolist() or [None], dtype=object)
-    return pd.DataFrame(row)
+        _template_step(frame[column], column, kinds, row)
+    return pd.DataFrame(row) if _declared(kinds) else None
+
+
+def _declared(kinds: dict[str, set[str]]) -> bool:
+    """Whether every column's kinds (``_template_step``) are one a template row declares."""
+    return all((k - {"empty"}) in _DECLARED for k in kinds.values())
 
 
 def _restamp(data: bytes, stamp: bytes) -> bytes:
@@ -163,20 +158,13 @@ def write_xpt_v5(
 
     check_xpt_v5(frame, name, label, labels)
     dates = {c for c in frame.columns if _is_date(frame[c])}
-    options = dict(
-        file_label=label,
-        column_labels={c: labels.get(c, "") for c in frame.columns},
-        table_name=name.upper(),
-        file_format_version=5,
-        variable_format={c: "DATE9" for c in dates},
-    )
     template = _template(frame) if len(frame) else None
     if template is not None:
         header = _header(template, path, name, label, labels, dates, stamp_time)
         if _write_records(path, header, frame, dates):
             return path
     # no rows, or a value only ReadStat encodes (xpt_records)
-    pyreadstat.write_xport(frame, path, **options)
+    pyreadstat.write_xport(frame, path, **_options(frame.columns, name, label, labels, dates))
     content = path.read_bytes()
     if stamp_time is not None:
         content = _restamp(content, xpt_stamp(stamp_time))
@@ -216,7 +204,7 @@ def write_xpt_v5_batches(
             _template_step(frame[column], column, kinds, template)
     if not rows:
         return write_xpt_v5(first, path, name, label, labels, stamp_time)
-    if not all((k - {"empty"}) in _DECLARED for k in kinds.values()):
+    if not _declared(kinds):
         whole = pd.concat(list(batches()), ignore_index=True)  # a value only ReadStat writes
         return write_xpt_v5(whole, path, name, label, labels, stamp_time)
     dates = {c for c, k in kinds.items() if "date" in k and k <= {"date", "empty"}}
@@ -265,18 +253,21 @@ def _header(
     """The header records ReadStat writes for the variables of the one-row ``template``."""
     import pyreadstat
 
-    pyreadstat.write_xport(
-        template,
-        path,
+    pyreadstat.write_xport(template, path, **_options(template.columns, name, label, labels, dates))
+    header = path.read_bytes()
+    header = header[: header.index(_OBS_HEADER) + RECORD]
+    return header if stamp_time is None else _restamp(header, xpt_stamp(stamp_time))
+
+
+def _options(columns, name: str, label: str, labels: dict[str, str], dates: set[str]) -> dict:
+    """ReadStat's options for a version 5 data set of ``columns``."""
+    return dict(
         file_label=label,
-        column_labels={c: labels.get(c, "") for c in template.columns},
+        column_labels={c: labels.get(c, "") for c in columns},
         table_name=name.upper(),
         file_format_version=5,
         variable_format={c: "DATE9" for c in dates},
     )
-    header = path.read_bytes()
-    header = header[: header.index(_OBS_HEADER) + RECORD]
-    return header if stamp_time is None else _restamp(header, xpt_stamp(stamp_time))
 
 
 def _write_record_batches(
